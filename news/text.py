@@ -1,0 +1,94 @@
+"""Plain-text basics shared by cleaning, summarizing and answering.
+
+Sentence splitting, word tokens and whitespace normalisation; nothing here knows
+about Discord or SQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_WS = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+# Abbreviations after which a full stop does not end a sentence.
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st mt ft gen gov sen rep col lt sgt capt cmdr adm maj
+    rev hon pres supt insp det no vs etc inc ltd co corp dept univ jan feb mar apr jun
+    jul aug sep sept oct nov dec u.s u.k u.n e.g i.e a.m p.m al approx est fig""".split()
+)
+
+# A sentence boundary candidate: terminal punctuation, optional closing quotes or
+# brackets, whitespace, then something that can start a sentence.
+_BOUNDARY = re.compile(r"""([.!?…]+["'”’)\]]*)(\s+)(?=["'“‘(\[]?[A-Z0-9])""")
+_WORD = re.compile(r"[0-9]+(?:[.,:][0-9]+)*%?|[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
+
+
+def normalize_ws(text: str) -> str:
+    """Collapse runs of spaces, strip control characters, keep paragraph breaks."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
+    lines = [_WS.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def content_hash(text: str) -> str:
+    """Hash of a body that ignores whitespace and case differences."""
+    canon = " ".join(normalize_ws(text).split()).casefold()
+    return hashlib.sha256(canon.encode("utf-8")).hexdigest()
+
+
+def paragraphs(text: str) -> list[str]:
+    """Non-empty paragraphs (blocks separated by blank lines or single newlines)."""
+    return [p.strip() for p in re.split(r"\n+", text) if p.strip()]
+
+
+def _ends_with_abbreviation(chunk: str) -> bool:
+    match = re.search(r"(\S+)$", chunk)
+    if not match:
+        return False
+    word = match.group(1).rstrip(".!?…\"'”’)]").lower()
+    if word in _ABBREVIATIONS:
+        return True
+    # Single initials such as "J." in "J. Smith".
+    return len(word) == 1 and word.isalpha()
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text into sentences; paragraph breaks always end a sentence."""
+    sentences: list[str] = []
+    for para in paragraphs(text):
+        start = 0
+        for match in _BOUNDARY.finditer(para):
+            end = match.end(1)
+            chunk = para[start:end]
+            if match.group(1).startswith(".") and _ends_with_abbreviation(chunk):
+                continue
+            piece = para[start:end].strip()
+            if piece:
+                sentences.append(piece)
+            start = match.end()
+        tail = para[start:].strip()
+        if tail:
+            sentences.append(tail)
+    return sentences
+
+
+def words(text: str) -> list[str]:
+    """Word and number tokens, in order, original case."""
+    return _WORD.findall(text)
+
+
+def first_sentence(text: str, limit: int = 200) -> str:
+    """The first sentence of a text, cut at a word boundary if it is long."""
+    sentences = split_sentences(text)
+    if not sentences:
+        return ""
+    first = sentences[0]
+    if len(first) <= limit:
+        return first
+    cut = first[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:-") + "…"
