@@ -16,9 +16,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # Abbreviations after which a full stop does not end a sentence.
 _ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sr jr st mt ft gen gov sen rep col lt sgt capt cmdr adm maj
-    rev hon pres supt insp det no vs etc inc ltd co corp dept univ jan feb mar apr jun
-    jul aug sep sept oct nov dec u.s u.k u.n e.g i.e a.m p.m al approx est fig""".split()
+    ["mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "ft", "gen", "gov", "sen", "rep", "col", "lt", "sgt", "capt", "cmdr", "adm", "maj", "rev", "hon", "pres", "supt", "insp", "det", "no", "vs", "etc", "inc", "ltd", "co", "corp", "dept", "univ", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "e.g", "i.e", "a.m", "p.m", "al", "approx", "est", "fig"]
 )
 
 # A sentence boundary candidate: terminal punctuation, optional closing quotes or

@@ -1,0 +1,457 @@
+"""The ``newsbot`` command line: run the bot, and curate the store next to it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from bot.config import MissingTokenError, Settings, load_settings
+from bot.desk import (
+    HTML_SUFFIXES,
+    TEXT_SUFFIXES,
+    AddResult,
+    Draft,
+    NewsDesk,
+    parse_date,
+    read_source_file,
+)
+from news.answer import Answer
+from news.errors import InputError, NewsError
+from storage.articles import Article
+
+log = logging.getLogger("newsbot")
+T = TypeVar("T")
+IMPORT_BATCH = 250
+
+
+@dataclass
+class Context:
+    settings: Settings
+    db_path: Path
+
+
+def article_json(article: Article, *, text: bool = False, **extra: object) -> dict[str, object]:
+    data: dict[str, object] = {
+        "id": article.id,
+        "title": article.title,
+        "url": article.url,
+        "source": article.source,
+        "author": article.author,
+        "published": article.published.isoformat() if article.published else None,
+        "added": article.added_at.isoformat(timespec="seconds"),
+        "guild": article.guild_id,
+    }
+    if text:
+        data["text"] = article.text
+        data["summary"] = list(article.summary or ())
+    data.update(extra)
+    return data
+
+
+def _emit(data: dict[str, object]) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False))
+
+
+def _with_desk(ctx: Context, work: Callable[[NewsDesk], Awaitable[T]]) -> T:
+    """Open the store, run ``work``, close it; user errors become one line and exit 1."""
+
+    async def main() -> T:
+        desk = await NewsDesk.open(ctx.db_path, allow_private_urls=ctx.settings.allow_private_urls)
+        try:
+            return await work(desk)
+        finally:
+            await desk.close()
+
+    try:
+        return asyncio.run(main())
+    except NewsError as err:
+        raise click.ClickException(str(err)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="SQLite file (default: NEWSBOT_DB, else ./data/newsbot.db).",
+)
+@click.pass_context
+def cli(click_ctx: click.Context, db_path: Path | None) -> None:
+    """newsbot: a Discord news desk. Store articles, ask about them, post digests."""
+    settings = load_settings()
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    click_ctx.obj = Context(settings, db_path or settings.db_path)
+
+
+@cli.command()
+@click.pass_obj
+def run(ctx: Context) -> None:
+    """Run the Discord bot (needs DISCORD_TOKEN in the environment or .env)."""
+    try:
+        token = ctx.settings.require_token()
+    except MissingTokenError as err:
+        raise click.ClickException(str(err)) from None
+    from bot.client import run_bot
+
+    run_bot(ctx.settings.model_copy(update={"db_path": ctx.db_path}), token)
+
+
+@cli.command()
+@click.argument("source")
+@click.option("--title", help="Title (default: the page's, or the text's first line).")
+@click.option("--url", help="The article's URL, when SOURCE is a file or text.")
+@click.option("--published", help="Publication date, YYYY-MM-DD.")
+@click.option("--guild", type=int, help="Store for this guild only (default: global).")
+@click.option("--json", "as_json", is_flag=True, help="Print the stored article as JSON.")
+@click.pass_obj
+def add(
+    ctx: Context,
+    source: str,
+    title: str | None,
+    url: str | None,
+    published: str | None,
+    guild: int | None,
+    as_json: bool,
+) -> None:
+    """Add an article from a URL, a .txt/.md/.html file, or - for standard input."""
+    try:
+        day = parse_date(published) if published else None
+    except InputError as err:
+        raise click.ClickException(str(err)) from None
+
+    async def work(desk: NewsDesk) -> AddResult:
+        if source.startswith(("http://", "https://")) or "://" in source:
+            return await desk.add_url(source, guild_id=guild, title=title, published=day)
+        if source == "-":
+            text = sys.stdin.read()
+            return await desk.add_text(text, title=title, url=url, published=day, guild_id=guild)
+        return await desk.add_file(
+            Path(source), guild_id=guild, title=title, url=url, published=day
+        )
+
+    result = _with_desk(ctx, work)
+    if as_json:
+        _emit(article_json(result.article, duplicate=result.duplicate))
+    elif result.duplicate:
+        click.echo(
+            f"Already stored as #{result.article.id}: {result.article.title} (nothing added)"
+        )
+    else:
+        click.echo(f"Stored #{result.article.id}: {result.article.title}")
+
+
+def _jsonl_drafts(path: Path) -> Iterator[Draft | NewsError]:
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError:
+                yield InputError(f"{path.name}:{number}: not valid JSON.")
+                continue
+            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                yield InputError(f'{path.name}:{number}: no "text" field.')
+                continue
+            try:
+                day = parse_date(item["published"]) if item.get("published") else None
+            except InputError as err:
+                yield InputError(f"{path.name}:{number}: {err}")
+                continue
+            yield Draft(
+                text=item["text"],
+                title=_str_or_none(item.get("title")),
+                url=_str_or_none(item.get("url")),
+                source=_str_or_none(item.get("source")),
+                published=day,
+                title_from="first_sentence",
+            )
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _expand(paths: tuple[Path, ...]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            suffixes = TEXT_SUFFIXES | HTML_SUFFIXES | {".jsonl"}
+            files.extend(
+                p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in suffixes
+            )
+        elif path.exists():
+            files.append(path)
+        else:
+            raise click.ClickException(f"No such file or folder: {path}.")
+    return files
+
+
+def _drafts(files: list[Path]) -> Iterator[Draft | NewsError]:
+    for path in files:
+        if path.suffix.lower() == ".jsonl":
+            yield from _jsonl_drafts(path)
+            continue
+        try:
+            yield read_source_file(path)
+        except NewsError as err:
+            yield err
+
+
+def _count_items(files: list[Path]) -> int:
+    total = 0
+    for path in files:
+        if path.suffix.lower() == ".jsonl":
+            with path.open("rb") as handle:
+                total += sum(1 for line in handle if line.strip())
+        else:
+            total += 1
+    return total
+
+
+@cli.command(name="import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--guild", type=int, help="Store for this guild only (default: global).")
+@click.pass_obj
+def import_(ctx: Context, paths: tuple[Path, ...], guild: int | None) -> None:
+    """Import JSONL files ({"text", "title"?, "url"?, "published"?, "source"?}) or folders."""
+    files = _expand(paths)
+    total = _count_items(files)
+    counts: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+
+    async def work(desk: NewsDesk) -> None:
+        batch: list[Draft] = []
+        with click.progressbar(
+            length=total, label="Importing", file=sys.stderr, show_pos=True
+        ) as bar:
+
+            async def flush() -> None:
+                results = await desk.add_batch(batch, guild_id=guild)
+                for result in results:
+                    if isinstance(result, NewsError):
+                        counts["failed"] += 1
+                        reasons[str(result)] += 1
+                    else:
+                        counts["duplicates" if result.duplicate else "added"] += 1
+                bar.update(len(batch))
+                batch.clear()
+
+            for item in _drafts(files):
+                if isinstance(item, NewsError):
+                    counts["failed"] += 1
+                    reasons[str(item)] += 1
+                    bar.update(1)
+                    continue
+                batch.append(item)
+                if len(batch) >= IMPORT_BATCH:
+                    await flush()
+            if batch:
+                await flush()
+
+    _with_desk(ctx, work)
+    click.echo(
+        f"added {counts['added']}, duplicates {counts['duplicates']}, failed {counts['failed']}"
+    )
+    for reason, n in reasons.most_common(10):
+        click.echo(f"  failed x{n}: {reason}")
+    if len(reasons) > 10:
+        click.echo(f"  … and {len(reasons) - 10} other reasons")
+
+
+@cli.command(name="list")
+@click.option("--guild", type=int, help="Only this guild's articles and the global ones.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def list_(ctx: Context, guild: int | None, limit: int, as_json: bool) -> None:
+    """List articles, newest first (all guilds unless --guild is given)."""
+
+    async def work(desk: NewsDesk) -> list[Article]:
+        return await desk.store.recent(guild, limit=limit, all_scopes=guild is None)
+
+    for article in _with_desk(ctx, work):
+        if as_json:
+            _emit(article_json(article))
+        else:
+            day = article.published or article.added_at.date()
+            scope = f"guild {article.guild_id}" if article.guild_id else "global"
+            click.echo(
+                f"#{article.id:<6} {day}  {article.title}  [{article.source or '-'}; {scope}]"
+            )
+
+
+@cli.command()
+@click.argument("article_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def show(ctx: Context, article_id: int, as_json: bool) -> None:
+    """Show one article with its cleaned text."""
+
+    async def work(desk: NewsDesk) -> Article | None:
+        return await desk.store.get_any(article_id)
+
+    article = _with_desk(ctx, work)
+    if article is None:
+        raise click.ClickException(f"There is no article #{article_id}.")
+    if as_json:
+        _emit(article_json(article, text=True))
+        return
+    click.echo(article.title)
+    meta = [article.source or "", str(article.published or ""), article.url or ""]
+    click.echo(" · ".join(m for m in meta if m) or "-")
+    click.echo("")
+    click.echo(article.text)
+
+
+@cli.command()
+@click.argument("article_id", type=int)
+@click.pass_obj
+def remove(ctx: Context, article_id: int) -> None:
+    """Remove an article (any scope)."""
+
+    async def work(desk: NewsDesk) -> Article | None:
+        article = await desk.store.get_any(article_id)
+        if article is not None:
+            await desk.store.remove(article.id, article.guild_id)
+        return article
+
+    article = _with_desk(ctx, work)
+    if article is None:
+        raise click.ClickException(f"There is no article #{article_id}.")
+    click.echo(f"Removed #{article.id}: {article.title}")
+
+
+def main() -> None:
+    cli(prog_name="newsbot")
+
+
+def answer_json(answer: Answer) -> dict[str, object]:
+    return {
+        "question": answer.question,
+        "answer": answer.answer,
+        "article_id": answer.article_id,
+        "evidence": answer.evidence,
+        "score": round(answer.score, 4),
+    }
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option(
+    "--batch",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='JSONL file of {"question", "article_id"?}; one JSON line out per line in.',
+)
+@click.option("--guild", type=int, help="Ask within this guild's articles and the global ones.")
+@click.option("--article", "article_id", type=int, help="Answer from this article only.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def ask(
+    ctx: Context,
+    question: str | None,
+    batch: Path | None,
+    guild: int | None,
+    article_id: int | None,
+    as_json: bool,
+) -> None:
+    """Answer a question from the stored articles, with the sentence that proves it."""
+    if (question is None) == (batch is None):
+        raise click.UsageError("Give a QUESTION or --batch FILE, not both.")
+
+    async def one(desk: NewsDesk) -> tuple[Answer, Article | None]:
+        assert question is not None
+        answer = await desk.ask(question, guild, article_id)
+        cited = await desk.store.get_any(answer.article_id) if answer.article_id else None
+        return answer, cited
+
+    if question is not None:
+        answer, cited = _with_desk(ctx, one)
+        if as_json:
+            _emit(answer_json(answer))
+        else:
+            click.echo(_answer_text(answer, cited))
+        return
+
+    assert batch is not None
+
+    async def many(desk: NewsDesk) -> None:
+        with batch.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    item = json.loads(line)
+                    q = str(item["question"])
+                    pinned = item.get("article_id")
+                    answer = await desk.ask(q, guild, int(pinned) if pinned is not None else None)
+                    _emit(answer_json(answer))
+                except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+                    _emit({"line": number, "error": 'not a JSON object with a "question"'})
+                except NewsError as err:
+                    _emit({"line": number, "question": item.get("question"), "error": str(err)})
+
+    _with_desk(ctx, many)
+
+
+def _answer_text(answer: Answer, cited: Article | None) -> str:
+    if answer.answer is None or cited is None:
+        lines = ["Not found in the stored articles."]
+        if answer.related:
+            lines.append("Closest articles: " + ", ".join(f"#{i}" for i in answer.related))
+        return "\n".join(lines)
+    lines = [answer.answer]
+    if answer.extra:
+        lines.append(f"({answer.extra})")
+    lines.append(f'"{answer.evidence}"')
+    day = cited.published or cited.added_at.date()
+    lines.append(f"— #{cited.id} {cited.title} ({cited.source or 'no source'}, {day})")
+    if cited.url:
+        lines.append(cited.url)
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("article_ids", nargs=-1, required=True, type=int)
+@click.option("--sentences", type=click.IntRange(1, 10), default=3, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def summarize(ctx: Context, article_ids: tuple[int, ...], sentences: int, as_json: bool) -> None:
+    """Print the extractive summary of each article."""
+
+    async def work(desk: NewsDesk) -> list[tuple[int, Article | None, list[str]]]:
+        out: list[tuple[int, Article | None, list[str]]] = []
+        for article_id in article_ids:
+            article = await desk.store.get_any(article_id)
+            out.append(
+                (article_id, article, await desk.summary(article, sentences) if article else [])
+            )
+        return out
+
+    missing = False
+    for article_id, article, summary in _with_desk(ctx, work):
+        if article is None:
+            click.echo(f"There is no article #{article_id}.", err=True)
+            missing = True
+        elif as_json:
+            _emit({"id": article_id, "summary": summary})
+        else:
+            click.echo(f"#{article_id} {article.title}")
+            for sentence in summary:
+                click.echo(f"  - {sentence}")
+    if missing:
+        sys.exit(1)

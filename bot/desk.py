@@ -1,0 +1,319 @@
+"""NewsDesk: the use cases (add, ask, search, summarize), shared by the cogs and the CLI.
+
+Every way of adding an article ends in :meth:`NewsDesk.add`. CPU work (extraction,
+cleaning, summarizing, answering) runs in a worker thread so the event loop stays free.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from news.extract import extract_html
+from news.fetch import fetch_html
+
+from news.answer import CANDIDATES, Answer, Passage, answer_question, question_terms
+from news.clean import clean_body, clean_title
+from news.errors import InputError, NewsError, NotFoundError
+from news.summarize import summarize
+from news.text import first_sentence, normalize_ws
+from news.urls import site_of
+from storage.articles import AddOutcome, Article, ArticleStore, NewArticle, SearchHit
+from storage.db import Database, open_database
+from storage.guilds import GuildSettingsStore
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_TEXT_CHARS = 200_000
+MAX_TITLE_CHARS = 300
+MAX_QUESTION_CHARS = 500
+MIN_BODY_CHARS = 40
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ""}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An article as it arrives, before extraction and cleaning.
+
+    ``title_from`` says where a missing title comes from: the first line (pasted text
+    and files) or the first sentence (JSONL imports, whose text has no title line).
+    """
+
+    text: str = ""
+    html: str | None = None
+    title: str | None = None
+    url: str | None = None
+    source: str | None = None
+    author: str | None = None
+    published: date | None = None
+    title_from: str = "first_line"
+
+
+@dataclass(frozen=True)
+class AddResult:
+    article: Article
+    duplicate: bool
+
+
+def prepare(draft: Draft, guild_id: int | None, added_by: int | None) -> NewArticle:
+    """Extract, clean and summarize a draft (CPU-bound: call it in a worker thread)."""
+    text, title = draft.text, draft.title
+    author, published, source = draft.author, draft.published, draft.source
+    if draft.html is not None:
+        page = extract_html(draft.html, draft.url)
+        text = page.text
+        title = title or page.title
+        author = author or page.author
+        published = published or page.published
+        source = source or page.site
+    text = normalize_ws(text)
+    if len(text) > MAX_TEXT_CHARS:
+        raise InputError(f"That text is too long: the limit is {MAX_TEXT_CHARS:,} characters.")
+    if not title:
+        if draft.title_from == "first_sentence":
+            title = first_sentence(text, limit=MAX_TITLE_CHARS)
+        else:
+            first, _, rest = text.partition("\n")
+            title, text = first, rest
+    title = clean_title(title)[:MAX_TITLE_CHARS].strip()
+    body = clean_body(text, title)
+    if not title:
+        raise InputError("The article needs a title: give one, or put it on the first line.")
+    if len(body) < MIN_BODY_CHARS:
+        raise InputError("There is no article text to store: the body is empty or too short.")
+    return NewArticle(
+        title=title,
+        text=body,
+        url=draft.url,
+        source=source or site_of(draft.url),
+        author=author,
+        published=published,
+        guild_id=guild_id,
+        added_by=added_by,
+        summary=tuple(summarize(body, title)),
+    )
+
+
+def read_source_file(path: Path, **fields: object) -> Draft:
+    """A draft from a .txt/.md (first line is the title) or .html file."""
+    if not path.exists():
+        raise InputError(f"No such file: {path}.")
+    if not path.is_file():
+        raise InputError(f"{path} is not a file.")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InputError(f"{path.name} is larger than the 5 MB limit.")
+    raw = path.read_bytes()
+    if b"\x00" in raw[:8192]:
+        raise InputError(f"{path.name} is a binary file, not text or HTML.")
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path.name} is not UTF-8 text.") from None
+    suffix = path.suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        return Draft(html=content, **fields)  # type: ignore[arg-type]
+    if suffix in TEXT_SUFFIXES:
+        return Draft(text=content, **fields)  # type: ignore[arg-type]
+    raise InputError(f"{path.name}: only .txt, .md and .html files can be added.")
+
+
+class NewsDesk:
+    """The news desk's use cases over one store."""
+
+    def __init__(
+        self,
+        store: ArticleStore,
+        *,
+        allow_private_urls: bool = False,
+        fetch_timeout: float = 15.0,
+    ):
+        self.store = store
+        self.guilds = GuildSettingsStore(store.db)
+        self.allow_private_urls = allow_private_urls
+        self.fetch_timeout = fetch_timeout
+
+    @classmethod
+    async def open(cls, db_path: str | Path, **options: object) -> NewsDesk:
+        db = await open_database(db_path)
+        desk = cls(ArticleStore(db), **options)  # type: ignore[arg-type]
+        await desk.backfill_summaries()
+        return desk
+
+    @property
+    def db(self) -> Database:
+        return self.store.db
+
+    async def close(self) -> None:
+        await self.store.db.close()
+
+    # -- adding ---------------------------------------------------------------
+
+    async def add(
+        self, draft: Draft, *, guild_id: int | None = None, added_by: int | None = None
+    ) -> AddResult:
+        """The one path every article takes into the store."""
+        new = await asyncio.to_thread(prepare, draft, guild_id, added_by)
+        outcome = await self.store.add(new)
+        return _result(outcome)
+
+    async def add_url(
+        self,
+        url: str,
+        *,
+        guild_id: int | None = None,
+        added_by: int | None = None,
+        title: str | None = None,
+        published: date | None = None,
+    ) -> AddResult:
+        page = await fetch_html(
+            url.strip(), allow_private=self.allow_private_urls, timeout=self.fetch_timeout
+        )
+        draft = Draft(html=page.html, url=page.url, title=title, published=published)
+        return await self.add(draft, guild_id=guild_id, added_by=added_by)
+
+    async def add_text(
+        self,
+        text: str,
+        *,
+        title: str | None = None,
+        url: str | None = None,
+        source: str | None = None,
+        published: date | None = None,
+        guild_id: int | None = None,
+        added_by: int | None = None,
+    ) -> AddResult:
+        if not text or not text.strip():
+            raise InputError("The text is empty: paste the article's text.")
+        draft = Draft(text=text, title=title, url=url, source=source, published=published)
+        return await self.add(draft, guild_id=guild_id, added_by=added_by)
+
+    async def add_file(
+        self,
+        path: Path,
+        *,
+        guild_id: int | None = None,
+        added_by: int | None = None,
+        **fields: object,
+    ) -> AddResult:
+        draft = await asyncio.to_thread(read_source_file, path, **fields)
+        return await self.add(draft, guild_id=guild_id, added_by=added_by)
+
+    async def add_batch(
+        self, drafts: Sequence[Draft], *, guild_id: int | None = None
+    ) -> list[AddResult | NewsError]:
+        """Prepare drafts off the loop, then store the good ones in one transaction."""
+        prepared = await asyncio.to_thread(_prepare_all, drafts, guild_id)
+        good = [item for item in prepared if isinstance(item, NewArticle)]
+        outcomes = iter(await self.store.add_many(good)) if good else iter(())
+        return [
+            item if isinstance(item, NewsError) else _result(next(outcomes)) for item in prepared
+        ]
+
+    # -- reading --------------------------------------------------------------
+
+    async def get(self, article_id: int, guild_id: int | None) -> Article:
+        article = await self.store.get(article_id, guild_id)
+        if article is None:
+            raise NotFoundError(f"There is no article #{article_id} here.")
+        return article
+
+    async def remove(self, article_id: int, guild_id: int | None) -> Article:
+        article = await self.get(article_id, guild_id)
+        if article.guild_id != guild_id:
+            raise InputError(f"Article #{article_id} is global: remove it from the command line.")
+        await self.store.remove(article_id, guild_id)
+        return article
+
+    async def recent(
+        self, guild_id: int | None, *, limit: int = 10, offset: int = 0
+    ) -> list[Article]:
+        return await self.store.recent(guild_id, limit=limit, offset=offset)
+
+    async def count(self, guild_id: int | None) -> int:
+        return await self.store.count(guild_id)
+
+    async def search(
+        self, query: str, guild_id: int | None, *, limit: int = 10, offset: int = 0
+    ) -> list[SearchHit]:
+        return await self.store.search(
+            query[:MAX_QUESTION_CHARS], guild_id, limit=limit, offset=offset
+        )
+
+    async def autocomplete(
+        self, guild_id: int | None, prefix: str, limit: int = 25
+    ) -> list[Article]:
+        return await self.store.titles(guild_id, prefix[:100], limit=limit)
+
+    async def ask(
+        self, question: str, guild_id: int | None = None, article_id: int | None = None
+    ) -> Answer:
+        """Answer from the scope's articles (or one pinned article), with evidence."""
+        question = normalize_ws(question).replace("\n", " ")[:MAX_QUESTION_CHARS]
+        if not question:
+            raise InputError("Ask a question, for example: how many prisoners were released?")
+        if article_id is not None:
+            article = await self.get(article_id, guild_id)
+            passages = [Passage(article.id, article.title, article.text, 1.0)]
+        else:
+            terms = await asyncio.to_thread(question_terms, question)
+            hits = await self.store.search_terms(terms, guild_id, limit=CANDIDATES)
+            articles = await self.store.get_many([hit.article_id for hit in hits])
+            top = max((hit.score for hit in hits), default=0.0) or 1.0
+            passages = [
+                Passage(a.id, a.title, a.text, hit.score / top)
+                for hit in hits
+                if (a := articles.get(hit.article_id)) is not None
+            ]
+        return await asyncio.to_thread(answer_question, question, passages)
+
+    async def summary(self, article: Article, sentences: int = 3) -> list[str]:
+        """The stored summary, or a fresh one when another length is asked for."""
+        if article.summary is not None and sentences == 3:
+            return list(article.summary)
+        return await asyncio.to_thread(
+            summarize, article.text, article.title, max_sentences=sentences
+        )
+
+    async def backfill_summaries(self) -> int:
+        """Summarize articles stored before summaries existed (migration 002)."""
+        done = 0
+        while batch := await self.store.missing_summaries():
+            for article in batch:
+                summary = await asyncio.to_thread(summarize, article.text, article.title)
+                await self.store.set_summary(article.id, summary)
+                done += 1
+        if done:
+            log.info("summarized %d articles stored before summaries existed", done)
+        return done
+
+
+def _prepare_all(drafts: Iterable[Draft], guild_id: int | None) -> list[NewArticle | NewsError]:
+    out: list[NewArticle | NewsError] = []
+    for draft in drafts:
+        try:
+            out.append(prepare(draft, guild_id, None))
+        except NewsError as err:
+            out.append(err)
+    return out
+
+
+def _result(outcome: AddOutcome) -> AddResult:
+    return AddResult(outcome.article, duplicate=not outcome.created)
+
+
+def parse_date(value: str) -> date:
+    """A YYYY-MM-DD date from user input, or an InputError saying the format."""
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InputError(f"{value!r} is not a date: use YYYY-MM-DD, e.g. 2024-05-01.") from None
+
+
+def utc_iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
