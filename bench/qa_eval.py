@@ -1,0 +1,246 @@
+"""Benchmark the answer engine on NewsQA dev (../shared/eval/newsqa-dev.jsonl).
+
+Two settings: the article given (one Passage), and open (all articles stored in a
+temporary SQLite store, the question asked through the desk, or through the same
+steps the desk takes if ``bot.desk`` is not importable). Prints EM / token F1
+(SQuAD normalisation), evidence hit rate, recall@1, abstention and latency,
+overall and per question type.
+
+Run: ``.venv/bin/python -m bench.qa_eval [--limit N] [--shared DIR]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import statistics
+import string
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from news.answer import CANDIDATES, Answer, Passage, answer_question, question_terms
+
+DEFAULT_SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+# ------------------------------------------------------------------ SQuAD scoring
+
+
+def normalize_answer(s: str) -> str:
+    s = s.lower()
+    s = "".join(ch for ch in s if ch not in set(string.punctuation))
+    s = re.sub(r"\b(a|an|the)\b", " ", s)
+    return " ".join(s.split())
+
+
+def exact_match(pred: str | None, gold: str) -> float:
+    return float(normalize_answer(pred or "") == normalize_answer(gold))
+
+
+def token_f1(pred: str | None, gold: str) -> float:
+    p = normalize_answer(pred or "").split()
+    g = normalize_answer(gold).split()
+    if not p or not g:
+        return float(p == g)
+    common = Counter(p) & Counter(g)
+    same = sum(common.values())
+    if same == 0:
+        return 0.0
+    precision, recall = same / len(p), same / len(g)
+    return 2 * precision * recall / (precision + recall)
+
+
+# ------------------------------------------------------------------ data
+
+
+@dataclass(frozen=True)
+class Item:
+    article_index: int
+    question: str
+    gold: str
+
+
+def load(shared: Path, limit: int | None) -> tuple[list[str], list[Item]]:
+    path = shared / "eval" / "newsqa-dev.jsonl"
+    texts: list[str] = []
+    items: list[Item] = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            texts.append(row["text"])
+            for qa in row["qas"]:
+                items.append(Item(len(texts) - 1, qa["question"], qa["answer"]))
+    if limit is not None:
+        items = items[:limit]
+    return texts, items
+
+
+# ------------------------------------------------------------------ results
+
+
+@dataclass
+class Row:
+    em: list[float] = field(default_factory=list)
+    f1: list[float] = field(default_factory=list)
+    evid: list[float] = field(default_factory=list)
+    r1: list[float] = field(default_factory=list)
+    abst: list[float] = field(default_factory=list)
+    ms: list[float] = field(default_factory=list)
+
+    def add(self, ans: Answer, gold: str, gold_article: int | None, got: int | None, ms: float):
+        self.em.append(exact_match(ans.answer, gold))
+        self.f1.append(token_f1(ans.answer, gold))
+        ev = normalize_answer(ans.evidence or "")
+        self.evid.append(float(bool(ev) and normalize_answer(gold) in ev))
+        if gold_article is not None:
+            self.r1.append(float(got == gold_article))
+        self.abst.append(float(ans.answer is None))
+        self.ms.append(ms)
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _mean(values: Iterable[float]) -> float:
+    vals = list(values)
+    return statistics.fmean(vals) if vals else 0.0
+
+
+def print_table(title: str, rows: dict[str, Row]) -> None:
+    head = ("type", "n", "EM", "F1", "evid", "R@1", "abst", "p50ms", "p95ms")
+    lines = [head]
+    for name, r in rows.items():
+        lines.append(
+            (
+                name,
+                str(len(r.f1)),
+                f"{100 * _mean(r.em):.1f}",
+                f"{100 * _mean(r.f1):.1f}",
+                f"{_mean(r.evid):.3f}",
+                f"{_mean(r.r1):.3f}" if r.r1 else "-",
+                f"{_mean(r.abst):.3f}",
+                f"{_pct(r.ms, 0.5):.2f}",
+                f"{_pct(r.ms, 0.95):.2f}",
+            )
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    print(f"\n== {title}")
+    for k, line in enumerate(lines):
+        print(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(line, widths, strict=True))
+            )
+        )
+        if k == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def _rows() -> dict[str, Row]:
+    return defaultdict(Row)
+
+
+def _finish(rows: dict[str, Row]) -> dict[str, Row]:
+    ordered = {"all": rows.pop("all")}
+    ordered.update(sorted(rows.items()))
+    return ordered
+
+
+# ------------------------------------------------------------------ settings
+
+
+def run_given(texts: list[str], items: list[Item]) -> dict[str, Row]:
+    rows = _rows()
+    for it in items:
+        passage = Passage(it.article_index, "", texts[it.article_index])
+        t0 = time.perf_counter()
+        ans = answer_question(it.question, [passage])
+        ms = 1000 * (time.perf_counter() - t0)
+        for key in ("all", ans.qtype):
+            rows[key].add(ans, it.gold, None, ans.article_id, ms)
+    return _finish(rows)
+
+
+async def run_open(texts: list[str], items: list[Item]) -> tuple[dict[str, Row], str]:
+    from news.text import first_sentence
+    from storage.articles import ArticleStore, NewArticle
+    from storage.db import open_database
+
+    rows = _rows()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = await open_database(Path(tmp) / "bench.sqlite3")
+        try:
+            store = ArticleStore(db)
+            ids: list[int] = []
+            for text in texts:
+                outcome = await store.add(
+                    NewArticle(title=first_sentence(text) or "untitled", text=text, guild_id=None)
+                )
+                ids.append(outcome.article.id if hasattr(outcome, "article") else outcome[0].id)
+            ask, how = _asker(store)
+            for it in items:
+                t0 = time.perf_counter()
+                ans = await ask(it.question)
+                ms = 1000 * (time.perf_counter() - t0)
+                gold_id = ids[it.article_index]
+                for key in ("all", ans.qtype):
+                    rows[key].add(ans, it.gold, gold_id, ans.article_id, ms)
+        finally:
+            await db.close()
+    return _finish(rows), how
+
+
+def _asker(store: object) -> tuple[Callable[[str], object], str]:
+    """The desk's ask if it exists, else the same steps the desk takes."""
+    try:
+        from bot.desk import NewsDesk
+
+        desk = NewsDesk(store, settings=None)  # type: ignore[arg-type]
+
+        async def via_desk(question: str) -> Answer:
+            return await desk.ask(question, guild_id=None, article_id=None)  # type: ignore[no-any-return]
+
+        return via_desk, "bot.desk.NewsDesk.ask"
+    except Exception:
+        pass
+
+    async def direct(question: str) -> Answer:
+        hits = await store.search_terms(question_terms(question), None, limit=CANDIDATES)  # type: ignore[attr-defined]
+        arts = await store.get_many([h.article_id for h in hits])  # type: ignore[attr-defined]
+        top = max((h.score for h in hits), default=0.0) or 1.0
+        passages = [
+            Passage(h.article_id, arts[h.article_id].title, arts[h.article_id].text, h.score / top)
+            for h in hits
+            if h.article_id in arts
+        ]
+        return await asyncio.to_thread(answer_question, question, passages)
+
+    return direct, "store.search_terms + answer_question (bot.desk not importable)"
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
+    ap.add_argument("--skip-open", action="store_true")
+    args = ap.parse_args(argv)
+    texts, items = load(args.shared, args.limit)
+    print(f"{len(items)} questions over {len(texts)} articles; CANDIDATES={CANDIDATES}")
+    print_table("article given", run_given(texts, items))
+    if not args.skip_open:
+        rows, how = asyncio.run(run_open(texts, items))
+        print_table(f"open (all {len(texts)} articles stored; via {how})", rows)
+
+
+if __name__ == "__main__":
+    main()

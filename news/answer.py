@@ -1,0 +1,894 @@
+"""The answer engine: question analysis, sentence ranking and answer-span extraction.
+
+Given a question and a few candidate articles (bm25 hits from storage, or one
+pinned article), find the sentence that answers it and the shortest span of that
+sentence that has the asked-for shape (a count, a time, a name, a place, a noun
+phrase), with a confidence; below a threshold we abstain rather than guess.
+Everything is hand-built (a light stemmer, a small synonym table, a linear span
+scorer whose weights may be fitted offline by ``bench/fit_answer.py``); nothing
+is downloaded and no model is loaded at run time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from news.text import split_sentences
+
+__all__ = [
+    "CANDIDATES",
+    "DEFAULT_MIN_SCORE",
+    "Answer",
+    "Passage",
+    "analyze_question",
+    "answer_question",
+    "question_terms",
+    "stem",
+]
+
+# How many bm25 hits the desk should hand us: enough for recall@1 to benefit from
+# sentence-level re-ranking, few enough to stay far below the latency budget.
+CANDIDATES = 8
+
+# Confidence below which the answer is withheld. Tuned on the dev set so that
+# abstention is rare when the article does hold the answer, while a question whose
+# content words barely occur in the articles falls below it.
+DEFAULT_MIN_SCORE = 0.2
+
+# Hostile inputs: bound the work instead of failing.
+_MAX_QUESTION_CHARS = 1000
+_MAX_TEXT_CHARS = 200_000
+_MAX_SPAN_TOKENS = 10
+_TOP_SENTENCES = 3
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One candidate article."""
+
+    article_id: int
+    title: str
+    text: str
+    retrieval_score: float = 0.0  # higher is better, normalised by the caller
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer with its evidence, or an abstention (``answer is None``)."""
+
+    question: str
+    answer: str | None
+    evidence: str | None
+    article_id: int | None
+    score: float
+    qtype: str
+    related: tuple[int, ...] = ()
+    extra: str | None = None
+
+
+# --------------------------------------------------------------------------- words
+
+
+def _wordset(words: str) -> frozenset[str]:
+    """A set from a whitespace-separated word list (keeps the tables readable)."""
+    return frozenset(words.split())
+
+
+_STOP = _wordset("""a an the and or but if of at by for with about against between into through during
+    before after above below to from up down in out on off over under again further then once
+    here there all any both each few more most other some such no nor not only own same so than
+    too very can will just don should now is am are was were be been being have has had having
+    do does did doing would could might must shall may i me my we our you your he him his she
+    her it its they them their what which who whom whose this that these those when where why
+    how as also s t 's ’s says said say tell told according""")
+
+_WH = _wordset("what which who whom whose when where why how")
+
+# Irregular forms the suffix stripper cannot reach.
+_IRREGULAR = {
+    "freed": "free",
+    "men": "man",
+    "women": "woman",
+    "children": "child",
+    "won": "win",
+    "told": "tell",
+    "said": "say",
+    "says": "say",
+    "went": "go",
+    "took": "take",
+    "taken": "take",
+    "gave": "give",
+    "given": "give",
+    "found": "find",
+    "made": "make",
+    "held": "hold",
+    "led": "lead",
+    "ran": "run",
+    "met": "meet",
+    "paid": "pay",
+    "sold": "sell",
+    "bought": "buy",
+    "brought": "bring",
+    "caught": "catch",
+    "thought": "think",
+    "spent": "spend",
+    "sent": "send",
+    "built": "build",
+    "fell": "fall",
+    "shot": "shoot",
+    "struck": "strike",
+    "stole": "steal",
+    "stolen": "steal",
+    "wrote": "write",
+    "written": "write",
+    "began": "begin",
+    "begun": "begin",
+    "became": "become",
+    "came": "come",
+    "knew": "know",
+    "known": "know",
+    "grew": "grow",
+    "flew": "fly",
+    "lost": "lose",
+    "kept": "keep",
+    "fought": "fight",
+    "saw": "see",
+    "seen": "see",
+    "died": "die",
+    "dying": "die",
+    "dead": "die",
+    "death": "die",
+    "deaths": "die",
+    "born": "bear",
+    "chose": "choose",
+    "chosen": "choose",
+    "left": "leave",
+    "hid": "hide",
+    "hidden": "hide",
+    "drove": "drive",
+    "driven": "drive",
+    "ate": "eat",
+    "eaten": "eat",
+    "sang": "sing",
+    "sung": "sing",
+    "rose": "rise",
+    "risen": "rise",
+    "hit": "hit",
+    "set": "set",
+    "put": "put",
+    "cut": "cut",
+    "cost": "cost",
+    "news": "news",
+    "series": "series",
+    "us": "us",
+    "u.s": "u.s",
+}
+
+# Common synonyms; every member maps to the first member's stem. Kept small and
+# news-flavoured: the words question writers swap for the article's words.
+_SYNONYM_GROUPS = [
+    ["prisoner", "detainee", "inmate", "captive", "hostage"],
+    ["release", "free", "liberate", "discharge"],
+    ["kill", "slay", "murder", "slaughter"],
+    ["die", "death", "dead", "fatality", "perish"],
+    ["buy", "purchase", "acquire"],
+    ["start", "begin", "launch", "commence"],
+    ["car", "vehicle", "automobile"],
+    ["child", "kid", "youngster"],
+    ["police", "cop", "officer", "policeman"],
+    ["attack", "assault", "raid"],
+    ["company", "firm", "corporation"],
+    ["film", "movie", "picture"],
+    ["doctor", "physician"],
+    ["job", "employment"],
+    ["win", "victory"],
+    ["plane", "aircraft", "airplane", "jet"],
+    ["ship", "vessel", "boat"],
+    ["home", "house", "residence"],
+    ["injure", "wound", "hurt", "injury"],
+    ["money", "fund", "cash"],
+    ["soldier", "troop"],
+    ["official", "authority"],
+    ["country", "nation"],
+    ["gun", "weapon", "firearm"],
+    ["lawsuit", "suit", "sue"],
+    ["arrest", "detain", "apprehend"],
+    ["jail", "prison"],
+    ["says", "said", "state", "claim"],
+    ["show", "program", "programme"],
+    ["rule", "regulation"],
+    ["talk", "negotiation", "discussion"],
+    ["leader", "chief", "head"],
+    ["big", "large", "huge"],
+    ["small", "little", "tiny"],
+    ["quit", "resign"],
+    ["fire", "blaze"],
+    ["storm", "hurricane", "cyclone"],
+    ["election", "vote", "poll"],
+    ["charge", "accuse"],
+    ["convict", "sentence"],
+    ["crash", "collision"],
+    ["rescue", "save"],
+    ["help", "aid", "assist"],
+    ["student", "pupil"],
+    ["mother", "mom"],
+    ["father", "dad"],
+]
+
+_NUMBER_WORDS = _wordset("""zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen
+    fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty
+    ninety hundred thousand million billion trillion dozen dozens hundreds thousands millions
+    billions half quarter third""")
+_SCALE_WORDS = _wordset("hundred thousand million billion trillion percent % per cent dozen")
+_UNIT_WORDS = _wordset("""years year months month weeks week days day hours hour minutes minute seconds second
+    miles mile kilometers kilometres km feet foot meters metres inches pounds kilograms kg
+    tons tonnes dollars euros points percent degrees acres times people""")
+_QUALIFIERS = _wordset("""more less fewer than under over about around nearly almost approximately roughly some
+    least most up to as many much just only estimated an""")
+_CURRENCY = _wordset("$ £ € # ¥")
+_MONTHS = _wordset("""january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec""")
+_DAYS = _wordset("""monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow tonight
+    weekend""")
+_TIME_WORDS = _wordset("""morning afternoon evening night week month year decade century spring summer autumn fall
+    winter last next ago early late earlier later midnight noon a.m p.m""")
+_PLACE_PREPS = _wordset("in at near from to into across outside inside throughout")
+_PERSON_CUES = _wordset("""mr mrs ms dr president sen rep gov gen prime minister secretary king queen prince judge
+    chief director spokesman spokeswoman officer coach pope""")
+_PLACE_CUES = _wordset("""city county state province island islands river mountain mount lake street road valley
+    region republic kingdom coast bay north south east west northern southern eastern western
+    afghanistan pakistan iraq iran israel china india russia japan korea mexico brazil france
+    germany britain england london paris washington california texas florida new york africa
+    europe asia america canada australia spain italy egypt syria gaza baghdad kabul beijing""")
+
+_COUNT_FOCUS = _wordset(
+    "number amount percentage percent share total price cost age size population rate"
+)
+_TIME_FOCUS = _wordset("year day month date time decade century period season")
+_PERSON_FOCUS = _wordset("""person people man woman group organization organisation company team party agency
+    official leader player actor actress singer band president minister author director
+    country's""")
+_PLACE_FOCUS = _wordset("""country city state place town region nation continent area location island province
+    county village capital neighborhood street""")
+
+_STRONG_PUNCT = frozenset([*'.;:!?()[]{}"“”‘’«»…', "--", "—", "–", "|"])
+
+_TOKEN = re.compile(
+    r"[0-9]+(?:[.,:][0-9]+)*%?"  # numbers: 5,000  33.7  9:30
+    r"|[^\W_]+(?:['’.\-][^\W_]+)*\.?(?<=[A-Z]\.)"  # initialisms keep their dot: U.S.
+    r"|[^\W_]+(?:['’.\-][^\W_]+)*"  # words, hyphenated words, possessives
+    r"|--|[^\w\s]",  # punctuation, one char at a time
+    re.UNICODE,
+)
+
+
+def _suffix_strip(w: str) -> str:
+    if len(w) <= 3:
+        return w
+    if w.endswith("ies") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith("sses"):
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith(("ss", "us", "is")) and len(w) > 3:
+        w = w[:-1]
+    if w.endswith("ing") and len(w) > 5:
+        w = w[:-3]
+        if len(w) > 2 and w[-1] == w[-2] and w[-1] not in "lsz":
+            w = w[:-1]
+    elif w.endswith("ed") and len(w) > 4:
+        w = w[:-2]
+        if len(w) > 2 and w[-1] == w[-2] and w[-1] not in "lsz":
+            w = w[:-1]
+        elif w.endswith("i"):
+            w = w[:-1] + "y"
+    if w.endswith("e") and len(w) > 4:
+        w = w[:-1]
+    return w
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light, deterministic suffix stripper (plurals, -ed, -ing, final e)."""
+    w = word.lower().replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    elif w.endswith("'"):
+        w = w[:-1]
+    if w in _IRREGULAR:
+        return _IRREGULAR[w]
+    return _suffix_strip(w)
+
+
+_SYNONYM_OF: dict[str, str] = {}
+for _group in _SYNONYM_GROUPS:
+    _head = stem(_group[0])
+    for _member in _group:
+        _SYNONYM_OF.setdefault(stem(_member), _head)
+
+
+def _key(word: str) -> str:
+    """The matching key of a word: its stem, folded onto its synonym group."""
+    s = stem(word)
+    return _SYNONYM_OF.get(s, s)
+
+
+def _is_number_token(low: str) -> bool:
+    if low and low[0].isdigit():
+        return True
+    return all(part in _NUMBER_WORDS for part in low.split("-")) if low else False
+
+
+def _is_time_token(low: str) -> bool:
+    if low in _MONTHS or low in _DAYS:
+        return True
+    if len(low) == 4 and low.isdigit() and low[:2] in ("19", "20"):
+        return True
+    if low.endswith("s") and len(low) == 5 and low[:4].isdigit():  # the 1990s
+        return True
+    return low in ("a.m", "p.m", "a.m.", "p.m.")
+
+
+# ------------------------------------------------------------------ text structures
+
+
+@dataclass(frozen=True)
+class _Tok:
+    text: str
+    start: int
+    end: int
+    low: str
+    key: str
+    punct: bool
+    strong: bool
+    cap: bool
+    num: bool
+    time: bool
+    stop: bool
+
+
+def _tokenize(text: str) -> list[_Tok]:
+    toks: list[_Tok] = []
+    for m in _TOKEN.finditer(text):
+        t = m.group(0)
+        low = t.lower().rstrip(".") if len(t) > 1 else t.lower()
+        punct = not (t[0].isalnum())
+        toks.append(
+            _Tok(
+                text=t,
+                start=m.start(),
+                end=m.end(),
+                low=low,
+                key="" if punct else _key(low),
+                punct=punct,
+                strong=punct and t in _STRONG_PUNCT,
+                cap=t[0].isupper(),
+                num=not punct and _is_number_token(low),
+                time=not punct and _is_time_token(low),
+                stop=low in _STOP,
+            )
+        )
+    return toks
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    text: str
+    toks: tuple[_Tok, ...]
+    keys: frozenset[str]
+
+
+_CNN_PREFIX = re.compile(r"^\s*(?:[A-Z][A-Za-z ,.]{0,40})?\(CNN\)\s*(?:--|—|-)?\s*")
+
+
+def _split(text: str) -> list[str]:
+    """Sentences of an article; long run-on sentences are also cut at ' -- '."""
+    out: list[str] = []
+    for sent in split_sentences(text):
+        sent = _CNN_PREFIX.sub("", sent)
+        if len(sent) > 400 and " -- " in sent:
+            out.extend(p.strip() for p in sent.split(" -- ") if p.strip())
+        elif sent:
+            out.append(sent)
+    return out
+
+
+@lru_cache(maxsize=512)
+def _article_sentences(article_id: int, text_hash: int, text: str) -> tuple[_Sentence, ...]:
+    del article_id, text_hash  # part of the cache key only
+    sents = []
+    for s in _split(text[:_MAX_TEXT_CHARS]):
+        toks = tuple(_tokenize(s))
+        keys = frozenset(t.key for t in toks if not t.punct and not t.stop)
+        if keys:
+            sents.append(_Sentence(s, toks, keys))
+    return tuple(sents)
+
+
+# ---------------------------------------------------------------- question analysis
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    """What a question asks for and the words an answer sentence must match."""
+
+    qtype: str  # count, time, person, place, thing
+    terms: tuple[str, ...]  # matching keys of the content words, in order
+    words: tuple[str, ...]  # the content words as written (lower-case)
+    describe: bool  # "who is X?" / "what is X?": the answer describes a named thing
+    unit: bool  # "how long/far/old/much": keep the unit with the number
+
+
+def analyze_question(question: str) -> QuestionInfo:
+    """Find the question type and the content words it must match."""
+    toks = [t for t in _tokenize(question[:_MAX_QUESTION_CHARS]) if not t.punct]
+    lows = [t.low for t in toks]
+    qtype = "thing"
+    unit = False
+    describe = False
+    wh_i = next((i for i, w in enumerate(lows) if w in _WH), -1)
+    wh = lows[wh_i] if wh_i >= 0 else ""
+    nxt = lows[wh_i + 1] if 0 <= wh_i < len(lows) - 1 else ""
+    if wh == "how":
+        if nxt in ("many", "much"):
+            qtype = "count"
+            unit = nxt == "much"
+        elif nxt in ("long", "old", "far", "big", "large", "tall", "often", "high", "fast"):
+            qtype = "count"
+            unit = True
+        else:
+            qtype = "thing"
+    elif wh in ("who", "whom", "whose"):
+        qtype = "person"
+    elif wh == "when":
+        qtype = "time"
+    elif wh == "where":
+        qtype = "place"
+    elif wh in ("what", "which"):
+        focus = lows[wh_i + 1 : wh_i + 3]
+        if any(f in _COUNT_FOCUS for f in focus[:1]):
+            qtype = "count"
+            unit = True
+        elif any(f in _TIME_FOCUS for f in focus[:1]):
+            qtype = "time"
+        elif any(f in _PLACE_FOCUS for f in focus[:1]):
+            qtype = "place"
+        elif any(f in _PERSON_FOCUS for f in focus[:1]):
+            qtype = "person"
+    if wh in ("who", "what") and nxt in ("is", "was", "are", "were"):
+        rest = [w for w in lows[wh_i + 2 :] if w not in _STOP]
+        describe = 0 < len(rest) <= 3
+    if "year" in lows and qtype == "thing":
+        qtype = "time"
+    seen: set[str] = set()
+    terms: list[str] = []
+    words: list[str] = []
+    skip = {"many", "much", "long", "old", "far"} if wh == "how" else set()
+    for w in lows:
+        if w in _STOP or w in _WH or w in skip or (len(w) < 2 and not w.isdigit()):
+            continue
+        k = _key(w)
+        if k in seen:
+            continue
+        seen.add(k)
+        terms.append(k)
+        words.append(w)
+    return QuestionInfo(qtype, tuple(terms), tuple(words), describe, unit)
+
+
+def question_terms(question: str) -> list[str]:
+    """Content words of a question plus their synonyms, for the full-text query.
+
+    Lower-case plain words only (storage quotes and ORs them); bounded in number so
+    a pasted essay does not become a thousand-term query.
+    """
+    try:
+        info = analyze_question(question)
+    except Exception:  # never let a hostile question break the search path
+        return []
+    out: list[str] = []
+    for w in info.words:
+        plain = re.sub(r"[^0-9a-z]+", "", w.lower())
+        if plain and plain not in out:
+            out.append(plain)
+        k = _key(w)
+        for group in _SYNONYM_GROUPS:
+            if _SYNONYM_OF.get(stem(group[0])) == k:
+                for member in group:
+                    for form in (member, member + "s"):
+                        if form not in out:
+                            out.append(form)
+                break
+    return out[:40]
+
+
+# ------------------------------------------------------------------ span features
+
+_QTYPES = ("count", "time", "person", "place", "thing")
+
+# Feature names, in order: generic ones, then per-question-type copies; weights in news/answer_weights.py follow this order.
+_BASE_FEATURES = (
+    "sent",
+    "sent_top",
+    "len",
+    "len1",
+    "prox",
+    "after_match",
+    "before_match",
+    "between",
+    "start_stop",
+    "end_stop",
+    "cap_frac",
+    "has_num",
+    "has_time",
+    "comma",
+    "left_bound",
+    "right_bound",
+    "type_ok",
+    "num_noun",
+    "said_after",
+    "place_prep",
+    "describe_adj",
+)
+_TYPED_FEATURES = tuple(
+    f"{q}_{f}"
+    for q in _QTYPES
+    for f in ("type_ok", "prox", "cap_frac", "has_num", "after_match", "before_match", "len")
+)
+FEATURES = (*_BASE_FEATURES, *_TYPED_FEATURES)
+
+_HAND_WEIGHTS: dict[str, float] = {
+    "sent": 3.0,
+    "sent_top": 0.5,
+    "len": -0.8,
+    "len1": 0.0,
+    "prox": 1.5,
+    "after_match": 0.6,
+    "before_match": 0.3,
+    "between": 0.2,
+    "start_stop": -0.5,
+    "end_stop": -2.0,
+    "cap_frac": 0.0,
+    "has_num": 0.0,
+    "has_time": 0.0,
+    "comma": -0.3,
+    "left_bound": 0.4,
+    "right_bound": 0.4,
+    "type_ok": 2.0,
+    "num_noun": 1.0,
+    "said_after": 0.3,
+    "place_prep": 0.5,
+    "describe_adj": 1.5,
+    "person_cap_frac": 1.0,
+    "place_cap_frac": 1.0,
+    "thing_cap_frac": 0.3,
+    "count_has_num": 1.0,
+    "time_type_ok": 1.0,
+    "thing_after_match": 0.6,
+    "person_before_match": 0.5,
+}
+
+
+def _load_weights() -> dict[str, float]:
+    try:
+        from news.answer_weights import WEIGHTS  # fitted offline by bench/fit_answer.py
+    except ImportError:
+        return dict(_HAND_WEIGHTS)
+    return dict(WEIGHTS)
+
+
+_WEIGHTS = _load_weights()
+
+
+def _weight_vector(weights: dict[str, float]) -> list[float]:
+    return [weights.get(name, 0.0) for name in FEATURES]
+
+
+_W = _weight_vector(_WEIGHTS)
+
+
+def _type_ok(qtype: str, span: Sequence[_Tok], prev: _Tok | None) -> float:
+    content = [t for t in span if not t.punct]
+    if not content:
+        return 0.0
+    if qtype == "count":
+        first = content[0]
+        if not any(t.num for t in content):
+            return 0.0
+        ok = first.num or first.low in _QUALIFIERS or first.text in _CURRENCY
+        return 1.0 if ok else 0.3
+    if qtype == "time":
+        return 1.0 if any(t.time for t in content) else 0.0
+    caps = [t for t in content if t.cap or t.num or t.stop]
+    if qtype in ("person", "place"):
+        if any(t.time for t in content):
+            return 0.0  # "Sunday" and "March" are capitalised but are not names
+        if not content[0].cap or not content[-1].cap or len(caps) < len(content):
+            return 0.0
+        if qtype == "place" and (
+            (prev is not None and prev.low in _PLACE_PREPS)
+            or any(t.low in _PLACE_CUES for t in content)
+        ):
+            return 1.0
+        return 0.7
+    # thing: a noun-phrase-ish span, not a bare function word
+    return 0.0 if all(t.stop for t in content) else 1.0
+
+
+@dataclass
+class _Cand:
+    feats: list[float]
+    sent_index: int
+    start: int
+    end: int  # exclusive token index
+    score: float = 0.0
+
+
+def _span_candidates(
+    info: QuestionInfo,
+    sent: _Sentence,
+    sent_index: int,
+    sent_norm: float,
+    top: bool,
+) -> list[_Cand]:
+    toks = sent.toks
+    n = len(toks)
+    qset = set(info.terms)
+    matched = [not t.punct and t.key in qset for t in toks]
+    match_pos = [i for i, m in enumerate(matched) if m]
+    cands: list[_Cand] = []
+    qi = _QTYPES.index(info.qtype) if info.qtype in _QTYPES else 4
+    base = len(FEATURES) - 7 * len(_QTYPES) + qi * 7
+    for i in range(n):
+        ti = toks[i]
+        if ti.punct and ti.text not in _CURRENCY:
+            continue
+        if matched[i] or ti.low in ("and", "or", "but", "that", "which", "who"):
+            continue
+        for j in range(i, min(n, i + _MAX_SPAN_TOKENS)):
+            tj = toks[j]
+            if matched[j] or tj.strong:
+                break
+            if tj.punct:
+                continue
+            span = toks[i : j + 1]
+            length = j - i + 1
+            prev = toks[i - 1] if i > 0 else None
+            nxt = toks[j + 1] if j + 1 < n else None
+            tok_ok = _type_ok(info.qtype, span, prev)
+            if match_pos:
+                d_left = min((i - p for p in match_pos if p < i), default=99)
+                d_right = min((p - j for p in match_pos if p > j), default=99)
+                dist = min(d_left, d_right)
+            else:
+                d_left = d_right = dist = 99
+            content = [t for t in span if not t.punct]
+            cap_frac = sum(1 for t in content if t.cap) / len(content)
+            has_num = 1.0 if any(t.num for t in content) else 0.0
+            num_noun = 0.0
+            if has_num and d_right <= 4:
+                num_noun = 1.0
+            f = [0.0] * len(FEATURES)
+            f[0] = sent_norm
+            f[1] = 1.0 if top else 0.0
+            f[2] = length / 5.0
+            f[3] = 1.0 if length == 1 else 0.0
+            f[4] = 1.0 / (1.0 + dist) if dist < 99 else 0.0
+            f[5] = 1.0 if d_left <= 2 else 0.0
+            f[6] = 1.0 if d_right <= 2 else 0.0
+            f[7] = 1.0 if d_left < 99 and d_right < 99 else 0.0
+            f[8] = 1.0 if ti.stop else 0.0
+            f[9] = 1.0 if tj.stop else 0.0
+            f[10] = cap_frac
+            f[11] = has_num
+            f[12] = 1.0 if any(t.time for t in content) else 0.0
+            f[13] = 1.0 if any(t.text == "," for t in span) else 0.0
+            f[14] = 1.0 if prev is None or prev.punct or matched[i - 1] else 0.0
+            f[15] = 1.0 if nxt is None or nxt.punct or matched[j + 1] else 0.0
+            f[16] = tok_ok
+            f[17] = num_noun
+            f[18] = 1.0 if nxt is not None and nxt.key == "say" else 0.0
+            f[19] = 1.0 if prev is not None and prev.low in _PLACE_PREPS else 0.0
+            f[20] = 1.0 if info.describe and (d_left <= 2 or d_right <= 1) else 0.0
+            f[base + 0] = tok_ok
+            f[base + 1] = f[4]
+            f[base + 2] = cap_frac
+            f[base + 3] = has_num
+            f[base + 4] = f[5]
+            f[base + 5] = f[6]
+            f[base + 6] = f[2]
+            cands.append(_Cand(f, sent_index, i, j + 1))
+    return cands
+
+
+# ------------------------------------------------------------------ sentence ranking
+
+
+@dataclass
+class _Scored:
+    passage: Passage
+    sentence: _Sentence
+    score: float  # combined sentence score, used to pick the evidence
+    coverage: float  # share of the question's weight matched by the sentence
+
+
+def _rank_sentences(info: QuestionInfo, passages: Sequence[Passage]) -> list[_Scored]:
+    per_passage: list[tuple[Passage, tuple[_Sentence, ...]]] = []
+    for p in passages:
+        text = p.text if isinstance(p.text, str) else ""
+        sents = _article_sentences(int(p.article_id), hash(text), text)
+        per_passage.append((p, sents))
+    # Inverse sentence frequency over the candidate set: words that occur in every
+    # sentence carry no evidence.
+    total = sum(len(s) for _, s in per_passage) + 1
+    df: dict[str, int] = dict.fromkeys(info.terms, 0)
+    for _, sents in per_passage:
+        for s in sents:
+            for t in info.terms:
+                if t in s.keys:
+                    df[t] += 1
+    idf = {t: math.log(1.0 + total / (1.0 + df[t])) for t in info.terms}
+    q_weight = sum(idf.values()) or 1.0
+    bigrams = list(itertools.pairwise(info.terms))
+    scored: list[_Scored] = []
+    for p, sents in per_passage:
+        doc_keys: set[str] = set()
+        for s in sents:
+            doc_keys |= s.keys
+        doc_cov = sum(idf[t] for t in info.terms if t in doc_keys) / q_weight
+        retrieval = max(0.0, min(1.0, float(p.retrieval_score or 0.0)))
+        for s in sents:
+            cov = sum(idf[t] for t in info.terms if t in s.keys) / q_weight
+            if cov <= 0.0:
+                continue
+            seq = [t.key for t in s.toks if not t.punct]
+            pairs = set(itertools.pairwise(seq))
+            bonus = sum(0.15 for b in bigrams if b in pairs)
+            score = cov + bonus + 0.35 * doc_cov + 0.25 * retrieval
+            scored.append(_Scored(p, s, score, cov))
+    scored.sort(key=lambda x: x.score, reverse=True)
+    return scored
+
+
+# ------------------------------------------------------------------- the answer
+
+
+def _trim(text: str) -> str:
+    return text.strip(" ,;:-–—\"'“”‘’()[]")
+
+
+def _total_extra(info: QuestionInfo, passage: Passage, evidence: _Sentence) -> str | None:
+    """For counts: a sentence of the same article that gives a running total."""
+    if info.qtype != "count":
+        return None
+    qset = set(info.terms)
+    text = passage.text if isinstance(passage.text, str) else ""
+    for s in _article_sentences(int(passage.article_id), hash(text), text):
+        if s is evidence or not (qset & s.keys):
+            continue
+        toks = s.toks
+        for i, t in enumerate(toks):
+            if t.low != "total":
+                continue
+            for j in range(i + 1, min(len(toks), i + 15)):
+                if toks[j].num:
+                    start = toks[max(0, i - 2)].start
+                    if i >= 2 and toks[i - 1].low not in ("the", "a"):
+                        start = toks[i - 1].start
+                    end = toks[j].end
+                    while j + 1 < len(toks) and (
+                        toks[j + 1].num or toks[j + 1].low in _SCALE_WORDS
+                    ):
+                        j += 1
+                        end = toks[j].end
+                    return s.text[start:end]
+    return None
+
+
+def _abstain(question: str, qtype: str, related: tuple[int, ...], score: float = 0.0) -> Answer:
+    return Answer(question, None, None, None, max(0.0, min(1.0, score)), qtype, related)
+
+
+def _extend_number(sent: _Sentence, start: int, end: int, info: QuestionInfo) -> tuple[int, int]:
+    """Grow a number span to take its qualifiers, currency and scale/unit words."""
+    toks = sent.toks
+    while start > 0 and (
+        toks[start - 1].text in _CURRENCY
+        or (toks[start - 1].low in _QUALIFIERS and toks[start - 1].low not in ("an", "only"))
+    ):
+        start -= 1
+    while end < len(toks) and (
+        toks[end].num
+        or toks[end].low in _SCALE_WORDS
+        or (info.unit and toks[end].low in _UNIT_WORDS)
+    ):
+        end += 1
+    return start, end
+
+
+def answer_question(
+    question: str,
+    passages: Sequence[Passage],
+    *,
+    min_score: float = DEFAULT_MIN_SCORE,
+) -> Answer:
+    """Answer a question from candidate articles, or abstain (``answer=None``).
+
+    Pure and synchronous; never raises: any failure becomes an abstention.
+    """
+    q = question if isinstance(question, str) else ""
+    try:
+        return _answer(q, passages, min_score)
+    except Exception:  # the desk must always get an Answer back
+        related = tuple(_safe_ids(passages))[:3]
+        return _abstain(q, "thing", related)
+
+
+def _safe_ids(passages: Sequence[Passage]) -> list[int]:
+    out: list[int] = []
+    try:
+        for p in passages:
+            out.append(int(p.article_id))
+    except Exception:
+        pass
+    return out
+
+
+def _answer(question: str, passages: Sequence[Passage], min_score: float) -> Answer:
+    info = analyze_question(question)
+    passages = list(passages)
+    if not info.terms or not passages:
+        return _abstain(question, info.qtype, tuple(_safe_ids(passages))[:3])
+    ranked = _rank_sentences(info, passages)
+    if not ranked:
+        ordered = sorted(passages, key=lambda p: p.retrieval_score, reverse=True)
+        return _abstain(question, info.qtype, tuple(int(p.article_id) for p in ordered[:3]))
+    best = ranked[0]
+    top = ranked[:_TOP_SENTENCES]
+    cands: list[_Cand] = []
+    for k, sc in enumerate(top):
+        norm = sc.score / best.score if best.score > 0 else 0.0
+        cands.extend(_span_candidates(info, sc.sentence, k, norm, k == 0))
+    related: list[int] = []
+    for sc in ranked:
+        aid = int(sc.passage.article_id)
+        if aid not in related:
+            related.append(aid)
+        if len(related) == 3:
+            break
+    if not cands:
+        return _abstain(question, info.qtype, tuple(related), best.coverage * 0.5)
+    for c in cands:
+        c.score = sum(w * x for w, x in zip(_W, c.feats, strict=True))
+    win = max(cands, key=lambda c: c.score)
+    chosen = top[win.sent_index]
+    sent = chosen.sentence
+    start, end = win.start, win.end
+    if info.qtype == "count" and any(t.num for t in sent.toks[start:end]):
+        # A count is the number itself, with its qualifiers and units, not the noun
+        # phrase it sits in ("400 hard-core Taliban" -> "400").
+        start = next(k for k in range(start, end) if sent.toks[k].num)
+        end = start + 1
+        start, end = _extend_number(sent, start, end, info)
+    text = _trim(sent.text[sent.toks[start].start : sent.toks[end - 1].end])
+    # Confidence: how much of the question the evidence matches, tempered by
+    # whether a span of the asked-for shape was found.
+    type_fit = win.feats[FEATURES.index("type_ok")]
+    confidence = chosen.coverage * (0.6 + 0.4 * type_fit)
+    confidence = max(0.0, min(1.0, confidence))
+    if confidence < min_score or not text:
+        return _abstain(question, info.qtype, tuple(related), confidence)
+    return Answer(
+        question=question,
+        answer=text,
+        evidence=sent.text,
+        article_id=int(chosen.passage.article_id),
+        score=confidence,
+        qtype=info.qtype,
+        related=tuple(related),
+        extra=_total_extra(info, chosen.passage, sent),
+    )
