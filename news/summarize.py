@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from news.text import normalize_ws, split_sentences, words
 
-__all__ = ["Weights", "summarize"]
+__all__ = ["DEFAULT_WEIGHTS", "Weights", "summarize"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +56,8 @@ DEFAULT_WEIGHTS = Weights()
 
 # Anything past this is cut before splitting: a digest never needs sentence 500,
 # and it keeps the worst case (a pasted book) fast.
-_MAX_INPUT_CHARS = 60_000
-_MAX_CANDIDATES = 60
+_MAX_INPUT_CHARS = 20_000
+_MAX_CANDIDATES = 30
 
 # --- cleaning ---------------------------------------------------------------
 
