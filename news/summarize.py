@@ -68,15 +68,16 @@ _DATELINE = re.compile(
     re.VERBOSE,
 )
 # DailyMail header: "By . Jane Doe . PUBLISHED: . 12:01 EST, 1 May 2013 . | .
-# UPDATED: . 09:10 EST, 2 May 2013 . " and its shorter variants.
-_DM_BYLINE = re.compile(
-    r"""^(?:By\s*\.\s*[^.]{1,80}?\s*\.\s*)?
-        (?:(?:and\s*)?[A-Z][^.]{0,60}?\s*\.\s*)??
-        (?:(?:PUBLISHED|UPDATED|Last\s+updated\s+at)\s*:?\s*\.?\s*
-           [0-9:]{3,5}\s*(?:EST|GMT|BST|EDT)?,?\s*[0-9]{1,2}\s+[A-Za-z]+\s+[0-9]{4}\s*\.?\s*\|?\s*\.?\s*)+""",
+# UPDATED: . 09:10 EST, 2 May 2013 . " and its shorter variants.  Stripped from
+# the line before sentence splitting, because its " . " separators would
+# otherwise split it into fragments that look like sentences.
+_DM_HEADER = re.compile(
+    r"""^By\s*\.\s*[^.]{1,80}?\s*\.\s*
+        (?:(?:PUBLISHED|UPDATED)\s*:\s*\.?\s*[0-9]{1,2}:[0-9]{2}\s*[A-Z]{0,4},?\s*
+           [0-9]{1,2}\s+[A-Za-z]+\s+[0-9]{4}\s*\.\s*(?:\|\s*\.\s*)?)*
+        (?:Last\s+updated\s+at\s+[^.]{3,60}?\s*\.\s*)?""",
     re.VERBOSE,
 )
-_LEADING_BY = re.compile(r"^By\s*\.\s*[^.]{1,60}?\s*\.\s+(?=[A-Z\"'“‘])")
 _PLAIN_BYLINE = re.compile(r"^By\s+[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){0,3}\s*$")
 # The Hill style hover card: "Mark EsperMark EsperOvernight Defense: ... MORE".
 # The name is glued to itself; everything up to the "MORE" link is the card.
@@ -84,14 +85,20 @@ _HOVER_CARD = re.compile(r"\b([A-Z][\w'.-]+(?: [A-Z][\w'.-]+){0,3})\1\S.{0,600}?
 # Sentences (or whole lines) that are never prose worth posting.
 _JUNK = re.compile(
     r"""(?ix)
-    ^(?:read\ more|more:|related|see\ also|watch|video|photos?|gallery|advertisement|
-        sponsored|scroll\ down|click\ here|sign\ up|subscribe|share\ this|follow\ (?:us|@)|
-        e-?mail\ to\ a\ friend|image\ (?:source|copyright)|(?:photo|image|picture)\s*(?:credit)?:|
-        credit:|caption:|copyright|getty|reuters/|ap\ photo|all\ rights\ reserved|
-        download\ the|listen:|read:|rel(?:ated)?\ articles?)\b
+    # Promo and credit lines, recognised by how they start.
+    ^(?:read\ more|see\ also|advertisement|scroll\ down|click\ here|sign\ up|subscribe|
+        share\ this|follow\ (?:us|@)|e-?mail\ to\ a\ friend|image\ (?:source|copyright)|
+        copyright|getty\ images|ap\ photo|all\ rights\ reserved|download\ the|
+        related\ (?:articles?|stories|content|coverage))\b
+    # Labels: "Photo: ...", "WATCH: ...", "Related: ..." (the colon is what makes
+    # them labels; "Video games sold well" is prose).
+    |^(?:more|related|watch|video|photos?|pictures?|images?|gallery|credit|caption|
+        listen|read|sponsored|(?:photo|image|picture)\s+credit)\s*:
+    # Markers that make a whole sentence junk wherever they appear.
     |©|\ball\ rights\ reserved\b|\bclick\ here\b|\bscroll\ down\ for\b|\bsign\ up\ for\b
     |\bfollow\ @\w|^@\w+$|\bpic\.twitter\.com/|https?://|\bread\ more\b
-    |\bsubscribe\ (?:to|now|today)\b|\bnewsletter\b|\bcookies?\b.*\bbrowser\b
+    |\bsubscribe\ (?:to|now|today)\b|\b(?:our|daily|weekly|free)\s+(?:\w+\s+)?newsletter\b
+    |\bcookies?\b.*\bbrowser\b
     """
 )
 _CAPTION = re.compile(
@@ -125,7 +132,7 @@ _OPEN_QUOTES = "\"“‘'"
 
 def _strip_lead_junk(sentence: str) -> str:
     """Trim a dateline or byline from the start of a sentence, keeping the rest."""
-    for pattern in (_DM_BYLINE, _LEADING_BY, _DATELINE):
+    for pattern in (_DM_HEADER, _DATELINE):
         trimmed = pattern.sub("", sentence, count=1)
         if trimmed != sentence and trimmed.strip():
             sentence = trimmed.strip()
@@ -176,7 +183,7 @@ def _candidates(text: str) -> tuple[list[str], str | None]:
             if found_title is None and not _JUNK.search(line):
                 found_title = line
             continue
-        line = _HOVER_CARD.sub(r"\1", line)
+        line = _HOVER_CARD.sub(r"\1", _DM_HEADER.sub("", line, count=1))
         sentences.extend(split_sentences(line))
         if len(sentences) >= _MAX_CANDIDATES:
             break
