@@ -1,0 +1,177 @@
+"""NewsBot, the Discord client: start-up, command sync, and the one app-command error handler.
+
+``setup_hook`` opens the NewsDesk, loads the cogs in :data:`EXTENSIONS` and syncs the
+command tree (to ``NEWSBOT_DEV_GUILD`` when set, for instant updates while
+developing; globally otherwise). ``close`` closes the desk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import sys
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config import Settings
+from bot.desk import NewsDesk
+from news.errors import NewsError
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ["cogs.articles", "cogs.ask", "cogs.admin"]
+
+# The guilds intent alone: slash commands, context menus, buttons and modals arrive as
+# interactions whatever the intents, and the bot reads no messages, members or
+# presences. Guilds keeps the cache of guilds, channels and roles that permission
+# checks, the moderator role and digest channels rely on.
+INTENTS = discord.Intents.none()
+INTENTS.guilds = True
+
+APOLOGY = "Sorry, something went wrong on our side. If it keeps happening, tell the bot's owner: error id `{}`."
+
+
+def new_error_id() -> str:
+    """Eight hex characters that tie a user's apology to the log line."""
+    return secrets.token_hex(4)
+
+
+def user_message(error: BaseException) -> str | None:
+    """The short sentence for an error a user can cause, or None for a bug of ours."""
+    if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
+        original = (
+            error.__cause__ if isinstance(error, app_commands.TransformerError) else error.original
+        )
+        if isinstance(original, NewsError):
+            return str(original)
+        if isinstance(error, app_commands.TransformerError):
+            return f"That isn't a valid value for this option: {str(error.value)[:100]!r}."
+        return None
+    if isinstance(error, NewsError):
+        return str(error)
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down: you can use this again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command only works in a server."
+    if isinstance(error, app_commands.MissingPermissions | app_commands.MissingAnyRole):
+        return "You don't have the permissions this command needs."
+    if isinstance(error, app_commands.BotMissingPermissions):
+        return (
+            "I'm missing permissions for that here: " + ", ".join(error.missing_permissions) + "."
+        )
+    if isinstance(error, app_commands.CheckFailure):
+        text = str(error)
+        return text if text and "predicate" not in text else "You can't use this command here."
+    return None
+
+
+async def report_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
+    """Tell the user in one ephemeral sentence; log our own bugs with a traceback and an id.
+
+    Used by the command tree and by views and modals (whose errors bypass the tree).
+    """
+    message = user_message(error)
+    if message is None:
+        error_id = new_error_id()
+        cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        command = (
+            interaction.command.qualified_name if interaction.command else interaction.type.name
+        )
+        log.error(
+            "error %s in %s (guild %s, user %s)",
+            error_id,
+            command,
+            interaction.guild_id,
+            interaction.user.id if interaction.user else None,
+            exc_info=(type(cause), cause, cause.__traceback__),
+        )
+        message = APOLOGY.format(error_id)
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not report an error to the user", exc_info=True)
+
+
+class NewsTree(app_commands.CommandTree["NewsBot"]):
+    """The command tree with newsbot's one error handler."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[NewsBot], error: app_commands.AppCommandError
+    ) -> None:
+        await report_error(interaction, error)
+
+
+class NewsBot(commands.AutoShardedBot):
+    """The news desk's Discord client; ``desk`` is open between setup_hook and close."""
+
+    desk: NewsDesk
+
+    def __init__(self, settings: Settings, **options: Any) -> None:
+        options.setdefault("chunk_guilds_at_startup", False)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=INTENTS,
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=NewsTree,
+            help_command=None,
+            **options,
+        )
+        self.settings = settings
+        self.synced: list[app_commands.AppCommand] = []
+
+    async def setup_hook(self) -> None:
+        self.desk = await NewsDesk.open(
+            self.settings.db_path, allow_private_urls=self.settings.allow_private_urls
+        )
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        if self.settings.dev_guild is not None:
+            guild = discord.Object(id=self.settings.dev_guild)
+            self.tree.copy_global_to(guild=guild)
+            self.synced = await self.tree.sync(guild=guild)
+        else:
+            self.synced = await self.tree.sync()
+        log.info("synced %d application commands", len(self.synced))
+
+    async def on_ready(self) -> None:
+        log.info("logged in as %s in %d guilds", self.user, len(self.guilds))
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            desk = getattr(self, "desk", None)
+            if desk is not None:
+                await desk.close()
+                del self.desk
+
+
+def run_bot(settings: Settings, token: str) -> None:
+    """Run the bot until Ctrl-C; a rejected token is one line on stderr and exit code 1."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=settings.log_level,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+
+    async def main() -> None:
+        async with NewsBot(settings) as bot:
+            await bot.start(token)
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        log.info("stopped")
+    except discord.LoginFailure as err:
+        print(f"Discord rejected DISCORD_TOKEN: {err}", file=sys.stderr)  # noqa: T201
+        raise SystemExit(1) from None
+    except discord.PrivilegedIntentsRequired as err:
+        print(f"Discord refused the connection: {err}", file=sys.stderr)  # noqa: T201
+        raise SystemExit(1) from None

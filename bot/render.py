@@ -1,0 +1,294 @@
+"""Everything the bot shows in Discord: embeds and messages within Discord's limits.
+
+Pure functions, no I/O. Three helpers are public for every feature that posts text
+(commands, digests):
+
+- :func:`escape` makes article text inert: no markdown, no pings, no channel links;
+- :func:`clamp` shortens text to a limit at a word boundary, with an ellipsis;
+- :func:`split_message` cuts long text into messages of at most 2,000 characters at
+  paragraph, line, sentence or word boundaries.
+
+:func:`fit_embed` enforces every embed limit on an embed built anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+
+import discord
+from discord.utils import escape_markdown, escape_mentions
+
+from news.answer import Answer
+from storage.articles import Article, SearchHit
+
+# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+MESSAGE_LIMIT = 2000
+EMBED_TITLE_LIMIT = 256
+EMBED_DESCRIPTION_LIMIT = 4096
+EMBED_FIELDS_LIMIT = 25
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+AUTHOR_LIMIT = 256
+EMBED_TOTAL_LIMIT = 6000
+EMBEDS_PER_MESSAGE = 10
+CHOICE_NAME_LIMIT = 100
+
+NOT_FOUND = "Not found in the stored articles."
+COLOUR = discord.Colour.blurple()
+PAGE_SIZE = 10
+# Room per row on list and search pages: PAGE_SIZE rows always fit one description.
+ROW_TITLE_LIMIT = 150
+SNIPPET_LIMIT = 200
+EVIDENCE_LIMIT = 1500
+CARD_TEXT_LIMIT = 1500
+
+ELLIPSIS = "…"
+# A mention in any form Discord resolves: users, roles, channels, slash commands.
+_ANGLE_MENTION = re.compile(r"<(?=[@#/]|a?:\w+:\d+>|t:\d+)")
+_SPLIT_POINTS = (
+    re.compile(r"\n\s*\n"),  # paragraphs
+    re.compile(r"\n"),  # lines
+    re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+"),  # sentences
+    re.compile(r"\s+"),  # words
+)
+
+
+def escape(text: str) -> str:
+    """Text from an article or a user, made inert for Discord.
+
+    Markdown characters are backslash-escaped, ``@everyone``/``@here`` and
+    ``@<id>`` get a zero-width space after the ``@``, and ``<@…>``, ``<@&…>``,
+    ``<#…>``, ``</cmd:…>``, custom emoji and timestamps get one after the ``<``, so
+    nothing pings, links a channel or breaks the surrounding formatting. (The bot
+    also sends ``allowed_mentions`` none; this makes the text look inert too.)
+    """
+    text = escape_markdown(text)
+    text = escape_mentions(text)
+    return _ANGLE_MENTION.sub("<\u200b", text)
+
+
+def clamp(text: str, limit: int, *, ellipsis: str = ELLIPSIS) -> str:
+    """``text`` cut to at most ``limit`` characters, at a word boundary when one is near.
+
+    A cut text ends with ``ellipsis``. A trailing backslash left by the cut is dropped
+    so an escape sequence is never broken in half.
+    """
+    if limit <= 0:
+        return ""
+    if len(text) <= limit:
+        return text
+    room = limit - len(ellipsis)
+    if room <= 0:
+        return ellipsis[:limit]
+    cut = text[:room]
+    space = cut.rfind(" ")
+    if space >= room * 2 // 3:
+        cut = cut[:space]
+    cut = _drop_dangling_backslash(cut.rstrip())
+    return cut + ellipsis
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """``text`` as chunks of at most ``limit`` characters, none empty.
+
+    Cuts at the last paragraph break that fits, else a line break, a sentence end,
+    a space, and only as a last resort inside a word. Whitespace at a cut is dropped;
+    nothing else is lost, so ``"".join`` of the chunks equals the text minus that
+    whitespace.
+    """
+    if limit < 2:
+        raise ValueError("limit must be at least 2")
+    chunks: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        cut, resume = _cut_point(rest, limit)
+        chunk = rest[:cut].rstrip()
+        chunks.append(chunk)
+        rest = rest[resume:].lstrip()
+    if rest:
+        chunks.append(rest)
+    return chunks
+
+
+def _cut_point(text: str, limit: int) -> tuple[int, int]:
+    """Where to end this chunk and where the next one starts."""
+    window = text[: limit + 1]  # a break just after the limit still counts
+    for pattern in _SPLIT_POINTS:
+        best = None
+        for match in pattern.finditer(window):
+            if 0 < match.start() <= limit:
+                best = match
+        if best is not None and best.start() >= limit // 4:
+            return best.start(), best.end()
+    cut = len(_drop_dangling_backslash(text[:limit])) or limit
+    return cut, cut
+
+
+def _drop_dangling_backslash(text: str) -> str:
+    trailing = len(text) - len(text.rstrip("\\"))
+    return text[:-1] if trailing % 2 else text
+
+
+# -- embeds ---------------------------------------------------------------------------
+
+
+def fit_embed(embed: discord.Embed) -> discord.Embed:
+    """The embed with every Discord limit enforced (mutates and returns it)."""
+    if embed.title:
+        embed.title = clamp(embed.title, EMBED_TITLE_LIMIT)
+    if embed.description:
+        embed.description = clamp(embed.description, EMBED_DESCRIPTION_LIMIT)
+    if embed.footer.text:
+        embed.set_footer(
+            text=clamp(embed.footer.text, FOOTER_LIMIT), icon_url=embed.footer.icon_url
+        )
+    if embed.author.name:
+        embed.set_author(
+            name=clamp(embed.author.name, AUTHOR_LIMIT),
+            url=embed.author.url,
+            icon_url=embed.author.icon_url,
+        )
+    fields = embed.fields[:EMBED_FIELDS_LIMIT]
+    embed.clear_fields()
+    for item in fields:
+        embed.add_field(
+            name=clamp(item.name or "\u200b", FIELD_NAME_LIMIT),
+            value=clamp(item.value or "\u200b", FIELD_VALUE_LIMIT),
+            inline=bool(item.inline),
+        )
+    over = len(embed) - EMBED_TOTAL_LIMIT
+    if over > 0 and embed.description:
+        embed.description = clamp(embed.description, max(len(embed.description) - over, 1))
+    while len(embed) > EMBED_TOTAL_LIMIT and embed.fields:
+        embed.remove_field(len(embed.fields) - 1)
+    return embed
+
+
+def _date_of(article: Article) -> date:
+    return article.published or article.added_at.date()
+
+
+def _link(title: str, url: str | None) -> str:
+    """A markdown link to an http(s) URL, or just the title."""
+    if url and url.startswith(("http://", "https://")) and not re.search(r"[\s()<>]", url):
+        return f"[{title}]({url})"
+    return title
+
+
+def citation(article: Article) -> str:
+    """One line naming an article: linked title, source, date and id."""
+    title = clamp(escape(article.title), ROW_TITLE_LIMIT)
+    parts = [_link(title, article.url)]
+    if article.source:
+        parts.append(clamp(escape(article.source), 80))
+    parts.append(_date_of(article).isoformat())
+    parts.append(f"#{article.id}")
+    return " · ".join(parts)
+
+
+def article_card(article: Article, lines: Sequence[str] | None = None) -> discord.Embed:
+    """An article's card: title (linked), source, date, id and its first lines or summary."""
+    if lines is None:
+        lines = article.summary or article.text.split("\n")[:3]
+    body = "\n".join(escape(line.strip()) for line in lines if line.strip())
+    embed = discord.Embed(
+        title=clamp(escape(article.title), EMBED_TITLE_LIMIT),
+        url=article.url
+        if article.url and article.url.startswith(("http://", "https://"))
+        else None,
+        description=clamp(body, CARD_TEXT_LIMIT) or None,
+        colour=COLOUR,
+    )
+    embed.add_field(name="Source", value=clamp(escape(article.source or "pasted text"), 200))
+    embed.add_field(name="Date", value=_date_of(article).isoformat())
+    embed.add_field(name="ID", value=f"#{article.id}")
+    embed.set_footer(text=f"Article #{article.id}")
+    return fit_embed(embed)
+
+
+def answer_embed(answer: Answer, article: Article | None) -> discord.Embed:
+    """The answer in bold, the sentence that proves it as a quote, and the citation."""
+    parts = [f"**{escape(answer.answer or '')}**"]
+    if answer.evidence:
+        parts.append("> " + clamp(escape(" ".join(answer.evidence.split())), EVIDENCE_LIMIT))
+    if answer.extra:
+        parts.append(clamp(escape(answer.extra), 500))
+    embed = discord.Embed(description="\n\n".join(parts), colour=COLOUR)
+    embed.set_author(name=clamp(escape_mentions(answer.question), AUTHOR_LIMIT))
+    if article is not None:
+        embed.add_field(name="Source", value=citation(article), inline=False)
+    if answer.related:
+        embed.add_field(
+            name="See also",
+            value=", ".join(f"#{article_id}" for article_id in answer.related[:10]),
+            inline=False,
+        )
+    return fit_embed(embed)
+
+
+def not_found_embed(question: str, closest: Sequence[Article]) -> discord.Embed:
+    """The honest abstention, with the closest articles when there are any."""
+    embed = discord.Embed(title=NOT_FOUND, colour=discord.Colour.light_grey())
+    embed.set_author(name=clamp(escape_mentions(question), AUTHOR_LIMIT))
+    if closest:
+        embed.description = "Closest articles:\n" + "\n".join(
+            f"• {citation(article)}" for article in closest[:5]
+        )
+    return fit_embed(embed)
+
+
+def list_page(articles: Sequence[Article], page: int, pages: int, total: int) -> discord.Embed:
+    """One page of the newest articles (``page`` counts from 0)."""
+    embed = discord.Embed(title="Stored articles", colour=COLOUR)
+    if articles:
+        embed.description = "\n".join(f"• {citation(article)}" for article in articles)
+    else:
+        embed.description = "No articles are stored yet."
+    embed.set_footer(text=_page_footer(page, pages, total, "article"))
+    return fit_embed(embed)
+
+
+def search_page(
+    query: str, hits: Sequence[SearchHit], page: int, pages: int, total: int | None = None
+) -> discord.Embed:
+    """One page of search results with a snippet each (``page`` counts from 0)."""
+    embed = discord.Embed(title=clamp(f"Search: {escape(query)}", EMBED_TITLE_LIMIT), colour=COLOUR)
+    rows = []
+    for hit in hits:
+        title = _link(clamp(escape(hit.title), ROW_TITLE_LIMIT), hit.url)
+        meta = " · ".join(
+            part
+            for part in (
+                clamp(escape(hit.source), 80) if hit.source else None,
+                hit.published.isoformat() if hit.published else None,
+                f"#{hit.article_id}",
+            )
+            if part
+        )
+        snippet = clamp(escape(" ".join(hit.snippet.split())), SNIPPET_LIMIT)
+        rows.append(f"**{title}** ({meta})\n{snippet}")
+    embed.description = "\n\n".join(rows) if rows else "No stored article matches."
+    embed.set_footer(text=_page_footer(page, pages, total, "result"))
+    return fit_embed(embed)
+
+
+def _page_footer(page: int, pages: int, total: int | None, noun: str) -> str:
+    text = f"Page {page + 1} of {max(pages, 1)}"
+    if total is not None:
+        text += f" · {total} {noun}{'' if total == 1 else 's'}"
+    return text
+
+
+def stored_message(article: Article, duplicate: bool) -> str:
+    """The line above an added article's card."""
+    if duplicate:
+        return f"That article was already stored as #{article.id}."
+    return f"Stored as article #{article.id}."
+
+
+def choice_name(article: Article) -> str:
+    """An autocomplete choice's label (plain text: Discord shows it verbatim)."""
+    return f"#{article.id} {' '.join(article.title.split())}"[:CHOICE_NAME_LIMIT]

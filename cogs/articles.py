@@ -1,0 +1,275 @@
+"""/article add|paste|remove|show|list and the "Save as article" message command.
+
+Thin: check the member, call the NewsDesk, render. Errors go to the tree's handler
+(views and modals forward theirs to the same :func:`bot.client.report_error`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.checks import is_moderator, moderator_only
+from bot.client import report_error
+
+if TYPE_CHECKING:
+    from bot.client import NewsBot
+    from bot.desk import NewsDesk
+
+URL = re.compile(r"https?://[^\s<>|]+[^\s<>|.,;:!?'\")\]]")
+VIEW_TIMEOUT = 300.0
+NOT_YOURS = "Only the person who ran the command can use these buttons."
+
+PageFetcher = Callable[[int], Awaitable[tuple[discord.Embed, bool]]]
+
+
+class OwnedView(discord.ui.View):
+    """A view only its invoker may press; errors go to the shared handler."""
+
+    def __init__(self, owner_id: int, timeout: float = VIEW_TIMEOUT) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(NOT_YOURS, ephemeral=True)
+        return False
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        await report_error(interaction, error)
+
+
+class Pager(OwnedView):
+    """Prev/Next over pages produced by ``fetch(page) -> (embed, has_next)``."""
+
+    def __init__(self, owner_id: int, fetch: PageFetcher, has_next: bool) -> None:
+        super().__init__(owner_id)
+        self.fetch = fetch
+        self.page = 0
+        self._set_buttons(has_next)
+
+    def _set_buttons(self, has_next: bool) -> None:
+        self.prev.disabled = self.page == 0
+        self.next.disabled = not has_next
+
+    async def _turn(self, interaction: discord.Interaction[Any], step: int) -> None:
+        page = max(self.page + step, 0)
+        embed, has_next = await self.fetch(page)
+        self.page = page
+        self._set_buttons(has_next)
+        await interaction.response.edit_message(embed=embed, view=self)
+
+    @discord.ui.button(label="Prev", style=discord.ButtonStyle.secondary, custom_id="newsbot:prev")
+    async def prev(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]
+    ) -> None:
+        await self._turn(interaction, -1)
+
+    @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary, custom_id="newsbot:next")
+    async def next(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]
+    ) -> None:
+        await self._turn(interaction, +1)
+
+
+class ConfirmRemove(OwnedView):
+    """Remove / Keep buttons under an article's card."""
+
+    def __init__(self, owner_id: int, desk: NewsDesk, article_id: int, guild_id: int) -> None:
+        super().__init__(owner_id)
+        self.desk = desk
+        self.article_id = article_id
+        self.guild_id = guild_id
+
+    @discord.ui.button(
+        label="Remove", style=discord.ButtonStyle.danger, custom_id="newsbot:confirm"
+    )
+    async def confirm(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]
+    ) -> None:
+        self.stop()
+        await self.desk.remove(self.article_id, self.guild_id)
+        await interaction.response.edit_message(
+            content=f"Removed article #{self.article_id}.", embed=None, view=None
+        )
+
+    @discord.ui.button(
+        label="Cancel", style=discord.ButtonStyle.secondary, custom_id="newsbot:cancel"
+    )
+    async def cancel(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]
+    ) -> None:
+        self.stop()
+        await interaction.response.edit_message(
+            content=f"Kept article #{self.article_id}.", embed=None, view=None
+        )
+
+
+class PasteModal(discord.ui.Modal, title="Paste an article"):
+    """Title, text and an optional source URL; stored when submitted."""
+
+    headline: discord.ui.TextInput[PasteModal] = discord.ui.TextInput(
+        label="Title", custom_id="title", max_length=300
+    )
+    body: discord.ui.TextInput[PasteModal] = discord.ui.TextInput(
+        label="Text", custom_id="text", style=discord.TextStyle.paragraph, max_length=4000
+    )
+    source_url: discord.ui.TextInput[PasteModal] = discord.ui.TextInput(
+        label="Source URL (optional)", custom_id="url", required=False, max_length=500
+    )
+
+    def __init__(self, desk: NewsDesk) -> None:
+        super().__init__(timeout=15 * 60)
+        self.desk = desk
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        # Re-check: the modal can be submitted minutes after the command ran.
+        await is_moderator(interaction)
+        await interaction.response.defer(thinking=True)
+        result = await self.desk.add_text(
+            self.body.value,
+            title=self.headline.value.strip() or None,
+            url=self.source_url.value.strip() or None,
+            guild_id=interaction.guild_id,
+            added_by=interaction.user.id,
+        )
+        await interaction.followup.send(
+            render.stored_message(result.article, result.duplicate),
+            embed=render.article_card(result.article),
+        )
+
+    async def on_error(  # type: ignore[override]  # Modal's signature differs from BaseView's
+        self, interaction: discord.Interaction[Any], error: Exception, /
+    ) -> None:
+        await report_error(interaction, error)
+
+
+class Articles(commands.Cog):
+    """Curating and browsing a server's articles."""
+
+    article = app_commands.Group(
+        name="article", description="Add, show, list and remove news articles", guild_only=True
+    )
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        self.save_menu = app_commands.ContextMenu(
+            name="Save as article", callback=self.save_as_article
+        )
+        self.save_menu.guild_only = True
+        self.save_menu.default_permissions = discord.Permissions(manage_messages=True)
+        self.save_menu.add_check(is_moderator)
+
+    @property
+    def desk(self) -> NewsDesk:
+        return self.bot.desk
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.save_menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.save_menu.name, type=self.save_menu.type)
+
+    async def article_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[int]]:
+        if interaction.guild_id is None:
+            return []
+        articles = await self.desk.autocomplete(interaction.guild_id, str(current).strip())
+        return [app_commands.Choice(name=render.choice_name(a), value=a.id) for a in articles[:25]]
+
+    @article.command(name="add", description="Fetch a web page and store it as an article")
+    @app_commands.describe(url="The article's address (http or https)")
+    @moderator_only()
+    async def add(self, interaction: discord.Interaction[Any], url: str) -> None:
+        await interaction.response.defer(thinking=True)
+        result = await self.desk.add_url(
+            url, guild_id=interaction.guild_id, added_by=interaction.user.id
+        )
+        await interaction.followup.send(
+            render.stored_message(result.article, result.duplicate),
+            embed=render.article_card(result.article),
+        )
+
+    @article.command(name="paste", description="Store an article by pasting its text")
+    @moderator_only()
+    async def paste(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.send_modal(PasteModal(self.desk))
+
+    @article.command(name="remove", description="Remove an article from this server")
+    @app_commands.describe(article="The article's id, or start typing its title")
+    @app_commands.autocomplete(article=article_autocomplete)
+    @moderator_only()
+    async def remove(self, interaction: discord.Interaction[Any], article: int) -> None:
+        assert interaction.guild_id is not None  # guild_only
+        found = await self.desk.get(article, interaction.guild_id)
+        view = ConfirmRemove(interaction.user.id, self.desk, found.id, interaction.guild_id)
+        await interaction.response.send_message(
+            f"Remove article #{found.id}?",
+            embed=render.article_card(found),
+            view=view,
+            ephemeral=True,
+        )
+
+    @article.command(name="show", description="Show an article's card")
+    @app_commands.describe(article="The article's id, or start typing its title")
+    @app_commands.autocomplete(article=article_autocomplete)
+    async def show(self, interaction: discord.Interaction[Any], article: int) -> None:
+        found = await self.desk.get(article, interaction.guild_id)
+        lines = await self.desk.summary(found)
+        await interaction.response.send_message(embed=render.article_card(found, lines or None))
+
+    @article.command(name="list", description="The newest articles, a page at a time")
+    async def list_(self, interaction: discord.Interaction[Any]) -> None:
+        guild_id = interaction.guild_id
+        total = await self.desk.count(guild_id)
+        pages = max((total + render.PAGE_SIZE - 1) // render.PAGE_SIZE, 1)
+
+        async def fetch(page: int) -> tuple[discord.Embed, bool]:
+            page = min(page, pages - 1)
+            articles = await self.desk.recent(
+                guild_id, limit=render.PAGE_SIZE, offset=page * render.PAGE_SIZE
+            )
+            return render.list_page(articles, page, pages, total), page + 1 < pages
+
+        embed, has_next = await fetch(0)
+        if has_next:
+            view = Pager(interaction.user.id, fetch, has_next)
+            await interaction.response.send_message(embed=embed, view=view)
+        else:
+            await interaction.response.send_message(embed=embed)
+
+    async def save_as_article(
+        self, interaction: discord.Interaction[Any], message: discord.Message
+    ) -> None:
+        await interaction.response.defer(thinking=True)
+        link = URL.search(message.content or "")
+        if link is not None:
+            result = await self.desk.add_url(
+                link.group(0), guild_id=interaction.guild_id, added_by=interaction.user.id
+            )
+        else:
+            result = await self.desk.add_text(
+                message.content or "",
+                url=message.jump_url,
+                source=f"message by {message.author.display_name}",
+                guild_id=interaction.guild_id,
+                added_by=interaction.user.id,
+            )
+        await interaction.followup.send(
+            render.stored_message(result.article, result.duplicate),
+            embed=render.article_card(result.article),
+        )
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(Articles(bot))

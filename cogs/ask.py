@@ -1,0 +1,102 @@
+"""/ask (an answer with its evidence and citation) and /news search (full text, paginated)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from cogs.articles import Pager
+from news.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from bot.client import NewsBot
+    from bot.desk import NewsDesk
+    from storage.articles import Article
+
+CLOSEST = 3
+
+
+def ask_cooldown(interaction: discord.Interaction[Any]) -> app_commands.Cooldown | None:
+    """One /ask per user per ``ask_cooldown_seconds`` (read at call time; 0 turns it off)."""
+    per = float(interaction.client.settings.ask_cooldown_seconds)
+    return app_commands.Cooldown(1, per) if per > 0 else None
+
+
+def cooldown_key(interaction: discord.Interaction[Any]) -> tuple[int | None, int]:
+    return (interaction.guild_id, interaction.user.id)
+
+
+class Ask(commands.Cog):
+    """Questions and search over a server's articles (and the global ones)."""
+
+    news = app_commands.Group(name="news", description="Search the stored news", guild_only=True)
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+
+    @property
+    def desk(self) -> NewsDesk:
+        return self.bot.desk
+
+    @app_commands.command(name="ask", description="Ask a question about the stored news")
+    @app_commands.describe(question="For example: how many prisoners were released?")
+    @app_commands.guild_only()
+    @app_commands.checks.dynamic_cooldown(ask_cooldown, key=cooldown_key)
+    async def ask(
+        self, interaction: discord.Interaction[Any], question: app_commands.Range[str, 1, 500]
+    ) -> None:
+        await interaction.response.defer(thinking=True)
+        guild_id = interaction.guild_id
+        answer = await self.desk.ask(question, guild_id)
+        if answer.answer is None:
+            closest = await self._articles(answer.related[:CLOSEST], guild_id)
+            if not closest:
+                hits = await self.desk.search(question, guild_id, limit=CLOSEST)
+                closest = await self._articles([hit.article_id for hit in hits], guild_id)
+            embed = render.not_found_embed(question, closest)
+        else:
+            found = await self._articles([answer.article_id] if answer.article_id else [], guild_id)
+            embed = render.answer_embed(answer, found[0] if found else None)
+        await interaction.followup.send(embed=embed)
+
+    async def _articles(self, ids: Any, guild_id: int | None) -> list[Article]:
+        out = []
+        for article_id in ids:
+            try:
+                out.append(await self.desk.get(article_id, guild_id))
+            except NotFoundError:
+                continue
+        return out
+
+    @news.command(name="search", description="Full-text search over the stored articles")
+    @app_commands.describe(query="Words to look for")
+    async def search(
+        self, interaction: discord.Interaction[Any], query: app_commands.Range[str, 1, 200]
+    ) -> None:
+        await interaction.response.defer(thinking=True)
+        guild_id = interaction.guild_id
+
+        async def fetch(page: int) -> tuple[discord.Embed, bool]:
+            # One extra hit tells whether a next page exists without counting matches.
+            hits = await self.desk.search(
+                query, guild_id, limit=render.PAGE_SIZE + 1, offset=page * render.PAGE_SIZE
+            )
+            has_next = len(hits) > render.PAGE_SIZE
+            pages = page + 2 if has_next else page + 1
+            return render.search_page(query, hits[: render.PAGE_SIZE], page, pages), has_next
+
+        embed, has_next = await fetch(0)
+        if has_next:
+            await interaction.followup.send(
+                embed=embed, view=Pager(interaction.user.id, fetch, has_next)
+            )
+        else:
+            await interaction.followup.send(embed=embed)
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(Ask(bot))

@@ -1,0 +1,648 @@
+"""A fake Discord on 127.0.0.1 (REST + gateway) for driving the real discord.py client.
+
+The fake serves just enough of Discord's API for start-up, command sync and
+interactions, records every HTTP call the bot makes (:attr:`FakeDiscord.calls`),
+and lets a test inject gateway events (slash commands, autocomplete, button
+presses, modal submits) and per-route failures (a 403, a 429 that must be retried).
+
+Point the client at it with :meth:`FakeDiscord.patch_client` before ``login()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import discord
+import yarl
+from aiohttp import WSMsgType, web
+
+from bot.client import NewsBot
+from bot.config import load_settings
+
+TOKEN = "fake-bot-token"
+APP_ID = 900_000_000_000_000_001
+BOT_ID = 900_000_000_000_000_002
+OWNER_ID = 900_000_000_000_000_003
+
+MANAGE_MESSAGES = 1 << 13
+MANAGE_GUILD = 1 << 5
+# What @everyone holds in a default server: view, send, read history, embed, use commands.
+MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 16) | (1 << 14) | (1 << 31)
+
+
+def user_payload(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
+    return {
+        "id": str(user_id),
+        "username": name,
+        "discriminator": "0",
+        "global_name": name,
+        "avatar": None,
+        "bot": bot,
+    }
+
+
+@dataclass
+class Call:
+    """One HTTP request the bot made to the fake."""
+
+    method: str
+    path: str  # without the /api/v10 prefix
+    query: dict[str, str]
+    json: Any  # the JSON body (``payload_json`` for multipart), or None
+    status: int = 200
+    response_id: str | None = None  # the id of the message this call created, if any
+
+    @property
+    def message(self) -> dict[str, Any] | None:
+        """The message this call sends or edits, whatever the route; None otherwise."""
+        if not isinstance(self.json, dict):
+            return None
+        if self.path.endswith("/callback"):
+            if self.json.get("type") in (4, 7):
+                return self.json.get("data") or {}
+            return None
+        if self.method in ("POST", "PATCH") and (
+            self.path.startswith("/webhooks/")
+            or re.fullmatch(r"/channels/\d+/messages(/\d+)?", self.path)
+        ):
+            return self.json
+        return None
+
+
+@dataclass
+class Failure:
+    method: str
+    pattern: re.Pattern[str]
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    times: int | None  # None: forever
+
+
+@dataclass
+class Member:
+    """A guild member the test acts as."""
+
+    user_id: int
+    name: str
+    permissions: int = MEMBER_PERMISSIONS
+    roles: list[int] = field(default_factory=list)
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "user": user_payload(self.user_id, self.name),
+            "roles": [str(r) for r in self.roles],
+            "flags": 0,
+            "joined_at": "2024-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "permissions": str(self.permissions),
+        }
+
+
+@dataclass
+class Guild:
+    id: int
+    channel_id: int
+    name: str = "Test guild"
+
+    def payload(self) -> dict[str, Any]:
+        bot_member = Member(BOT_ID, "newsbot", MEMBER_PERMISSIONS).payload()
+        bot_member["user"]["bot"] = True
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "icon": None,
+            "owner_id": str(OWNER_ID),
+            "unavailable": False,
+            "member_count": 2,
+            "roles": [
+                {"id": str(self.id), "name": "@everyone", "permissions": str(MEMBER_PERMISSIONS)}
+            ],
+            "channels": [self.channel_payload()],
+            "members": [bot_member],
+            "features": [],
+            "emojis": [],
+            "stickers": [],
+        }
+
+    def channel_payload(self) -> dict[str, Any]:
+        return {
+            "id": str(self.channel_id),
+            "type": 0,
+            "name": "news",
+            "position": 0,
+            "guild_id": str(self.id),
+            "permission_overwrites": [],
+        }
+
+
+MOD = Member(3001, "mod", MEMBER_PERMISSIONS | MANAGE_MESSAGES)
+READER = Member(3002, "reader")
+
+
+class FakeDiscord:
+    """REST + gateway on one aiohttp server; see the module docstring."""
+
+    def __init__(self, guilds: list[Guild] | None = None) -> None:
+        self.guilds = guilds or [Guild(1001, 2001, "Guild A"), Guild(1002, 2002, "Guild B")]
+        self.calls: list[Call] = []
+        self.failures: list[Failure] = []
+        self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id -> synced
+        self.sockets: list[web.WebSocketResponse] = []
+        self.identified = asyncio.Event()
+        self._originals: dict[str, str] = {}  # interaction token -> its response message id
+        self._ids = itertools.count(950_000_000_000_000_000)
+        self._seq = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- lifecycle -------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gw", self._gateway)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        for ws in list(self.sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def patch_client(self, monkeypatch: Any) -> None:
+        """Point discord.py's REST base and gateway at this fake (class attributes)."""
+        monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{self.port}/api/v10")
+        monkeypatch.setattr(
+            discord.gateway.DiscordWebSocket,
+            "DEFAULT_GATEWAY",
+            yarl.URL(f"ws://127.0.0.1:{self.port}/gw"),
+        )
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    # -- failures ----------------------------------------------------------------
+
+    def fail(
+        self,
+        method: str,
+        path_regex: str,
+        status: int,
+        *,
+        body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        times: int | None = None,
+    ) -> None:
+        """Answer matching requests with ``status`` (``times`` times, or forever)."""
+        body = body if body is not None else {"message": "Missing Access", "code": 50001}
+        self.failures.append(
+            Failure(method, re.compile(path_regex), status, body, headers or {}, times)
+        )
+
+    def rate_limit_once(self, method: str, path_regex: str, retry_after: float = 0.05) -> None:
+        """One 429 that discord.py must sleep through and retry (needs ``Via``)."""
+        self.fail(
+            method,
+            path_regex,
+            429,
+            body={
+                "message": "You are being rate limited.",
+                "retry_after": retry_after,
+                "global": False,
+            },
+            headers={"Via": "1.1 google"},
+            times=1,
+        )
+
+    def _failure_for(self, method: str, path: str) -> Failure | None:
+        for failure in self.failures:
+            if failure.method == method and failure.pattern.fullmatch(path):
+                if failure.times is not None:
+                    failure.times -= 1
+                    if failure.times <= 0:
+                        self.failures.remove(failure)
+                return failure
+        return None
+
+    # -- waiting on calls --------------------------------------------------------
+
+    async def wait_for(
+        self,
+        predicate: Callable[[Call], bool],
+        *,
+        timeout: float = 10.0,  # noqa: ASYNC109
+        start: int = 0,
+    ) -> Call:
+        """The first recorded call (from index ``start``) matching ``predicate``."""
+
+        def found() -> Call | None:
+            return next((c for c in self.calls[start:] if predicate(c)), None)
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: found() is not None), timeout)
+        call = found()
+        assert call is not None
+        return call
+
+    def calls_for(self, token: str) -> list[Call]:
+        """Every call answering the interaction with this token."""
+        return [c for c in self.calls if f"/{token}" in c.path]
+
+    def messages_for(self, token: str) -> list[dict[str, Any]]:
+        return [m for c in self.calls_for(token) if (m := c.message) is not None]
+
+    async def wait_message(self, token: str, *, timeout: float = 10.0) -> dict[str, Any]:  # noqa: ASYNC109
+        """The first message (content/embeds) sent in answer to an interaction."""
+        call = await self.wait_for(
+            lambda c: f"/{token}" in c.path and c.message is not None, timeout=timeout
+        )
+        assert call.message is not None
+        return call.message
+
+    async def _record(self, call: Call) -> None:
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    # -- REST --------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["tail"]
+        body: Any = None
+        if request.content_type == "multipart/form-data":
+            form = await request.post()
+            raw = form.get("payload_json")
+            body = json.loads(str(raw)) if raw is not None else None
+        elif request.can_read_body:
+            text = await request.text()
+            body = json.loads(text) if text else None
+        call = Call(request.method, path, dict(request.query), body)
+        failure = self._failure_for(request.method, path)
+        if failure is not None:
+            call.status = failure.status
+            await self._record(call)
+            return _json(failure.body, failure.status, failure.headers)
+        await self._record(call)
+        return _json(self._answer(call))
+
+    def _answer(self, call: Call) -> Any:
+        method, path, body = call.method, call.path, call.json
+        if path == "/users/@me":
+            return user_payload(BOT_ID, "newsbot", bot=True)
+        if path == "/oauth2/applications/@me":
+            return {
+                "id": str(APP_ID),
+                "name": "newsbot",
+                "description": "",
+                "icon": None,
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "owner": user_payload(OWNER_ID, "owner"),
+                "verify_key": "0" * 64,
+                "flags": 0,
+            }
+        if path == "/gateway/bot":
+            return {
+                "url": f"ws://127.0.0.1:{self.port}/gw",
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 1000,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
+            }
+        if match := re.fullmatch(r"/applications/\d+(?:/guilds/(\d+))?/commands", path):
+            if method == "PUT":
+                scope = match.group(1) or "global"
+                synced = [
+                    {
+                        "description": "",
+                        **cmd,
+                        "id": str(self.next_id()),
+                        "application_id": str(APP_ID),
+                        "version": "1",
+                    }
+                    for cmd in body or []
+                ]
+                self.commands[scope] = synced
+                return synced
+            return self.commands.get(match.group(1) or "global", [])
+        if match := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path):
+            message_id = call.response_id = str(self.next_id())
+            self._originals[match.group(2)] = message_id
+            kind = (body or {}).get("type")
+            result: dict[str, Any] = {
+                "interaction": {
+                    "id": match.group(1),
+                    "type": 2,
+                    "response_message_id": message_id,
+                    "response_message_loading": kind == 5,
+                    "response_message_ephemeral": bool(
+                        ((body or {}).get("data") or {}).get("flags", 0) & 64
+                    ),
+                }
+            }
+            if kind in (4, 5, 7):
+                data = (body or {}).get("data") or {}
+                result["resource"] = {"type": kind, "message": self._message(message_id, data)}
+            return result
+        if match := re.fullmatch(r"/webhooks/\d+/([^/]+)(?:/messages/([^/]+))?", path):
+            if method == "DELETE":
+                return None
+            message_id = match.group(2)
+            if message_id == "@original":
+                message_id = self._originals.get(match.group(1))
+            message_id = message_id or str(self.next_id())
+            call.response_id = message_id
+            return self._message(message_id, body or {})
+        if match := re.fullmatch(r"/channels/(\d+)/messages", path):
+            call.response_id = str(self.next_id())
+            return self._message(call.response_id, body or {}, channel_id=match.group(1))
+        return {}
+
+    def _message(
+        self, message_id: str, data: dict[str, Any], *, channel_id: str | None = None
+    ) -> dict[str, Any]:
+        return message_payload(
+            message_id,
+            channel_id or str(self.guilds[0].channel_id),
+            content=data.get("content") or "",
+            embeds=data.get("embeds") or [],
+            components=data.get("components") or [],
+            author=user_payload(BOT_ID, "newsbot", bot=True),
+        )
+
+    # -- gateway -----------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}}))
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                frame = json.loads(msg.data)
+                if frame["op"] == 1:
+                    await ws.send_str(json.dumps({"op": 11}))
+                elif frame["op"] == 2:
+                    await self._identify(ws)
+        finally:
+            self.sockets.remove(ws)
+        return ws
+
+    async def _identify(self, ws: web.WebSocketResponse) -> None:
+        ready = {
+            "v": 10,
+            "session_id": "fake-session",
+            "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gw",
+            "user": user_payload(BOT_ID, "newsbot", bot=True),
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in self.guilds],
+            "application": {"id": str(APP_ID), "flags": 0},
+            "shard": [0, 1],
+        }
+        await self._send(ws, "READY", ready)
+        for guild in self.guilds:
+            await self._send(ws, "GUILD_CREATE", guild.payload())
+        self.identified.set()
+
+    async def _send(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
+        await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send a gateway event to every connected shard."""
+        assert self.sockets, "the bot is not connected to the fake gateway"
+        for ws in list(self.sockets):
+            await self._send(ws, event, data)
+
+    # -- interactions ------------------------------------------------------------
+
+    def guild(self, guild_id: int | None = None) -> Guild:
+        return next((g for g in self.guilds if g.id == guild_id), self.guilds[0])
+
+    async def interact(
+        self,
+        kind: int,
+        data: dict[str, Any],
+        member: Member,
+        *,
+        guild_id: int | None = None,
+        message: dict[str, Any] | None = None,
+    ) -> str:
+        """Inject an INTERACTION_CREATE; returns its token (find the replies with it)."""
+        guild = self.guild(guild_id)
+        interaction_id = self.next_id()
+        token = f"tok{interaction_id}"
+        payload: dict[str, Any] = {
+            "id": str(interaction_id),
+            "application_id": str(APP_ID),
+            "type": kind,
+            "token": token,
+            "version": 1,
+            "attachment_size_limit": 8 * 1024 * 1024,
+            "guild_id": str(guild.id),
+            "channel_id": str(guild.channel_id),
+            "channel": guild.channel_payload(),
+            "member": member.payload(),
+            "app_permissions": str(MEMBER_PERMISSIONS),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {},
+            "context": 0,
+            "data": data,
+        }
+        if message is not None:
+            payload["message"] = message
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return token
+
+    async def slash(
+        self,
+        name: str,
+        member: Member,
+        *,
+        sub: str | None = None,
+        guild_id: int | None = None,
+        **options: Any,
+    ) -> str:
+        """A slash command (``sub`` names a subcommand of the group ``name``)."""
+        opts = [option(key, value) for key, value in options.items()]
+        if sub is not None:
+            opts = [{"name": sub, "type": 1, "options": opts}]
+        data = {"id": self.command_id(name), "name": name, "type": 1, "options": opts}
+        return await self.interact(2, data, member, guild_id=guild_id)
+
+    async def autocomplete(
+        self,
+        name: str,
+        member: Member,
+        *,
+        sub: str,
+        focused: str,
+        value: str,
+        guild_id: int | None = None,
+    ) -> str:
+        opt = {"name": focused, "type": 3, "value": value, "focused": True}
+        data = {
+            "id": self.command_id(name),
+            "name": name,
+            "type": 1,
+            "options": [{"name": sub, "type": 1, "options": [opt]}],
+        }
+        return await self.interact(4, data, member, guild_id=guild_id)
+
+    async def press(
+        self, message_id: str, custom_id: str, member: Member, *, guild_id: int | None = None
+    ) -> str:
+        """Press a button on a message the bot sent (the view is keyed by its id)."""
+        channel = str(self.guild(guild_id).channel_id)
+        message = message_payload(
+            message_id, channel, author=user_payload(BOT_ID, "newsbot", bot=True)
+        )
+        data = {"custom_id": custom_id, "component_type": 2}
+        return await self.interact(3, data, member, guild_id=guild_id, message=message)
+
+    async def submit_modal(
+        self, custom_id: str, values: dict[str, str], member: Member, *, guild_id: int | None = None
+    ) -> str:
+        rows = [
+            {"type": 1, "components": [{"type": 4, "custom_id": key, "value": value}]}
+            for key, value in values.items()
+        ]
+        return await self.interact(
+            5, {"custom_id": custom_id, "components": rows}, member, guild_id=guild_id
+        )
+
+    async def message_command(
+        self, name: str, target: dict[str, Any], member: Member, *, guild_id: int | None = None
+    ) -> str:
+        data = {
+            "id": self.command_id(name),
+            "name": name,
+            "type": 3,
+            "target_id": target["id"],
+            "resolved": {"messages": {target["id"]: target}},
+        }
+        return await self.interact(2, data, member, guild_id=guild_id)
+
+    def command_id(self, name: str) -> str:
+        for synced in self.commands.values():
+            for cmd in synced:
+                if cmd["name"] == name:
+                    return str(cmd["id"])
+        return str(self.next_id())
+
+    def response_message_id(self, token: str) -> str:
+        """The id the fake gave the message a callback or followup created."""
+        for call in self.calls_for(token):
+            if call.message is not None and call.message.get("components"):
+                return str(call.response_id)
+        raise AssertionError("no message with components was sent for this interaction")
+
+
+def option(name: str, value: Any) -> dict[str, Any]:
+    kind = 4 if isinstance(value, int) and not isinstance(value, bool) else 3
+    return {"name": name, "type": kind, "value": value}
+
+
+def message_payload(
+    message_id: str,
+    channel_id: str,
+    *,
+    content: str = "",
+    embeds: list[dict[str, Any]] | None = None,
+    components: list[dict[str, Any]] | None = None,
+    author: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A MESSAGE object as Discord returns it (what discord.py needs to parse)."""
+    return {
+        "id": message_id,
+        "channel_id": channel_id,
+        "author": author or user_payload(OWNER_ID, "someone"),
+        "content": content,
+        "timestamp": "2024-05-01T12:00:00+00:00",
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": embeds or [],
+        "components": components or [],
+        "pinned": False,
+        "type": 0,
+        "flags": 0,
+    }
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # Exactly "application/json": discord.py parses nothing else (json_response adds a charset).
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+class BotRunner:
+    """Starts the real client against the fake; stop() and start() again to restart."""
+
+    def __init__(self, fake: FakeDiscord, db_path: Path) -> None:
+        self.fake = fake
+        self.db_path = db_path
+        self.bot: NewsBot | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, **overrides: Any) -> NewsBot:
+        """Start a new NewsBot and wait until it is ready; ``overrides`` go to Settings."""
+        assert self.bot is None, "stop() the running bot first"
+        fields: dict[str, Any] = {
+            "db_path": self.db_path,
+            "allow_private_urls": True,
+            "ask_cooldown_seconds": 0.0,
+            "dev_guild": None,
+        }
+        settings = load_settings(_env_file=None, **{**fields, **overrides})
+        self.fake.identified.clear()
+        bot = NewsBot(settings, guild_ready_timeout=0.05)
+        self.bot = bot
+        self._task = asyncio.create_task(bot.start(TOKEN), name="newsbot-under-test")
+        ready = asyncio.create_task(bot.wait_until_ready())
+        done, _ = await asyncio.wait({ready, self._task}, timeout=10, return_when="FIRST_COMPLETED")
+        if self._task in done:  # start() ended early: re-raise its error (e.g. LoginFailure)
+            ready.cancel()
+            self.bot, task, self._task = None, self._task, None
+            await task
+        assert ready in done, "the bot did not become ready"
+        return bot
+
+    async def stop(self) -> None:
+        if self.bot is None:
+            return
+        bot, task = self.bot, self._task
+        self.bot = self._task = None
+        await bot.close()
+        if task is not None:
+            await task
+
+    async def restart(self, **overrides: Any) -> NewsBot:
+        await self.stop()
+        return await self.start(**overrides)

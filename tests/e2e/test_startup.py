@@ -1,0 +1,85 @@
+"""Start-up against the fake Discord: login, command sync, READY, restart, bad token."""
+
+from __future__ import annotations
+
+import discord
+import pytest
+from fake_discord import APP_ID, BotRunner, FakeDiscord
+
+from bot.client import NewsBot
+
+EXPECTED = {
+    "ask": {"question"},
+    "article": {"add", "paste", "remove", "show", "list"},
+    "news": {"search"},
+    "newsbot": {"modrole"},
+    "Save as article": set(),
+}
+
+
+def _by_name(commands: list[dict]) -> dict[str, dict]:
+    return {cmd["name"]: cmd for cmd in commands}
+
+
+async def test_startup_syncs_the_commands_globally(fake: FakeDiscord, bot: NewsBot) -> None:
+    assert bot.is_ready()
+    assert {g.id for g in bot.guilds} == {g.id for g in fake.guilds}
+    sync = [c for c in fake.calls if c.method == "PUT" and "commands" in c.path]
+    assert [c.path for c in sync] == [f"/applications/{APP_ID}/commands"]
+    synced = _by_name(fake.commands["global"])
+    assert set(synced) == set(EXPECTED)
+    for name, options in EXPECTED.items():
+        if synced[name].get("type", 1) == 1:
+            assert {o["name"] for o in synced[name]["options"]} == options
+
+    ask = synced["ask"]["options"][0]
+    assert (ask["name"], ask["type"], ask["required"]) == ("question", 3, True)
+    subs = {o["name"]: o for o in synced["article"]["options"]}
+    assert all(o["type"] == 1 for o in subs.values())
+    assert [(o["name"], o["type"]) for o in subs["add"]["options"]] == [("url", 3)]
+    remove = subs["remove"]["options"][0]
+    assert (remove["name"], remove["type"], remove["autocomplete"]) == ("article", 4, True)
+    assert subs["show"]["options"][0]["autocomplete"] is True
+    assert subs["paste"].get("options", []) == [] and subs["list"].get("options", []) == []
+    search = synced["news"]["options"][0]["options"][0]
+    assert (search["name"], search["type"]) == ("query", 3)
+    menu = synced["Save as article"]
+    assert menu["type"] == 3
+    # Discord hides these from members without the permission (top-level commands only).
+    assert (
+        int(menu["default_member_permissions"]) == discord.Permissions(manage_messages=True).value
+    )
+    assert (
+        int(synced["newsbot"]["default_member_permissions"])
+        == discord.Permissions(manage_guild=True).value
+    )
+    modrole = synced["newsbot"]["options"][0]["options"][0]
+    assert (modrole["name"], modrole["type"], modrole["required"]) == ("role", 8, False)
+    # Guild-only: no DMs, no private channels.
+    for cmd in synced.values():
+        assert cmd.get("contexts") in ([0], None) and cmd.get("dm_permission") in (False, None)
+
+
+async def test_dev_guild_sync_copies_the_commands_to_that_guild(
+    fake: FakeDiscord, runner: BotRunner
+) -> None:
+    await runner.start(dev_guild=fake.guilds[0].id)
+    sync = [c.path for c in fake.calls if c.method == "PUT"]
+    assert sync == [f"/applications/{APP_ID}/guilds/{fake.guilds[0].id}/commands"]
+    assert {c["name"] for c in fake.commands[str(fake.guilds[0].id)]} == set(EXPECTED)
+
+
+async def test_restart_reuses_the_database(fake: FakeDiscord, runner: BotRunner) -> None:
+    bot = await runner.start()
+    result = await bot.desk.add_text(
+        "A first line that is the title\nThe body of the article is long enough to be stored.",
+        guild_id=fake.guilds[0].id,
+    )
+    bot = await runner.restart()
+    assert (await bot.desk.get(result.article.id, fake.guilds[0].id)).title.startswith("A first")
+
+
+async def test_a_rejected_token_raises_login_failure(fake: FakeDiscord, runner: BotRunner) -> None:
+    fake.fail("GET", "/users/@me", 401, body={"message": "401: Unauthorized", "code": 0})
+    with pytest.raises(discord.LoginFailure):
+        await runner.start()
