@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-# pytest 9 imports test files in importlib mode: put this folder on sys.path so tests
+# pytest 9 does not put a test folder on sys.path: add this one so tests
 # (and the digest tests to come) can `from fake_discord import ...`.
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fake_discord import BotRunner, FakeDiscord
+from fake_discord import BotRunner, FakeDiscord, Pages
 
 from bot.client import NewsBot
 
@@ -44,24 +44,6 @@ async def runner(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[BotRunner]:
 @pytest.fixture
 async def bot(runner: BotRunner) -> NewsBot:
     return await runner.start()
-
-
-class Pages:
-    """HTML served by a real HTTP server on 127.0.0.1 (what /article add fetches)."""
-
-    def __init__(self) -> None:
-        self.html: dict[str, str] = {}
-        self.base = ""
-
-    def add(self, path: str, html: str) -> str:
-        self.html[path] = html
-        return self.base + path
-
-    async def handle(self, request: web.Request) -> web.Response:
-        html = self.html.get(request.path)
-        if html is None:
-            return web.Response(status=404, text="not found")
-        return web.Response(text=html, content_type="text/html", charset="utf-8")
 
 
 @pytest.fixture

@@ -646,3 +646,23 @@ class BotRunner:
     async def restart(self, **overrides: Any) -> NewsBot:
         await self.stop()
         return await self.start(**overrides)
+
+
+class Pages:
+    """HTML served by a real HTTP server on 127.0.0.1 (what /article add fetches)."""
+
+    def __init__(self) -> None:
+        self.html: dict[str, str] = {}
+        self.requested: list[str] = []  # every path asked for, in order
+        self.base = ""
+
+    def add(self, path: str, html: str) -> str:
+        self.html[path] = html
+        return self.base + path
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.requested.append(request.path)
+        html = self.html.get(request.path)
+        if html is None:
+            return web.Response(status=404, text="not found")
+        return web.Response(text=html, content_type="text/html", charset="utf-8")
