@@ -220,10 +220,11 @@ def answer_embed(answer: Answer, article: Article | None) -> discord.Embed:
     embed.set_author(name=clamp(escape_mentions(answer.question), AUTHOR_LIMIT))
     if article is not None:
         embed.add_field(name="Source", value=citation(article), inline=False)
-    if answer.related:
+    related = [i for i in answer.related if i != answer.article_id][:10]
+    if related:
         embed.add_field(
             name="See also",
-            value=", ".join(f"#{article_id}" for article_id in answer.related[:10]),
+            value=", ".join(f"#{article_id}" for article_id in related),
             inline=False,
         )
     return fit_embed(embed)

@@ -630,6 +630,7 @@ class BotRunner:
         if self._task in done:  # start() ended early: re-raise its error (e.g. LoginFailure)
             ready.cancel()
             self.bot, task, self._task = None, self._task, None
+            await bot.close()  # what `async with NewsBot(...)` does in run_bot
             await task
         assert ready in done, "the bot did not become ready"
         return bot

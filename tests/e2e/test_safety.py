@@ -1,0 +1,201 @@
+"""What every message must respect: no pings, inert article text, Discord's limits,
+errors a user understands (or an error id we can find), and rate limits obeyed."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import discord
+import pytest
+from fake_discord import MOD, READER, BotRunner, Call, FakeDiscord
+
+from bot.client import NewsBot
+
+HOSTILE_TITLE = "@everyone <@123456789012345678> **look** <#2001> @here"
+FILLER = (
+    "The council met on Tuesday evening to discuss the plan for the new bridge over the canal. "
+    "Residents asked many questions about traffic and about the noise during construction."
+)
+
+
+def check_limits(message: dict[str, Any]) -> None:
+    assert len(message.get("content") or "") <= 2000
+    embeds = message.get("embeds") or []
+    assert len(embeds) <= 10
+    total = 0
+    for embed in embeds:
+        title, desc = embed.get("title") or "", embed.get("description") or ""
+        assert len(title) <= 256 and len(desc) <= 4096
+        assert len(embed.get("fields", [])) <= 25
+        for field in embed.get("fields", []):
+            assert len(field["name"]) <= 256 and len(field["value"]) <= 1024
+        footer = (embed.get("footer") or {}).get("text", "")
+        author = (embed.get("author") or {}).get("name", "")
+        assert len(footer) <= 2048 and len(author) <= 256
+        total += len(title) + len(desc) + len(footer) + len(author)
+        total += sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
+    assert total <= 6000
+
+
+def outgoing(fake: FakeDiscord) -> list[Call]:
+    return [c for c in fake.calls if c.message is not None]
+
+
+async def test_allowed_mentions_is_none_on_every_message(fake: FakeDiscord, bot: NewsBot) -> None:
+    guild = fake.guilds[0]
+    added = await bot.desk.add_text(f"{HOSTILE_TITLE}\n{FILLER}", guild_id=guild.id)
+    tokens = [
+        await fake.slash("article", READER, sub="show", article=added.article.id),
+        await fake.slash("article", READER, sub="list"),
+        await fake.slash("ask", READER, question="When did the council meet?"),
+        await fake.slash("ask", READER, question="What colour is the moon base?"),
+        await fake.slash("news", READER, sub="search", query="bridge"),
+        await fake.slash("article", READER, sub="add", url="https://example.invalid/x"),  # refused
+        await fake.slash("article", MOD, sub="remove", article=added.article.id),
+    ]
+    for token in tokens:
+        await fake.wait_message(token)
+    pressed = await fake.press(fake.response_message_id(tokens[-1]), "newsbot:cancel", MOD)
+    await fake.wait_message(pressed)
+    channel = bot.get_channel(guild.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    await channel.send("a scheduled post")
+
+    calls = outgoing(fake)
+    assert len(calls) >= len(tokens) + 2
+    for call in calls:
+        message = call.message
+        assert message is not None
+        assert message.get("allowed_mentions") == {"parse": []}, (call.method, call.path)
+        check_limits(message)
+
+
+async def test_an_article_titled_everyone_is_rendered_inert(
+    fake: FakeDiscord, bot: NewsBot
+) -> None:
+    added = await bot.desk.add_text(f"{HOSTILE_TITLE}\n{FILLER}", guild_id=fake.guilds[0].id)
+    shows = [
+        await fake.slash("article", READER, sub="show", article=added.article.id),
+        await fake.slash("article", READER, sub="list"),
+        await fake.slash("ask", READER, question="When did the council meet?"),
+    ]
+    for token in shows:
+        message = await fake.wait_message(token)
+        text = repr(message)  # every string the bot sent, content and embeds
+        assert "@everyone" not in text and "@here" not in text
+        assert not re.search(r"<[@#]&?!?\d", text)
+        assert "**look**" not in text
+    card = (await fake.wait_message(shows[0]))["embeds"][0]
+    assert card["title"].startswith("@\u200beveryone")
+
+
+async def test_long_answers_and_long_lists_stay_within_limits(
+    fake: FakeDiscord, bot: NewsBot
+) -> None:
+    guild = fake.guilds[0].id
+    clauses = ", ".join(f"the {n}th stall sold *spiced* pears" for n in range(150))
+    long_sentence = f"At the market fair on Sunday {clauses} while the brass band played waltzes."
+    added = await bot.desk.add_text(f"Market fair report\n{long_sentence} {FILLER}", guild_id=guild)
+    for n in range(15):
+        await bot.desk.add_text(f"{'_*~' * 100}{n}\n{FILLER} Number {n}.", guild_id=guild)
+    tokens = [
+        await fake.slash(
+            "ask", READER, question="What did the brass band play at the market fair?"
+        ),
+        await fake.slash("article", READER, sub="show", article=added.article.id),
+        await fake.slash("article", READER, sub="list"),
+        await fake.slash("news", READER, sub="search", query="council bridge canal"),
+    ]
+    for token in tokens:
+        check_limits(await fake.wait_message(token))
+    answer = (await fake.wait_message(tokens[0]))["embeds"][0]["description"]
+    assert "waltzes" in answer or "Not found" in answer
+    listing = (await fake.wait_message(tokens[2]))["embeds"][0]["description"]
+    assert listing.count("\n") == 9  # still ten rows, each shortened
+
+
+async def test_a_user_error_is_one_ephemeral_sentence(fake: FakeDiscord, bot: NewsBot) -> None:
+    token = await fake.slash("ask", READER, question="   ")
+    message = await fake.wait_message(token)
+    assert message["content"].startswith("Ask a question")
+    token = await fake.slash("article", READER, sub="show", article=999)
+    message = await fake.wait_message(token)
+    assert message["content"] == "There is no article #999 here."
+    assert message["flags"] == 64
+
+
+async def test_an_unexpected_error_gives_an_error_id_that_is_in_the_log(
+    fake: FakeDiscord,
+    bot: NewsBot,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken(*args: Any, **kwargs: Any) -> int:
+        raise RuntimeError("the disk is on fire")
+
+    monkeypatch.setattr(bot.desk, "count", broken)
+    with caplog.at_level(logging.ERROR, logger="bot.client"):
+        token = await fake.slash("article", READER, sub="list")
+        message = await fake.wait_message(token)
+    match = re.search(r"error id `([0-9a-f]{8})`", message["content"])
+    assert match, message
+    assert message["flags"] == 64
+    assert "disk is on fire" not in message["content"]  # no internals for the user
+    records = [r for r in caplog.records if match.group(1) in r.getMessage()]
+    assert len(records) == 1 and records[0].exc_info is not None
+    assert records[0].exc_info[0] is RuntimeError
+    assert "Traceback" in caplog.text and "the disk is on fire" in caplog.text
+
+
+async def test_an_error_after_defer_is_sent_as_a_followup(
+    fake: FakeDiscord, bot: NewsBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("index corrupted")
+
+    monkeypatch.setattr(bot.desk, "ask", broken)
+    token = await fake.slash("ask", READER, question="Who won?")
+    await fake.wait_message(token)
+    calls = fake.calls_for(token)
+    assert calls[0].json == {"type": 5}
+    assert calls[1].path.startswith("/webhooks/") and "error id" in calls[1].json["content"]
+
+
+async def test_ask_has_a_per_user_cooldown(fake: FakeDiscord, runner: BotRunner) -> None:
+    await runner.start(ask_cooldown_seconds=60)
+    first = await fake.slash("ask", READER, question="When did the council meet?")
+    await fake.wait_message(first)
+    second = await fake.slash("ask", READER, question="When did the council meet?")
+    message = await fake.wait_message(second)
+    assert message["content"].startswith("Slow down") and message["flags"] == 64
+    other = await fake.slash("ask", MOD, question="When did the council meet?")
+    assert not (await fake.wait_message(other)).get("content", "").startswith("Slow down")
+
+
+async def test_a_429_is_waited_out_and_retried(fake: FakeDiscord, bot: NewsBot) -> None:
+    fake.rate_limit_once("POST", r"/webhooks/\d+/[^/]+", retry_after=0.05)
+    token = await fake.slash("ask", READER, question="When did the council meet?")
+    await fake.wait_for(
+        lambda c: f"/{token}" in c.path and c.status == 200 and c.message is not None
+    )
+    posts = [c for c in fake.calls_for(token) if c.path.startswith("/webhooks/")]
+    assert [c.status for c in posts] == [429, 200]
+
+    fake.rate_limit_once("POST", r"/channels/\d+/messages", retry_after=0.05)
+    channel = bot.get_channel(fake.guilds[0].channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    sent = await channel.send("digest")
+    assert sent.content == "digest"
+    posts = [c for c in fake.calls if c.path.startswith("/channels/")]
+    assert [c.status for c in posts] == [429, 200]
+
+
+async def test_a_forbidden_channel_raises_forbidden(fake: FakeDiscord, bot: NewsBot) -> None:
+    channel_id = fake.guilds[1].channel_id
+    fake.fail("POST", rf"/channels/{channel_id}/messages", 403)
+    channel = bot.get_channel(channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    with pytest.raises(discord.Forbidden):
+        await channel.send("digest")
