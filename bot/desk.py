@@ -33,6 +33,7 @@ MAX_TEXT_CHARS = 200_000
 MAX_TITLE_CHARS = 300
 MAX_QUESTION_CHARS = 500
 MIN_BODY_CHARS = 40
+NO_TEXT = "There is no article text to store: the body is empty or too short."
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ""}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 
@@ -73,6 +74,8 @@ def prepare(draft: Draft, guild_id: int | None, added_by: int | None) -> NewArti
         published = published or page.published
         source = source or page.site
     text = normalize_ws(text)
+    if not text:
+        raise InputError(NO_TEXT)
     if len(text) > MAX_TEXT_CHARS:
         raise InputError(f"That text is too long: the limit is {MAX_TEXT_CHARS:,} characters.")
     if not title:
@@ -86,7 +89,7 @@ def prepare(draft: Draft, guild_id: int | None, added_by: int | None) -> NewArti
     if not title:
         raise InputError("The article needs a title: give one, or put it on the first line.")
     if len(body) < MIN_BODY_CHARS:
-        raise InputError("There is no article text to store: the body is empty or too short.")
+        raise InputError(NO_TEXT)
     return NewArticle(
         title=title,
         text=body,

@@ -1,0 +1,257 @@
+"""The newsbot command line end to end: a real SQLite file, a real HTTP server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+
+TITLE = "250 'low-risk' inmates to be freed before Marlow ceasefire talks"
+JUNKY_PASTE = f"""{TITLE}
+
+{TITLE}
+© Shutterstock
+
+Marlow will free 250 "low-risk" inmates to open ceasefire talks with the rebel council, the Daily Courier reported.
+
+The regional assembly approved the release on Friday after a long debate.
+
+Governor Ilse Marden met more than 2,000 village elders last month to discuss the releases.
+
+The new releases will bring the total number of inmates freed by the province to 4,000.
+
+The region recorded more than 8,000 injuries last year in the fighting.
+
+Interior Minister Dana PorterDana PorterMorning Briefing: Budget vote slips again | Port strike ends after talks MORE, meanwhile, said the garrison will shrink to under 3,000 soldiers by spring.
+"""
+
+ARTICLE_HTML = """<!doctype html><html><head><meta charset="utf-8">
+<title>Tramline to reach the airport by 2027 | Valley Times</title>
+<meta name="author" content="Pia Lund"><meta property="article:published_time" content="2024-06-02">
+</head><body><nav>Home | Sport | Weather</nav><article><h1>Tramline to reach the airport by 2027</h1>
+<p>The city council approved a 14-kilometre tram extension to the airport on Monday, after three years of planning.</p>
+<p>Construction will start next spring and cost about 600 million crowns, officials said.</p>
+<p>The mayor, Oskar Lind, said the line would carry 40,000 passengers a day once it opens.</p>
+<p>Opponents argued that buses could do the same job for a fraction of the price.</p>
+</article><footer>Copyright Valley Times</footer></body></html>"""
+
+
+@pytest.fixture
+def runner(tmp_path, monkeypatch) -> Iterator[tuple[CliRunner, Path]]:
+    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
+    for name in ("DISCORD_TOKEN", "NEWSBOT_DB", "NEWSBOT_ALLOW_PRIVATE_URLS"):
+        monkeypatch.delenv(name, raising=False)
+    yield CliRunner(), tmp_path / "cli.db"
+
+
+def invoke(runner: tuple[CliRunner, Path], *args: str, stdin: str | None = None):
+    cli_runner, db = runner
+    return cli_runner.invoke(cli, ["--db", str(db), *args], input=stdin)
+
+
+def count(runner) -> int:
+    result = invoke(runner, "list", "--json", "--limit", "10000")
+    assert result.exit_code == 0, result.output
+    return len([line for line in result.output.splitlines() if line.strip()])
+
+
+@pytest.fixture
+def paste_file(tmp_path) -> Path:
+    path = tmp_path / "marlow.txt"
+    path.write_text(JUNKY_PASTE, encoding="utf-8")
+    return path
+
+
+def test_add_file_cleans_junk_and_dedupes(runner, paste_file):
+    first = invoke(runner, "add", str(paste_file), "--json")
+    assert first.exit_code == 0, first.output
+    stored = json.loads(first.output)
+    assert stored["title"] == TITLE
+    assert stored["duplicate"] is False
+
+    shown = json.loads(invoke(runner, "show", str(stored["id"]), "--json").output)
+    text = shown["text"]
+    assert not text.startswith(TITLE)
+    assert "©" not in text and "Shutterstock" not in text
+    assert "Morning Briefing" not in text and "MORE" not in text
+    assert "Interior Minister Dana Porter, meanwhile, said" in text
+
+    again = invoke(runner, "add", str(paste_file))
+    assert again.exit_code == 0
+    assert "Already stored" in again.output
+    assert count(runner) == 1
+
+
+def test_add_from_stdin_with_title(runner):
+    result = invoke(
+        runner,
+        "add",
+        "-",
+        "--title",
+        "Library hours extended",
+        "--published",
+        "2024-02-29",
+        "--json",
+        stdin="The town library will open until 10 pm on weekdays from March onwards.\n",
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["title"] == "Library hours extended"
+    assert data["published"] == "2024-02-29"
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda d: str(d / "missing.txt"), "No such file"),
+        (lambda d: _write(d / "blob.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00binary"), "binary"),
+        (lambda d: _write(d / "empty.txt", b"   \n\n"), "no article text"),
+        (lambda d: _write(d / "slides.pdf", b"%PDF-1.4 text"), "only .txt, .md and .html"),
+        (lambda d: "ftp://example.org/story", "http"),
+        (lambda d: "http://127.0.0.1:9/story", "private"),
+    ],
+)
+def test_bad_input_is_one_line_and_stores_nothing(runner, tmp_path, setup, message):
+    result = invoke(runner, "add", setup(tmp_path))
+    assert result.exit_code != 0
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert message.lower() in lines[0].lower()
+    assert "Traceback" not in result.output
+    assert count(runner) == 0
+
+
+def test_bad_date_is_refused(runner, paste_file):
+    result = invoke(runner, "add", str(paste_file), "--published", "yesterday")
+    assert result.exit_code != 0 and "YYYY-MM-DD" in result.output
+    assert count(runner) == 0
+
+
+def _write(path: Path, data: bytes) -> str:
+    path.write_bytes(data)
+    return str(path)
+
+
+class _Pages(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = ARTICLE_HTML.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def page_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/news/tram"
+    server.shutdown()
+    server.server_close()
+
+
+def test_add_url_from_local_server(runner, page_url, monkeypatch):
+    monkeypatch.setenv("NEWSBOT_ALLOW_PRIVATE_URLS", "true")
+    result = invoke(runner, "add", page_url, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["title"] == "Tramline to reach the airport by 2027"
+    assert data["url"] == page_url
+    shown = json.loads(invoke(runner, "show", str(data["id"]), "--json").output)
+    assert "40,000 passengers" in shown["text"]
+    assert "Home | Sport" not in shown["text"]
+    again = invoke(runner, "add", page_url + "?utm_source=feed", "--json")
+    assert json.loads(again.output)["duplicate"] is True
+
+
+def test_private_url_refused_by_default(runner, page_url):
+    result = invoke(runner, "add", page_url)
+    assert result.exit_code != 0
+    assert count(runner) == 0
+
+
+def test_import_jsonl_counts_and_is_idempotent(runner, tmp_path):
+    lines = [
+        {
+            "text": "The ferry to Holm island will run hourly from May. The council approved it.",
+            "title": "Ferry timetable",
+        },
+        {"text": "Snow closed the mountain pass for two days. Crews cleared it on Sunday."},
+        {"text": "The ferry to Holm island will run hourly from May.   The council approved it."},
+        {"title": "no text here"},
+        {
+            "text": "Bakers in Ostby won a national bread prize this week for a rye loaf.",
+            "published": "2024-13-01",
+        },
+    ]
+    data = tmp_path / "feed.jsonl"
+    data.write_text("\n".join(json.dumps(x) for x in lines) + "\nnot json\n", encoding="utf-8")
+    first = invoke(runner, "import", str(data))
+    assert first.exit_code == 0, first.output
+    assert "added 2, duplicates 1, failed 3" in first.output
+    assert "not valid JSON" in first.output
+    titles = [json.loads(x)["title"] for x in invoke(runner, "list", "--json").output.splitlines()]
+    assert "Snow closed the mountain pass for two days." in titles
+    second = invoke(runner, "import", str(data))
+    assert "added 0, duplicates 3, failed 3" in second.output
+    assert count(runner) == 2
+
+
+def test_import_folder_of_files(runner, tmp_path, paste_file):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "a.md").write_text(
+        "Harbour dredging starts\nDredgers arrived in the harbour on Monday to deepen the channel.\n"
+    )
+    (folder / "b.html").write_text(ARTICLE_HTML)
+    (folder / "c.bin").write_bytes(b"\x00\x01")
+    result = invoke(runner, "import", str(folder))
+    assert "added 2, duplicates 0, failed 0" in result.output, result.output
+    assert count(runner) == 2
+
+
+def test_list_show_remove(runner, paste_file):
+    stored = json.loads(invoke(runner, "add", str(paste_file), "--json").output)
+    listing = invoke(runner, "list")
+    assert f"#{stored['id']}" in listing.output and "global" in listing.output
+    assert invoke(runner, "remove", str(stored["id"])).exit_code == 0
+    gone = invoke(runner, "show", str(stored["id"]))
+    assert gone.exit_code != 0 and "no article" in gone.output.lower()
+    assert invoke(runner, "remove", "999").exit_code != 0
+
+
+def test_guild_scope_on_the_command_line(runner, paste_file):
+    stored = json.loads(invoke(runner, "add", str(paste_file), "--guild", "11", "--json").output)
+    assert stored["guild"] == 11
+    assert invoke(runner, "list", "--guild", "12", "--json").output.strip() == ""
+    assert invoke(runner, "list", "--guild", "11", "--json").output.strip() != ""
+
+
+def test_run_without_token_says_what_to_set(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(tmp_path / "x.db"), "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "DISCORD_TOKEN" in lines[0] and ".env" in lines[0]
