@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
@@ -89,8 +90,10 @@ def _with_desk(ctx: Context, work: Callable[[NewsDesk], Awaitable[T]]) -> T:
 def cli(click_ctx: click.Context, db_path: Path | None) -> None:
     """newsbot: a Discord news desk. Store articles, ask about them, post digests."""
     settings = load_settings()
+    # The bot logs at LOG_LEVEL; one-shot commands stay quiet unless LOG_LEVEL is set.
+    quiet = click_ctx.invoked_subcommand != "run" and "LOG_LEVEL" not in os.environ
     logging.basicConfig(
-        level=settings.log_level,
+        level="WARNING" if quiet else settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )

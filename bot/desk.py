@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from news.extract import extract_html
-from news.fetch import fetch_html
-
 from news.answer import CANDIDATES, Answer, Passage, answer_question, question_terms
 from news.clean import clean_body, clean_title
 from news.errors import InputError, NewsError, NotFoundError
+from news.extract import extract_html
+from news.fetch import fetch_html
 from news.summarize import summarize
 from news.text import first_sentence, normalize_ws
 from news.urls import site_of
