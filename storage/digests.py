@@ -1,0 +1,362 @@
+"""DigestStore: per-guild digest schedules and the run log that makes posting exactly-once.
+
+A run row is inserted (``claim``) before a digest is posted; a unique index on
+(guild_id, slot) for scheduled runs lets exactly one claimant through however many
+triggers, restarts or processes race.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from storage.db import Database
+
+# Statuses of a digest run. "claimed" is the only unfinished one.
+CLAIMED = "claimed"
+POSTED = "posted"
+EMPTY = "empty"
+MISSED = "missed"
+FAILED = "failed"
+INTERRUPTED = "interrupted"
+
+# Schedule states.
+ACTIVE = "active"
+PAUSED = "paused"
+OFF = "off"
+
+_SCHEDULE_COLUMNS = (
+    "guild_id, channel_id, time_of_day, timezone, days, max_articles, state, pause_reason,"
+    " failures, active_since, updated_at, updated_by"
+)
+_RUN_COLUMNS = (
+    "id, guild_id, slot, kind, status, channel_id, articles, covers_until, detail,"
+    " claimed_at, finished_at"
+)
+
+
+def _iso(moment: datetime) -> str:
+    # Microseconds and a fixed +00:00 offset so that strings sort like the instants.
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: store times in UTC")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class DigestSchedule:
+    guild_id: int
+    channel_id: int
+    time_of_day: str
+    timezone: str
+    days: str
+    max_articles: int
+    state: str
+    pause_reason: str | None
+    failures: int
+    active_since: datetime
+    updated_at: datetime
+    updated_by: int | None
+
+    @property
+    def active(self) -> bool:
+        return self.state == ACTIVE
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> DigestSchedule:
+        return cls(
+            guild_id=row["guild_id"],
+            channel_id=row["channel_id"],
+            time_of_day=row["time_of_day"],
+            timezone=row["timezone"],
+            days=row["days"],
+            max_articles=row["max_articles"],
+            state=row["state"],
+            pause_reason=row["pause_reason"],
+            failures=row["failures"],
+            active_since=datetime.fromisoformat(row["active_since"]),
+            updated_at=datetime.fromisoformat(row["updated_at"]),
+            updated_by=row["updated_by"],
+        )
+
+
+@dataclass(frozen=True)
+class DigestRun:
+    id: int
+    guild_id: int
+    slot: datetime
+    kind: str
+    status: str
+    channel_id: int | None
+    articles: int
+    covers_until: datetime | None
+    detail: str | None
+    claimed_at: datetime
+    finished_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> DigestRun:
+        return cls(
+            id=row["id"],
+            guild_id=row["guild_id"],
+            slot=datetime.fromisoformat(row["slot"]),
+            kind=row["kind"],
+            status=row["status"],
+            channel_id=row["channel_id"],
+            articles=row["articles"],
+            covers_until=_dt(row["covers_until"]),
+            detail=row["detail"],
+            claimed_at=datetime.fromisoformat(row["claimed_at"]),
+            finished_at=_dt(row["finished_at"]),
+        )
+
+
+@dataclass(frozen=True)
+class FailureOutcome:
+    failures: int  # delivery failures in a row, this one included
+    paused: bool  # True if this failure paused the schedule
+
+
+class DigestStore:
+    """Digest schedules and runs in SQLite; returns dataclasses, never rows."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    # -- schedules -------------------------------------------------------------
+
+    async def set_schedule(
+        self,
+        guild_id: int,
+        *,
+        channel_id: int,
+        time_of_day: str,
+        timezone: str,
+        days: str,
+        max_articles: int,
+        now: datetime,
+        updated_by: int | None = None,
+    ) -> DigestSchedule:
+        """Create or replace a guild's schedule; it becomes active from ``now``.
+
+        Replacing resets the failure count and any pause: the moderator has just
+        chosen a channel, which is the usual fix for the failures that pause one.
+        """
+        stamp = _iso(now)
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO digest_schedules (guild_id, channel_id, time_of_day, timezone, days,"
+                " max_articles, state, pause_reason, failures, active_since, updated_at,"
+                " updated_by) VALUES (?, ?, ?, ?, ?, ?, 'active', NULL, 0, ?, ?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id,"
+                " time_of_day = excluded.time_of_day, timezone = excluded.timezone,"
+                " days = excluded.days, max_articles = excluded.max_articles,"
+                " state = 'active', pause_reason = NULL, failures = 0,"
+                " active_since = excluded.active_since, updated_at = excluded.updated_at,"
+                " updated_by = excluded.updated_by"
+                f" RETURNING {_SCHEDULE_COLUMNS}",
+                (
+                    guild_id,
+                    channel_id,
+                    time_of_day,
+                    timezone,
+                    days,
+                    max_articles,
+                    stamp,
+                    stamp,
+                    updated_by,
+                ),
+            )
+            row = await cursor.fetchone()
+            await cursor.close()
+        assert row is not None
+        return DigestSchedule.from_row(row)
+
+    async def turn_off(
+        self, guild_id: int, *, now: datetime, updated_by: int | None = None
+    ) -> bool:
+        """Stop a guild's schedule (kept, so /digest show can say it is off)."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE digest_schedules SET state = 'off', pause_reason = NULL,"
+                " updated_at = ?, updated_by = ? WHERE guild_id = ? AND state != 'off'",
+                (_iso(now), updated_by, guild_id),
+            )
+            return cursor.rowcount > 0
+
+    async def get_schedule(self, guild_id: int) -> DigestSchedule | None:
+        row = await self.db.fetchone(
+            f"SELECT {_SCHEDULE_COLUMNS} FROM digest_schedules WHERE guild_id = ?", (guild_id,)
+        )
+        return DigestSchedule.from_row(row) if row else None
+
+    async def active_schedules(self) -> list[DigestSchedule]:
+        rows = await self.db.fetchall(
+            f"SELECT {_SCHEDULE_COLUMNS} FROM digest_schedules WHERE state = 'active'"
+            " ORDER BY guild_id"
+        )
+        return [DigestSchedule.from_row(row) for row in rows]
+
+    # -- runs ------------------------------------------------------------------
+
+    async def claim(
+        self,
+        guild_id: int,
+        slot: datetime,
+        *,
+        kind: str,
+        channel_id: int | None,
+        now: datetime,
+        status: str = CLAIMED,
+        detail: str | None = None,
+    ) -> DigestRun | None:
+        """Record a slot before acting on it; None if it was already recorded.
+
+        ``status`` other than "claimed" records a slot that is settled at once
+        (a digest missed while the bot was down). Manual runs (``kind="manual"``)
+        are logged but never conflict, with each other or with a scheduled slot.
+        """
+        stamp = _iso(now)
+        finished = None if status == CLAIMED else stamp
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO digest_runs (guild_id, slot, kind, status, channel_id, detail,"
+                " claimed_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                f" ON CONFLICT DO NOTHING RETURNING {_RUN_COLUMNS}",
+                (guild_id, _iso(slot), kind, status, channel_id, detail, stamp, finished),
+            )
+            row = await cursor.fetchone()
+            await cursor.close()
+        return DigestRun.from_row(row) if row else None
+
+    async def finish(
+        self,
+        run_id: int,
+        status: str,
+        *,
+        now: datetime,
+        articles: int = 0,
+        covers_until: datetime | None = None,
+        detail: str | None = None,
+        reset_failures: bool = False,
+    ) -> None:
+        """Settle a claimed run; ``reset_failures`` after a delivery that worked."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE digest_runs SET status = ?, articles = ?, covers_until = ?, detail = ?,"
+                " finished_at = ? WHERE id = ?",
+                (
+                    status,
+                    articles,
+                    _iso(covers_until) if covers_until else None,
+                    detail,
+                    _iso(now),
+                    run_id,
+                ),
+            )
+            if reset_failures:
+                await conn.execute(
+                    "UPDATE digest_schedules SET failures = 0 WHERE guild_id ="
+                    " (SELECT guild_id FROM digest_runs WHERE id = ?)",
+                    (run_id,),
+                )
+
+    async def record_failure(
+        self,
+        run_id: int,
+        detail: str,
+        *,
+        now: datetime,
+        count: bool = True,
+        pause_after: int = 3,
+    ) -> FailureOutcome:
+        """Mark a run failed; with ``count``, ``pause_after`` failures in a row pause the schedule.
+
+        The run, the counter and the pause change in one transaction, so a crash
+        cannot leave a counted failure without its run or the other way round.
+        """
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE digest_runs SET status = 'failed', detail = ?, finished_at = ?"
+                " WHERE id = ? RETURNING guild_id",
+                (detail, _iso(now), run_id),
+            )
+            row = await cursor.fetchone()
+            await cursor.close()
+            if row is None or not count:
+                return FailureOutcome(failures=0, paused=False)
+            guild_id = row[0]
+            cursor = await conn.execute(
+                "UPDATE digest_schedules SET failures = failures + 1 WHERE guild_id = ?"
+                " RETURNING failures, state",
+                (guild_id,),
+            )
+            counted = await cursor.fetchone()
+            await cursor.close()
+            if counted is None:
+                return FailureOutcome(failures=0, paused=False)
+            failures, state = int(counted[0]), counted[1]
+            paused = failures >= pause_after and state == ACTIVE
+            if paused:
+                reason = (
+                    f"Paused after {failures} failed digests in a row; the last one: {detail} "
+                    "Fix it, then run /digest set again."
+                )
+                await conn.execute(
+                    "UPDATE digest_schedules SET state = 'paused', pause_reason = ?,"
+                    " updated_at = ? WHERE guild_id = ?",
+                    (reason, _iso(now), guild_id),
+                )
+            return FailureOutcome(failures=failures, paused=paused)
+
+    async def abandon_claims(self, *, now: datetime) -> int:
+        """Settle runs left "claimed" by a process that stopped mid-post.
+
+        They are not retried: part of the digest may already be in the channel, and
+        posting at most once is the promise.
+        """
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE digest_runs SET status = 'interrupted', finished_at = ?,"
+                " detail = 'The bot stopped while posting this digest.' WHERE status = 'claimed'",
+                (_iso(now),),
+            )
+            return cursor.rowcount
+
+    async def get_run(self, guild_id: int, slot: datetime) -> DigestRun | None:
+        """The scheduled slot's run, if it was recorded."""
+        row = await self.db.fetchone(
+            f"SELECT {_RUN_COLUMNS} FROM digest_runs WHERE guild_id = ? AND slot = ?"
+            " AND kind != 'manual'",
+            (guild_id, _iso(slot)),
+        )
+        return DigestRun.from_row(row) if row else None
+
+    async def last_run(self, guild_id: int) -> DigestRun | None:
+        row = await self.db.fetchone(
+            f"SELECT {_RUN_COLUMNS} FROM digest_runs WHERE guild_id = ?"
+            " ORDER BY claimed_at DESC, id DESC LIMIT 1",
+            (guild_id,),
+        )
+        return DigestRun.from_row(row) if row else None
+
+    async def last_posted(self, guild_id: int) -> DigestRun | None:
+        """The latest digest that reached its channel: the next one starts after it."""
+        row = await self.db.fetchone(
+            f"SELECT {_RUN_COLUMNS} FROM digest_runs WHERE guild_id = ? AND status = 'posted'"
+            " ORDER BY covers_until DESC, id DESC LIMIT 1",
+            (guild_id,),
+        )
+        return DigestRun.from_row(row) if row else None
+
+    async def runs(self, guild_id: int, *, limit: int = 10) -> list[DigestRun]:
+        rows = await self.db.fetchall(
+            f"SELECT {_RUN_COLUMNS} FROM digest_runs WHERE guild_id = ?"
+            " ORDER BY claimed_at DESC, id DESC LIMIT ?",
+            (guild_id, limit),
+        )
+        return [DigestRun.from_row(row) for row in rows]
