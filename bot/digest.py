@@ -1,0 +1,300 @@
+"""Digests: which articles go in one, and how it reads as markdown (CLI) or Discord embeds.
+
+Discord's limits are enforced here, not hoped for: an article becomes one block of
+text, blocks are packed into embed descriptions (4,096), embeds into messages
+(10 embeds, 6,000 characters), and every piece of article text is escaped so it can
+neither mention anyone nor break the markdown around it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import Protocol
+from urllib.parse import quote, urlsplit
+
+import discord
+
+from storage.articles import Article, ArticleStore
+
+DEFAULT_MAX_ARTICLES = 10
+# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+EMBED_DESCRIPTION_LIMIT = 4096
+EMBED_TITLE_LIMIT = 256
+EMBED_FOOTER_LIMIT = 2048
+MESSAGE_EMBEDS_CHARS = 6000
+MESSAGE_EMBEDS_MAX = 10
+CONTENT_LIMIT = 2000
+# One article's block stays far below a description so that packing never has to cut one.
+TITLE_CHARS = 250
+SUMMARY_CHARS = 900
+URL_CHARS = 1000
+EMBED_COLOUR = 0x2B6CB0
+# Articles may be added while a digest is built; they wait for the next one.
+_FETCH_SLACK = 25
+
+_DISCORD_SPECIAL = re.compile(r"([\\*_~|`>#\[\]()<:])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\*_`\[\]<>#|])")
+_MENTION = re.compile(r"@(everyone|here|[!&]?\d{15,20})")
+_ORDERED_LIST = re.compile(r"^(\s*\d+)\.")
+_LEADING_BULLET = re.compile(r"^(\s*)([-+])")
+
+
+class DigestDesk(Protocol):
+    """What building a digest needs from :class:`bot.desk.NewsDesk`."""
+
+    store: ArticleStore
+
+    async def summary(self, article: Article, sentences: int = 3) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The articles one digest holds, newest first, and the window they came from.
+
+    ``until`` is the moment the digest was built: the next digest starts after it.
+    ``more`` says the window held more articles than ``max_articles``.
+    """
+
+    guild_id: int | None
+    since: datetime | None
+    until: datetime
+    articles: tuple[Article, ...]
+    more: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not self.articles
+
+
+@dataclass(frozen=True)
+class DigestMessage:
+    """One Discord message of a digest; send with ``allowed_mentions=AllowedMentions.none()``."""
+
+    content: str | None
+    embeds: tuple[discord.Embed, ...]
+
+
+async def build_digest(
+    desk: DigestDesk,
+    guild_id: int | None,
+    since: datetime | None,
+    max_articles: int = DEFAULT_MAX_ARTICLES,
+    *,
+    now: datetime | None = None,
+) -> Digest:
+    """The guild's (and global) articles added after ``since`` (all if None), newest first.
+
+    ``guild_id=None`` builds a digest of the global articles only.
+    """
+    if max_articles < 1:
+        raise ValueError("max_articles must be at least 1")
+    if since is not None and since.tzinfo is None:
+        raise ValueError("since must be an aware datetime")
+    until = now or datetime.now(UTC)
+    found = await desk.store.since(guild_id, since, limit=max_articles + _FETCH_SLACK)
+    # Anything stamped after `until` belongs to the next digest, which starts there.
+    in_window = [a for a in found if a.added_at <= until]
+    chosen = in_window[:max_articles]
+    articles = []
+    for article in chosen:
+        if article.summary is None:
+            # Stored before summaries existed and not yet backfilled: summarize now.
+            summary = tuple(await desk.summary(article))
+            article = _with_summary(article, summary)
+        articles.append(article)
+    return Digest(
+        guild_id=guild_id,
+        since=since,
+        until=until,
+        articles=tuple(articles),
+        more=len(in_window) > max_articles,
+    )
+
+
+def _with_summary(article: Article, summary: tuple[str, ...]) -> Article:
+    return replace(article, summary=summary)
+
+
+# -- shared pieces ---------------------------------------------------------------
+
+
+def article_day(article: Article) -> date:
+    """The date a reader cares about: publication if known, else when it was added."""
+    return article.published or article.added_at.astimezone(UTC).date()
+
+
+def format_day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) URL that cannot break out of a markdown link, or None."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    # Percent-encode what would end the link or the line; keep what is already encoded.
+    cleaned = quote(url, safe="/:?#[]@!$&'*+,;=%~-._")
+    cleaned = cleaned.replace("(", "%28").replace(")", "%29")
+    if len(cleaned) > URL_CHARS:
+        return None
+    return cleaned
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _clip(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rstrip()
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut + "…"
+
+
+def escape_discord(text: str) -> str:
+    """Article text made inert for Discord: no markdown, no mentions, one line."""
+    text = _one_line(text)
+    text = _DISCORD_SPECIAL.sub(r"\\\1", text)
+    text = _ORDERED_LIST.sub(r"\1\\.", text)
+    text = _LEADING_BULLET.sub(r"\1\\\2", text)
+    # A zero-width space after @ stops @everyone, @here and raw id mentions.
+    return _MENTION.sub("@\u200b\\1", text)
+
+
+def escape_markdown(text: str) -> str:
+    """Article text safe inside CommonMark (the CLI's output): one line, no markup."""
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", _one_line(text))
+    text = _ORDERED_LIST.sub(r"\1\\.", text)
+    return _LEADING_BULLET.sub(r"\1\\\2", text)
+
+
+def _summary_text(article: Article) -> str:
+    return _clip(_one_line(" ".join(article.summary or ())), SUMMARY_CHARS)
+
+
+def _meta(article: Article) -> list[str]:
+    parts = []
+    if article.source:
+        parts.append(_clip(_one_line(article.source), 80))
+    parts.append(format_day(article_day(article)))
+    return parts
+
+
+# -- markdown (CLI) --------------------------------------------------------------
+
+
+def render_markdown(digest: Digest) -> str:
+    """The digest as a markdown document, e.g. for ``newsbot digest --dry-run``."""
+    lines = ["# News digest", ""]
+    lines.append(_window_sentence(digest, discord_time=False))
+    lines.append("")
+    for article in digest.articles:
+        title = escape_markdown(_clip(article.title, TITLE_CHARS))
+        url = safe_url(article.url)
+        lines.append(f"## [{title}]({url})" if url else f"## {title}")
+        meta = [escape_markdown(part) for part in _meta(article)] + [f"#{article.id}"]
+        lines.append("*" + " · ".join(meta) + "*")
+        summary = _summary_text(article)
+        if summary:
+            lines.extend(["", escape_markdown(summary)])
+        lines.append("")
+    if digest.more:
+        lines.append(
+            "More articles were added than this digest shows: `/article list` has them all."
+        )
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _window_sentence(digest: Digest, *, discord_time: bool) -> str:
+    count = len(digest.articles)
+    if count == 0:
+        return "No new articles."
+    noun = "article" if count == 1 else "articles"
+    if digest.since is None:
+        return f"The {count} latest {noun}." if count > 1 else "The latest article."
+    if discord_time:
+        when = f"<t:{int(digest.since.timestamp())}:f>"
+    else:
+        when = digest.since.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{count} new {noun} since {when}."
+
+
+# -- Discord ---------------------------------------------------------------------
+
+
+def article_block(article: Article) -> str:
+    """One article as embed-description text (always far below 4,096 characters)."""
+    title = escape_discord(_clip(article.title, TITLE_CHARS))
+    url = safe_url(article.url)
+    head = f"**[{title}]({url})**" if url else f"**{title}**"
+    meta = [escape_discord(part) for part in _meta(article)] + [f"#{article.id}"]
+    lines = [head, " · ".join(meta)]
+    summary = _summary_text(article)
+    if summary:
+        lines.append(escape_discord(summary))
+    return "\n".join(lines)
+
+
+def _embed_chars(embed: discord.Embed) -> int:
+    # What Discord counts toward the 6,000 limit that we use: title, description, footer.
+    return len(embed.title or "") + len(embed.description or "") + len(embed.footer.text or "")
+
+
+def render_messages(digest: Digest) -> list[DigestMessage]:
+    """The digest as Discord messages within every limit; [] for an empty digest."""
+    if digest.empty:
+        return []
+    descriptions: list[str] = []
+    current = ""
+    for block in (article_block(a) for a in digest.articles):
+        candidate = f"{current}\n\n{block}" if current else block
+        if len(candidate) > EMBED_DESCRIPTION_LIMIT:
+            descriptions.append(current)
+            candidate = block
+        current = candidate
+    if digest.more:
+        note = "More articles were added than this digest shows: `/article list` has them all."
+        candidate = f"{current}\n\n{note}"
+        if len(candidate) > EMBED_DESCRIPTION_LIMIT:
+            descriptions.append(current)
+            candidate = note
+        current = candidate
+    descriptions.append(current)
+
+    embeds = []
+    for index, description in enumerate(descriptions):
+        title = "News digest" if index == 0 else "News digest (continued)"
+        embed = discord.Embed(title=title, description=description, colour=EMBED_COLOUR)
+        embeds.append(embed)
+    count = len(digest.articles)
+    noun = "article" if count == 1 else "articles"
+    embeds[-1].set_footer(text=f"{count} {noun} · the #ids work with /article show")
+    embeds[-1].timestamp = digest.until
+
+    messages: list[DigestMessage] = []
+    batch: list[discord.Embed] = []
+    chars = 0
+    for embed in embeds:
+        size = _embed_chars(embed)
+        if batch and (len(batch) == MESSAGE_EMBEDS_MAX or chars + size > MESSAGE_EMBEDS_CHARS):
+            messages.append(DigestMessage(None, tuple(batch)))
+            batch, chars = [], 0
+        batch.append(embed)
+        chars += size
+    messages.append(DigestMessage(None, tuple(batch)))
+    first = messages[0]
+    content = _clip(_window_sentence(digest, discord_time=True), CONTENT_LIMIT)
+    messages[0] = DigestMessage(content, first.embeds)
+    return messages

@@ -1,0 +1,558 @@
+"""Digest scheduling: the schedule maths, the exactly-once run of one slot, and APScheduler.
+
+Three layers, each testable alone:
+
+* pure functions (``parse_*``, ``next_run``, ``previous_run``, ``catch_up_decision``)
+  that take an explicit ``now``;
+* :class:`SlotRunner`, which runs one slot against the store with an injected clock
+  and ``post`` callable (no Discord, no APScheduler);
+* :class:`DigestScheduler`, which owns the ``AsyncIOScheduler`` and rebuilds one cron
+  job per guild from the database, the source of truth.
+
+A cron job is only a wake-up call: the slot it serves is recomputed from the schedule
+with :func:`previous_run`, so a late, doubled or DST-repeated trigger maps onto the same
+slot, and the UNIQUE (guild, slot) row in ``digest_runs`` lets only one of them post.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import Enum
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.digest import DEFAULT_MAX_ARTICLES, Digest, DigestDesk, build_digest
+from news.errors import InputError
+from storage import digests as runs
+from storage.digests import DigestSchedule, DigestStore
+
+log = logging.getLogger(__name__)
+
+# A digest more than this late (the bot was down) is skipped and recorded as missed:
+# yesterday's morning digest arriving in the evening helps nobody.
+CATCH_UP_GRACE = timedelta(hours=6)
+# Delivery failures in a row (channel deleted, permission removed) that pause a schedule.
+PAUSE_AFTER_FAILURES = 3
+MAX_ARTICLES_LIMIT = 25
+# A slot run more than this after its time is labelled a catch-up in the run log.
+_LATE_LABEL = timedelta(minutes=1)
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+EVERY_DAY = frozenset(range(7))
+WEEKDAYS = frozenset(range(5))
+WEEKEND = frozenset({5, 6})
+_DAY_ALIASES = {
+    **{name: i for i, name in enumerate(DAY_NAMES)},
+    **{
+        full: i
+        for i, full in enumerate(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        )
+    },
+    "tues": 1,
+    "wednes": 2,
+    "thur": 3,
+    "thurs": 3,
+}
+_DAY_GROUPS = {
+    "": EVERY_DAY,
+    "daily": EVERY_DAY,
+    "everyday": EVERY_DAY,
+    "every day": EVERY_DAY,
+    "all": EVERY_DAY,
+    "weekdays": WEEKDAYS,
+    "weekday": WEEKDAYS,
+    "weekends": WEEKEND,
+    "weekend": WEEKEND,
+}
+_TIME = re.compile(r"^\s*(\d{1,2})[:.h](\d{2})(?::(\d{2}))?\s*$")
+
+Clock = Callable[[], datetime]
+Post = Callable[[int, Digest], Awaitable[None]]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- parsing what a moderator types ----------------------------------------------
+
+
+def parse_time(text: str) -> time:
+    """``HH:MM`` (24-hour; ``HH:MM:SS`` also accepted) as a wall-clock time."""
+    match = _TIME.match(text or "")
+    if match:
+        hour, minute = int(match.group(1)), int(match.group(2))
+        second = int(match.group(3) or 0)
+        if hour < 24 and minute < 60 and second < 60:
+            return time(hour, minute, second)
+    raise InputError(f"{text!r} is not a time of day: use 24-hour HH:MM, e.g. 08:30 or 18:00.")
+
+
+def format_time(moment: time) -> str:
+    return moment.strftime("%H:%M:%S" if moment.second else "%H:%M")
+
+
+def parse_days(text: str | None) -> frozenset[int]:
+    """Days of the week (0 = Monday) from "daily", "weekdays", "weekends", "mon,wed,fri", "mon-fri"."""
+    raw = re.sub(r"\s*-\s*", "-", " ".join((text or "").lower().split()))
+    if raw in _DAY_GROUPS:
+        return _DAY_GROUPS[raw]
+    days: set[int] = set()
+    for part in re.split(r"\s*[,;/ ]\s*", raw):
+        if not part:
+            continue
+        if part in _DAY_GROUPS:
+            days |= _DAY_GROUPS[part]
+            continue
+        first, dash, last = part.partition("-")
+        if dash:
+            start, end = _day(first, text), _day(last, text)
+            span = range(start, end + 1) if start <= end else [*range(start, 7), *range(end + 1)]
+            days.update(span)
+        else:
+            days.add(_day(part, text))
+    if not days:
+        return EVERY_DAY
+    return frozenset(days)
+
+
+def _day(word: str, original: str | None) -> int:
+    day = _DAY_ALIASES.get(word)
+    if day is None and word.endswith("s"):
+        day = _DAY_ALIASES.get(word[:-1])  # "mondays"
+    if day is None:
+        raise InputError(
+            f"{original!r} is not a list of days: use daily, weekdays, weekends, "
+            "or days like mon,wed,fri."
+        )
+    return day
+
+
+def format_days(days: frozenset[int]) -> str:
+    """Canonical storage form, in week order: "mon,wed,fri"; also APScheduler's syntax."""
+    return ",".join(DAY_NAMES[d] for d in sorted(days))
+
+
+def describe_days(days: frozenset[int]) -> str:
+    """For people: "every day", "weekdays", "weekends" or "Mon, Wed, Fri"."""
+    if days == EVERY_DAY:
+        return "every day"
+    if days == WEEKDAYS:
+        return "weekdays"
+    if days == WEEKEND:
+        return "weekends"
+    return ", ".join(DAY_NAMES[d].title() for d in sorted(days))
+
+
+@lru_cache(maxsize=1)
+def timezone_names() -> tuple[str, ...]:
+    return tuple(sorted(name for name in available_timezones() if "/" in name or name == "UTC"))
+
+
+def parse_timezone(name: str) -> ZoneInfo:
+    """An IANA timezone such as Europe/London; matching ignores case."""
+    cleaned = (name or "").strip().replace(" ", "_")
+    if cleaned.lower() in ("utc", "gmt", "z"):
+        return ZoneInfo("UTC")
+    by_lower = {n.lower(): n for n in timezone_names()}
+    canonical = by_lower.get(cleaned.lower())
+    if canonical is not None:
+        try:
+            return ZoneInfo(canonical)
+        except ZoneInfoNotFoundError:
+            pass
+    raise InputError(
+        f"{name!r} is not a timezone: pick an IANA name from the list, e.g. Europe/London."
+    )
+
+
+def suggest_timezones(prefix: str, limit: int = 25) -> list[str]:
+    """Autocomplete: names starting with, then containing, what was typed."""
+    typed = (prefix or "").strip().lower().replace(" ", "_")
+    names = timezone_names()
+    if not typed:
+        return list(names[:limit])
+    starts = [n for n in names if n.lower().startswith(typed)]
+    # "london" should find Europe/London: match inside the name too.
+    inner = [n for n in names if typed in n.lower() and n not in starts]
+    return (starts + inner)[:limit]
+
+
+# -- schedule maths ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """When a guild's digest is due: a wall-clock time in a timezone on some weekdays."""
+
+    at: time
+    tz: ZoneInfo
+    days: frozenset[int]
+
+    @classmethod
+    def from_schedule(cls, schedule: DigestSchedule) -> Rule:
+        return cls(
+            parse_time(schedule.time_of_day),
+            ZoneInfo(schedule.timezone),
+            parse_days(schedule.days),
+        )
+
+    def cron_trigger(self) -> CronTrigger:
+        """APScheduler's trigger for this rule; DST-aware because it carries the zone."""
+        return CronTrigger(
+            day_of_week=format_days(self.days),
+            hour=self.at.hour,
+            minute=self.at.minute,
+            second=self.at.second,
+            timezone=self.tz,
+        )
+
+
+def slot_on(rule: Rule, day: date) -> datetime:
+    """The UTC instant of the rule's time on a local ``day``.
+
+    DST: a time that happens twice (autumn) means its first occurrence; a time that
+    does not exist (spring, e.g. 01:30 in London) is read with the offset in force
+    before the change, so it lands one hour later on the wall clock (02:30 BST). Both
+    agree with APScheduler's CronTrigger, and every other day keeps the chosen time.
+    """
+    local = datetime.combine(day, rule.at, tzinfo=rule.tz).replace(fold=0)
+    return local.astimezone(UTC)
+
+
+def next_run(rule: Rule, after: datetime) -> datetime:
+    """The first slot strictly after ``after`` (aware), in UTC."""
+    if after.tzinfo is None:
+        raise ValueError("after must be an aware datetime")
+    start = after.astimezone(rule.tz).date() - timedelta(days=1)
+    for offset in range(9):
+        day = start + timedelta(days=offset)
+        if day.weekday() in rule.days:
+            slot = slot_on(rule, day)
+            if slot > after:
+                return slot
+    raise ValueError("a rule needs at least one day of the week")
+
+
+def previous_run(rule: Rule, at: datetime) -> datetime | None:
+    """The latest slot at or before ``at`` (aware), in UTC."""
+    if at.tzinfo is None:
+        raise ValueError("at must be an aware datetime")
+    start = at.astimezone(rule.tz).date() + timedelta(days=1)
+    for offset in range(9):
+        day = start - timedelta(days=offset)
+        if day.weekday() in rule.days:
+            slot = slot_on(rule, day)
+            if slot <= at:
+                return slot
+    return None
+
+
+class Decision(Enum):
+    NOTHING = "nothing"  # no slot is owed
+    POST = "post"  # the slot is due (or less than the grace period late): post it
+    MISSED = "missed"  # too late: record the slot as missed, post nothing
+
+
+def catch_up_decision(
+    slot: datetime | None,
+    now: datetime,
+    *,
+    active_since: datetime,
+    grace: timedelta = CATCH_UP_GRACE,
+) -> Decision:
+    """What to do about the latest slot ``slot`` (from :func:`previous_run`) at ``now``.
+
+    Slots before the schedule was set are not owed. Whether the slot was already
+    handled is the store's business (the UNIQUE claim), not this function's.
+    """
+    if slot is None or slot < active_since or slot > now:
+        return Decision.NOTHING
+    return Decision.POST if now - slot < grace else Decision.MISSED
+
+
+# -- running one slot --------------------------------------------------------------
+
+
+class DeliveryError(Exception):
+    """The channel cannot take the digest (deleted, or a permission is missing).
+
+    ``str(err)`` is a sentence for moderators; these count toward pausing a schedule.
+    """
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one attempt did. ``status`` is a run status from storage.digests, or
+    "already" (someone else recorded this slot), "not-due" or "inactive"."""
+
+    status: str
+    slot: datetime | None = None
+    articles: int = 0
+    detail: str | None = None
+    paused: bool = False
+
+
+class SlotRunner:
+    """Runs one digest slot exactly once: claim, build, post, record.
+
+    ``post(channel_id, digest)`` delivers a non-empty digest and raises
+    :class:`DeliveryError` when the channel refuses it. ``clock`` returns aware UTC now.
+    """
+
+    def __init__(
+        self,
+        desk: DigestDesk,
+        store: DigestStore,
+        post: Post,
+        *,
+        clock: Clock = utc_now,
+        grace: timedelta = CATCH_UP_GRACE,
+        pause_after: int = PAUSE_AFTER_FAILURES,
+    ):
+        self.desk = desk
+        self.store = store
+        self.post = post
+        self.clock = clock
+        self.grace = grace
+        self.pause_after = pause_after
+        # One run per guild at a time in this process, so a /digest now racing a
+        # scheduled slot starts from the digest the other one just posted.
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def run_due(self, guild_id: int) -> RunResult:
+        """Post the guild's latest slot if it is owed (on time or a catch-up), once."""
+        schedule = await self.store.get_schedule(guild_id)
+        if schedule is None or not schedule.active:
+            return RunResult("inactive")
+        now = self.clock()
+        slot = previous_run(Rule.from_schedule(schedule), now)
+        decision = catch_up_decision(
+            slot, now, active_since=schedule.active_since, grace=self.grace
+        )
+        if decision is Decision.NOTHING or slot is None:
+            return RunResult("not-due", slot)
+        if decision is Decision.MISSED:
+            late = now - slot
+            detail = (
+                f"The bot was not running at the scheduled time and came back "
+                f"{_hours(late)} late; digests more than {_hours(self.grace)} late are skipped."
+            )
+            claimed = await self.store.claim(
+                guild_id,
+                slot,
+                kind="catch-up",
+                channel_id=schedule.channel_id,
+                now=now,
+                status=runs.MISSED,
+                detail=detail,
+            )
+            if claimed is None:
+                return RunResult("already", slot)
+            log.info("guild %s: digest slot %s missed (%s late)", guild_id, slot, late)
+            return RunResult(runs.MISSED, slot, detail=detail)
+        kind = "catch-up" if now - slot > _LATE_LABEL else "scheduled"
+        return await self._run(
+            guild_id,
+            schedule.channel_id,
+            schedule.max_articles,
+            slot,
+            kind=kind,
+            count_failures=True,
+        )
+
+    async def run_now(
+        self, guild_id: int, channel_id: int, max_articles: int = DEFAULT_MAX_ARTICLES
+    ) -> RunResult:
+        """A digest on demand (/digest now). Its failures are shown to the moderator who
+        asked rather than counted toward pausing the schedule."""
+        return await self._run(
+            guild_id, channel_id, max_articles, self.clock(), kind="manual", count_failures=False
+        )
+
+    async def _run(
+        self,
+        guild_id: int,
+        channel_id: int,
+        max_articles: int,
+        slot: datetime,
+        *,
+        kind: str,
+        count_failures: bool,
+    ) -> RunResult:
+        lock = self._locks.setdefault(guild_id, asyncio.Lock())
+        async with lock:
+            # The claim comes first: if it is there, this slot is (being) handled elsewhere.
+            run = await self.store.claim(
+                guild_id, slot, kind=kind, channel_id=channel_id, now=self.clock()
+            )
+            if run is None:
+                return RunResult("already", slot)
+            try:
+                previous = await self.store.last_posted(guild_id)
+                since = previous.covers_until if previous else None
+                digest = await build_digest(
+                    self.desk, guild_id, since, max_articles, now=self.clock()
+                )
+                if digest.empty:
+                    await self.store.finish(
+                        run.id, runs.EMPTY, now=self.clock(), detail="No new articles."
+                    )
+                    return RunResult(runs.EMPTY, slot)
+                await self.post(channel_id, digest)
+            except DeliveryError as err:
+                outcome = await self.store.record_failure(
+                    run.id,
+                    str(err),
+                    now=self.clock(),
+                    count=count_failures,
+                    pause_after=self.pause_after,
+                )
+                log.warning(
+                    "guild %s: digest for %s not delivered to channel %s: %s%s",
+                    guild_id,
+                    slot,
+                    channel_id,
+                    err,
+                    " (schedule paused)" if outcome.paused else "",
+                )
+                return RunResult(runs.FAILED, slot, detail=str(err), paused=outcome.paused)
+            except asyncio.CancelledError:
+                # Left "claimed": abandon_claims settles it at the next start, unposted.
+                raise
+            except Exception:
+                log.exception("guild %s: digest for %s failed", guild_id, slot)
+                detail = "An internal error stopped this digest; the bot's log has the details."
+                await self.store.record_failure(run.id, detail, now=self.clock(), count=False)
+                return RunResult(runs.FAILED, slot, detail=detail)
+            await self.store.finish(
+                run.id,
+                runs.POSTED,
+                now=self.clock(),
+                articles=len(digest.articles),
+                covers_until=digest.until,
+                reset_failures=True,
+            )
+            log.info(
+                "guild %s: digest for %s posted (%d articles)",
+                guild_id,
+                slot,
+                len(digest.articles),
+            )
+            return RunResult(runs.POSTED, slot, articles=len(digest.articles))
+
+
+def _hours(delta: timedelta) -> str:
+    minutes = round(delta.total_seconds() / 60)
+    if minutes < 60:
+        return f"{max(1, minutes)} minutes"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} hours" if rest == 0 or hours >= 10 else f"{hours} h {rest} min"
+
+
+# -- APScheduler -------------------------------------------------------------------
+
+
+class DigestScheduler:
+    """One cron job per active guild schedule, rebuilt from the database at start.
+
+    Only one process may run this (see ARCHITECTURE.md, "Growing past one machine");
+    even so, the claim in the store keeps a second one from double-posting.
+    """
+
+    def __init__(
+        self,
+        store: DigestStore,
+        runner: SlotRunner,
+        *,
+        scheduler: AsyncIOScheduler | None = None,
+    ):
+        self.store = store
+        self.runner = runner
+        self._scheduler = scheduler or AsyncIOScheduler(timezone=UTC)
+
+    @staticmethod
+    def job_id(guild_id: int) -> str:
+        return f"digest:{guild_id}"
+
+    async def start(self) -> None:
+        """Settle interrupted runs, start APScheduler and add every active schedule."""
+        abandoned = await self.store.abandon_claims(now=self.runner.clock())
+        if abandoned:
+            log.warning("%d digest runs were interrupted by the last shutdown", abandoned)
+        if not self._scheduler.running:
+            self._scheduler.start()
+        for schedule in await self.store.active_schedules():
+            try:
+                self.schedule(schedule)
+            except Exception:
+                log.exception("guild %s: could not schedule its digest", schedule.guild_id)
+
+    async def catch_up(self) -> dict[int, RunResult]:
+        """Post (once) or record as missed each guild's slot that passed while we were down."""
+        results: dict[int, RunResult] = {}
+        for schedule in await self.store.active_schedules():
+            result = await self._run_guarded(schedule.guild_id)
+            if result is not None:
+                results[schedule.guild_id] = result
+        return results
+
+    def schedule(self, schedule: DigestSchedule) -> None:
+        """Add, replace or (if not active) remove the guild's job."""
+        if not schedule.active:
+            self.unschedule(schedule.guild_id)
+            return
+        self._scheduler.add_job(
+            self._fire,
+            Rule.from_schedule(schedule).cron_trigger(),
+            args=[schedule.guild_id],
+            id=self.job_id(schedule.guild_id),
+            name=f"digest for guild {schedule.guild_id}",
+            replace_existing=True,
+            # Late wake-ups (a stalled loop, a suspended host) still run; run_due then
+            # decides between posting and recording a miss, and coalescing avoids a burst.
+            misfire_grace_time=None,
+            coalesce=True,
+            max_instances=1,
+        )
+
+    def unschedule(self, guild_id: int) -> None:
+        job = self._scheduler.get_job(self.job_id(guild_id))
+        if job is not None:
+            job.remove()
+
+    def scheduled_guilds(self) -> list[int]:
+        return sorted(int(job.id.split(":", 1)[1]) for job in self._scheduler.get_jobs())
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    async def _fire(self, guild_id: int) -> None:
+        await self._run_guarded(guild_id)
+
+    async def _run_guarded(self, guild_id: int) -> RunResult | None:
+        # One guild's failure never reaches another's job or the scheduler itself.
+        try:
+            return await self.runner.run_due(guild_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("guild %s: digest job failed", guild_id)
+            return None
+
+
+def next_run_for(schedule: DigestSchedule, now: datetime) -> datetime | None:
+    """When the schedule posts next, or None if it is paused or off."""
+    if not schedule.active:
+        return None
+    return next_run(Rule.from_schedule(schedule), now)
