@@ -34,8 +34,8 @@ def normalize_ws(text: str) -> str:
 
 
 def content_hash(text: str) -> str:
-    """Hash of a body that ignores whitespace and case differences."""
-    canon = " ".join(normalize_ws(text).split()).casefold()
+    """Hash of a body that ignores whitespace differences."""
+    canon = " ".join(normalize_ws(text).split())
     return hashlib.sha256(canon.encode("utf-8")).hexdigest()
 
 
