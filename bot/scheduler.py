@@ -479,6 +479,8 @@ class DigestScheduler:
         self.store = store
         self.runner = runner
         self._scheduler = scheduler or AsyncIOScheduler(timezone=UTC)
+        # Jobs running right now, so close() can wait for them to finish cancelling.
+        self._running: set[asyncio.Task[object]] = set()
 
     @staticmethod
     def job_id(guild_id: int) -> str:
@@ -534,11 +536,28 @@ class DigestScheduler:
         return sorted(int(job.id.split(":", 1)[1]) for job in self._scheduler.get_jobs())
 
     def shutdown(self) -> None:
+        """Stop firing; APScheduler cancels the jobs that are running."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
+    async def close(self) -> None:
+        """Stop and wait for running jobs to end, so none outlives the database."""
+        self.shutdown()
+        running = [task for task in self._running if not task.done()]
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+
     async def _fire(self, guild_id: int) -> None:
-        await self._run_guarded(guild_id)
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            await self._run_guarded(guild_id)
+        finally:
+            if task is not None:
+                self._running.discard(task)
 
     async def _run_guarded(self, guild_id: int) -> RunResult | None:
         # One guild's failure never reaches another's job or the scheduler itself.

@@ -1,0 +1,270 @@
+"""/digest set|off|now|show, and the owner of the digest scheduler.
+
+The cog starts the scheduler in ``cog_load`` (jobs rebuilt from the database, then a
+one-off catch-up once the bot is ready) and stops it in ``cog_unload``. Posting lives
+in :meth:`Digests.post`: the only place that turns a Digest into Discord messages and
+Discord's refusals (deleted channel, missing permission) into DeliveryError.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.digest import DEFAULT_MAX_ARTICLES, Digest, render_messages
+from bot.scheduler import (
+    MAX_ARTICLES_LIMIT,
+    PAUSE_AFTER_FAILURES,
+    DeliveryError,
+    DigestScheduler,
+    RunResult,
+    SlotRunner,
+    describe_days,
+    format_days,
+    format_time,
+    next_run_for,
+    parse_days,
+    parse_time,
+    parse_timezone,
+    suggest_timezones,
+)
+from news.errors import InputError
+from storage import digests as runs
+from storage.digests import DigestRun, DigestSchedule, DigestStore
+
+if TYPE_CHECKING:
+    from bot.client import NewsBot
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def stamp(moment: datetime, style: str = "f") -> str:
+    """A Discord timestamp: every reader sees it in their own timezone."""
+    return f"<t:{int(moment.timestamp())}:{style}>"
+
+
+def describe_schedule(schedule: DigestSchedule) -> str:
+    at = format_time(parse_time(schedule.time_of_day))
+    days = describe_days(parse_days(schedule.days))
+    return (
+        f"<#{schedule.channel_id}> at {at} ({schedule.timezone}), {days}, "
+        f"up to {schedule.max_articles} articles"
+    )
+
+
+def describe_run(run: DigestRun) -> str:
+    when = stamp(run.claimed_at)
+    if run.status == runs.POSTED:
+        noun = "article" if run.articles == 1 else "articles"
+        return f"{when}: posted {run.articles} {noun} to <#{run.channel_id}>."
+    if run.status == runs.EMPTY:
+        return f"{when}: nothing new, so nothing was posted."
+    if run.status == runs.MISSED:
+        return f"{when}: missed. {run.detail or ''}".rstrip()
+    if run.status == runs.FAILED:
+        return f"{when}: failed. {run.detail or ''}".rstrip()
+    if run.status == runs.INTERRUPTED:
+        return f"{when}: interrupted. {run.detail or ''}".rstrip()
+    return f"{when}: posting now."
+
+
+def describe_result(result: RunResult, channel_id: int) -> str:
+    if result.status == runs.POSTED:
+        noun = "article" if result.articles == 1 else "articles"
+        return f"Posted a digest of {result.articles} {noun} to <#{channel_id}>."
+    if result.status == runs.EMPTY:
+        return "Nothing new since the last digest, so nothing was posted."
+    if result.status == runs.FAILED:
+        return f"The digest could not be posted. {result.detail or ''}".rstrip()
+    return "A digest is already being posted here; try again in a moment."
+
+
+class Digests(commands.Cog):
+    """Scheduled digests of new articles."""
+
+    digest = app_commands.Group(
+        name="digest", description="Scheduled digests of new articles", guild_only=True
+    )
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        self.store = DigestStore(bot.desk.db)
+        self.runner = SlotRunner(bot.desk, self.store, self.post)
+        self.scheduler = DigestScheduler(self.store, self.runner)
+        self._catch_up: asyncio.Task[None] | None = None
+
+    async def cog_load(self) -> None:
+        await self.scheduler.start()
+        self._catch_up = asyncio.create_task(self._catch_up_when_ready(), name="digest-catch-up")
+
+    async def cog_unload(self) -> None:
+        if self._catch_up is not None and not self._catch_up.done():
+            self._catch_up.cancel()
+            await asyncio.gather(self._catch_up, return_exceptions=True)
+        await self.scheduler.close()
+
+    async def _catch_up_when_ready(self) -> None:
+        # Not inside setup_hook: waiting for ready there would deadlock the start-up.
+        try:
+            await self.bot.wait_until_ready()
+            results = await self.scheduler.catch_up()
+            done = {g: r.status for g, r in results.items() if r.status != "not-due"}
+            if done:
+                log.info("digest catch-up at start-up: %s", done)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("digest catch-up failed")
+
+    # -- posting -------------------------------------------------------------------
+
+    async def post(self, channel_id: int, digest: Digest) -> None:
+        """Send a digest; a deleted channel or missing permission becomes DeliveryError."""
+        channel = self.bot.get_channel(channel_id) or self.bot.get_partial_messageable(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            raise DeliveryError(
+                f"<#{channel_id}> is not a channel I can post in: choose a text channel."
+            )
+        for message in render_messages(digest):
+            try:
+                await channel.send(
+                    content=message.content,
+                    embeds=list(message.embeds),
+                    allowed_mentions=NO_MENTIONS,
+                )
+            except discord.NotFound:
+                raise DeliveryError(
+                    "The digest channel no longer exists: choose another with /digest set."
+                ) from None
+            except discord.Forbidden:
+                raise DeliveryError(
+                    f"I'm not allowed to post in <#{channel_id}>: I need View Channel, "
+                    "Send Messages and Embed Links there."
+                ) from None
+
+    # -- commands ------------------------------------------------------------------
+
+    @digest.command(name="set", description="Post a digest of new articles at a set time")
+    @app_commands.describe(
+        channel="Where the digest is posted",
+        time="Time of day, 24-hour HH:MM, e.g. 08:30",
+        timezone="Your timezone, e.g. Europe/London (start typing to search)",
+        days="daily (default), weekdays, weekends, or days such as mon,wed,fri",
+        max_articles=f"At most this many articles in one digest (default {DEFAULT_MAX_ARTICLES})",
+    )
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def set_schedule(
+        self,
+        interaction: discord.Interaction[Any],
+        channel: discord.TextChannel,
+        time: str,
+        timezone: str,
+        days: str | None = None,
+        max_articles: app_commands.Range[int, 1, MAX_ARTICLES_LIMIT] = DEFAULT_MAX_ARTICLES,
+    ) -> None:
+        assert interaction.guild_id is not None  # guild_only
+        at = parse_time(time)
+        zone = parse_timezone(timezone)
+        weekdays = parse_days(days)
+        me = channel.guild.me
+        if me is not None:
+            allowed = channel.permissions_for(me)
+            if not (allowed.view_channel and allowed.send_messages and allowed.embed_links):
+                raise InputError(
+                    f"I can't post in {channel.mention}: give me View Channel, Send Messages "
+                    "and Embed Links there, or choose another channel."
+                )
+        schedule = await self.store.set_schedule(
+            interaction.guild_id,
+            channel_id=channel.id,
+            time_of_day=format_time(at),
+            timezone=zone.key,
+            days=format_days(weekdays),
+            max_articles=max_articles,
+            now=self.runner.clock(),
+            updated_by=interaction.user.id,
+        )
+        self.scheduler.schedule(schedule)
+        upcoming = next_run_for(schedule, self.runner.clock())
+        text = f"Digest scheduled: {describe_schedule(schedule)}."
+        if upcoming is not None:
+            text += f"\nNext digest: {stamp(upcoming, 'F')} ({stamp(upcoming, 'R')})."
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @set_schedule.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=n, value=n) for n in suggest_timezones(current)]
+
+    @digest.command(name="off", description="Stop posting digests")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def off(self, interaction: discord.Interaction[Any]) -> None:
+        assert interaction.guild_id is not None
+        stopped = await self.store.turn_off(
+            interaction.guild_id, now=self.runner.clock(), updated_by=interaction.user.id
+        )
+        self.scheduler.unschedule(interaction.guild_id)
+        text = (
+            "Digests are off. /digest set turns them on again."
+            if stopped
+            else "No digest was scheduled here."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @digest.command(name="now", description="Post a digest of new articles right away")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def now(self, interaction: discord.Interaction[Any]) -> None:
+        assert interaction.guild_id is not None and interaction.channel_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        schedule = await self.store.get_schedule(interaction.guild_id)
+        # Without a schedule, post where the command was used.
+        channel_id = schedule.channel_id if schedule else interaction.channel_id
+        limit = schedule.max_articles if schedule else DEFAULT_MAX_ARTICLES
+        result = await self.runner.run_now(interaction.guild_id, channel_id, limit)
+        await interaction.followup.send(
+            describe_result(result, channel_id), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    @digest.command(name="show", description="The digest schedule, the next and the last digest")
+    async def show(self, interaction: discord.Interaction[Any]) -> None:
+        assert interaction.guild_id is not None
+        schedule = await self.store.get_schedule(interaction.guild_id)
+        last = await self.store.last_run(interaction.guild_id)
+        lines: list[str] = []
+        if schedule is None:
+            lines.append(
+                "No digest is scheduled here. Someone with Manage Server can set one "
+                "with /digest set."
+            )
+        else:
+            lines.append(f"**Schedule:** {describe_schedule(schedule)}.")
+            if schedule.state == runs.PAUSED:
+                lines.append(f"**Paused:** {schedule.pause_reason}")
+            elif schedule.state == runs.OFF:
+                lines.append("**Off:** /digest set turns it on again.")
+            upcoming = next_run_for(schedule, self.runner.clock())
+            if upcoming is not None:
+                lines.append(f"**Next digest:** {stamp(upcoming, 'F')} ({stamp(upcoming, 'R')}).")
+            if schedule.active and schedule.failures:
+                lines.append(
+                    f"**Failed in a row:** {schedule.failures} "
+                    f"(the schedule pauses at {PAUSE_AFTER_FAILURES})."
+                )
+        if last is not None:
+            lines.append(f"**Last digest:** {describe_run(last)}")
+        await interaction.response.send_message(
+            "\n".join(lines), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(Digests(bot))
