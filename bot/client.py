@@ -23,7 +23,7 @@ from news.errors import NewsError
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ["cogs.articles", "cogs.ask", "cogs.admin"]
+EXTENSIONS = ["cogs.articles", "cogs.ask", "cogs.admin", "cogs.digest"]
 
 # The guilds intent alone: slash commands, context menus, buttons and modals arrive as
 # interactions whatever the intents, and the bot reads no messages, members or
