@@ -1,0 +1,199 @@
+"""Digests through the real client and the fake Discord: a scheduled post, no repost after a
+restart, a 403 channel recorded as a failure while the bot keeps running, and /digest now."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fake_discord import MANAGE_GUILD, MEMBER_PERMISSIONS, READER, BotRunner, FakeDiscord, Member
+
+from bot.client import NewsBot
+from storage import digests as runs
+from storage.digests import DigestStore
+
+MANAGER = Member(3003, "manager", MEMBER_PERMISSIONS | MANAGE_GUILD)
+LONDON = ZoneInfo("Europe/London")
+
+FERRY = (
+    "Ferry to the outer islands doubles its winter sailings\n"
+    "The island ferry will sail twice a day all winter from next month, the operator said, "
+    "after a petition from residents collected more than four thousand names."
+)
+MARKET = (
+    "Covered market gets new roof before the festival season\n"
+    "Builders finished the covered market's new glass roof on Thursday, two weeks early, "
+    "and the traders' association plans a reopening fair for the first weekend of May."
+)
+LATE = (
+    "Late arrival: the library opens on Sundays\n"
+    "From the start of next month the central library will open on Sunday afternoons, "
+    "with a reading room for students and a children's corner."
+)
+
+
+def channel_option(fake: FakeDiscord, guild_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The channel option and its resolved entry, as Discord sends a channel choice."""
+    channel = fake.guild(guild_id).channel_id
+    option = {"name": "channel", "type": 7, "value": str(channel)}
+    resolved = {
+        str(channel): {
+            "id": str(channel),
+            "type": 0,
+            "name": "news",
+            "permissions": str(MEMBER_PERMISSIONS),
+            "guild_id": str(guild_id),
+        }
+    }
+    return option, resolved
+
+
+async def digest_set(
+    fake: FakeDiscord, member: Member, guild_id: int, at: str, timezone: str = "Europe/London"
+) -> str:
+    channel, resolved = channel_option(fake, guild_id)
+    options = [
+        channel,
+        {"name": "time", "type": 3, "value": at},
+        {"name": "timezone", "type": 3, "value": timezone},
+    ]
+    data = {
+        "id": fake.command_id("digest"),
+        "name": "digest",
+        "type": 1,
+        "options": [{"name": "set", "type": 1, "options": options}],
+        "resolved": {"channels": resolved},
+    }
+    return await fake.interact(2, data, member, guild_id=guild_id)
+
+
+def a_few_seconds_ahead(seconds: int = 3) -> str:
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).astimezone(LONDON).strftime("%H:%M:%S")
+
+
+def channel_posts(fake: FakeDiscord, channel_id: int) -> list[Any]:
+    return [
+        c for c in fake.calls if c.method == "POST" and c.path == f"/channels/{channel_id}/messages"
+    ]
+
+
+def visible_text(message: dict[str, Any]) -> str:
+    parts = [message.get("content") or ""]
+    for embed in message.get("embeds") or []:
+        parts += [embed.get("title") or "", embed.get("description") or ""]
+        parts.append((embed.get("footer") or {}).get("text", ""))
+    return "\n".join(parts)
+
+
+async def show(fake: FakeDiscord, guild_id: int) -> str:
+    token = await fake.slash("digest", READER, sub="show", guild_id=guild_id)
+    return (await fake.wait_message(token))["content"]
+
+
+async def test_scheduled_digest_posts_once_and_a_restart_does_not_repost(
+    fake: FakeDiscord, runner: BotRunner
+) -> None:
+    bot = await runner.start()
+    guild = fake.guilds[0]
+    await bot.desk.add_text(FERRY, guild_id=guild.id)
+    await bot.desk.add_text(MARKET, guild_id=guild.id)
+    await bot.desk.add_text(LATE.replace("library", "museum"), guild_id=fake.guilds[1].id)
+
+    token = await digest_set(fake, MANAGER, guild.id, a_few_seconds_ahead())
+    reply = await fake.wait_message(token)
+    assert reply["content"].startswith("Digest scheduled:") and reply["flags"] == 64
+
+    call = await fake.wait_for(
+        lambda c: c.method == "POST" and c.path == f"/channels/{guild.channel_id}/messages",
+        timeout=15,
+    )
+    text = visible_text(call.json)
+    assert "Ferry to the outer islands" in text and "Covered market gets new roof" in text
+    assert "museum" not in text  # another guild's article
+    assert call.json["allowed_mentions"] == {"parse": []}
+    assert text.index("Covered market") < text.index("Ferry")  # newest first
+
+    await bot.desk.add_text(LATE, guild_id=guild.id)  # after the digest: for the next one
+    await asyncio.sleep(1.5)
+    assert len(channel_posts(fake, guild.channel_id)) == 1
+
+    # A restart rebuilds the job and runs the catch-up: the slot is recorded, so no repost.
+    await runner.restart()
+    await asyncio.sleep(1.5)
+    assert len(channel_posts(fake, guild.channel_id)) == 1
+    shown = await show(fake, guild.id)
+    assert "posted 2 articles" in shown and "Next digest:" in shown
+
+
+async def test_forbidden_channel_is_recorded_and_the_bot_keeps_running(
+    fake: FakeDiscord, bot: NewsBot
+) -> None:
+    guild, other = fake.guilds
+    fake.fail("POST", rf"/channels/{guild.channel_id}/messages", 403)
+    await bot.desk.add_text(FERRY, guild_id=guild.id)
+    await bot.desk.add_text(MARKET, guild_id=other.id)
+    at = a_few_seconds_ahead()
+    await fake.wait_message(await digest_set(fake, MANAGER, guild.id, at))
+    await fake.wait_message(await digest_set(fake, MANAGER, other.id, at))
+
+    store = DigestStore(bot.desk.db)
+    for _ in range(100):
+        last = await store.last_run(guild.id)
+        if last is not None and last.status != runs.CLAIMED:
+            break
+        await asyncio.sleep(0.1)
+    assert last is not None and last.status == runs.FAILED
+    assert "not allowed to post" in (last.detail or "")
+
+    # The other guild's digest went out, and the bot still answers commands.
+    await fake.wait_for(
+        lambda c: c.path == f"/channels/{other.channel_id}/messages" and c.status == 200
+    )
+    shown = await show(fake, guild.id)
+    assert "failed" in shown and "not allowed to post" in shown
+    assert "Failed in a row:** 1" in shown
+    assert not bot.is_closed()
+
+
+async def test_digest_now_and_the_permission_check(fake: FakeDiscord, bot: NewsBot) -> None:
+    guild = fake.guilds[0]
+    refused = await fake.slash("digest", READER, sub="now")
+    assert "permissions" in (await fake.wait_message(refused))["content"]
+
+    token = await fake.slash("digest", MANAGER, sub="now")
+    assert "Nothing new" in (await fake.wait_message(token))["content"]
+
+    await bot.desk.add_text(FERRY.replace("Ferry", "@everyone Ferry"), guild_id=guild.id)
+    token = await fake.slash("digest", MANAGER, sub="now")
+    call = await fake.wait_for(lambda c: c.path.startswith("/webhooks/") and f"/{token}" in c.path)
+    assert "Posted a digest of 1 article" in call.json["content"]
+    [post] = channel_posts(fake, guild.channel_id)  # no schedule: the channel it was used in
+    assert "@everyone" not in visible_text(post.json)
+    assert post.json["allowed_mentions"] == {"parse": []}
+
+    token = await fake.autocomplete("digest", MANAGER, sub="set", focused="timezone", value="new_y")
+    call = await fake.wait_for(lambda c: c.path.endswith(f"/{token}/callback"))
+    assert call.json["data"]["choices"][0]["value"] == "America/New_York"
+
+
+async def test_digest_commands_are_synced_guild_only_and_visible_to_everyone(
+    fake: FakeDiscord, bot: NewsBot
+) -> None:
+    [digest] = [c for c in fake.commands["global"] if c["name"] == "digest"]
+    subs = {o["name"]: o for o in digest["options"]}
+    assert set(subs) == {"set", "off", "now", "show"}
+    assert digest.get("contexts") in ([0], None) and digest.get("dm_permission") in (False, None)
+    # /digest show is for everyone, so the group is not hidden; set/off/now check at run time.
+    assert digest.get("default_member_permissions") is None
+    options = {o["name"]: o for o in subs["set"]["options"]}
+    assert [o["name"] for o in subs["set"]["options"]] == [
+        "channel",
+        "time",
+        "timezone",
+        "days",
+        "max_articles",
+    ]
+    assert options["channel"]["type"] == 7 and options["timezone"]["autocomplete"] is True
+    assert (options["max_articles"]["min_value"], options["max_articles"]["max_value"]) == (1, 25)
