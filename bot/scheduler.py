@@ -554,7 +554,10 @@ class DigestScheduler:
         if task is not None:
             self._running.add(task)
         try:
-            await self._run_guarded(guild_id)
+            result = await self._run_guarded(guild_id)
+            if result is not None and (result.paused or result.status == "inactive"):
+                # Paused or turned off meanwhile: stop waking up for it until /digest set.
+                self.unschedule(guild_id)
         finally:
             if task is not None:
                 self._running.discard(task)

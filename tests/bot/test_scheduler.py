@@ -598,3 +598,19 @@ async def test_real_apscheduler_fires_the_job(env):
         assert len(poster.posts) == 1 and poster.posts[0][0] == 31
     finally:
         scheduler.shutdown()
+
+
+async def test_a_paused_schedule_loses_its_job(env):
+    desk, store, clock, poster, runner = env
+    await schedule_at(store, clock)
+    await add_article(desk, "Quay railings replaced", clock() - timedelta(hours=1))
+    poster.fail_with = DeliveryError("The digest channel was deleted.")
+    scheduler = DigestScheduler(store, runner)
+    await scheduler.start()
+    try:
+        for day in range(3):
+            clock.set(utc(2025, 6, 2 + day, 8, 0))
+            await scheduler._fire(GUILD)
+            assert scheduler.scheduled_guilds() == ([GUILD] if day < 2 else [])
+    finally:
+        await scheduler.close()
