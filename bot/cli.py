@@ -10,6 +10,7 @@ import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -458,3 +459,43 @@ def summarize(ctx: Context, article_ids: tuple[int, ...], sentences: int, as_jso
                 click.echo(f"  - {sentence}")
     if missing:
         sys.exit(1)
+
+
+@cli.command()
+@click.option("--guild", type=int, required=True, help="The guild whose digest to build.")
+@click.option(
+    "--since",
+    help="ISO date or time (UTC unless it has an offset); default: the last posted digest.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Say explicitly that nothing is posted or recorded (the CLI never posts).",
+)
+@click.option("--max-articles", type=click.IntRange(1, 50), default=10, show_default=True)
+@click.pass_obj
+def digest(ctx: Context, guild: int, since: str | None, dry_run: bool, max_articles: int) -> None:
+    """Print, as markdown, the digest the bot would post for a guild now."""
+    from bot.digest import build_digest, render_markdown
+    from storage.digests import DigestStore
+
+    start: datetime | None = None
+    if since:
+        try:
+            start = datetime.fromisoformat(since.strip())
+        except ValueError:
+            raise click.ClickException(
+                f"{since!r} is not an ISO date or time, e.g. 2024-05-01 or 2024-05-01T08:00."
+            ) from None
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=UTC)
+
+    async def work(desk: NewsDesk) -> str:
+        window = start
+        if window is None:
+            last = await DigestStore(desk.db).last_posted(guild)
+            window = last.covers_until if last else None
+        built = await build_digest(desk, guild, window, max_articles)
+        return render_markdown(built)
+
+    click.echo(_with_desk(ctx, work))

@@ -255,3 +255,53 @@ def test_run_without_token_says_what_to_set(tmp_path):
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
     assert "DISCORD_TOKEN" in lines[0] and ".env" in lines[0]
+
+
+def test_ask_answers_with_the_number_sentence_and_citation(runner, paste_file):
+    stored = json.loads(invoke(runner, "add", str(paste_file), "--json").output)
+    result = invoke(runner, "ask", "How many inmates were freed?", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["answer"] == "250"
+    assert data["article_id"] == stored["id"]
+    assert "250" in data["evidence"] and "inmates" in data["evidence"]
+    text = invoke(runner, "ask", "How many inmates were freed?").output
+    assert text.splitlines()[0] == "250"
+    assert f"#{stored['id']}" in text and TITLE in text
+
+
+def test_ask_abstains_and_batch_answers_each_line(runner, paste_file, tmp_path):
+    invoke(runner, "add", str(paste_file))
+    missing = json.loads(
+        invoke(runner, "ask", "Who won the chess olympiad in Oslo?", "--json").output
+    )
+    assert missing["answer"] is None
+    batch = tmp_path / "questions.jsonl"
+    batch.write_text(
+        '{"question": "How many inmates were freed?"}\n{"oops": 1}\n{"question": "How many inmates were freed?", "article_id": 99}\n',
+        encoding="utf-8",
+    )
+    out = [
+        json.loads(x)
+        for x in invoke(runner, "ask", "--batch", str(batch), "--json").output.splitlines()
+    ]
+    assert out[0]["answer"] == "250"
+    assert "error" in out[1] and "error" in out[2]
+    assert len(out) == 3
+
+
+def test_summarize_and_digest(runner, paste_file):
+    stored = json.loads(invoke(runner, "add", str(paste_file), "--guild", "5", "--json").output)
+    summary = json.loads(invoke(runner, "summarize", str(stored["id"]), "--json").output)
+    assert summary["id"] == stored["id"]
+    assert 1 <= len(summary["summary"]) <= 3
+    assert any("250" in s for s in summary["summary"])
+    assert not any("©" in s or "MORE" in s for s in summary["summary"])
+    digest = invoke(runner, "digest", "--guild", "5", "--dry-run")
+    assert digest.exit_code == 0, digest.output
+    assert TITLE in digest.output and f"#{stored['id']}" in digest.output
+    other = invoke(runner, "digest", "--guild", "6")
+    assert TITLE not in other.output
+    later = invoke(runner, "digest", "--guild", "5", "--since", "2999-01-01")
+    assert TITLE not in later.output
+    assert invoke(runner, "digest", "--guild", "5", "--since", "soon").exit_code != 0
