@@ -1,23 +1,28 @@
 """NewsDesk: the use cases (add, ask, search, summarize), shared by the cogs and the CLI.
 
 Every way of adding an article ends in :meth:`NewsDesk.add`. CPU work (extraction,
-cleaning, summarizing, answering) runs in a worker thread so the event loop stays free.
+cleaning, summarizing, answering) runs off the event loop: in a worker thread when it is
+the only CPU job, in worker processes when others are running or for big imports (see
+:class:`CpuWorkers`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import logging
-from collections.abc import Iterable, Sequence
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from news.answer import CANDIDATES, Answer, Passage, answer_question, question_terms
 from news.clean import clean_body, clean_title
 from news.errors import InputError, NewsError, NotFoundError
-from news.extract import extract_html
-from news.fetch import fetch_html
 from news.summarize import summarize
 from news.text import first_sentence, normalize_ws
 from news.urls import site_of
@@ -26,6 +31,7 @@ from storage.db import Database, open_database
 from storage.guilds import GuildSettingsStore
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_TEXT_CHARS = 200_000
@@ -66,6 +72,9 @@ def prepare(draft: Draft, guild_id: int | None, added_by: int | None) -> NewArti
     text, title = draft.text, draft.title
     author, published, source = draft.author, draft.published, draft.source
     if draft.html is not None:
+        # Imported here: trafilatura takes ~0.3 s to import, which every CLI start paid.
+        from news.extract import extract_html
+
         page = extract_html(draft.html, draft.url)
         text = page.text
         title = title or page.title
@@ -125,6 +134,92 @@ def read_source_file(path: Path, **fields: object) -> Draft:
     raise InputError(f"{path.name}: only .txt, .md and .html files can be added.")
 
 
+# CPU work in worker processes: answering and preparing are pure Python, so in threads
+# they hold the GIL and starve the event loop (bench/scale.py measured 230-700 ms loop
+# stalls with 50 concurrent /ask on 2 cores, 19 ms with processes), and a big import
+# gets one core only. None = one process per core, at most 4; 0 = threads only.
+DEFAULT_CPU_PROCESSES: int | None = None
+BATCH_CHUNK = 50  # drafts per worker job in add_batch
+
+
+class CpuWorkers:
+    """Runs pure functions off the event loop: a thread if idle, processes when contended.
+
+    A lone job runs in a thread (no process start-up for a one-shot CLI command). A job
+    that arrives while another is running goes to the process pool, waiting for it to
+    start if needed (it is spawned from a thread, never from the loop): running it in a
+    thread instead would stall the loop. ``force`` always uses the pool (chunks of a big
+    import); :meth:`start` spawns the pool ahead of the first burst.
+    """
+
+    def __init__(self, processes: int | None = DEFAULT_CPU_PROCESSES):
+        self.processes = min(4, _cores()) if processes is None else processes
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._starting: asyncio.Future[None] | None = None
+        self._busy = 0
+
+    async def run(self, fn: Callable[..., T], *args: Any, force: bool = False) -> T:
+        pool = None
+        if self.processes > 0 and (force or self._busy > 0):
+            pool = await self._ready_pool()
+        self._busy += 1
+        try:
+            if pool is not None:
+                try:
+                    return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+                except concurrent.futures.BrokenExecutor:
+                    self._disable()
+            return await asyncio.to_thread(fn, *args)
+        finally:
+            self._busy -= 1
+
+    def start(self) -> None:
+        """Spawn the worker processes in the background (call from the event loop)."""
+        if self.processes > 0 and self._pool is None and self._starting is None:
+            self._starting = asyncio.ensure_future(asyncio.to_thread(self._start))
+            self._starting.add_done_callback(self._started)
+
+    async def _ready_pool(self) -> concurrent.futures.ProcessPoolExecutor | None:
+        if self._pool is None:
+            self.start()
+            if self._starting is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(self._starting)
+        return self._pool
+
+    def _start(self) -> None:
+        # spawn, not fork: the bot has threads (SQLite, Discord) that fork would copy.
+        pool = concurrent.futures.ProcessPoolExecutor(
+            self.processes, mp_context=multiprocessing.get_context("spawn")
+        )
+        try:
+            for future in [pool.submit(os.getpid) for _ in range(self.processes)]:
+                future.result()
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        self._pool = pool
+
+    def _started(self, task: asyncio.Future[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            self._disable()
+
+    def _disable(self) -> None:
+        # A worker died (killed, or a main module that starts processes on import): keep
+        # serving from threads rather than respawning in a loop.
+        if self.processes:
+            log.warning("CPU worker processes failed; using threads from now on")
+        self.processes = 0
+
+    async def close(self) -> None:
+        if self._starting is not None:
+            with contextlib.suppress(Exception):
+                await self._starting
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await asyncio.to_thread(pool.shutdown, True, cancel_futures=True)
+
+
 class NewsDesk:
     """The news desk's use cases over one store."""
 
@@ -134,8 +229,10 @@ class NewsDesk:
         *,
         allow_private_urls: bool = False,
         fetch_timeout: float = 15.0,
+        cpu_processes: int | None = DEFAULT_CPU_PROCESSES,
     ):
         self.store = store
+        self.cpu = CpuWorkers(cpu_processes)
         self.guilds = GuildSettingsStore(store.db)
         self.allow_private_urls = allow_private_urls
         self.fetch_timeout = fetch_timeout
@@ -151,7 +248,15 @@ class NewsDesk:
     def db(self) -> Database:
         return self.store.db
 
+    def warm_up(self) -> None:
+        """Start the CPU worker processes now, so the first burst of asks need not wait.
+
+        For a long-running bot (call it once the loop runs); one-shot CLI commands skip it.
+        """
+        self.cpu.start()
+
     async def close(self) -> None:
+        await self.cpu.close()
         await self.store.db.close()
 
     # -- adding ---------------------------------------------------------------
@@ -160,7 +265,7 @@ class NewsDesk:
         self, draft: Draft, *, guild_id: int | None = None, added_by: int | None = None
     ) -> AddResult:
         """The one path every article takes into the store."""
-        new = await asyncio.to_thread(prepare, draft, guild_id, added_by)
+        new = await self.cpu.run(prepare, draft, guild_id, added_by)
         outcome = await self.store.add(new)
         return _result(outcome)
 
@@ -173,6 +278,8 @@ class NewsDesk:
         title: str | None = None,
         published: date | None = None,
     ) -> AddResult:
+        from news.fetch import fetch_html  # aiohttp: ~0.3 s to import, only needed here
+
         page = await fetch_html(
             url.strip(), allow_private=self.allow_private_urls, timeout=self.fetch_timeout
         )
@@ -210,7 +317,14 @@ class NewsDesk:
         self, drafts: Sequence[Draft], *, guild_id: int | None = None
     ) -> list[AddResult | NewsError]:
         """Prepare drafts off the loop, then store the good ones in one transaction."""
-        prepared = await asyncio.to_thread(_prepare_all, drafts, guild_id)
+        if len(drafts) > BATCH_CHUNK and self.cpu.processes > 1:
+            chunks = [drafts[i : i + BATCH_CHUNK] for i in range(0, len(drafts), BATCH_CHUNK)]
+            parts = await asyncio.gather(
+                *(self.cpu.run(_prepare_all, list(c), guild_id, force=True) for c in chunks)
+            )
+            prepared = [item for part in parts for item in part]
+        else:
+            prepared = await self.cpu.run(_prepare_all, drafts, guild_id)
         good = [item for item in prepared if isinstance(item, NewArticle)]
         outcomes = iter(await self.store.add_many(good)) if good else iter(())
         return [
@@ -272,7 +386,7 @@ class NewsDesk:
                 for hit in hits
                 if (a := articles.get(hit.article_id)) is not None
             ]
-        return await asyncio.to_thread(answer_question, question, passages)
+        return await self.cpu.run(answer_question, question, passages)
 
     async def summary(self, article: Article, sentences: int = 3) -> list[str]:
         """The stored summary, or a fresh one when another length is asked for."""
@@ -303,6 +417,12 @@ def _prepare_all(drafts: Iterable[Draft], guild_id: int | None) -> list[NewArtic
         except NewsError as err:
             out.append(err)
     return out
+
+
+def _cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _result(outcome: AddOutcome) -> AddResult:
