@@ -90,6 +90,8 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
             exc_info=(type(cause), cause, cause.__traceback__),
         )
         message = APOLOGY.format(error_id)
+    if interaction.type is discord.InteractionType.autocomplete:
+        return  # an autocomplete cannot carry a message; the user just sees no choices
     try:
         if interaction.response.is_done():
             await interaction.followup.send(message, ephemeral=True)

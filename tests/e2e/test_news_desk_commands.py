@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fake_discord import MOD, READER, FakeDiscord, Pages, message_payload, user_payload
@@ -297,3 +298,19 @@ async def test_guild_isolation(fake: FakeDiscord, bot: NewsBot) -> None:
     )
     reply = await fake.wait_message(token)
     assert "twenty minutes" in reply["embeds"][0]["description"]
+
+
+async def test_a_failing_autocomplete_is_logged_and_offers_nothing(
+    fake: FakeDiscord, bot: NewsBot, monkeypatch: Any, caplog: Any
+) -> None:
+    async def broken(*args: Any, **kwargs: Any) -> list[Any]:
+        raise RuntimeError("titles index missing")
+
+    monkeypatch.setattr(bot.desk, "autocomplete", broken)
+    token = await fake.autocomplete("article", READER, sub="show", focused="article", value="x")
+    for _ in range(50):
+        if "titles index missing" in caplog.text:
+            break
+        await asyncio.sleep(0.02)
+    assert "titles index missing" in caplog.text
+    assert fake.calls_for(token) == []

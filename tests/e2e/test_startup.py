@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from pathlib import Path
+
 import discord
 import pytest
 from fake_discord import APP_ID, BotRunner, FakeDiscord
 
-from bot.client import NewsBot
+from bot.client import NewsBot, run_bot
+from bot.config import load_settings
 
 EXPECTED = {
     "ask": {"question"},
@@ -27,7 +32,9 @@ async def test_startup_syncs_the_commands_globally(fake: FakeDiscord, bot: NewsB
     sync = [c for c in fake.calls if c.method == "PUT" and "commands" in c.path]
     assert [c.path for c in sync] == [f"/applications/{APP_ID}/commands"]
     synced = _by_name(fake.commands["global"])
-    assert set(synced) == set(EXPECTED)
+    # Exactly the tree's commands (other cogs add theirs), ours among them.
+    assert set(synced) == {cmd.name for cmd in bot.tree.get_commands()}
+    assert set(EXPECTED) <= set(synced)
     for name, options in EXPECTED.items():
         if synced[name].get("type", 1) == 1:
             assert {o["name"] for o in synced[name]["options"]} == options
@@ -66,7 +73,8 @@ async def test_dev_guild_sync_copies_the_commands_to_that_guild(
     await runner.start(dev_guild=fake.guilds[0].id)
     sync = [c.path for c in fake.calls if c.method == "PUT"]
     assert sync == [f"/applications/{APP_ID}/guilds/{fake.guilds[0].id}/commands"]
-    assert {c["name"] for c in fake.commands[str(fake.guilds[0].id)]} == set(EXPECTED)
+    assert set(EXPECTED) <= {c["name"] for c in fake.commands[str(fake.guilds[0].id)]}
+    assert "global" not in fake.commands
 
 
 async def test_restart_reuses_the_database(fake: FakeDiscord, runner: BotRunner) -> None:
@@ -83,3 +91,28 @@ async def test_a_rejected_token_raises_login_failure(fake: FakeDiscord, runner: 
     fake.fail("GET", "/users/@me", 401, body={"message": "401: Unauthorized", "code": 0})
     with pytest.raises(discord.LoginFailure):
         await runner.start()
+
+
+def test_run_bot_turns_a_rejected_token_into_one_line_and_exit_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # run_bot owns its event loop (asyncio.run), so the fake runs on a loop in a thread.
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    fake = FakeDiscord()
+    try:
+        asyncio.run_coroutine_threadsafe(fake.start(), loop).result(5)
+        fake.patch_client(monkeypatch)
+        fake.fail("GET", "/users/@me", 401, body={"message": "401: Unauthorized", "code": 0})
+        settings = load_settings(_env_file=None, db_path=tmp_path / "newsbot.db")
+        with pytest.raises(SystemExit) as exit_info:
+            run_bot(settings, "not-a-real-token")
+        assert exit_info.value.code == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == ["Discord rejected DISCORD_TOKEN: Improper token has been passed."]
+    finally:
+        asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(5)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()
