@@ -206,7 +206,7 @@ def audit_store(db_path: Path, report: LoadReport) -> None:
         integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
         rows = dict(conn.execute("SELECT url, id FROM articles").fetchall())
         articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-        fts = conn.execute("SELECT count(*) FROM articles_fts").fetchone()[0]
+        fts = conn.execute("SELECT count(*) FROM articles_fts_docsize").fetchone()[0]
         no_summary = conn.execute(
             "SELECT count(*) FROM articles WHERE summary IS NULL OR summary = '[]'"
         ).fetchone()[0]
