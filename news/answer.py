@@ -44,7 +44,7 @@ DEFAULT_MIN_SCORE = 0.2
 _MAX_QUESTION_CHARS = 1000
 _MAX_TEXT_CHARS = 200_000
 _MAX_SPAN_TOKENS = 10
-_TOP_SENTENCES = 3
+_TOP_SENTENCES = 4
 
 
 @dataclass(frozen=True)
@@ -259,7 +259,7 @@ _PLACE_FOCUS = _wordset("""country city state place town region nation continent
 _STRONG_PUNCT = frozenset([*'.;:!?()[]{}"“”‘’«»…', "--", "—", "–", "|"])
 
 _TOKEN = re.compile(
-    r"[0-9]+(?:[.,:][0-9]+)*%?"  # numbers: 5,000  33.7  9:30
+    r"[0-9]+(?:[.,:/\-][0-9]+)*%?"  # numbers: 5,000  33.7  9:30  2-0
     r"|[^\W_]+(?:['’.\-][^\W_]+)*\.?(?<=[A-Z]\.)"  # initialisms keep their dot: U.S.
     r"|[^\W_]+(?:['’.\-][^\W_]+)*"  # words, hyphenated words, possessives
     r"|--|[^\w\s]",  # punctuation, one char at a time
@@ -506,70 +506,159 @@ def question_terms(question: str) -> list[str]:
     return out[:40]
 
 
+# ------------------------------------------------------------------ sentence ranking
+
+
+@dataclass
+class _Scored:
+    passage: Passage
+    sentence: _Sentence
+    score: float  # combined sentence score, used to pick the evidence
+    coverage: float  # share of the question's weight matched by the sentence
+    position: int  # index of the sentence in its article
+    idf: dict[str, float]  # weight of each question term over the candidate set
+    q_weight: float
+
+
+def _rank_sentences(info: QuestionInfo, passages: Sequence[Passage]) -> list[_Scored]:
+    per_passage: list[tuple[Passage, tuple[_Sentence, ...]]] = []
+    for p in passages:
+        text = p.text if isinstance(p.text, str) else ""
+        sents = _article_sentences(int(p.article_id), hash(text), text)
+        per_passage.append((p, sents))
+    # Inverse sentence frequency over the candidate set: words that occur in every
+    # sentence carry no evidence.
+    total = sum(len(s) for _, s in per_passage) + 1
+    df: dict[str, int] = dict.fromkeys(info.terms, 0)
+    for _, sents in per_passage:
+        for s in sents:
+            for t in info.terms:
+                if t in s.keys:
+                    df[t] += 1
+    idf = {t: math.log(1.0 + total / (1.0 + df[t])) for t in info.terms}
+    q_weight = sum(idf.values()) or 1.0
+    bigrams = list(itertools.pairwise(info.terms))
+    scored: list[_Scored] = []
+    for p, sents in per_passage:
+        doc_keys: set[str] = set()
+        for s in sents:
+            doc_keys |= s.keys
+        doc_cov = sum(idf[t] for t in info.terms if t in doc_keys) / q_weight
+        retrieval = max(0.0, min(1.0, float(p.retrieval_score or 0.0)))
+        for pos, s in enumerate(sents):
+            cov = sum(idf[t] for t in info.terms if t in s.keys) / q_weight
+            if cov <= 0.0:
+                continue
+            seq = [t.key for t in s.toks if not t.punct]
+            pairs = set(itertools.pairwise(seq))
+            bonus = sum(0.05 for b in bigrams if b in pairs)
+            # Early sentences carry the news; long sentences hold more facts.
+            score = (
+                cov
+                + bonus
+                + 0.35 * doc_cov
+                + 0.25 * retrieval
+                - 0.03 * math.log1p(pos)
+                + 0.02 * math.log1p(len(seq))
+            )
+            scored.append(_Scored(p, s, score, cov, pos, idf, q_weight))
+    scored.sort(key=lambda x: x.score, reverse=True)
+    return scored
+
+
 # ------------------------------------------------------------------ span features
 
 _QTYPES = ("count", "time", "person", "place", "thing")
 
-# Feature names, in order: generic ones, then per-question-type copies; weights in news/answer_weights.py follow this order.
+# Generic features, then per-question-type copies of the shape-related ones; the
+# weights in news/answer_weights.py are keyed by these names.
 _BASE_FEATURES = (
-    "sent",
-    "sent_top",
-    "len",
+    "sent",  # sentence score relative to the best sentence
+    "cov",  # share of the question's weight the sentence matches
+    "rank0",
+    "rank1",
+    "rank2",
+    "pos_early",  # 1 / (1 + sentence index in its article)
     "len1",
-    "prox",
-    "after_match",
-    "before_match",
-    "between",
+    "len2",
+    "len3",
+    "len4_5",
+    "len6_8",
+    "len9",
+    "near",  # idf-weighted closeness of matched question words
+    "dl1",  # a matched word 1, 2, 3-5 tokens to the left of the span
+    "dl2",
+    "dl3_5",
+    "dr1",  # ... and to the right
+    "dr2",
+    "dr3_5",
+    "no_match_left",
+    "no_match_right",
     "start_stop",
+    "start_prep",
+    "start_det",
     "end_stop",
+    "end_verbish",
+    "cap_first",
+    "cap_last",
+    "cap_all",
     "cap_frac",
     "has_num",
+    "end_num",
     "has_time",
     "comma",
+    "conj",
     "left_bound",
     "right_bound",
+    "quoted",
     "type_ok",
     "num_noun",
     "said_after",
     "place_prep",
     "describe_adj",
+    "verbish_frac",
 )
-_TYPED_FEATURES = tuple(
-    f"{q}_{f}"
-    for q in _QTYPES
-    for f in ("type_ok", "prox", "cap_frac", "has_num", "after_match", "before_match", "len")
+_TYPED = (
+    "type_ok",
+    "near",
+    "cap_all",
+    "cap_frac",
+    "has_num",
+    "dl1",
+    "dr1",
+    "no_match_left",
+    "no_match_right",
+    "len1",
+    "len2",
+    "len3",
+    "len6_8",
+    "start_prep",
+    "end_stop",
+    "comma",
 )
-FEATURES = (*_BASE_FEATURES, *_TYPED_FEATURES)
+FEATURES = (*_BASE_FEATURES, *(f"{q}_{f}" for q in _QTYPES for f in _TYPED))
+_FI = {name: i for i, name in enumerate(FEATURES)}
+_TYPED_INDEX = [(_FI[f], [_FI[f"{q}_{f}"] for q in _QTYPES]) for f in _TYPED]
 
 _HAND_WEIGHTS: dict[str, float] = {
     "sent": 3.0,
-    "sent_top": 0.5,
-    "len": -0.8,
-    "len1": 0.0,
-    "prox": 1.5,
-    "after_match": 0.6,
-    "before_match": 0.3,
-    "between": 0.2,
+    "near": 1.5,
+    "dl1": 0.6,
+    "dr1": 0.3,
     "start_stop": -0.5,
     "end_stop": -2.0,
-    "cap_frac": 0.0,
-    "has_num": 0.0,
-    "has_time": 0.0,
+    "len6_8": -0.5,
+    "len9": -1.0,
     "comma": -0.3,
     "left_bound": 0.4,
     "right_bound": 0.4,
     "type_ok": 2.0,
     "num_noun": 1.0,
-    "said_after": 0.3,
     "place_prep": 0.5,
     "describe_adj": 1.5,
     "person_cap_frac": 1.0,
     "place_cap_frac": 1.0,
-    "thing_cap_frac": 0.3,
     "count_has_num": 1.0,
-    "time_type_ok": 1.0,
-    "thing_after_match": 0.6,
-    "person_before_match": 0.5,
 }
 
 
@@ -578,17 +667,23 @@ def _load_weights() -> dict[str, float]:
         from news.answer_weights import WEIGHTS  # fitted offline by bench/fit_answer.py
     except ImportError:
         return dict(_HAND_WEIGHTS)
+    if not set(WEIGHTS) <= set(FEATURES):
+        return dict(_HAND_WEIGHTS)  # stale file from an older feature set
     return dict(WEIGHTS)
 
 
 _WEIGHTS = _load_weights()
+_W = [_WEIGHTS.get(name, 0.0) for name in FEATURES]
+
+_PREPS = _wordset(
+    """of in at on to from by for with about into over under after before during since
+    between among against through across near without within"""
+)
+_DETS = _wordset("the a an this that these those his her their its our my your")
 
 
-def _weight_vector(weights: dict[str, float]) -> list[float]:
-    return [weights.get(name, 0.0) for name in FEATURES]
-
-
-_W = _weight_vector(_WEIGHTS)
+def _verbish(t: _Tok) -> bool:
+    return not t.cap and len(t.low) > 4 and t.low.endswith(("ed", "ing"))
 
 
 def _type_ok(qtype: str, span: Sequence[_Tok], prev: _Tok | None) -> float:
@@ -629,26 +724,38 @@ class _Cand:
 
 
 def _span_candidates(
-    info: QuestionInfo,
-    sent: _Sentence,
-    sent_index: int,
-    sent_norm: float,
-    top: bool,
+    info: QuestionInfo, scored: _Scored, rank: int, sent_norm: float
 ) -> list[_Cand]:
+    sent = scored.sentence
     toks = sent.toks
     n = len(toks)
     qset = set(info.terms)
     matched = [not t.punct and t.key in qset for t in toks]
     match_pos = [i for i, m in enumerate(matched) if m]
-    cands: list[_Cand] = []
+    # idf-weighted "heat" of each position: how close it is to matched question words.
+    heat = [0.0] * n
+    for p in match_pos:
+        w = scored.idf.get(toks[p].key, 0.0) / scored.q_weight
+        for k in range(max(0, p - 8), min(n, p + 9)):
+            heat[k] += w * math.exp(-abs(k - p) / 3.0)
+    quote_depth = [0] * n
+    depth = 0
+    for k, t in enumerate(toks):
+        if t.text in ('"', "“", "”"):
+            depth = 0 if depth else 1
+        quote_depth[k] = depth
     qi = _QTYPES.index(info.qtype) if info.qtype in _QTYPES else 4
-    base = len(FEATURES) - 7 * len(_QTYPES) + qi * 7
+    cands: list[_Cand] = []
+    nf = len(FEATURES)
+    pos_early = 1.0 / (1.0 + scored.position)
     for i in range(n):
         ti = toks[i]
         if ti.punct and ti.text not in _CURRENCY:
             continue
         if matched[i] or ti.low in ("and", "or", "but", "that", "which", "who"):
             continue
+        prev = toks[i - 1] if i > 0 else None
+        d_left = min((i - p for p in match_pos if p < i), default=99)
         for j in range(i, min(n, i + _MAX_SPAN_TOKENS)):
             tj = toks[j]
             if matched[j] or tj.strong:
@@ -656,102 +763,71 @@ def _span_candidates(
             if tj.punct:
                 continue
             span = toks[i : j + 1]
-            length = j - i + 1
-            prev = toks[i - 1] if i > 0 else None
-            nxt = toks[j + 1] if j + 1 < n else None
-            tok_ok = _type_ok(info.qtype, span, prev)
-            if match_pos:
-                d_left = min((i - p for p in match_pos if p < i), default=99)
-                d_right = min((p - j for p in match_pos if p > j), default=99)
-                dist = min(d_left, d_right)
-            else:
-                d_left = d_right = dist = 99
             content = [t for t in span if not t.punct]
-            cap_frac = sum(1 for t in content if t.cap) / len(content)
-            has_num = 1.0 if any(t.num for t in content) else 0.0
-            num_noun = 0.0
-            if has_num and d_right <= 4:
-                num_noun = 1.0
-            f = [0.0] * len(FEATURES)
+            length = len(content)
+            nxt = toks[j + 1] if j + 1 < n else None
+            d_right = min((p - j for p in match_pos if p > j), default=99)
+            tok_ok = _type_ok(info.qtype, span, prev)
+            caps = sum(1 for t in content if t.cap)
+            has_num = any(t.num for t in content)
+            f = [0.0] * nf
             f[0] = sent_norm
-            f[1] = 1.0 if top else 0.0
-            f[2] = length / 5.0
-            f[3] = 1.0 if length == 1 else 0.0
-            f[4] = 1.0 / (1.0 + dist) if dist < 99 else 0.0
-            f[5] = 1.0 if d_left <= 2 else 0.0
-            f[6] = 1.0 if d_right <= 2 else 0.0
-            f[7] = 1.0 if d_left < 99 and d_right < 99 else 0.0
-            f[8] = 1.0 if ti.stop else 0.0
-            f[9] = 1.0 if tj.stop else 0.0
-            f[10] = cap_frac
-            f[11] = has_num
-            f[12] = 1.0 if any(t.time for t in content) else 0.0
-            f[13] = 1.0 if any(t.text == "," for t in span) else 0.0
-            f[14] = 1.0 if prev is None or prev.punct or matched[i - 1] else 0.0
-            f[15] = 1.0 if nxt is None or nxt.punct or matched[j + 1] else 0.0
-            f[16] = tok_ok
-            f[17] = num_noun
-            f[18] = 1.0 if nxt is not None and nxt.key == "say" else 0.0
-            f[19] = 1.0 if prev is not None and prev.low in _PLACE_PREPS else 0.0
-            f[20] = 1.0 if info.describe and (d_left <= 2 or d_right <= 1) else 0.0
-            f[base + 0] = tok_ok
-            f[base + 1] = f[4]
-            f[base + 2] = cap_frac
-            f[base + 3] = has_num
-            f[base + 4] = f[5]
-            f[base + 5] = f[6]
-            f[base + 6] = f[2]
-            cands.append(_Cand(f, sent_index, i, j + 1))
+            f[1] = scored.coverage
+            if rank <= 2:
+                f[2 + rank] = 1.0
+            f[5] = pos_early
+            f[
+                6
+                + (
+                    0
+                    if length == 1
+                    else 1
+                    if length == 2
+                    else 2
+                    if length == 3
+                    else 3
+                    if length <= 5
+                    else 4
+                    if length <= 8
+                    else 5
+                )
+            ] = 1.0
+            f[12] = max(heat[i : j + 1])
+            f[13] = 1.0 if d_left == 1 else 0.0
+            f[14] = 1.0 if d_left == 2 else 0.0
+            f[15] = 1.0 if 3 <= d_left <= 5 else 0.0
+            f[16] = 1.0 if d_right == 1 else 0.0
+            f[17] = 1.0 if d_right == 2 else 0.0
+            f[18] = 1.0 if 3 <= d_right <= 5 else 0.0
+            f[19] = 1.0 if d_left == 99 else 0.0
+            f[20] = 1.0 if d_right == 99 else 0.0
+            f[21] = 1.0 if ti.stop else 0.0
+            f[22] = 1.0 if ti.low in _PREPS else 0.0
+            f[23] = 1.0 if ti.low in _DETS else 0.0
+            f[24] = 1.0 if tj.stop or tj.low in _PREPS or tj.low in _DETS else 0.0
+            f[25] = 1.0 if _verbish(tj) else 0.0
+            f[26] = 1.0 if content[0].cap else 0.0
+            f[27] = 1.0 if tj.cap or tj.num else 0.0
+            f[28] = 1.0 if caps == length else 0.0
+            f[29] = caps / length
+            f[30] = 1.0 if has_num else 0.0
+            f[31] = 1.0 if tj.num else 0.0
+            f[32] = 1.0 if any(t.time for t in content) else 0.0
+            f[33] = 1.0 if any(t.text == "," for t in span) else 0.0
+            f[34] = 1.0 if any(t.low in ("and", "or") for t in content) else 0.0
+            f[35] = 1.0 if prev is None or prev.punct or matched[i - 1] else 0.0
+            f[36] = 1.0 if nxt is None or nxt.punct or matched[j + 1] else 0.0
+            f[37] = 1.0 if quote_depth[i] and quote_depth[j] else 0.0
+            f[38] = tok_ok
+            f[39] = 1.0 if has_num and d_right <= 4 else 0.0
+            f[40] = 1.0 if nxt is not None and nxt.key == "say" else 0.0
+            f[41] = 1.0 if prev is not None and prev.low in _PLACE_PREPS else 0.0
+            f[42] = 1.0 if info.describe and (d_left <= 2 or d_right <= 1) else 0.0
+            f[43] = sum(1 for t in content if _verbish(t)) / length
+            for src, dst in _TYPED_INDEX:
+                f[dst[qi]] = f[src]
+            cands.append(_Cand(f, rank, i, j + 1))
     return cands
-
-
-# ------------------------------------------------------------------ sentence ranking
-
-
-@dataclass
-class _Scored:
-    passage: Passage
-    sentence: _Sentence
-    score: float  # combined sentence score, used to pick the evidence
-    coverage: float  # share of the question's weight matched by the sentence
-
-
-def _rank_sentences(info: QuestionInfo, passages: Sequence[Passage]) -> list[_Scored]:
-    per_passage: list[tuple[Passage, tuple[_Sentence, ...]]] = []
-    for p in passages:
-        text = p.text if isinstance(p.text, str) else ""
-        sents = _article_sentences(int(p.article_id), hash(text), text)
-        per_passage.append((p, sents))
-    # Inverse sentence frequency over the candidate set: words that occur in every
-    # sentence carry no evidence.
-    total = sum(len(s) for _, s in per_passage) + 1
-    df: dict[str, int] = dict.fromkeys(info.terms, 0)
-    for _, sents in per_passage:
-        for s in sents:
-            for t in info.terms:
-                if t in s.keys:
-                    df[t] += 1
-    idf = {t: math.log(1.0 + total / (1.0 + df[t])) for t in info.terms}
-    q_weight = sum(idf.values()) or 1.0
-    bigrams = list(itertools.pairwise(info.terms))
-    scored: list[_Scored] = []
-    for p, sents in per_passage:
-        doc_keys: set[str] = set()
-        for s in sents:
-            doc_keys |= s.keys
-        doc_cov = sum(idf[t] for t in info.terms if t in doc_keys) / q_weight
-        retrieval = max(0.0, min(1.0, float(p.retrieval_score or 0.0)))
-        for s in sents:
-            cov = sum(idf[t] for t in info.terms if t in s.keys) / q_weight
-            if cov <= 0.0:
-                continue
-            seq = [t.key for t in s.toks if not t.punct]
-            pairs = set(itertools.pairwise(seq))
-            bonus = sum(0.15 for b in bigrams if b in pairs)
-            score = cov + bonus + 0.35 * doc_cov + 0.25 * retrieval
-            scored.append(_Scored(p, s, score, cov))
-    scored.sort(key=lambda x: x.score, reverse=True)
-    return scored
 
 
 # ------------------------------------------------------------------- the answer
@@ -810,6 +886,20 @@ def _extend_number(sent: _Sentence, start: int, end: int, info: QuestionInfo) ->
     return start, end
 
 
+def _extend_time(sent: _Sentence, start: int, end: int) -> tuple[int, int]:
+    """Complete a date: "May 25" -> "May 25, 1979"."""
+    toks = sent.toks
+    while end < len(toks):
+        t = toks[end]
+        if t.time or (t.num and len(t.low) <= 4):
+            end += 1
+        elif t.text == "," and end + 1 < len(toks) and toks[end + 1].time and toks[end + 1].num:
+            end += 2
+        else:
+            break
+    return start, end
+
+
 def answer_question(
     question: str,
     passages: Sequence[Passage],
@@ -838,21 +928,49 @@ def _safe_ids(passages: Sequence[Passage]) -> list[int]:
     return out
 
 
-def _answer(question: str, passages: Sequence[Passage], min_score: float) -> Answer:
+@dataclass
+class _Pool:
+    """Everything the span scorer chooses from, shared with the offline fitter."""
+
+    info: QuestionInfo
+    ranked: list[_Scored]
+    top: list[_Scored]
+    cands: list[_Cand]
+
+
+def _pool(question: str, passages: Sequence[Passage]) -> _Pool:
     info = analyze_question(question)
+    ranked = _rank_sentences(info, passages) if info.terms else []
+    top = ranked[:_TOP_SENTENCES]
+    cands: list[_Cand] = []
+    if top:
+        best = top[0].score
+        for k, sc in enumerate(top):
+            norm = sc.score / best if best > 0 else 0.0
+            cands.extend(_span_candidates(info, sc, k, norm))
+    return _Pool(info, ranked, top, cands)
+
+
+def _cand_text(info: QuestionInfo, sent: _Sentence, cand: _Cand) -> str:
+    """The answer text a candidate stands for, after shape-specific clean-up."""
+    start, end = cand.start, cand.end
+    if info.qtype == "count" and any(t.num for t in sent.toks[start:end]):
+        # A count is the number itself, with its qualifiers and units, not the noun
+        # phrase it sits in ("400 hard-core Taliban" -> "400").
+        start = next(k for k in range(start, end) if sent.toks[k].num)
+        start, end = _extend_number(sent, start, start + 1, info)
+    elif info.qtype == "time":
+        start, end = _extend_time(sent, start, end)
+    return _trim(sent.text[sent.toks[start].start : sent.toks[end - 1].end])
+
+
+def _answer(question: str, passages: Sequence[Passage], min_score: float) -> Answer:
     passages = list(passages)
-    if not info.terms or not passages:
-        return _abstain(question, info.qtype, tuple(_safe_ids(passages))[:3])
-    ranked = _rank_sentences(info, passages)
+    pool = _pool(question, passages)
+    info, ranked = pool.info, pool.ranked
     if not ranked:
         ordered = sorted(passages, key=lambda p: p.retrieval_score, reverse=True)
         return _abstain(question, info.qtype, tuple(int(p.article_id) for p in ordered[:3]))
-    best = ranked[0]
-    top = ranked[:_TOP_SENTENCES]
-    cands: list[_Cand] = []
-    for k, sc in enumerate(top):
-        norm = sc.score / best.score if best.score > 0 else 0.0
-        cands.extend(_span_candidates(info, sc.sentence, k, norm, k == 0))
     related: list[int] = []
     for sc in ranked:
         aid = int(sc.passage.article_id)
@@ -860,21 +978,14 @@ def _answer(question: str, passages: Sequence[Passage], min_score: float) -> Ans
             related.append(aid)
         if len(related) == 3:
             break
-    if not cands:
-        return _abstain(question, info.qtype, tuple(related), best.coverage * 0.5)
-    for c in cands:
+    if not pool.cands:
+        return _abstain(question, info.qtype, tuple(related), ranked[0].coverage * 0.5)
+    for c in pool.cands:
         c.score = sum(w * x for w, x in zip(_W, c.feats, strict=True))
-    win = max(cands, key=lambda c: c.score)
-    chosen = top[win.sent_index]
+    win = max(pool.cands, key=lambda c: c.score)
+    chosen = pool.top[win.sent_index]
     sent = chosen.sentence
-    start, end = win.start, win.end
-    if info.qtype == "count" and any(t.num for t in sent.toks[start:end]):
-        # A count is the number itself, with its qualifiers and units, not the noun
-        # phrase it sits in ("400 hard-core Taliban" -> "400").
-        start = next(k for k in range(start, end) if sent.toks[k].num)
-        end = start + 1
-        start, end = _extend_number(sent, start, end, info)
-    text = _trim(sent.text[sent.toks[start].start : sent.toks[end - 1].end])
+    text = _cand_text(info, sent, win)
     # Confidence: how much of the question the evidence matches, tempered by
     # whether a span of the asked-for shape was found.
     type_fit = win.feats[FEATURES.index("type_ok")]
