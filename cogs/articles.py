@@ -153,6 +153,16 @@ class PasteModal(discord.ui.Modal, title="Paste an article"):
         await report_error(interaction, error)
 
 
+async def article_choices(
+    desk: NewsDesk, interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[int]]:
+    """Autocomplete for an ``article`` option: titles (or ids) visible in this guild."""
+    if interaction.guild_id is None:
+        return []
+    articles = await desk.autocomplete(interaction.guild_id, str(current).strip())
+    return [app_commands.Choice(name=render.choice_name(a), value=a.id) for a in articles[:25]]
+
+
 class Articles(commands.Cog):
     """Curating and browsing a server's articles."""
 
@@ -182,10 +192,7 @@ class Articles(commands.Cog):
     async def article_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[int]]:
-        if interaction.guild_id is None:
-            return []
-        articles = await self.desk.autocomplete(interaction.guild_id, str(current).strip())
-        return [app_commands.Choice(name=render.choice_name(a), value=a.id) for a in articles[:25]]
+        return await article_choices(self.desk, interaction, current)
 
     @article.command(name="add", description="Fetch a web page and store it as an article")
     @app_commands.describe(url="The article's address (http or https)")

@@ -1,4 +1,4 @@
-"""/ask (an answer with its evidence and citation) and /news search (full text, paginated)."""
+"""/ask (an answer with its evidence and citation), /summary, and /news search (paginated)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from cogs.articles import Pager
+from cogs.articles import Pager, article_choices
 from news.errors import NotFoundError
 
 if TYPE_CHECKING:
@@ -62,6 +62,20 @@ class Ask(commands.Cog):
             found = await self._articles([answer.article_id] if answer.article_id else [], guild_id)
             embed = render.answer_embed(answer, found[0] if found else None)
         await interaction.followup.send(embed=embed)
+
+    @app_commands.command(name="summary", description="A short summary of an article")
+    @app_commands.describe(article="The article's id, or start typing its title")
+    @app_commands.guild_only()
+    async def summary(self, interaction: discord.Interaction[Any], article: int) -> None:
+        found = await self.desk.get(article, interaction.guild_id)
+        lines = await self.desk.summary(found)
+        await interaction.response.send_message(embed=render.article_card(found, lines or None))
+
+    @summary.autocomplete("article")
+    async def _summary_article(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await article_choices(self.desk, interaction, current)
 
     async def _articles(self, ids: Any, guild_id: int | None) -> list[Article]:
         out = []

@@ -99,6 +99,11 @@ async def test_paste_modal_stores_the_text_and_show_displays_it(
     assert card["title"] == "Ostbank ferry pauses for an engine swap"
     assert "#1" in embeds_text(shown) and "river ferry" in card["description"]
 
+    token = await fake.slash("summary", READER, article=1)
+    summary = await fake.wait_message(token)
+    assert summary["embeds"][0]["title"] == "Ostbank ferry pauses for an engine swap"
+    assert "replacement bus" in embeds_text(summary)
+
     # Adding the same text again says it is already stored.
     again = await add_via_paste(fake, "Ostbank ferry pauses for an engine swap", PASTED)
     assert "already stored as #1" in again["content"]

@@ -15,6 +15,7 @@ from bot.config import load_settings
 
 EXPECTED = {
     "ask": {"question"},
+    "summary": {"article"},
     "article": {"add", "paste", "remove", "show", "list"},
     "news": {"search"},
     "newsbot": {"modrole"},
