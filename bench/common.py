@@ -47,6 +47,7 @@ def machine() -> list[tuple[str, str]]:
         ("OS", platform.platform()),
         ("Python", sys.version.split()[0]),
         ("SQLite", sqlite3.sqlite_version),
+        ("load avg", " ".join(f"{x:.2f}" for x in os.getloadavg()) + " (others share the box)"),
     ]
 
 
