@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 
 import discord
 
+from bot import render
 from storage.articles import Article, ArticleStore
 
 DEFAULT_MAX_ARTICLES = 10
@@ -34,9 +35,7 @@ EMBED_COLOUR = 0x2B6CB0
 # Articles may be added while a digest is built; they wait for the next one.
 _FETCH_SLACK = 25
 
-_DISCORD_SPECIAL = re.compile(r"([\\*_~|`>#\[\]()<:])")
 _MARKDOWN_SPECIAL = re.compile(r"([\\*_`\[\]<>#|])")
-_MENTION = re.compile(r"@(everyone|here|[!&]?\d{15,20})")
 _ORDERED_LIST = re.compile(r"^(\s*\d+)\.")
 _LEADING_BULLET = re.compile(r"^(\s*)([-+])")
 
@@ -153,23 +152,12 @@ def _one_line(text: str) -> str:
 
 
 def _clip(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rstrip()
-    space = cut.rfind(" ")
-    if space > limit * 0.6:
-        cut = cut[:space]
-    return cut + "…"
+    return render.clamp(text, limit)
 
 
 def escape_discord(text: str) -> str:
     """Article text made inert for Discord: no markdown, no mentions, one line."""
-    text = _one_line(text)
-    text = _DISCORD_SPECIAL.sub(r"\\\1", text)
-    text = _ORDERED_LIST.sub(r"\1\\.", text)
-    text = _LEADING_BULLET.sub(r"\1\\\2", text)
-    # A zero-width space after @ stops @everyone, @here and raw id mentions.
-    return _MENTION.sub("@\u200b\\1", text)
+    return render.escape(_one_line(text))
 
 
 def escape_markdown(text: str) -> str:

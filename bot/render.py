@@ -55,6 +55,9 @@ _SPLIT_POINTS = (
     re.compile(r"\s+"),  # words
 )
 
+# "1. " at a line start would render as a numbered list.
+_ORDERED_LIST = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)
+
 
 def escape(text: str) -> str:
     """Text from an article or a user, made inert for Discord.
@@ -67,6 +70,7 @@ def escape(text: str) -> str:
     """
     text = escape_markdown(text)
     text = escape_mentions(text)
+    text = _ORDERED_LIST.sub(r"\1\\.", text)
     return _ANGLE_MENTION.sub("<\u200b", text)
 
 

@@ -14,13 +14,13 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urlsplit
 
 import trafilatura
 from trafilatura.settings import Document, set_date_params
 
 from news.errors import ExtractionError
 from news.text import normalize_ws, split_sentences, words
+from news.urls import site_of
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def _extract(html: str, url: str | None) -> Extracted:
         text=text,
         author=_optional(author),
         published=_parse_date(date_text),
-        site=_optional(site) or _host(url),
+        site=_optional(site) or site_of(url),
         url=url,
     )
 
@@ -161,18 +161,6 @@ def _parse_date(value: str | None) -> datetime.date | None:
         return datetime.date.fromisoformat(value.strip()[:10])
     except ValueError:
         return None
-
-
-def _host(url: str | None) -> str | None:
-    if not url:
-        return None
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return None
-    if not host:
-        return None
-    return host.removeprefix("www.")
 
 
 class _ParagraphReader(HTMLParser):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -166,14 +167,18 @@ def test_escape_discord_leaves_no_live_markup(text):
     out = escape_discord(text)
     assert "\n" not in out
     assert "@everyone" not in out and "@here" not in out
-    # Every special character is preceded by a backslash that is not itself escaped.
+    # Every inline markdown character is preceded by a backslash that is not itself
+    # escaped; a heading or quote marker cannot open the line; nothing mention-shaped.
     i = 0
     while i < len(out):
         if out[i] == "\\":
             i += 2
             continue
-        assert out[i] not in "*_~|`>[]()<#", (text, out)
+        assert out[i] not in "*_~|`", (text, out)
         i += 1
+    assert not out.lstrip().startswith(("#", ">")), (text, out)
+    assert not any(tag in out for tag in ("<@", "<#", "</")), (text, out)
+    assert not re.search(r"(?<!\\)\[[^\]]*\]\(", out), (text, out)  # no masked link
 
 
 def test_safe_url():
