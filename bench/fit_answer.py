@@ -36,7 +36,10 @@ def build(shared: Path) -> tuple[list[np.ndarray], list[np.ndarray], list[int]]:
             xs.append(np.zeros((0, len(FEATURES))))
             ys.append(np.zeros(0))
         else:
-            x = np.array([c.feats for c in pool.cands], dtype=np.float64)
+            x = np.array(
+                [engine.expand_features(c.feats, pool.info.form) for c in pool.cands],
+                dtype=np.float64,
+            )
             y = np.array(
                 [
                     token_f1(

@@ -205,7 +205,10 @@ def _asker(store: object) -> tuple[Callable[[str], object], str]:
     try:
         from bot.desk import NewsDesk
 
-        desk = NewsDesk(store, settings=None)  # type: ignore[arg-type]
+        try:
+            desk = NewsDesk(store)  # type: ignore[arg-type]
+        except TypeError:
+            desk = NewsDesk(store, settings=None)  # type: ignore[arg-type,call-arg]
 
         async def via_desk(question: str) -> Answer:
             return await desk.ask(question, guild_id=None, article_id=None)  # type: ignore[no-any-return]
