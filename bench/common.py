@@ -130,8 +130,9 @@ def variants(corpus: Sequence[dict[str, str]], n: int) -> Iterator[dict[str, str
         record = corpus[item]
         title, text = record["title"], record["text"]
         if k:
-            title = f"{title} (copy {k})"
-            text = f"{text}\n\nThis is archive copy {k} of the story."
+            # Not "copy": a question about copies sold would match every marker.
+            title = f"{title} (edition {k})"
+            text = f"{text}\n\nArchive edition {k}."
         yield {
             "title": title,
             "text": text,

@@ -184,8 +184,8 @@ def build_store(
 ) -> tuple[Path, dict[str, float], bool]:
     """The cached store of ``size`` articles and its import figures (built if needed)."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    db_path = CACHE / f"scale-{size}.db"
-    meta_path = CACHE / f"scale-{size}.json"
+    db_path = CACHE / f"scale-v2-{size}.db"
+    meta_path = CACHE / f"scale-v2-{size}.json"
     if not rebuild and db_path.exists() and meta_path.exists():
         return db_path, json.loads(meta_path.read_text()), True
     for stale in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm"), meta_path):
@@ -643,6 +643,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 ]
             ],
             "MiB. bot process: interpreter + bot.client + desk, 100 asks (50 at once) + a digest;"
+            "\nru_maxrss is inherited across fork+exec from this (large) bench process on Linux:"
+            " the sampled peak is the bot's own;"
             "\nworker processes: peak sum of NewsDesk's CPU workers (spawned when asks overlap)",
         )
         verdicts.append(
