@@ -88,6 +88,41 @@ async def test_headline_moderator_adds_a_page_and_a_member_asks_about_it(
     assert "2024-03-14" in source and "#1" in source
 
 
+MARLOW_TITLE = "250 'low-risk' inmates to be freed before Marlow ceasefire talks"
+MARLOW_PASTE = f"""{MARLOW_TITLE}
+© Shutterstock
+
+Marlow will free 250 "low-risk" inmates to open ceasefire talks with the rebel council, the Daily Courier reported.
+
+Governor Ilse Marden met more than 2,000 village elders last month to discuss the releases.
+
+The new releases will bring the total number of inmates freed by the province to 4,000.
+
+The region recorded more than 8,000 injuries last year in the fighting.
+
+Interior Minister Dana PorterDana PorterMorning Briefing: Budget vote slips | Port strike ends MORE, meanwhile, said the garrison will shrink to under 3,000 soldiers by spring.
+"""
+
+
+async def test_the_seed_shaped_question_gets_the_released_count_through_ask(
+    fake: FakeDiscord, bot: NewsBot
+) -> None:
+    reply = await add_via_paste(fake, MARLOW_TITLE, MARLOW_PASTE)
+    assert "Stored as article #1" in reply["content"]
+    token = await fake.slash("ask", READER, question="How many prisoners were released?")
+    answer = await fake.wait_message(token, timeout=20)
+    description = answer["embeds"][0]["description"]
+    assert description.startswith("**250**")
+    quote = next(line for line in description.splitlines() if line.startswith("> "))
+    assert "250" in quote and "inmates" in quote
+    for wrong in ("2,000", "8,000", "3,000"):
+        assert wrong not in quote
+    source = answer["embeds"][0]["fields"][0]["value"]
+    assert "#1" in source and "Marlow ceasefire talks" in source
+    stored = await bot.desk.get(1, fake.guilds[0].id)
+    assert "Dana Porter, meanwhile, said" in stored.text and "Shutterstock" not in stored.text
+
+
 async def test_paste_modal_stores_the_text_and_show_displays_it(
     fake: FakeDiscord, bot: NewsBot
 ) -> None:
