@@ -153,7 +153,7 @@ def run_import(db_path: Path, jsonl: Path, timeout: float = 600) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--lines", type=int, default=3000)
+    parser.add_argument("--lines", type=int, default=6000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
@@ -171,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             started = time.monotonic()
             first = wait_for_articles(db_path, proc, timeout=120)
             # A random moment after the first commit: anywhere in the rest of the import.
-            time.sleep(rng.uniform(0.0, 6.0))
+            time.sleep(rng.uniform(0.0, 3.0))
             at_kill = time.monotonic() - started
             exited = proc.poll() is not None
             kill_group(proc)
