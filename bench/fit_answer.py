@@ -14,28 +14,40 @@ Run: ``.venv/bin/python -m bench.fit_answer [--write] [--shared DIR]``
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from bench.qa_eval import DEFAULT_SHARED, load, token_f1
+from bench.qa_eval import DEFAULT_SHARED, load, normalize_answer, token_f1
 from news import answer as engine
-from news.answer import FEATURES, Passage
+from news.answer import FEATURES, SENT_FEATURES, Passage
 
 WEIGHTS_FILE = Path(__file__).resolve().parents[1] / "news" / "answer_weights.py"
 
 
-def build(shared: Path) -> tuple[list[np.ndarray], list[np.ndarray], list[int]]:
+@dataclass
+class Question:
+    """One dev question: its shortlist sentences and all their span candidates."""
+
+    group: int
+    sx: np.ndarray  # sentence features (shortlist x SENT_FEATURES)
+    sy: np.ndarray  # 1 where the sentence holds the gold answer
+    x: np.ndarray  # span features (candidates x FEATURES)
+    y: np.ndarray  # token F1 of each candidate
+    si: np.ndarray  # shortlist index of each candidate's sentence
+
+
+def build(shared: Path) -> list[Question]:
     texts, items = load(shared, None)
-    xs: list[np.ndarray] = []
-    ys: list[np.ndarray] = []
-    groups: list[int] = []
+    out: list[Question] = []
     for it in items:
-        pool = engine._pool(it.question, [Passage(it.article_index, "", texts[it.article_index])])
-        if not pool.cands:
-            xs.append(np.zeros((0, len(FEATURES))))
-            ys.append(np.zeros(0))
-        else:
+        passage = Passage(it.article_index, "", texts[it.article_index])
+        pool = engine._pool(it.question, [passage], keep=engine._SHORTLIST)
+        gold = normalize_answer(it.gold)
+        sx = np.array(pool.sent_feats, dtype=np.float64).reshape(-1, len(SENT_FEATURES))
+        sy = np.array([float(gold in normalize_answer(sc.sentence.text)) for sc in pool.top])
+        if pool.cands:
             x = np.array(
                 [engine.expand_features(c.feats, pool.info.form) for c in pool.cands],
                 dtype=np.float64,
@@ -48,25 +60,20 @@ def build(shared: Path) -> tuple[list[np.ndarray], list[np.ndarray], list[int]]:
                     for c in pool.cands
                 ]
             )
-            xs.append(x)
-            ys.append(y)
-        groups.append(it.article_index)
-    return xs, ys, groups
+            si = np.array([c.sent_index for c in pool.cands])
+        else:
+            x, y, si = np.zeros((0, len(FEATURES))), np.zeros(0), np.zeros(0, dtype=int)
+        out.append(Question(it.article_index, sx, sy, x, y, si))
+    return out
 
 
-def fit(
-    xs: list[np.ndarray], ys: list[np.ndarray], *, l2: float = 1e-3, steps: int = 400
+def fit_listwise(
+    data: list[tuple[np.ndarray, np.ndarray]], d: int, *, l2: float, steps: int = 400
 ) -> np.ndarray:
-    d = len(FEATURES)
+    """Softmax over each list's rows towards the target distribution, L2, Adam."""
     w = np.zeros(d)
     m = np.zeros(d)
     v = np.zeros(d)
-    data = []
-    for x, y in zip(xs, ys, strict=True):
-        if len(y) == 0 or y.max() <= 0:
-            continue
-        target = y**4
-        data.append((x, target / target.sum()))
     lr, b1, b2 = 0.05, 0.9, 0.999
     for step in range(1, steps + 1):
         grad = l2 * w
@@ -82,6 +89,51 @@ def fit(
     return w
 
 
+def fit_sentences(qs: list[Question], *, l2: float) -> np.ndarray:
+    data = []
+    for q in qs:
+        if len(q.sy) and q.sy.max() > 0:
+            data.append((q.sx, q.sy / q.sy.sum()))
+    return fit_listwise(data, len(SENT_FEATURES), l2=l2)
+
+
+_SENT = FEATURES.index("sent")
+_RANK0 = FEATURES.index("rank0")
+
+
+def restrict(q: Question, sw: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """The candidates of the best engine._TOP_SENTENCES sentences under sentence
+    weights ``sw``, with their sentence-dependent features filled in; and the rank
+    of the first gold-holding sentence (-1 if none)."""
+    if not len(q.sy):
+        return q.x, q.y, -1
+    logits = q.sx @ sw
+    order = np.argsort(-logits, kind="stable")
+    rank = np.empty(len(order), dtype=int)
+    rank[order] = np.arange(len(order))
+    gold_rank = int(rank[q.sy > 0].min()) if q.sy.max() > 0 else -1
+    if not len(q.y):
+        return q.x, q.y, gold_rank
+    keep = rank[q.si] < engine._TOP_SENTENCES
+    x = q.x[keep].copy()
+    r = rank[q.si][keep]
+    x[:, _SENT] = logits[q.si][keep] - logits.max()
+    x[:, _RANK0 : _RANK0 + 3] = 0.0
+    for k in range(3):
+        x[r == k, _RANK0 + k] = 1.0
+    return x, q.y[keep], gold_rank
+
+
+def fit(xs: list[np.ndarray], ys: list[np.ndarray], *, l2: float) -> np.ndarray:
+    data = []
+    for x, y in zip(xs, ys, strict=True):
+        if len(y) == 0 or y.max() <= 0:
+            continue
+        target = y**4
+        data.append((x, target / target.sum()))
+    return fit_listwise(data, len(FEATURES), l2=l2)
+
+
 def picked_f1(w: np.ndarray, xs: list[np.ndarray], ys: list[np.ndarray]) -> float:
     total = 0.0
     for x, y in zip(xs, ys, strict=True):
@@ -90,34 +142,60 @@ def picked_f1(w: np.ndarray, xs: list[np.ndarray], ys: list[np.ndarray]) -> floa
     return 100 * total / len(xs)
 
 
+def fit_both(qs: list[Question], *, l2: float, sl2: float) -> tuple[np.ndarray, np.ndarray]:
+    sw = fit_sentences(qs, l2=sl2)
+    xs, ys = [], []
+    for q in qs:
+        x, y, _ = restrict(q, sw)
+        xs.append(x)
+        ys.append(y)
+    return sw, fit(xs, ys, l2=l2)
+
+
+def evaluate(qs: list[Question], sw: np.ndarray, w: np.ndarray) -> tuple[float, float, float]:
+    """Picked F1, share of gold sentences ranked first, and oracle F1 over kept spans."""
+    xs, ys, top1 = [], [], 0
+    for q in qs:
+        x, y, gold_rank = restrict(q, sw)
+        xs.append(x)
+        ys.append(y)
+        top1 += gold_rank == 0
+    oracle = 100 * sum(float(y.max()) if len(y) else 0.0 for y in ys) / len(ys)
+    return picked_f1(w, xs, ys), 100 * top1 / len(qs), oracle
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--l2", type=float, default=1e-3)
+    ap.add_argument("--sl2", type=float, default=1e-3, help="L2 of the sentence ranker")
     ap.add_argument("--write", action="store_true", help="write news/answer_weights.py")
     args = ap.parse_args(argv)
-    xs, ys, groups = build(args.shared)
-    oracle = 100 * sum(float(y.max()) if len(y) else 0.0 for y in ys) / len(ys)
-    hand = np.array([engine._HAND_WEIGHTS.get(f, 0.0) for f in FEATURES])
-    print(f"{len(xs)} questions, {sum(len(y) for y in ys)} candidates, {len(FEATURES)} features")
-    print(f"oracle F1 (best candidate)        {oracle:.1f}")
-    print(f"hand weights F1 (all questions)   {picked_f1(hand, xs, ys):.1f}")
+    qs = build(args.shared)
+    n_cands = sum(len(q.y) for q in qs)
+    print(f"{len(qs)} questions, {n_cands} shortlist candidates, {len(FEATURES)} span features")
     rng = np.random.default_rng(0)
-    articles = sorted(set(groups))
+    articles = sorted({q.group for q in qs})
     fold_of = dict(zip(articles, rng.permutation(len(articles)) % args.folds, strict=True))
-    scores = []
+    scores, firsts, oracles = [], [], []
     for k in range(args.folds):
-        tr = [i for i, g in enumerate(groups) if fold_of[g] != k]
-        te = [i for i, g in enumerate(groups) if fold_of[g] == k]
-        w = fit([xs[i] for i in tr], [ys[i] for i in tr], l2=args.l2)
-        scores.append(picked_f1(w, [xs[i] for i in te], [ys[i] for i in te]))
+        tr = [q for q in qs if fold_of[q.group] != k]
+        te = [q for q in qs if fold_of[q.group] == k]
+        sw, w = fit_both(tr, l2=args.l2, sl2=args.sl2)
+        f1, first, orc = evaluate(te, sw, w)
+        scores.append(f1)
+        firsts.append(first)
+        oracles.append(orc)
     print(
         f"cross-validated F1 ({args.folds}-fold)     {np.mean(scores):.1f}"
         f"  (folds: {', '.join(f'{s:.1f}' for s in scores)})"
     )
-    w = fit(xs, ys, l2=args.l2)
-    print(f"fitted on all (train) F1          {picked_f1(w, xs, ys):.1f}")
+    print(f"cross-validated gold sentence first  {np.mean(firsts):.1f}%")
+    print(f"cross-validated oracle (kept spans)  {np.mean(oracles):.1f}")
+    sw, w = fit_both(qs, l2=args.l2, sl2=args.sl2)
+    f1, first, orc = evaluate(qs, sw, w)
+    print(f"fitted on all (train) F1          {f1:.1f}  (gold sentence first {first:.1f}%)")
     if args.write:
         lines = [
             '"""Span-scoring weights fitted by bench/fit_answer.py on NewsQA dev (do not edit)."""',
@@ -125,6 +203,10 @@ def main(argv: list[str] | None = None) -> None:
             f"# cross-validated F1 ({args.folds}-fold, grouped by article): {np.mean(scores):.1f}",
             "WEIGHTS: dict[str, float] = {",
             *[f'    "{name}": {value:.4f},' for name, value in zip(FEATURES, w, strict=True)],
+            "}",
+            "",
+            "SENT_WEIGHTS: dict[str, float] = {",
+            *[f'    "{name}": {value:.4f},' for name, value in zip(SENT_FEATURES, sw, strict=True)],
             "}",
             "",
         ]

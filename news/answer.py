@@ -11,6 +11,7 @@ is downloaded and no model is loaded at run time.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import operator
@@ -46,6 +47,9 @@ _MAX_QUESTION_CHARS = 1000
 _MAX_TEXT_CHARS = 200_000
 _MAX_SPAN_TOKENS = 10
 _TOP_SENTENCES = 4
+# The heuristic sentence order gives a shortlist that the fitted sentence model
+# re-ranks; spans are then drawn from its best _TOP_SENTENCES.
+_SHORTLIST = 10
 # Article choice in the open setting: how much the whole article's coverage of the
 # question and the store's bm25 score count next to the best sentence's coverage.
 _DOC_WEIGHT = 0.2
@@ -553,6 +557,10 @@ class _Scored:
     position: int  # index of the sentence in its article
     idf: dict[str, float]  # weight of each question term over the candidate set
     q_weight: float
+    prev_cov: float = 0.0  # coverage of the neighbouring sentences
+    next_cov: float = 0.0
+    bigrams: float = 0.0  # share of the question's word pairs found in order
+    logit: float = 0.0  # fitted sentence-model score (set for the shortlist)
 
 
 def _rank_sentences(info: QuestionInfo, passages: Sequence[Passage]) -> list[_Scored]:
@@ -585,13 +593,15 @@ def _rank_sentences(info: QuestionInfo, passages: Sequence[Passage]) -> list[_Sc
             lead_keys |= s.keys
         lead_cov = sum(idf[t] for t in info.terms if t in lead_keys) / q_weight
         retrieval = max(0.0, min(1.0, float(p.retrieval_score or 0.0)))
+        covs = [sum(idf[t] for t in info.terms if t in s.keys) / q_weight for s in sents]
         for pos, s in enumerate(sents):
-            cov = sum(idf[t] for t in info.terms if t in s.keys) / q_weight
+            cov = covs[pos]
             if cov <= 0.0:
                 continue
             seq = [t.key for t in s.toks if not t.punct]
             pairs = set(itertools.pairwise(seq))
-            bonus = sum(0.05 for b in bigrams if b in pairs)
+            hits = sum(1 for b in bigrams if b in pairs)
+            bonus = 0.05 * hits
             # Early sentences carry the news; long sentences hold more facts.
             score = (
                 cov
@@ -602,9 +612,103 @@ def _rank_sentences(info: QuestionInfo, passages: Sequence[Passage]) -> list[_Sc
                 - 0.03 * math.log1p(pos)
                 + 0.02 * math.log1p(len(seq))
             )
-            scored.append(_Scored(p, s, score, cov, pos, idf, q_weight))
+            scored.append(
+                _Scored(
+                    p,
+                    s,
+                    score,
+                    cov,
+                    pos,
+                    idf,
+                    q_weight,
+                    prev_cov=covs[pos - 1] if pos > 0 else 0.0,
+                    next_cov=covs[pos + 1] if pos + 1 < len(covs) else 0.0,
+                    bigrams=hits / len(bigrams) if bigrams else 0.0,
+                )
+            )
     scored.sort(key=lambda x: x.score, reverse=True)
     return scored
+
+
+# ------------------------------------------------------------- sentence features
+
+_QTYPES = ("count", "time", "person", "place", "thing")
+_SENT_BASE = (
+    "s_heur",  # heuristic score minus the best one (carries article choice)
+    "s_cov",  # idf-weighted share of the question matched
+    "s_cov2",
+    "s_frac",  # unweighted share of the question's terms matched
+    "s_bigram",  # share of the question's word pairs found in order
+    "s_rare",  # the question's rarest term is matched
+    "s_pos0",
+    "s_pos1",
+    "s_pos2",
+    "s_pos3_5",
+    "s_poslog",
+    "s_len",
+    "s_prev",  # coverage of the previous / next sentence
+    "s_next",
+    "s_type",  # the sentence holds a token of the asked-for shape
+    "s_quote",
+    "s_said",
+    "s_spread",  # how tightly the matched words sit together
+    "s_unmatched",  # how much the sentence says beyond the question's words
+    "s_hrank0",
+    "s_hrank1",
+)
+_SENT_TYPED = ("s_type", "s_cov", "s_pos0", "s_quote", "s_len", "s_unmatched")
+SENT_FEATURES = (*_SENT_BASE, *(f"{q}_{f}" for q in _QTYPES for f in _SENT_TYPED))
+_SFI = {name: i for i, name in enumerate(SENT_FEATURES)}
+_SENT_TYPED_INDEX = [(_SFI[f], [_SFI[f"{q}_{f}"] for q in _QTYPES]) for f in _SENT_TYPED]
+
+
+def _sentence_features(
+    info: QuestionInfo, sc: _Scored, best_heur: float, hrank: int, rare: str
+) -> list[float]:
+    """The full sentence feature vector (base + per-qtype copies)."""
+    toks = sc.sentence.toks
+    qset = set(info.terms)
+    content = [t for t in toks if not t.punct]
+    match_pos = [i for i, t in enumerate(content) if t.key in qset]
+    n = len(content) or 1
+    unmatched = [t for t in content if t.key not in qset and not t.stop]
+    if info.qtype == "count":
+        typ = any(t.num for t in unmatched)
+    elif info.qtype == "time":
+        typ = any(t.time for t in unmatched)
+    elif info.qtype in ("person", "place"):
+        typ = any(t.cap and not t.time for t in unmatched[1:] or unmatched)
+    else:
+        typ = bool(unmatched)
+    pos = sc.position
+    matched_terms = sum(1 for t in info.terms if t in sc.sentence.keys)
+    spread = (match_pos[-1] - match_pos[0] + 1) / n if match_pos else 1.0
+    f = [0.0] * len(SENT_FEATURES)
+    f[0] = sc.score - best_heur
+    f[1] = sc.coverage
+    f[2] = sc.coverage * sc.coverage
+    f[3] = matched_terms / max(1, len(info.terms))
+    f[4] = sc.bigrams
+    f[5] = 1.0 if rare in sc.sentence.keys else 0.0
+    f[6] = 1.0 if pos == 0 else 0.0
+    f[7] = 1.0 if pos == 1 else 0.0
+    f[8] = 1.0 if pos == 2 else 0.0
+    f[9] = 1.0 if 3 <= pos <= 5 else 0.0
+    f[10] = math.log1p(pos)
+    f[11] = math.log1p(len(content)) / 4.0
+    f[12] = sc.prev_cov
+    f[13] = sc.next_cov
+    f[14] = 1.0 if typ else 0.0
+    f[15] = 1.0 if any(t.text in ('"', "“", "”") for t in toks) else 0.0
+    f[16] = 1.0 if any(t.key in ("say", "tell") for t in content) else 0.0
+    f[17] = spread
+    f[18] = math.log1p(len(unmatched)) / 3.0
+    f[19] = 1.0 if hrank == 0 else 0.0
+    f[20] = 1.0 if hrank == 1 else 0.0
+    qi = _QTYPES.index(info.qtype) if info.qtype in _QTYPES else len(_QTYPES) - 1
+    for src, dst in _SENT_TYPED_INDEX:
+        f[dst[qi]] = f[src]
+    return f
 
 
 # ------------------------------------------------------------------ span features
@@ -662,6 +766,14 @@ _BASE_FEATURES = (
     "at_start",
     "after_that",
     "is_year",
+    "win_left",  # idf-weighted question words within 6 tokens left of the span
+    "win_right",  # ... and right of it
+    "after_last",  # the span follows the last matched word of the sentence
+    "before_first",  # the span precedes the first matched word
+    "prev_by",
+    "money",
+    "focus_adj",  # the question's first content word sits next to the span
+    "len_log",
 )
 _TYPED = (
     "type_ok",
@@ -686,6 +798,11 @@ _TYPED = (
     "dl2",
     "dr2",
     "is_year",
+    "win_left",
+    "win_right",
+    "after_last",
+    "before_first",
+    "focus_adj",
 )
 FEATURES = (*_BASE_FEATURES, *(f"{q}_{f}" for q in _FORMS for f in _TYPED))
 _FI = {name: i for i, name in enumerate(FEATURES)}
@@ -713,17 +830,23 @@ _HAND_WEIGHTS: dict[str, float] = {
 }
 
 
-def _load_weights() -> dict[str, float]:
+def _load_weights() -> tuple[dict[str, float], dict[str, float]]:
     try:
-        from news.answer_weights import WEIGHTS  # fitted offline by bench/fit_answer.py
+        from news import answer_weights  # fitted offline by bench/fit_answer.py
     except ImportError:
-        return dict(_HAND_WEIGHTS)
-    if not set(WEIGHTS) <= set(FEATURES):
-        return dict(_HAND_WEIGHTS)  # stale file from an older feature set
-    return dict(WEIGHTS)
+        return dict(_HAND_WEIGHTS), {}
+    weights: dict[str, float] = getattr(answer_weights, "WEIGHTS", {})
+    sent_weights: dict[str, float] = getattr(answer_weights, "SENT_WEIGHTS", {})
+    if not weights or not set(weights) <= set(FEATURES):
+        weights = dict(_HAND_WEIGHTS)  # stale file from an older feature set
+    if not set(sent_weights) <= set(SENT_FEATURES):
+        sent_weights = {}
+    return dict(weights), dict(sent_weights)
 
 
-_WEIGHTS = _load_weights()
+_WEIGHTS, _SENT_WEIGHTS = _load_weights()
+# Without fitted sentence weights the heuristic order stands.
+_SENT_VECTOR = [_SENT_WEIGHTS.get(name, 1.0 if name == "s_heur" else 0.0) for name in SENT_FEATURES]
 
 
 def _fold_weights(weights: dict[str, float], form: str) -> list[float]:
@@ -834,6 +957,14 @@ def _span_candidates(
         if matched[k]:
             nearest = k
     pos_early = 1.0 / (1.0 + scored.position)
+    mw = [
+        scored.idf.get(t.key, 0.0) / scored.q_weight if matched[k] else 0.0
+        for k, t in enumerate(toks)
+    ]
+    focus = info.terms[0] if info.terms else ""
+    focus_pos = [k for k in match_pos if toks[k].key == focus]
+    first_match = match_pos[0] if match_pos else n
+    last_match = match_pos[-1] if match_pos else -1
     for i in range(n):
         ti = toks[i]
         if ti.punct and ti.text not in _CURRENCY:
@@ -915,6 +1046,18 @@ def _span_candidates(
             f[44] = 1.0 if prev is None else 0.0
             f[45] = 1.0 if prev is not None and prev.low == "that" else 0.0
             f[46] = 1.0 if length == 1 and tj.time and tj.num else 0.0
+            f[47] = sum(mw[max(0, i - 6) : i])
+            f[48] = sum(mw[j + 1 : j + 7])
+            f[49] = 1.0 if i > last_match and d_left <= 2 else 0.0
+            f[50] = 1.0 if j < first_match and d_right <= 2 else 0.0
+            f[51] = 1.0 if prev is not None and prev.low == "by" else 0.0
+            f[52] = (
+                1.0
+                if ti.text in _CURRENCY or (prev is not None and prev.text in _CURRENCY)
+                else 0.0
+            )
+            f[53] = 1.0 if any(i - 2 <= k <= j + 2 for k in focus_pos) else 0.0
+            f[54] = math.log(length)
             cands.append(_Cand(f, rank, i, j + 1))
     return cands
 
@@ -1025,19 +1168,45 @@ class _Pool:
     ranked: list[_Scored]
     top: list[_Scored]
     cands: list[_Cand]
+    sent_feats: list[list[float]] = dataclasses.field(default_factory=list)
 
 
-def _pool(question: str, passages: Sequence[Passage]) -> _Pool:
+def _rerank(
+    info: QuestionInfo, ranked: list[_Scored], weights: Sequence[float]
+) -> list[tuple[_Scored, list[float]]]:
+    """The heuristic shortlist with its sentence features, best fitted logit first."""
+    shortlist = ranked[:_SHORTLIST]
+    if not shortlist:
+        return []
+    idf = shortlist[0].idf
+    rare = max(info.terms, key=lambda t: idf.get(t, 0.0))
+    best = shortlist[0].score
+    out = []
+    for k, sc in enumerate(shortlist):
+        feats = _sentence_features(info, sc, best, k, rare)
+        sc.logit = sum(map(operator.mul, weights, feats))
+        out.append((sc, feats))
+    out.sort(key=lambda x: x[0].logit, reverse=True)
+    return out
+
+
+def _pool(question: str, passages: Sequence[Passage], *, keep: int = _TOP_SENTENCES) -> _Pool:
+    """Question analysis, sentence ranking and span candidates of the best ``keep``
+    sentences (the fitter asks for the whole shortlist)."""
     info = analyze_question(question)
     ranked = _rank_sentences(info, passages) if info.terms else []
-    top = ranked[:_TOP_SENTENCES]
+    reranked = _rerank(info, ranked, _SENT_VECTOR)
+    top = [sc for sc, _ in reranked[:keep]]
     cands: list[_Cand] = []
     if top:
-        best = top[0].score
+        best = top[0].logit
         for k, sc in enumerate(top):
-            norm = sc.score / best if best > 0 else 0.0
-            cands.extend(_span_candidates(info, sc, k, norm))
-    return _Pool(info, ranked, top, cands)
+            cands.extend(_span_candidates(info, sc, k, sc.logit - best))
+    if reranked:
+        ranked = top + [sc for sc in ranked if all(sc is not t for t in top)]
+    pool = _Pool(info, ranked, top, cands)
+    pool.sent_feats = [f for _, f in reranked[:keep]]
+    return pool
 
 
 def _cand_text(info: QuestionInfo, sent: _Sentence, cand: _Cand) -> str:
