@@ -179,13 +179,12 @@ async def run_load(
     seed: int = 1,
     writer_offset: int = 0,
     audit: bool = True,
-    cpu_processes: int | None = None,
 ) -> LoadReport:
     """Run writers and readers on one NewsDesk for ``seconds``; audit the store after."""
     from bot.desk import NewsDesk
 
     report = LoadReport()
-    desk = await NewsDesk.open(db_path, cpu_processes=cpu_processes)
+    desk = await NewsDesk.open(db_path)
     try:
         stop = time.monotonic() + seconds
         await asyncio.gather(

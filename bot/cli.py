@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -24,6 +25,7 @@ from bot.desk import (
     Draft,
     NewsDesk,
     parse_date,
+    process_pool,
     read_source_file,
 )
 from news.answer import Answer
@@ -33,6 +35,8 @@ from storage.articles import Article
 log = logging.getLogger("newsbot")
 T = TypeVar("T")
 IMPORT_BATCH = 250
+IN_FLIGHT = 3  # import batches being prepared or stored at once
+POOL_THRESHOLD = 1000  # items from which an import prepares in worker processes
 
 
 @dataclass
@@ -240,20 +244,36 @@ def import_(ctx: Context, paths: tuple[Path, ...], guild: int | None) -> None:
 
     async def work(desk: NewsDesk) -> None:
         batch: list[Draft] = []
-        with click.progressbar(
-            length=total, label="Importing", file=sys.stderr, show_pos=True
-        ) as bar:
+        in_flight: set[asyncio.Task[None]] = set()
+        # Big imports prepare (clean, summarize) on every core; small ones in the desk's
+        # worker thread, without the start-up cost of processes.
+        pool = process_pool() if total >= POOL_THRESHOLD else None
+        with (
+            pool or contextlib.nullcontext(),
+            click.progressbar(
+                length=total, label="Importing", file=sys.stderr, show_pos=True
+            ) as bar,
+        ):
 
-            async def flush() -> None:
-                results = await desk.add_batch(batch, guild_id=guild)
+            async def store(drafts: list[Draft]) -> None:
+                results = await desk.add_batch(drafts, guild_id=guild, pool=pool)
                 for result in results:
                     if isinstance(result, NewsError):
                         counts["failed"] += 1
                         reasons[str(result)] += 1
                     else:
                         counts["duplicates" if result.duplicate else "added"] += 1
-                bar.update(len(batch))
+                bar.update(len(drafts))
+
+            async def flush() -> None:
+                # Several batches in flight: the next ones are prepared while one commits.
+                in_flight.add(asyncio.create_task(store(list(batch))))
                 batch.clear()
+                if len(in_flight) >= IN_FLIGHT:
+                    done, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                    in_flight.difference_update(done)
+                    for task in done:
+                        task.result()
 
             for item in _drafts(files):
                 if isinstance(item, NewsError):
@@ -266,6 +286,8 @@ def import_(ctx: Context, paths: tuple[Path, ...], guild: int | None) -> None:
                     await flush()
             if batch:
                 await flush()
+            for task in asyncio.as_completed(list(in_flight)):
+                await task
 
     _with_desk(ctx, work)
     click.echo(

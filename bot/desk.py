@@ -1,16 +1,15 @@
 """NewsDesk: the use cases (add, ask, search, summarize), shared by the cogs and the CLI.
 
 Every way of adding an article ends in :meth:`NewsDesk.add`. CPU work (extraction,
-cleaning, summarizing, answering) runs off the event loop: in a worker thread when it is
-the only CPU job, in worker processes when others are running or for big imports (see
-:class:`CpuWorkers`).
+cleaning, summarizing, answering) runs off the event loop, in one worker thread (see
+:class:`CpuWorker`); bulk imports may hand their preparing to worker processes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
+import functools
 import logging
 import multiprocessing
 import os
@@ -20,7 +19,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from news.answer import CANDIDATES, Answer, Passage, answer_question, question_terms
+from news import retrieval
+from news.answer import Answer, Passage, answer_question
 from news.clean import clean_body, clean_title
 from news.errors import InputError, NewsError, NotFoundError
 from news.summarize import summarize
@@ -41,6 +41,7 @@ MIN_BODY_CHARS = 40
 NO_TEXT = "There is no article text to store: the body is empty or too short."
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ""}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+BATCH_CHUNK = 50  # drafts per worker-process job in add_batch
 
 
 @dataclass(frozen=True)
@@ -134,90 +135,37 @@ def read_source_file(path: Path, **fields: object) -> Draft:
     raise InputError(f"{path.name}: only .txt, .md and .html files can be added.")
 
 
-# CPU work in worker processes: answering and preparing are pure Python, so in threads
-# they hold the GIL and starve the event loop (bench/scale.py measured 230-700 ms loop
-# stalls with 50 concurrent /ask on 2 cores, 19 ms with processes), and a big import
-# gets one core only. None = one process per core, at most 4; 0 = threads only.
-DEFAULT_CPU_PROCESSES: int | None = None
-BATCH_CHUNK = 50  # drafts per worker job in add_batch
+class CpuWorker:
+    """One worker thread for the bot's CPU-bound calls (answering, cleaning, summarizing).
 
-
-class CpuWorkers:
-    """Runs pure functions off the event loop: a thread if idle, processes when contended.
-
-    A lone job runs in a thread (no process start-up for a one-shot CLI command). A job
-    that arrives while another is running goes to the process pool, waiting for it to
-    start if needed (it is spawned from a thread, never from the loop): running it in a
-    thread instead would stall the loop. ``force`` always uses the pool (chunks of a big
-    import); :meth:`start` spawns the pool ahead of the first burst.
+    Pure-Python work holds the GIL. With a single CPU thread the event loop only ever
+    contends with that one thread, and CPython hands the GIL over every 5 ms, so the loop
+    stays responsive however many asks queue up; a pool of threads would take turns
+    ahead of the loop. Bulk imports that want every core pass a process pool to
+    :meth:`NewsDesk.add_batch` instead.
     """
 
-    def __init__(self, processes: int | None = DEFAULT_CPU_PROCESSES):
-        self.processes = min(4, _cores()) if processes is None else processes
-        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
-        self._starting: asyncio.Future[None] | None = None
-        self._busy = 0
-
-    async def run(self, fn: Callable[..., T], *args: Any, force: bool = False) -> T:
-        pool = None
-        if self.processes > 0 and (force or self._busy > 0):
-            pool = await self._ready_pool()
-        self._busy += 1
-        try:
-            if pool is not None:
-                try:
-                    return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
-                except concurrent.futures.BrokenExecutor:
-                    self._disable()
-            return await asyncio.to_thread(fn, *args)
-        finally:
-            self._busy -= 1
-
-    def start(self) -> None:
-        """Spawn the worker processes in the background (call from the event loop)."""
-        if self.processes > 0 and self._pool is None and self._starting is None:
-            self._starting = asyncio.ensure_future(asyncio.to_thread(self._start))
-            self._starting.add_done_callback(self._started)
-
-    async def _ready_pool(self) -> concurrent.futures.ProcessPoolExecutor | None:
-        if self._pool is None:
-            self.start()
-            if self._starting is not None:
-                with contextlib.suppress(Exception):
-                    await asyncio.shield(self._starting)
-        return self._pool
-
-    def _start(self) -> None:
-        # spawn, not fork: the bot has threads (SQLite, Discord) that fork would copy.
-        pool = concurrent.futures.ProcessPoolExecutor(
-            self.processes, mp_context=multiprocessing.get_context("spawn")
+    def __init__(self) -> None:
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="newsbot-cpu"
         )
-        try:
-            for future in [pool.submit(os.getpid) for _ in range(self.processes)]:
-                future.result()
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        self._pool = pool
 
-    def _started(self, task: asyncio.Future[None]) -> None:
-        if not task.cancelled() and task.exception() is not None:
-            self._disable()
-
-    def _disable(self) -> None:
-        # A worker died (killed, or a main module that starts processes on import): keep
-        # serving from threads rather than respawning in a loop.
-        if self.processes:
-            log.warning("CPU worker processes failed; using threads from now on")
-        self.processes = 0
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
 
     async def close(self) -> None:
-        if self._starting is not None:
-            with contextlib.suppress(Exception):
-                await self._starting
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            await asyncio.to_thread(pool.shutdown, True, cancel_futures=True)
+        await asyncio.to_thread(self._executor.shutdown, True, cancel_futures=True)
+
+
+def process_pool(workers: int | None = None) -> concurrent.futures.ProcessPoolExecutor:
+    """Worker processes for a bulk import (one per core by default).
+
+    ``spawn``, not fork: the caller has threads (SQLite connections) that fork would copy.
+    """
+    return concurrent.futures.ProcessPoolExecutor(
+        workers or _cores(), mp_context=multiprocessing.get_context("spawn")
+    )
 
 
 class NewsDesk:
@@ -229,10 +177,9 @@ class NewsDesk:
         *,
         allow_private_urls: bool = False,
         fetch_timeout: float = 15.0,
-        cpu_processes: int | None = DEFAULT_CPU_PROCESSES,
     ):
         self.store = store
-        self.cpu = CpuWorkers(cpu_processes)
+        self.cpu = CpuWorker()
         self.guilds = GuildSettingsStore(store.db)
         self.allow_private_urls = allow_private_urls
         self.fetch_timeout = fetch_timeout
@@ -240,20 +187,17 @@ class NewsDesk:
     @classmethod
     async def open(cls, db_path: str | Path, **options: object) -> NewsDesk:
         db = await open_database(db_path)
-        desk = cls(ArticleStore(db), **options)  # type: ignore[arg-type]
-        await desk.backfill_summaries()
+        try:
+            desk = cls(ArticleStore(db), **options)  # type: ignore[arg-type]
+            await desk.backfill_summaries()
+        except BaseException:
+            await db.close()
+            raise
         return desk
 
     @property
     def db(self) -> Database:
         return self.store.db
-
-    def warm_up(self) -> None:
-        """Start the CPU worker processes now, so the first burst of asks need not wait.
-
-        For a long-running bot (call it once the loop runs); one-shot CLI commands skip it.
-        """
-        self.cpu.start()
 
     async def close(self) -> None:
         await self.cpu.close()
@@ -314,13 +258,19 @@ class NewsDesk:
         return await self.add(draft, guild_id=guild_id, added_by=added_by)
 
     async def add_batch(
-        self, drafts: Sequence[Draft], *, guild_id: int | None = None
+        self,
+        drafts: Sequence[Draft],
+        *,
+        guild_id: int | None = None,
+        pool: concurrent.futures.Executor | None = None,
     ) -> list[AddResult | NewsError]:
-        """Prepare drafts off the loop, then store the good ones in one transaction."""
-        if len(drafts) > BATCH_CHUNK and self.cpu.processes > 1:
+        """Prepare drafts off the loop (in ``pool`` when given), then store the good ones
+        in one transaction."""
+        if pool is not None:
+            loop = asyncio.get_running_loop()
             chunks = [drafts[i : i + BATCH_CHUNK] for i in range(0, len(drafts), BATCH_CHUNK)]
             parts = await asyncio.gather(
-                *(self.cpu.run(_prepare_all, list(c), guild_id, force=True) for c in chunks)
+                *(loop.run_in_executor(pool, _prepare_all, list(c), guild_id) for c in chunks)
             )
             prepared = [item for part in parts for item in part]
         else:
@@ -377,23 +327,30 @@ class NewsDesk:
             article = await self.get(article_id, guild_id)
             passages = [Passage(article.id, article.title, article.text, 1.0)]
         else:
-            terms = await asyncio.to_thread(question_terms, question)
-            hits = await self.store.search_terms(terms, guild_id, limit=CANDIDATES)
+            # Words and adjacent pairs of the question (a regex pass over at most
+            # MAX_QUESTION_CHARS: no thread hop), a small bm25 pool, then re-ranking by
+            # proximity and hand-over of the best few, with answering, off the loop.
+            hits = await self.store.search_terms(
+                retrieval.search_terms(question),
+                guild_id,
+                limit=retrieval.POOL,
+                phrases=retrieval.search_phrases(question),
+            )
             articles = await self.store.get_many([hit.article_id for hit in hits])
-            top = max((hit.score for hit in hits), default=0.0) or 1.0
-            passages = [
-                Passage(a.id, a.title, a.text, hit.score / top)
+            candidates = [
+                retrieval.Candidate(a.id, a.title, a.text, hit.score)
                 for hit in hits
                 if (a := articles.get(hit.article_id)) is not None
             ]
+            return await self.cpu.run(_answer_open, question, candidates)
         return await self.cpu.run(answer_question, question, passages)
 
     async def summary(self, article: Article, sentences: int = 3) -> list[str]:
         """The stored summary, or a fresh one when another length is asked for."""
         if article.summary is not None and sentences == 3:
             return list(article.summary)
-        return await asyncio.to_thread(
-            summarize, article.text, article.title, max_sentences=sentences
+        return await self.cpu.run(
+            functools.partial(summarize, max_sentences=sentences), article.text, article.title
         )
 
     async def backfill_summaries(self) -> int:
@@ -401,7 +358,7 @@ class NewsDesk:
         done = 0
         while batch := await self.store.missing_summaries():
             for article in batch:
-                summary = await asyncio.to_thread(summarize, article.text, article.title)
+                summary = await self.cpu.run(summarize, article.text, article.title)
                 await self.store.set_summary(article.id, summary)
                 done += 1
         if done:
@@ -439,3 +396,8 @@ def parse_date(value: str) -> date:
 
 def utc_iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
+
+
+def _answer_open(question: str, candidates: Sequence[retrieval.Candidate]) -> Answer:
+    """Re-rank the store's candidates, then answer from the best few (a worker's job)."""
+    return answer_question(question, retrieval.open_passages(question, candidates))
