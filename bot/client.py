@@ -13,6 +13,7 @@ import secrets
 import sys
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -163,6 +164,12 @@ def run_bot(settings: Settings, token: str) -> None:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
 
+    # newsbot has no voice features; discord.py's warning about the missing voice
+    # library would only make a newcomer think something is broken.
+    logging.getLogger("discord.client").addFilter(
+        lambda record: "voice will NOT be supported" not in record.getMessage()
+    )
+
     async def main() -> None:
         async with NewsBot(settings) as bot:
             await bot.start(token)
@@ -176,4 +183,9 @@ def run_bot(settings: Settings, token: str) -> None:
         raise SystemExit(1) from None
     except discord.PrivilegedIntentsRequired as err:
         print(f"Discord refused the connection: {err}", file=sys.stderr)  # noqa: T201
+        raise SystemExit(1) from None
+    except (aiohttp.ClientConnectionError, OSError) as err:
+        # No network, DNS failure, proxy trouble: say so in one line, not a traceback.
+        log.debug("connection failure", exc_info=True)
+        print(f"Could not reach Discord: {err}. Check the network.", file=sys.stderr)  # noqa: T201
         raise SystemExit(1) from None
