@@ -357,8 +357,8 @@ async def _digest_times(db_path: Path) -> dict[str, float] | None:
 def _rss_child(db_path: Path) -> None:
     """Open the desk, ask every question twice at once, build a digest; print RSS as JSON.
 
-    A sampler thread records the peak RSS of this process and, separately, of its CPU
-    worker processes (``NewsDesk`` spawns them when asks overlap).
+    A sampler thread records the peak RSS of this process and, separately, of any child
+    processes (the bot starts none: its CPU work runs in one worker thread).
     """
     import threading
 
@@ -632,7 +632,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         size = sizes[-1]
         print_table(
             f"Memory of a bot process on the {size:,}-article store (child process)",
-            ["interpreter", "desk opened", "peak (sampled)", "ru_maxrss", "worker processes"],
+            ["interpreter", "desk opened", "peak (sampled)", "ru_maxrss", "child processes"],
             [
                 [
                     rss["start_mb"],
@@ -645,7 +645,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "MiB. bot process: interpreter + bot.client + desk, 100 asks (50 at once) + a digest;"
             "\nru_maxrss is inherited across fork+exec from this (large) bench process on Linux:"
             " the sampled peak is the bot's own;"
-            "\nworker processes: peak sum of NewsDesk's CPU workers (spawned when asks overlap)",
+            "\nchild processes: peak sum of any the bot started (expected 0)",
         )
         verdicts.append(
             [
