@@ -415,7 +415,13 @@ def _article_sentences(article_id: int, text_hash: int, text: str) -> tuple[_Sen
     sents = []
     for s in _split(text[:_MAX_TEXT_CHARS]):
         toks = tuple(_tokenize(s))
-        keys = frozenset(t.key for t in toks if not t.punct and not t.stop)
+        keys = frozenset(t.key for t in toks if not t.punct and not t.stop) | frozenset(
+            _key(part)  # "best-known" also matches "best known"
+            for t in toks
+            if "-" in t.low and not t.num
+            for part in t.low.split("-")
+            if part and part not in _STOP
+        )
         if keys:
             sents.append(_Sentence(s, toks, keys))
     return tuple(sents)
@@ -655,15 +661,30 @@ _SENT_BASE = (
     "s_unmatched",  # how much the sentence says beyond the question's words
     "s_hrank0",
     "s_hrank1",
+    "s_soft",  # idf share of unmatched question words whose first 5 letters occur
+    "s_capseq",  # a run of 2+ unmatched capitalised words (a name)
+    "s_place",  # a capitalised word after "in"/"at"/"near"...
+    "s_num",  # an unmatched number
+    "s_maxcov",  # the shortlist's best coverage
 )
-_SENT_TYPED = ("s_type", "s_cov", "s_pos0", "s_quote", "s_len", "s_unmatched")
+_SENT_TYPED = (
+    "s_type",
+    "s_cov",
+    "s_pos0",
+    "s_quote",
+    "s_len",
+    "s_unmatched",
+    "s_capseq",
+    "s_place",
+    "s_num",
+)
 SENT_FEATURES = (*_SENT_BASE, *(f"{q}_{f}" for q in _QTYPES for f in _SENT_TYPED))
 _SFI = {name: i for i, name in enumerate(SENT_FEATURES)}
 _SENT_TYPED_INDEX = [(_SFI[f], [_SFI[f"{q}_{f}"] for q in _QTYPES]) for f in _SENT_TYPED]
 
 
 def _sentence_features(
-    info: QuestionInfo, sc: _Scored, best_heur: float, hrank: int, rare: str
+    info: QuestionInfo, sc: _Scored, best_heur: float, hrank: int, rare: str, maxcov: float
 ) -> list[float]:
     """The full sentence feature vector (base + per-qtype copies)."""
     toks = sc.sentence.toks
@@ -705,6 +726,27 @@ def _sentence_features(
     f[18] = math.log1p(len(unmatched)) / 3.0
     f[19] = 1.0 if hrank == 0 else 0.0
     f[20] = 1.0 if hrank == 1 else 0.0
+    missing = [
+        (w, t) for w, t in zip(info.words, info.terms, strict=False) if t not in sc.sentence.keys
+    ]
+    if missing:
+        prefixes = {t.low[:5] for t in content if len(t.low) >= 5}
+        f[21] = (
+            sum(sc.idf.get(t, 0.0) for w, t in missing if len(w) >= 5 and w[:5] in prefixes)
+            / sc.q_weight
+        )
+    run = 0
+    for t in content:
+        run = run + 1 if t.cap and t.key not in qset and not t.time else 0
+        if run >= 2:
+            f[22] = 1.0
+            break
+    for a, b in itertools.pairwise(content):
+        if a.low in _PLACE_PREPS and b.cap and b.key not in qset and not b.time:
+            f[23] = 1.0
+            break
+    f[24] = 1.0 if any(t.num and not t.time for t in unmatched) else 0.0
+    f[25] = maxcov
     qi = _QTYPES.index(info.qtype) if info.qtype in _QTYPES else len(_QTYPES) - 1
     for src, dst in _SENT_TYPED_INDEX:
         f[dst[qi]] = f[src]
@@ -1181,9 +1223,10 @@ def _rerank(
     idf = shortlist[0].idf
     rare = max(info.terms, key=lambda t: idf.get(t, 0.0))
     best = shortlist[0].score
+    maxcov = max(sc.coverage for sc in shortlist)
     out = []
     for k, sc in enumerate(shortlist):
-        feats = _sentence_features(info, sc, best, k, rare)
+        feats = _sentence_features(info, sc, best, k, rare, maxcov)
         sc.logit = sum(map(operator.mul, weights, feats))
         out.append((sc, feats))
     out.sort(key=lambda x: x[0].logit, reverse=True)
