@@ -46,6 +46,7 @@ EVIDENCE_LIMIT = 1500
 CARD_TEXT_LIMIT = 1500
 
 ELLIPSIS = "…"
+ESCAPE_INPUT_LIMIT = 8192  # characters of input escape() reads; longer text is cut first
 # A mention in any form Discord resolves: users, roles, channels, slash commands.
 _ANGLE_MENTION = re.compile(r"<(?=[@#/]|a?:\w+:\d+>|t:\d+)")
 _SPLIT_POINTS = (
@@ -56,7 +57,7 @@ _SPLIT_POINTS = (
 )
 
 # "1. " at a line start would render as a numbered list.
-_ORDERED_LIST = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)
+_ORDERED_LIST = re.compile(r"^([ \t]*\d+)\.(?=\s)", re.MULTILINE)
 
 
 def escape(text: str) -> str:
@@ -66,9 +67,12 @@ def escape(text: str) -> str:
     ``@<id>`` get a zero-width space after the ``@``, and ``<@…>``, ``<@&…>``,
     ``<#…>``, ``</cmd:…>``, custom emoji and timestamps get one after the ``<``, so
     nothing pings, links a channel or breaks the surrounding formatting. (The bot
-    also sends ``allowed_mentions`` none; this makes the text look inert too.)
+    also sends ``allowed_mentions`` none; this makes the text look inert too.) Only the
+    first ``ESCAPE_INPUT_LIMIT`` characters are kept.
     """
-    text = escape_markdown(text)
+    # Nothing the bot shows needs more (every caller clamps to an embed limit), and
+    # discord.py's escape_markdown is quadratic on long runs of newlines.
+    text = escape_markdown(text[:ESCAPE_INPUT_LIMIT])
     text = escape_mentions(text)
     text = _ORDERED_LIST.sub(r"\1\\.", text)
     return _ANGLE_MENTION.sub("<\u200b", text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -30,6 +31,10 @@ BODY_WEIGHT = 1.0
 ASK_TITLE_WEIGHT = 2.0
 MAX_PHRASES = 8
 MAX_QUERY_TERMS = 32
+# A word in more than this share of a store (and at least COMMON_MIN_DOCS articles) is
+# dropped from the answer engine's OR query: it costs time and carries almost no idf.
+COMMON_SHARE = 0.05
+COMMON_MIN_DOCS = 2_000
 _IN_CHUNK = 400  # keys per IN (...) list: SQLite allows 32,766 parameters
 _TERM = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -167,6 +172,10 @@ class ArticleStore:
 
     def __init__(self, db: Database):
         self.db = db
+        self._df_cache: dict[str, int] = {}
+        self._df_total = 0
+        self._total = 0
+        self._total_at = -1e9
 
     # -- writing ---------------------------------------------------------------
 
@@ -348,11 +357,55 @@ class ArticleStore:
         only matches the words side by side, so a story naming the thing ranks above
         one that uses both words apart.
         """
+        common = await self._common_terms([t for term in terms for t in query_terms(term)])
+        if common:
+            terms = [t for t in terms if t.casefold() not in common]
+            phrases = [p for p in phrases if not any(w.casefold() in common for w in p)]
         query = fts_query(terms, any_term=True)
         extra = phrase_queries(phrases)
         if query is not None and extra:
             query = " OR ".join([query, *extra])
-        return await self._match(query, guild_id, limit, 0, title_weight=ASK_TITLE_WEIGHT)
+        return await self._match(
+            query, guild_id, limit, 0, title_weight=ASK_TITLE_WEIGHT, snippets=False
+        )
+
+    async def _common_terms(self, terms: Sequence[str]) -> set[str]:
+        """Terms found in so many articles that they only slow an OR query down.
+
+        bm25 already gives such a word little weight, but FTS5 still scores every
+        article that holds it: at 100k articles "week" or "people" touch tens of
+        thousands of rows. A word in more than ``COMMON_SHARE`` of a large store is
+        left out of the answer engine's query (never all of them). Document counts are
+        capped, batched in one statement and cached until the store grows by a tenth.
+        """
+        total = await self._total_articles()
+        cap = max(int(total * COMMON_SHARE), COMMON_MIN_DOCS)
+        if total <= cap or not terms:
+            return set()
+        if abs(total - self._df_total) > self._df_total // 10:
+            self._df_cache.clear()
+            self._df_total = total
+        unknown = [t for t in dict.fromkeys(terms) if t not in self._df_cache]
+        if unknown:
+            part = "SELECT ?, count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)"
+            sql = " UNION ALL ".join([part] * len(unknown))
+            params: list[object] = []
+            for term in unknown:
+                params += [term, f'"{term}"', cap + 1]
+            for row in await self.db.fetchall(sql, tuple(params)):
+                self._df_cache[row[0]] = int(row[1])
+            if len(self._df_cache) > 50_000:
+                self._df_cache.clear()
+        common = {t for t in terms if self._df_cache.get(t, 0) > cap}
+        return common if len(common) < len(set(terms)) else set()
+
+    async def _total_articles(self) -> int:
+        now = time.monotonic()
+        if now - self._total_at > 60:
+            row = await self.db.fetchone("SELECT count(*) FROM articles")
+            self._total = int(row[0]) if row else 0
+            self._total_at = now
+        return self._total
 
     async def _match(
         self,
@@ -362,25 +415,48 @@ class ArticleStore:
         offset: int,
         *,
         title_weight: float = TITLE_WEIGHT,
+        snippets: bool = True,
     ) -> list[SearchHit]:
+        """Top bm25 matches of ``query`` within the scope, ranked inside FTS5 alone.
+
+        The scope is part of the MATCH (the index's ``scope`` column), so no article row
+        is read per match; rows are joined only for the page returned, and snippets are
+        made only for that page.
+        """
         if query is None:
             return []
-        where, params = _scope_clause(guild_id)
-        rows = await self.db.fetchall(
-            "SELECT a.id, a.title, a.published, a.source, a.url,"
-            f" bm25(articles_fts, {float(title_weight)!r}, {BODY_WEIGHT}) AS rank,"
-            " snippet(articles_fts, 1, '', '', '…', 24) AS snip"
-            " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-            f" WHERE articles_fts MATCH ? AND {where}"
-            " ORDER BY rank LIMIT ? OFFSET ?",
-            (query, *params, limit, offset),
+        scopes = ["s0"] if guild_id is None else ["s0", f"s{int(guild_id)}"]
+        match = (
+            f"{{title body}} : ({query}) AND scope : ("
+            + " OR ".join(f'"{s}"' for s in scopes)
+            + ")"
         )
+        rows = await self.db.fetchall(
+            "SELECT a.id, a.title, a.published, a.source, a.url, f.rank FROM ("
+            f" SELECT rowid, bm25(articles_fts, {float(title_weight)!r}, {BODY_WEIGHT}, 0.0)"
+            " AS rank FROM articles_fts WHERE articles_fts MATCH ?"
+            " ORDER BY rank LIMIT ? OFFSET ?"
+            ") f JOIN articles a ON a.id = f.rowid ORDER BY f.rank",
+            (match, limit, offset),
+        )
+        snips: dict[int, str] = {}
+        if snippets and rows:
+            ids = [row["id"] for row in rows]
+            marks = ",".join("?" * len(ids))
+            snips = {
+                r[0]: r[1] or ""
+                for r in await self.db.fetchall(
+                    "SELECT rowid, snippet(articles_fts, 1, '', '', '…', 24) FROM articles_fts"
+                    f" WHERE articles_fts MATCH ? AND rowid IN ({marks})",
+                    (match, *ids),
+                )
+            }
         return [
             SearchHit(
                 article_id=row["id"],
                 title=row["title"],
                 score=-float(row["rank"]),
-                snippet=row["snip"] or "",
+                snippet=snips.get(row["id"], ""),
                 published=date.fromisoformat(row["published"]) if row["published"] else None,
                 source=row["source"],
                 url=row["url"],
