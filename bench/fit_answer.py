@@ -14,6 +14,7 @@ Run: ``.venv/bin/python -m bench.fit_answer [--write] [--shared DIR]``
 from __future__ import annotations
 
 import argparse
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,8 @@ class Question:
     x: np.ndarray  # span features (candidates x FEATURES)
     y: np.ndarray  # token F1 of each candidate
     si: np.ndarray  # shortlist index of each candidate's sentence
+    span: np.ndarray  # (start, end) token range of each candidate in its sentence
+    form: str = "other"  # the question's form (engine._FORMS)
 
 
 def build(shared: Path) -> list[Question]:
@@ -61,9 +64,11 @@ def build(shared: Path) -> list[Question]:
                 ]
             )
             si = np.array([c.sent_index for c in pool.cands])
+            span = np.array([(c.start, c.end) for c in pool.cands])
         else:
-            x, y, si = np.zeros((0, len(FEATURES))), np.zeros(0), np.zeros(0, dtype=int)
-        out.append(Question(it.article_index, sx, sy, x, y, si))
+            x, y = np.zeros((0, len(FEATURES))), np.zeros(0)
+            si, span = np.zeros(0, dtype=int), np.zeros((0, 2), dtype=int)
+        out.append(Question(it.article_index, sx, sy, x, y, si, span, pool.info.form))
     return out
 
 
@@ -101,19 +106,30 @@ _SENT = FEATURES.index("sent")
 _RANK0 = FEATURES.index("rank0")
 
 
-def restrict(q: Question, sw: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+@dataclass
+class Kept:
+    """The candidates the span ranker sees once the sentence ranker has chosen."""
+
+    x: np.ndarray
+    y: np.ndarray
+    si: np.ndarray
+    span: np.ndarray
+    gold_rank: int  # fitted rank of the first gold-holding sentence (-1: none)
+    form: str
+
+
+def restrict(q: Question, sw: np.ndarray) -> Kept:
     """The candidates of the best engine._TOP_SENTENCES sentences under sentence
-    weights ``sw``, with their sentence-dependent features filled in; and the rank
-    of the first gold-holding sentence (-1 if none)."""
+    weights ``sw``, with their sentence-dependent features filled in."""
     if not len(q.sy):
-        return q.x, q.y, -1
+        return Kept(q.x, q.y, q.si, q.span, -1, q.form)
     logits = q.sx @ sw
     order = np.argsort(-logits, kind="stable")
     rank = np.empty(len(order), dtype=int)
     rank[order] = np.arange(len(order))
     gold_rank = int(rank[q.sy > 0].min()) if q.sy.max() > 0 else -1
     if not len(q.y):
-        return q.x, q.y, gold_rank
+        return Kept(q.x, q.y, q.si, q.span, gold_rank, q.form)
     keep = rank[q.si] < engine._TOP_SENTENCES
     x = q.x[keep].copy()
     r = rank[q.si][keep]
@@ -121,7 +137,19 @@ def restrict(q: Question, sw: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     x[:, _RANK0 : _RANK0 + 3] = 0.0
     for k in range(3):
         x[r == k, _RANK0 + k] = 1.0
-    return x, q.y[keep], gold_rank
+    return Kept(x, q.y[keep], r, q.span[keep], gold_rank, q.form)
+
+
+def mbr_pick(scores: np.ndarray, si: np.ndarray, span: np.ndarray) -> int:
+    """The engine's minimum-Bayes-risk choice (engine._mbr_pick), vectorised."""
+    top = np.argsort(-scores, kind="stable")[: engine._MBR_TOP]
+    p = np.exp((scores[top] - scores[top[0]]) / engine._MBR_TEMPERATURE)
+    st, en, se = span[top, 0], span[top, 1], si[top]
+    overlap = np.minimum(en[:, None], en[None, :]) - np.maximum(st[:, None], st[None, :])
+    same = se[:, None] == se[None, :]
+    lengths = (en - st)[:, None] + (en - st)[None, :]
+    sim = np.where(same & (overlap > 0), 2 * overlap / lengths, 0.0)
+    return int(top[int(np.argmax(sim @ p))])
 
 
 def fit(xs: list[np.ndarray], ys: list[np.ndarray], *, l2: float) -> np.ndarray:
@@ -134,41 +162,35 @@ def fit(xs: list[np.ndarray], ys: list[np.ndarray], *, l2: float) -> np.ndarray:
     return fit_listwise(data, len(FEATURES), l2=l2)
 
 
-def picked_f1(w: np.ndarray, xs: list[np.ndarray], ys: list[np.ndarray]) -> float:
+def picked_f1(w: np.ndarray, kept: list[Kept]) -> float:
     total = 0.0
-    for x, y in zip(xs, ys, strict=True):
-        if len(y):
-            total += float(y[int(np.argmax(x @ w))])
-    return 100 * total / len(xs)
+    for k in kept:
+        if len(k.y):
+            s = k.x @ w
+            pick = mbr_pick(s, k.si, k.span) if k.form in engine.MBR_FORMS else int(np.argmax(s))
+            total += float(k.y[pick])
+    return 100 * total / len(kept)
 
 
 def fit_both(qs: list[Question], *, l2: float, sl2: float) -> tuple[np.ndarray, np.ndarray]:
     sw = fit_sentences(qs, l2=sl2)
-    xs, ys = [], []
-    for q in qs:
-        x, y, _ = restrict(q, sw)
-        xs.append(x)
-        ys.append(y)
-    return sw, fit(xs, ys, l2=l2)
+    kept = [restrict(q, sw) for q in qs]
+    return sw, fit([k.x for k in kept], [k.y for k in kept], l2=l2)
 
 
 def evaluate(qs: list[Question], sw: np.ndarray, w: np.ndarray) -> tuple[float, float, float]:
     """Picked F1, share of gold sentences ranked first, and oracle F1 over kept spans."""
-    xs, ys, top1 = [], [], 0
-    for q in qs:
-        x, y, gold_rank = restrict(q, sw)
-        xs.append(x)
-        ys.append(y)
-        top1 += gold_rank == 0
-    oracle = 100 * sum(float(y.max()) if len(y) else 0.0 for y in ys) / len(ys)
-    return picked_f1(w, xs, ys), 100 * top1 / len(qs), oracle
+    kept = [restrict(q, sw) for q in qs]
+    top1 = sum(k.gold_rank == 0 for k in kept)
+    oracle = 100 * sum(float(k.y.max()) if len(k.y) else 0.0 for k in kept) / len(kept)
+    return picked_f1(w, kept), 100 * top1 / len(qs), oracle
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--l2", type=float, default=1e-3)
+    ap.add_argument("--l2", type=float, default=1e-2)
     ap.add_argument("--sl2", type=float, default=1e-3, help="L2 of the sentence ranker")
     ap.add_argument("--write", action="store_true", help="write news/answer_weights.py")
     args = ap.parse_args(argv)
@@ -202,11 +224,17 @@ def main(argv: list[str] | None = None) -> None:
             "",
             f"# cross-validated F1 ({args.folds}-fold, grouped by article): {np.mean(scores):.1f}",
             "WEIGHTS: dict[str, float] = {",
-            *[f'    "{name}": {value:.4f},' for name, value in zip(FEATURES, w, strict=True)],
+            *[
+                f"    {json.dumps(name)}: {value:.4f},"
+                for name, value in zip(FEATURES, w, strict=True)
+            ],
             "}",
             "",
             "SENT_WEIGHTS: dict[str, float] = {",
-            *[f'    "{name}": {value:.4f},' for name, value in zip(SENT_FEATURES, sw, strict=True)],
+            *[
+                f"    {json.dumps(name)}: {value:.4f},"
+                for name, value in zip(SENT_FEATURES, sw, strict=True)
+            ],
             "}",
             "",
         ]

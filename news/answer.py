@@ -760,7 +760,7 @@ _FORMS = ("count", "time", "person", "place", "describe", "focus", "verb", "othe
 
 # Generic features, then per-question-type copies of the shape-related ones; the
 # weights in news/answer_weights.py are keyed by these names.
-_BASE_FEATURES = (
+_BASE_FEATURES: tuple[str, ...] = (
     "sent",  # sentence score relative to the best sentence
     "cov",  # share of the question's weight the sentence matches
     "rank0",
@@ -816,7 +816,31 @@ _BASE_FEATURES = (
     "money",
     "focus_adj",  # the question's first content word sits next to the span
     "len_log",
+    "left_is_last",  # the matched word just left of the span is the question's last term
+    "left_is_first",
+    "right_is_first",  # the matched word just right of the span is its first term
+    "right_is_last",
 )
+# Lexical cues: the word before and after the span.
+
+
+def _lex_name(word: str) -> str:
+    return "quote" if word == '"' else word
+
+
+_PREV_WORDS = tuple(
+    sorted(
+        _wordset("of to by in at for that as is was are were the a from with on said and his her")
+    )
+)
+_NEXT_WORDS = tuple(sorted(_wordset(", . said of in and to 's who for on at that is was ( \" has")))
+_BASE_FEATURES = (
+    *_BASE_FEATURES,
+    *(f"pw_{w}" for w in _PREV_WORDS),
+    *(f"nw_{_lex_name(w)}" for w in _NEXT_WORDS),
+)
+_PREV_INDEX = {w: _BASE_FEATURES.index(f"pw_{w}") for w in _PREV_WORDS}
+_NEXT_INDEX = {w: _BASE_FEATURES.index(f"nw_{_lex_name(w)}") for w in _NEXT_WORDS}
 _TYPED = (
     "type_ok",
     "near",
@@ -845,6 +869,10 @@ _TYPED = (
     "after_last",
     "before_first",
     "focus_adj",
+    "left_is_last",
+    "left_is_first",
+    "right_is_first",
+    "right_is_last",
 )
 FEATURES = (*_BASE_FEATURES, *(f"{q}_{f}" for q in _FORMS for f in _TYPED))
 _FI = {name: i for i, name in enumerate(FEATURES)}
@@ -875,7 +903,7 @@ _HAND_WEIGHTS: dict[str, float] = {
 def _load_weights() -> tuple[dict[str, float], dict[str, float]]:
     try:
         from news import answer_weights  # fitted offline by bench/fit_answer.py
-    except ImportError:
+    except Exception:  # missing or broken: the hand weights still answer
         return dict(_HAND_WEIGHTS), {}
     weights: dict[str, float] = getattr(answer_weights, "WEIGHTS", {})
     sent_weights: dict[str, float] = getattr(answer_weights, "SENT_WEIGHTS", {})
@@ -1004,6 +1032,7 @@ def _span_candidates(
         for k, t in enumerate(toks)
     ]
     focus = info.terms[0] if info.terms else ""
+    last_term = info.terms[-1] if info.terms else ""
     focus_pos = [k for k in match_pos if toks[k].key == focus]
     first_match = match_pos[0] if match_pos else n
     last_match = match_pos[-1] if match_pos else -1
@@ -1100,6 +1129,18 @@ def _span_candidates(
             )
             f[53] = 1.0 if any(i - 2 <= k <= j + 2 for k in focus_pos) else 0.0
             f[54] = math.log(length)
+            if d_left <= 3:
+                lk = toks[i - d_left].key
+                f[55] = 1.0 if lk == last_term else 0.0
+                f[56] = 1.0 if lk == focus else 0.0
+            if d_right <= 3:
+                rk = toks[j + d_right].key
+                f[57] = 1.0 if rk == focus else 0.0
+                f[58] = 1.0 if rk == last_term else 0.0
+            if prev is not None and prev.low in _PREV_INDEX:
+                f[_PREV_INDEX[prev.low]] = 1.0
+            if nxt is not None and nxt.low in _NEXT_INDEX:
+                f[_NEXT_INDEX[nxt.low]] = 1.0
             cands.append(_Cand(f, rank, i, j + 1))
     return cands
 
@@ -1261,8 +1302,44 @@ def _cand_text(info: QuestionInfo, sent: _Sentence, cand: _Cand) -> str:
         start = next(k for k in range(start, end) if sent.toks[k].num)
         start, end = _extend_number(sent, start, start + 1, info)
     elif info.qtype == "time":
+        toks = sent.toks
+        first = next((k for k in range(start, end) if toks[k].time), None)
+        if first is not None:
+            # The date itself, not the clause around it: "fossils on Saturday" -> "Saturday".
+            last = max(k for k in range(start, end) if toks[k].time or toks[k].num)
+            start, end = first, last + 1
+            if start > 0 and toks[start - 1].low in ("last", "next", "early", "late", "mid"):
+                start -= 1
         start, end = _extend_time(sent, start, end)
     return _trim(sent.text[sent.toks[start].start : sent.toks[end - 1].end])
+
+
+# Minimum-Bayes-risk choice: among the best _MBR_TOP spans, take the one with the
+# highest expected token overlap with the others under the ranker's softmax (at
+# temperature _MBR_TEMPERATURE); overlapping good spans reinforce each other.
+# Only for the forms where it helps under cross-validation: counts, times, places
+# and descriptions want the single sharpest span.
+_MBR_TOP = 30
+_MBR_TEMPERATURE = 0.5
+MBR_FORMS = frozenset(("verb", "focus", "person", "other"))
+
+
+def _mbr_pick(cands: Sequence[_Cand]) -> _Cand:
+    top = sorted(cands, key=lambda c: c.score, reverse=True)[:_MBR_TOP]
+    best_score = top[0].score
+    probs = [math.exp((c.score - best_score) / _MBR_TEMPERATURE) for c in top]
+    win, win_value = top[0], -1.0
+    for a in top:
+        value = 0.0
+        for b, p in zip(top, probs, strict=True):
+            if a.sent_index != b.sent_index:
+                continue
+            overlap = min(a.end, b.end) - max(a.start, b.start)
+            if overlap > 0:
+                value += p * 2 * overlap / (a.end - a.start + b.end - b.start)
+        if value > win_value:
+            win, win_value = a, value
+    return win
 
 
 def _answer(question: str, passages: Sequence[Passage], min_score: float) -> Answer:
@@ -1284,7 +1361,10 @@ def _answer(question: str, passages: Sequence[Passage], min_score: float) -> Ans
     weights = _FOLDED.get(info.form, _FOLDED["other"])
     for c in pool.cands:
         c.score = sum(map(operator.mul, weights, c.feats))
-    win = max(pool.cands, key=lambda c: c.score)
+    if info.form in MBR_FORMS:
+        win = _mbr_pick(pool.cands)
+    else:
+        win = max(pool.cands, key=lambda c: c.score)
     chosen = pool.top[win.sent_index]
     sent = chosen.sentence
     text = _cand_text(info, sent, win)
