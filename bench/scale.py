@@ -3,8 +3,8 @@
 Run as ``.venv/bin/python -m bench.scale [--sizes 1000,10000,100000] [--shared DIR]``.
 
 For each size N a store of N distinct articles is built from the BBC corpus (copies
-carry a marker so they do not deduplicate) through ``NewsDesk.add_batch`` in batches
-of ``bot.cli.IMPORT_BATCH``, the path ``newsbot import`` takes: cleaning, summarizing,
+carry a marker so they do not deduplicate) through ``NewsDesk.import_drafts`` in batches
+of ``bot.desk.IMPORT_BATCH``, the path ``newsbot import`` takes: cleaning, summarizing,
 dedupe and FTS indexing included.  Built stores are cached in ``bench/.cache/`` with
 the import rate measured when they were built (``--rebuild`` builds again).  Every
 figure is printed beside an anchor measured in the same run:
@@ -125,29 +125,31 @@ def _drafts(records: Sequence[dict[str, str]]) -> list[object]:
 
 
 async def _import(db_path: Path, records: Sequence[dict[str, str]]) -> dict[str, float]:
-    """Import through NewsDesk.add_batch in the CLI's batch size; return counts and time."""
-    from bot.cli import IMPORT_BATCH
-    from bot.desk import NewsDesk
+    """Import the way ``newsbot import`` does (NewsDesk.import_drafts with a process pool
+    for big imports); return counts and time, pool start-up included."""
+    from bot.cli import POOL_THRESHOLD
+    from bot.desk import AddResult, NewsDesk, process_pool
     from news.errors import NewsError
 
     drafts = _drafts(records)
     desk = await NewsDesk.open(db_path)
-    added = dup = failed = 0
+    counts = {"added": 0, "dup": 0, "failed": 0}
+
+    def tally(result: AddResult | NewsError) -> None:
+        if isinstance(result, NewsError):
+            counts["failed"] += 1
+        else:
+            counts["dup" if result.duplicate else "added"] += 1
+
     start = time.perf_counter()
     try:
-        for i in range(0, len(drafts), IMPORT_BATCH):
-            results = await desk.add_batch(drafts[i : i + IMPORT_BATCH])  # type: ignore[arg-type]
-            for result in results:
-                if isinstance(result, NewsError):
-                    failed += 1
-                elif result.duplicate:
-                    dup += 1
-                else:
-                    added += 1
+        pool = process_pool() if len(drafts) >= POOL_THRESHOLD else None
+        with pool or contextlib.nullcontext():
+            await desk.import_drafts(drafts, pool=pool, report=tally)  # type: ignore[arg-type]
     finally:
         await desk.close()
     seconds = time.perf_counter() - start
-    return {"added": added, "dup": dup, "failed": failed, "seconds": seconds}
+    return {**counts, "seconds": seconds}
 
 
 def _bare_executemany(records: Sequence[dict[str, str]]) -> float:
@@ -583,7 +585,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     summ = _summary_times(corpus)
 
     print_table(
-        "Bulk import (NewsDesk.add_batch, batches of bot.cli.IMPORT_BATCH; clean+summarize+index)",
+        "Bulk import (NewsDesk.import_drafts as newsbot import runs it; clean+summarize+index)",
         ["N", "import/s", "anchor/s", "anchor/import", "added", "dup", "failed", "measured"],
         imports,
         "anchor: bare executemany of the raw rows into the same schema (FTS triggers on),"

@@ -34,8 +34,6 @@ from storage.articles import Article
 
 log = logging.getLogger("newsbot")
 T = TypeVar("T")
-IMPORT_BATCH = 250
-IN_FLIGHT = 3  # import batches being prepared or stored at once
 POOL_THRESHOLD = 1000  # items from which an import prepares in worker processes
 
 
@@ -243,8 +241,6 @@ def import_(ctx: Context, paths: tuple[Path, ...], guild: int | None) -> None:
     reasons: Counter[str] = Counter()
 
     async def work(desk: NewsDesk) -> None:
-        batch: list[Draft] = []
-        in_flight: set[asyncio.Task[None]] = set()
         # Big imports prepare (clean, summarize) on every core; small ones in the desk's
         # worker thread, without the start-up cost of processes.
         pool = process_pool() if total >= POOL_THRESHOLD else None
@@ -255,39 +251,15 @@ def import_(ctx: Context, paths: tuple[Path, ...], guild: int | None) -> None:
             ) as bar,
         ):
 
-            async def store(drafts: list[Draft]) -> None:
-                results = await desk.add_batch(drafts, guild_id=guild, pool=pool)
-                for result in results:
-                    if isinstance(result, NewsError):
-                        counts["failed"] += 1
-                        reasons[str(result)] += 1
-                    else:
-                        counts["duplicates" if result.duplicate else "added"] += 1
-                bar.update(len(drafts))
-
-            async def flush() -> None:
-                # Several batches in flight: the next ones are prepared while one commits.
-                in_flight.add(asyncio.create_task(store(list(batch))))
-                batch.clear()
-                if len(in_flight) >= IN_FLIGHT:
-                    done, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
-                    in_flight.difference_update(done)
-                    for task in done:
-                        task.result()
-
-            for item in _drafts(files):
-                if isinstance(item, NewsError):
+            def tally(result: AddResult | NewsError) -> None:
+                if isinstance(result, NewsError):
                     counts["failed"] += 1
-                    reasons[str(item)] += 1
-                    bar.update(1)
-                    continue
-                batch.append(item)
-                if len(batch) >= IMPORT_BATCH:
-                    await flush()
-            if batch:
-                await flush()
-            for task in asyncio.as_completed(list(in_flight)):
-                await task
+                    reasons[str(result)] += 1
+                else:
+                    counts["duplicates" if result.duplicate else "added"] += 1
+                bar.update(1)
+
+            await desk.import_drafts(_drafts(files), guild_id=guild, pool=pool, report=tally)
 
     _with_desk(ctx, work)
     click.echo(

@@ -42,6 +42,8 @@ NO_TEXT = "There is no article text to store: the body is empty or too short."
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ""}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 BATCH_CHUNK = 50  # drafts per worker-process job in add_batch
+IMPORT_BATCH = 250  # drafts per transaction in a bulk import
+IN_FLIGHT = 3  # import batches being prepared or committed at once
 
 
 @dataclass(frozen=True)
@@ -280,6 +282,50 @@ class NewsDesk:
         return [
             item if isinstance(item, NewsError) else _result(next(outcomes)) for item in prepared
         ]
+
+    async def import_drafts(
+        self,
+        items: Iterable[Draft | NewsError],
+        *,
+        guild_id: int | None = None,
+        pool: concurrent.futures.Executor | None = None,
+        report: Callable[[AddResult | NewsError], object] = lambda result: None,
+    ) -> None:
+        """Bulk import (``newsbot import``): each batch of IMPORT_BATCH is prepared (in
+        ``pool`` when given) and committed in one transaction, with IN_FLIGHT batches under
+        way at once so the next is prepared while one commits. ``report`` hears every
+        item's outcome; items that are already errors are reported as they are."""
+        batch: list[Draft] = []
+        in_flight: set[asyncio.Task[None]] = set()
+
+        async def store(drafts: list[Draft]) -> None:
+            for result in await self.add_batch(drafts, guild_id=guild_id, pool=pool):
+                report(result)
+
+        async def flush() -> None:
+            in_flight.add(asyncio.create_task(store(list(batch))))
+            batch.clear()
+            if len(in_flight) >= IN_FLIGHT:
+                done, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                in_flight.difference_update(done)
+                for task in done:
+                    task.result()
+
+        try:
+            for item in items:
+                if isinstance(item, NewsError):
+                    report(item)
+                    continue
+                batch.append(item)
+                if len(batch) >= IMPORT_BATCH:
+                    await flush()
+            if batch:
+                await flush()
+            for task in asyncio.as_completed(list(in_flight)):
+                await task
+        finally:
+            for task in in_flight:
+                task.cancel()
 
     # -- reading --------------------------------------------------------------
 
