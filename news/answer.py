@@ -999,7 +999,14 @@ def _span_candidates(
     toks = sent.toks
     n = len(toks)
     qset = set(info.terms)
-    matched = [not t.punct and t.key in qset for t in toks]
+    matched = [
+        not t.punct
+        and (
+            t.key in qset
+            or ("-" in t.low and not t.num and any(_key(w) in qset for w in t.low.split("-")))
+        )
+        for t in toks
+    ]
     match_pos = [i for i, m in enumerate(matched) if m]
     # idf-weighted "heat" of each position: how close it is to matched question words.
     heat = [0.0] * n

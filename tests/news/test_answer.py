@@ -276,3 +276,32 @@ def test_long_article_is_fast() -> None:
 
 def test_candidates_is_a_small_positive_number() -> None:
     assert 1 <= CANDIDATES <= 20
+
+
+# A made-up profile where the answer sentence spells a question phrase with a hyphen.
+ARCHITECT = """Architect Lina Varga dies at 88
+
+Lina Varga, who designed bridges on three continents, died on Monday at her home in Porto.
+
+Her best-known design, the Silver Arch over the Tamsa river, opened in 1974.
+
+She taught at the polytechnic for two decades and wrote four books."""
+
+
+def test_hyphenated_words_match_their_parts() -> None:
+    ans = answer_question(
+        "what was her best known design ?", [Passage(7, "Architect dies", ARCHITECT)]
+    )
+    assert ans.evidence is not None and "best-known" in ans.evidence
+    assert ans.answer is not None and "Silver Arch" in ans.answer
+
+
+def test_fitted_feature_names_are_unique_and_cover_the_weights() -> None:
+    from news import answer as engine
+    from news.answer_weights import SENT_WEIGHTS, WEIGHTS
+
+    assert len(set(engine.FEATURES)) == len(engine.FEATURES)
+    assert len(set(engine.SENT_FEATURES)) == len(engine.SENT_FEATURES)
+    assert set(WEIGHTS) <= set(engine.FEATURES)
+    assert set(SENT_WEIGHTS) <= set(engine.SENT_FEATURES)
+    assert all(form in engine._FORMS for form in engine.MBR_FORMS)
