@@ -1,12 +1,16 @@
-"""Fit the answer engine's span-scoring weights on NewsQA dev, with cross-validation.
+"""Fit the answer engine's sentence and span rankers on NewsQA dev, with cross-validation.
 
-For every dev question (article given) the engine's own candidate spans are
-generated with their features; each is labelled by its token F1 against the gold
-answer. A linear listwise ranker (softmax over a question's candidates, target
-spread over the best-F1 candidates, L2-regularised, Adam) is fitted with 5-fold
-cross-validation grouped by article; the cross-validated F1 of the top-ranked span
-is reported next to the hand-set weights and the candidate oracle. The final fit
-on all questions is written to ``news/answer_weights.py``.
+For every dev question (article given) the engine's heuristic shortlist of
+sentences is taken with its sentence features (label: the sentence holds the gold
+answer), and every shortlist sentence's candidate spans with their features
+(label: token F1 against the gold answer). Two linear listwise rankers (softmax
+over a question's rows, L2-regularised, Adam) are fitted in turn: the sentence
+ranker, then the span ranker over the spans of the sentence ranker's best
+engine._TOP_SENTENCES sentences (its logit and rank are span features). The
+engine's final choice (minimum Bayes risk for the forms in engine.MBR_FORMS) is
+scored. Both stages are refitted inside each of 5 folds grouped by article, so
+the reported cross-validated F1 is out of sample end to end. The final fit on all
+questions is written to ``news/answer_weights.py``.
 
 Run: ``.venv/bin/python -m bench.fit_answer [--write] [--shared DIR]``
 """
