@@ -275,7 +275,10 @@ async def _lag_during(work: object, tick: float = 0.005) -> tuple[float, float, 
 
 
 async def _loop_lag(db_path: Path) -> dict[str, float]:
+    from bot.client import tune_gc
     from bot.desk import NewsDesk
+
+    tune_gc()  # as run_bot does for the bot process
 
     desk = await NewsDesk.open(db_path)
     try:
