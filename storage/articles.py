@@ -505,21 +505,24 @@ async def _existing(
         hashes.add(values[10])
         if values[2]:
             urls.add(values[2])
-    for scope, (hashes, urls) in by_scope.items():
-        keys = [*hashes, *urls]
-        for start in range(0, len(keys), _IN_CHUNK):
-            chunk = keys[start : start + _IN_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            cursor = await conn.execute(
-                f"SELECT {_COLUMNS} FROM articles WHERE ifnull(guild_id, 0) = ?"
-                f" AND (content_hash IN ({marks}) OR url_norm IN ({marks}))",
-                (scope, *chunk, *chunk),
-            )
-            rows = await cursor.fetchall()
-            await cursor.close()
-            for row in rows:
-                article = Article.from_row(row)
-                found.setdefault((scope, article.content_hash), article)
-                if article.url_norm:
-                    found.setdefault((scope, f"url:{article.url_norm}"), article)
+    # One indexed look-up per key kind: with "hash IN (..) OR url IN (..)" SQLite would
+    # search by scope alone and read every article in it, once per batch.
+    lookups = (("content_hash", 0), ("url_norm", 1))
+    for scope, keysets in by_scope.items():
+        for column, kind in lookups:
+            keys = sorted(str(k) for k in keysets[kind])
+            for start in range(0, len(keys), _IN_CHUNK):
+                chunk = keys[start : start + _IN_CHUNK]
+                cursor = await conn.execute(
+                    f"SELECT {_COLUMNS} FROM articles WHERE ifnull(guild_id, 0) = ?"
+                    f" AND {column} IN ({','.join('?' * len(chunk))})",
+                    (scope, *chunk),
+                )
+                rows = await cursor.fetchall()
+                await cursor.close()
+                for row in rows:
+                    article = Article.from_row(row)
+                    found.setdefault((scope, article.content_hash), article)
+                    if article.url_norm:
+                        found.setdefault((scope, f"url:{article.url_norm}"), article)
     return found
