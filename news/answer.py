@@ -1305,7 +1305,7 @@ def _cand_text(info: QuestionInfo, sent: _Sentence, cand: _Cand) -> str:
     start, end = cand.start, cand.end
     if info.qtype == "count" and any(t.num for t in sent.toks[start:end]):
         # A count is the number itself, with its qualifiers and units, not the noun
-        # phrase it sits in ("400 hard-core Taliban" -> "400").
+        # phrase it sits in ("250 low-risk inmates" -> "250").
         start = next(k for k in range(start, end) if sent.toks[k].num)
         start, end = _extend_number(sent, start, start + 1, info)
     elif info.qtype == "time":

@@ -79,7 +79,7 @@ _DM_HEADER = re.compile(
     re.VERBOSE,
 )
 _PLAIN_BYLINE = re.compile(r"^By\s+[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){0,3}\s*$")
-# The Hill style hover card: "Mark EsperMark EsperOvernight Defense: ... MORE".
+# A hover card glued into a sentence: "Jane RoeJane RoeMorning Brief: ... MORE".
 # The name is glued to itself; everything up to the "MORE" link is the card.
 _HOVER_CARD = re.compile(r"\b([A-Z][\w'.-]+(?: [A-Z][\w'.-]+){0,3})\1\S.{0,600}?\bMORE\b")
 # Sentences (or whole lines) that are never prose worth posting.
