@@ -93,9 +93,13 @@ def normalize_ws(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
-def content_hash(text: str) -> str:
-    """Hash of a body that ignores whitespace differences."""
-    canon = " ".join(normalize_ws(text).split())
+def content_hash(text: str, *, normalized: bool = False) -> str:
+    """Hash of a body that ignores whitespace differences.
+
+    ``normalized=True`` skips :func:`normalize_ws` for text that already went through
+    it (the hash is the same: normalising twice changes nothing).
+    """
+    canon = " ".join((text if normalized else normalize_ws(text)).split())
     return hashlib.sha256(canon.encode("utf-8")).hexdigest()
 
 

@@ -488,7 +488,7 @@ def _prepare(item: NewArticle) -> tuple[object, ...]:
         _iso(item.added_at or _now()),
         item.added_by,
         text,
-        content_hash(text),
+        content_hash(text, normalized=True),
         json.dumps(list(item.summary)) if item.summary is not None else None,
     )
 
