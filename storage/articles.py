@@ -35,6 +35,8 @@ MAX_QUERY_TERMS = 32
 # dropped from the answer engine's OR query: it costs time and carries almost no idf.
 COMMON_SHARE = 0.05
 COMMON_MIN_DOCS = 2_000
+# From this many articles, the answer engine's query tries all words before any word.
+ALL_TERMS_FIRST_FROM = 20_000
 _IN_CHUNK = 400  # keys per IN (...) list: SQLite allows 32,766 parameters
 _TERM = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -361,6 +363,14 @@ class ArticleStore:
         if common:
             terms = [t for t in terms if t.casefold() not in common]
             phrases = [p for p in phrases if not any(w.casefold() in common for w in p)]
+        if len(terms) > 1 and await self._total_articles() >= ALL_TERMS_FIRST_FROM:
+            # On a large store, articles holding every word are the candidates when there
+            # are enough of them: bm25 then scores those, not every article with any word.
+            hits = await self._match(
+                fts_query(terms), guild_id, limit, 0, title_weight=ASK_TITLE_WEIGHT, snippets=False
+            )
+            if len(hits) >= limit:
+                return hits
         query = fts_query(terms, any_term=True)
         extra = phrase_queries(phrases)
         if query is not None and extra:

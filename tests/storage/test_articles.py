@@ -189,3 +189,17 @@ async def test_autocomplete_titles(store):
     assert [x.id for x in await store.titles(7, "apple")] == []
     assert [x.id for x in await store.titles(7, "50%_")] == []
     assert [x.id for x in await store.titles(7, str(a.article.id))] == [a.article.id]
+
+
+async def test_large_stores_try_all_words_before_any_word(store, monkeypatch):
+    import storage.articles as articles_module
+
+    monkeypatch.setattr(articles_module, "ALL_TERMS_FIRST_FROM", 0)
+    both = await store.add(article("Ferry terminal", HARBOUR))
+    await store.add(article("Apples", ORCHARD))
+    # Enough articles hold both words: only they are candidates.
+    hits = await store.search_terms(["ferry", "passengers"], None, limit=1)
+    assert [h.article_id for h in hits] == [both.article.id]
+    # Too few hold both: any word will do.
+    hits = await store.search_terms(["ferry", "frost"], None, limit=2)
+    assert len(hits) == 2
