@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from news.answer import Passage
+from news.answer import Passage, stem
 from news.text import split_sentences
 
 __all__ = [
@@ -99,47 +99,10 @@ def search_phrases(question: str) -> list[tuple[str, str]]:
 # ------------------------------------------------------------------ stemming
 
 
-_SUFFIXES = (
-    ("ational", "ate"),
-    ("ization", "ize"),
-    ("fulness", "ful"),
-    ("ousness", "ous"),
-    ("iveness", "ive"),
-    ("ations", "ate"),
-    ("ation", "ate"),
-    ("ments", ""),
-    ("ment", ""),
-    ("ings", ""),
-    ("ing", ""),
-    ("ies", "y"),
-    ("ied", "y"),
-    ("ers", ""),
-    ("er", ""),
-    ("ed", ""),
-    ("es", ""),
-    ("ly", ""),
-    ("s", ""),
-)
-
-
 def stem_key(word: str) -> str:
-    """A light suffix stripper: the same key for "killed", "kills" and "killing".
-
-    Only has to agree with itself (question words against article words), so it is
-    deliberately crude; a word keeps at least three letters.
-    """
-    w = word.casefold()
-    if w.isdigit() or len(w) <= 3:
-        return w
-    for suffix, repl in _SUFFIXES:
-        if w.endswith(suffix) and len(w) - len(suffix) + len(repl) >= 3:
-            w = w[: len(w) - len(suffix)] + repl
-            break
-    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
-        w = w[:-1]  # "stopp" -> "stop"
-    if len(w) > 3 and w.endswith("e"):
-        w = w[:-1]
-    return w
+    """The matching key of a word: the answer engine's stemmer, so retrieval and
+    answering agree on what counts as the same word."""
+    return stem(word.casefold())
 
 
 # ------------------------------------------------------------------ re-ranking
