@@ -15,7 +15,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -438,10 +438,6 @@ def parse_date(value: str) -> date:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise InputError(f"{value!r} is not a date: use YYYY-MM-DD, e.g. 2024-05-01.") from None
-
-
-def utc_iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
 
 
 def _answer_open(question: str, candidates: Sequence[retrieval.Candidate]) -> Answer:

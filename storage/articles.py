@@ -18,7 +18,7 @@ import aiosqlite
 
 from news.text import content_hash, normalize_ws
 from news.urls import normalize_url
-from storage.db import Database
+from storage.db import Database, utc_iso
 
 # bm25 column weights: a match in the title counts ten times one in the body.
 TITLE_WEIGHT = 10.0
@@ -306,7 +306,7 @@ class ArticleStore:
         where, params = _scope_clause(guild_id)
         if after is not None:
             where += " AND a.added_at > ?"
-            params = (*params, _iso(after))
+            params = (*params, utc_iso(after))
         rows = await self.db.fetchall(
             f"SELECT {_COLUMNS} FROM articles a WHERE {where}"
             " ORDER BY a.added_at DESC, a.id DESC LIMIT ?",
@@ -475,12 +475,6 @@ class ArticleStore:
         ]
 
 
-def _iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime: store times in UTC")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
 def _prepare(item: NewArticle) -> tuple[object, ...]:
     title = normalize_ws(item.title).replace("\n", " ")
     text = normalize_ws(item.text)
@@ -495,7 +489,7 @@ def _prepare(item: NewArticle) -> tuple[object, ...]:
         item.source,
         item.author,
         item.published.isoformat() if item.published else None,
-        _iso(item.added_at or _now()),
+        utc_iso(item.added_at or _now()),
         item.added_by,
         text,
         content_hash(text, normalized=True),

@@ -26,6 +26,17 @@ BUSY_TIMEOUT_MS = 10_000
 _MIGRATION_NAME = re.compile(r"^(\d{3,})_([a-z0-9_]+)\.sql$")
 
 
+def utc_iso(moment: datetime) -> str:
+    """How every table stores an instant: UTC, microseconds, ``+00:00``.
+
+    One fixed format so that stored strings sort like the instants they name (digests
+    compare their window against articles' ``added_at``).
+    """
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: store times in UTC")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int

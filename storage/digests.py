@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from storage.db import Database
+from storage.db import Database, utc_iso
 
 # Statuses of a digest run. "claimed" is the only unfinished one.
 CLAIMED = "claimed"
@@ -34,13 +34,6 @@ _RUN_COLUMNS = (
     "id, guild_id, slot, kind, status, channel_id, articles, covers_until, detail,"
     " claimed_at, finished_at"
 )
-
-
-def _iso(moment: datetime) -> str:
-    # Microseconds and a fixed +00:00 offset so that strings sort like the instants.
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime: store times in UTC")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -146,7 +139,7 @@ class DigestStore:
         Replacing resets the failure count and any pause: the moderator has just
         chosen a channel, which is the usual fix for the failures that pause one.
         """
-        stamp = _iso(now)
+        stamp = utc_iso(now)
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO digest_schedules (guild_id, channel_id, time_of_day, timezone, days,"
@@ -184,7 +177,7 @@ class DigestStore:
             cursor = await conn.execute(
                 "UPDATE digest_schedules SET state = 'off', pause_reason = NULL,"
                 " updated_at = ?, updated_by = ? WHERE guild_id = ? AND state != 'off'",
-                (_iso(now), updated_by, guild_id),
+                (utc_iso(now), updated_by, guild_id),
             )
             return cursor.rowcount > 0
 
@@ -220,14 +213,14 @@ class DigestStore:
         (a digest missed while the bot was down). Manual runs (``kind="manual"``)
         are logged but never conflict, with each other or with a scheduled slot.
         """
-        stamp = _iso(now)
+        stamp = utc_iso(now)
         finished = None if status == CLAIMED else stamp
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO digest_runs (guild_id, slot, kind, status, channel_id, detail,"
                 " claimed_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 f" ON CONFLICT DO NOTHING RETURNING {_RUN_COLUMNS}",
-                (guild_id, _iso(slot), kind, status, channel_id, detail, stamp, finished),
+                (guild_id, utc_iso(slot), kind, status, channel_id, detail, stamp, finished),
             )
             row = await cursor.fetchone()
             await cursor.close()
@@ -252,9 +245,9 @@ class DigestStore:
                 (
                     status,
                     articles,
-                    _iso(covers_until) if covers_until else None,
+                    utc_iso(covers_until) if covers_until else None,
                     detail,
-                    _iso(now),
+                    utc_iso(now),
                     run_id,
                 ),
             )
@@ -283,7 +276,7 @@ class DigestStore:
             cursor = await conn.execute(
                 "UPDATE digest_runs SET status = 'failed', detail = ?, finished_at = ?"
                 " WHERE id = ? RETURNING guild_id",
-                (detail, _iso(now), run_id),
+                (detail, utc_iso(now), run_id),
             )
             row = await cursor.fetchone()
             await cursor.close()
@@ -309,7 +302,7 @@ class DigestStore:
                 await conn.execute(
                     "UPDATE digest_schedules SET state = 'paused', pause_reason = ?,"
                     " updated_at = ? WHERE guild_id = ?",
-                    (reason, _iso(now), guild_id),
+                    (reason, utc_iso(now), guild_id),
                 )
             return FailureOutcome(failures=failures, paused=paused)
 
@@ -323,7 +316,7 @@ class DigestStore:
             cursor = await conn.execute(
                 "UPDATE digest_runs SET status = 'interrupted', finished_at = ?,"
                 " detail = 'The bot stopped while posting this digest.' WHERE status = 'claimed'",
-                (_iso(now),),
+                (utc_iso(now),),
             )
             return cursor.rowcount
 
@@ -332,7 +325,7 @@ class DigestStore:
         row = await self.db.fetchone(
             f"SELECT {_RUN_COLUMNS} FROM digest_runs WHERE guild_id = ? AND slot = ?"
             " AND kind != 'manual'",
-            (guild_id, _iso(slot)),
+            (guild_id, utc_iso(slot)),
         )
         return DigestRun.from_row(row) if row else None
 
