@@ -93,7 +93,7 @@ def folds(items: Sequence[Item], n: int = 5, seed: int = 13) -> list[int]:
 
 # ------------------------------------------------------------------ fitting the mix
 
-FEATURES = ("bm25", "win1", "win2", "lead6", "early", "tf", "stem_bm25", "names", "gender")
+FEATURES = ("bm25", "win1", "win2", "lead6", "early", "tf", "length", "gender")
 
 
 def _score(r: retrieval.Ranked, w: dict[str, float]) -> float:
@@ -151,29 +151,39 @@ def fit(
 
 
 def cross_validate(
-    table: Table, gold: Sequence[int], fold: Sequence[int], names: Sequence[str]
+    table: Table,
+    gold: Sequence[int],
+    fold: Sequence[int],
+    names: Sequence[str],
+    l2: float = 1e-3,
 ) -> float:
     """recall@1 of weights fitted without the scored fold (folds grouped by article)."""
     hits = 0.0
     for f in sorted(set(fold)):
         train = [i for i, x in enumerate(fold) if x != f]
         test = [i for i, x in enumerate(fold) if x == f]
-        hits += recall_at(table, gold, test, fit(table, gold, train, names), 1) * len(test)
+        w = fit(table, gold, train, names, l2=l2)
+        hits += recall_at(table, gold, test, w, 1) * len(test)
     return hits / len(gold)
 
 
 def report_fit(
-    label: str, table: Table, gold: Sequence[int], fold: Sequence[int], names: Sequence[str]
+    label: str,
+    table: Table,
+    gold: Sequence[int],
+    fold: Sequence[int],
+    names: Sequence[str],
+    l2: float,
 ) -> dict[str, float]:
     every = list(range(len(gold)))
-    w_all = fit(table, gold, every, names)
+    w_all = fit(table, gold, every, names, l2=l2)
     bm25 = {"bm25": 1.0}
     print(
         f"{label:<28} bm25 R@1 {recall_at(table, gold, every, bm25, 1):.3f}"
         f" | shipped R@1 {recall_at(table, gold, every, retrieval.WEIGHTS, 1):.3f}"
         f" | fit R@1 {recall_at(table, gold, every, w_all, 1):.3f}"
         f" R@5 {recall_at(table, gold, every, w_all, 5):.3f}"
-        f" | CV R@1 {cross_validate(table, gold, fold, names):.3f}\n    {w_all}"
+        f" | CV R@1 {cross_validate(table, gold, fold, names, l2):.3f}\n    {w_all}"
     )
     return w_all
 
@@ -201,6 +211,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     ap.add_argument("--pools", type=int, nargs="+", default=[retrieval.POOL])
     ap.add_argument("--features", nargs="+", default=list(FEATURES))
+    ap.add_argument("--l2", type=float, nargs="+", default=[1e-3])
     ap.add_argument("--skip-grid", action="store_true")
     args = ap.parse_args(argv)
     texts, items = load(args.shared, None)
@@ -243,7 +254,8 @@ def main(argv: list[str] | None = None) -> None:
                 )
                 for q, hs in zip(questions, hits, strict=True)
             ]
-            report_fit(f"desk pool={pool}", table, gold, fold, args.features)
+            for l2 in args.l2:
+                report_fit(f"desk pool={pool} l2={l2:g}", table, gold, fold, args.features, l2)
 
         # Latency of the re-ranking itself (warm sentence cache, as in a running bot).
         pool = max(args.pools)
