@@ -81,3 +81,24 @@ def test_the_fitter_weighs_the_feature_that_finds_the_story() -> None:
     assert recall_at(table, gold, every, w, 1) == 1.0
     folds = [i % 5 for i in every]
     assert cross_validate(table, gold, folds, ["good", "noise"]) == 1.0
+
+
+def test_a_story_that_keeps_naming_the_subject_outranks_a_passing_mention() -> None:
+    passing = (
+        "The harbour authority met on Monday. "
+        "A lighthouse keeper retired after forty years. "
+        "Ferries will run late during the summer."
+    )
+    focused = (
+        "The old lighthouse on the north cape will be restored. "
+        "The lighthouse has been dark since a storm in the winter. "
+        "Volunteers raised money to repair the lighthouse lamp."
+    )
+    ranked = rerank(
+        "when will the lighthouse be repaired ?",
+        [Candidate(1, "", passing, 5.0), Candidate(2, "", focused, 5.0)],
+    )
+    assert ranked[0].article_id == 2
+    feats = {r.article_id: r.features for r in ranked}
+    assert feats[2]["tf"] > feats[1]["tf"]
+    assert feats[2]["early"] >= feats[1]["early"]
