@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 
 _WS = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -85,8 +87,34 @@ _BOUNDARY = re.compile(r"""([.!?…]+["'”’)\]]*)(\s+)(?=["'“‘(\[]?[A-Z0-
 _WORD = re.compile(r"[0-9]+(?:[.,:][0-9]+)*%?|[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
 
 
+# An article's body passes through normalize_ws several times on its way in (the desk,
+# the cleaner, the summarizer, the store each make sure of it); remembering the last
+# few results, each also as its own result, makes the repeats a dictionary lookup.
+_RECENT: OrderedDict[str, str] = OrderedDict()
+_RECENT_SIZE = 32
+_RECENT_MIN_CHARS = 256  # short strings are cheaper to normalise than to remember
+_recent_lock = threading.Lock()
+
+
 def normalize_ws(text: str) -> str:
     """Collapse runs of spaces, strip control characters, keep paragraph breaks."""
+    if len(text) < _RECENT_MIN_CHARS:
+        return _normalize_ws(text)
+    with _recent_lock:
+        hit = _RECENT.get(text)
+        if hit is not None:
+            _RECENT.move_to_end(text)
+            return hit
+    out = _normalize_ws(text)
+    with _recent_lock:
+        _RECENT[text] = out
+        _RECENT[out] = out  # normalising again changes nothing
+        while len(_RECENT) > _RECENT_SIZE:
+            _RECENT.popitem(last=False)
+    return out
+
+
+def _normalize_ws(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text)
     lines = [_WS.sub(" ", line).strip() for line in text.split("\n")]
