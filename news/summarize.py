@@ -169,13 +169,12 @@ def _strip_lead_junk(sentence: str) -> str:
     return sentence
 
 
-def _is_junk(sentence: str, title_key: str) -> bool:
-    key = _key(sentence)
+def _is_junk(sentence: str, title_key: str, key: str, n_words: int) -> bool:
+    """``key`` and ``n_words``: the sentence's :func:`_key` and word count."""
     if not key or key == title_key:
         return True
     if _junk_text(sentence) or _PLAIN_BYLINE.match(sentence):
         return True
-    n_words = len(words(sentence))
     if n_words < 4:
         return True
     # A bare quote fragment: opens with a quote mark and never closes it, and
@@ -194,7 +193,11 @@ def _key(text: str) -> str:
 
 
 def _content(text: str) -> set[str]:
-    return {w.casefold() for w in words(text) if w.casefold() not in _STOP and len(w) > 1}
+    return _content_of([w.casefold() for w in words(text)])
+
+
+def _content_of(folded: list[str]) -> set[str]:
+    return {w for w in folded if w not in _STOP and len(w) > 1}
 
 
 def _candidates(text: str) -> tuple[list[str], str | None]:
@@ -250,13 +253,14 @@ def _jaccard(a: set[str], b: set[str]) -> float:
 
 
 def _score(
-    sentences: list[str], anchor: set[str], weights: Weights
+    sentences: list[str], folded: list[list[str]], anchor: set[str], weights: Weights
 ) -> list[tuple[float, int, set[str]]]:
+    """``folded``: each sentence's words, case-folded."""
     scored: list[tuple[float, int, set[str]]] = []
     for index, sentence in enumerate(sentences):
-        content = _content(sentence)
+        content = _content_of(folded[index])
         score = 1.0 / (1.0 + weights.position_decay * index)
-        score += weights.length_weight * _length_score(len(words(sentence)))
+        score += weights.length_weight * _length_score(len(folded[index]))
         if anchor and content:
             score += weights.overlap_weight * len(content & anchor) / math.sqrt(len(content))
         if _starts_midthought(sentence):
@@ -309,21 +313,24 @@ def _summarize(
     title_key = _key(title) if title else ""
 
     sentences: list[str] = []
+    folded: list[list[str]] = []
     seen: set[str] = set()
     for sentence in raw:
         cleaned = _strip_lead_junk(sentence)
-        key = _key(cleaned)
-        if key in seen or _is_junk(cleaned, title_key):
+        tokens = [w.casefold() for w in words(cleaned)]
+        key = " ".join(tokens)
+        if key in seen or _is_junk(cleaned, title_key, key, len(tokens)):
             continue
         seen.add(key)
         sentences.append(cleaned)
+        folded.append(tokens)
     if not sentences:
         return []
 
     # Only a real headline anchors the overlap feature: measured on the dev set,
     # anchoring on the first sentence instead pulled in captions that restate it.
     anchor = _content(title) if title else set()
-    scored = _score(sentences, anchor, weights)
+    scored = _score(sentences, folded, anchor, weights)
     ranked = sorted(scored, key=lambda item: (-item[0], item[1]))
 
     chosen: list[tuple[int, set[str]]] = []
