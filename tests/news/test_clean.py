@@ -385,3 +385,19 @@ def test_huge_input_is_handled(chunk: str, times: int) -> None:
 def test_pathological_inputs_are_fast(text: str) -> None:
     clean_body(text)
     clean_title(text)
+
+
+def test_normalize_ws_repeats_give_the_same_answer_for_long_bodies() -> None:
+    # Long bodies are remembered; a remembered result must never leak into a
+    # different text, and normalising a result again must give it back unchanged.
+    para = "The council  met\ton Tuesday.\r\n\r\n\r\nIt voted\x07 to reopen the library. " * 20
+    first = normalize_ws(para)
+    assert "\r" not in first and "\x07" not in first and "  " not in first
+    assert "\n\n\n" not in first
+    assert normalize_ws(para) == first
+    assert normalize_ws(first) == first
+    other = para.replace("Tuesday", "Friday")
+    assert "Friday" in normalize_ws(other) and "Tuesday" not in normalize_ws(other)
+    for n in range(40):  # push the first body out of memory, then ask again
+        normalize_ws(f"Filler story number {n}. " * 20)
+    assert normalize_ws(para) == first
