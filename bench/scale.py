@@ -107,6 +107,7 @@ QUESTIONS: tuple[str, ...] = (
 
 TARGET_ASK_P95_MS = 50.0
 TARGET_ASK_VS_FLOOR = 3.0
+FLOOR_BOUND_FROM = 100_000  # the size the issue sets the floor bound at
 TARGET_IMPORT_RATE = 1000.0
 TARGET_RSS_MB = 200.0
 TARGET_LAG_MS = 50.0
@@ -542,12 +543,18 @@ def main(argv: Sequence[str] | None = None) -> None:
                 f"{answered}/{len(QUESTIONS)}",
             ]
         )
+        # The issue sets the 3x-floor bound at 100k; on small stores the bare query
+        # takes a millisecond or two, so there the ratio says little and is shown only.
+        vs_floor = size >= FLOOR_BOUND_FROM
         verdicts.append(
             [
-                f"ask p95 < {TARGET_ASK_P95_MS:.0f} ms and <= {TARGET_ASK_VS_FLOOR:.0f}x floor",
+                f"ask p95 < {TARGET_ASK_P95_MS:.0f} ms"
+                + (f" and <= {TARGET_ASK_VS_FLOOR:.0f}x floor" if vs_floor else ""),
                 size,
-                f"{p95:.1f} ms, {p95 / fp95:.1f}x",
-                _ok(p95 < TARGET_ASK_P95_MS and p95 <= TARGET_ASK_VS_FLOOR * fp95),
+                f"{p95:.1f} ms, {p95 / fp95:.1f}x" if fp95 else f"{p95:.1f} ms",
+                _ok(
+                    p95 < TARGET_ASK_P95_MS and (not vs_floor or p95 <= TARGET_ASK_VS_FLOOR * fp95)
+                ),
             ]
         )
 
