@@ -203,3 +203,34 @@ async def test_large_stores_try_all_words_before_any_word(store, monkeypatch):
     # Too few hold both: any word will do.
     hits = await store.search_terms(["ferry", "frost"], None, limit=2)
     assert len(hits) == 2
+
+
+async def test_large_stores_keep_common_words_when_every_word_is_found(store, monkeypatch):
+    import storage.articles as articles_module
+
+    # A "large" store where any word in more than two articles counts as common.
+    monkeypatch.setattr(articles_module, "ALL_TERMS_FIRST_FROM", 0)
+    monkeypatch.setattr(articles_module, "COMMON_SHARE", 0.0)
+    monkeypatch.setattr(articles_module, "COMMON_MIN_DOCS", 2)
+    asked = await store.add(
+        article(
+            "Carrier to float in Lisbon",
+            "The national airline will list its shares on the Lisbon exchange next spring.",
+        )
+    )
+    loud = await store.add(
+        article("Fares", "The airline cut airline fares again. Airline staff were told on Monday.")
+    )
+    for n, town in enumerate(("Braga", "Faro", "Evora")):
+        await store.add(
+            article(f"Markets {n}", f"Shares rose in Lisbon as traders from {town} returned.")
+        )
+    # "shares" and "lisbon" are common, so the any-word query would be "airline" alone,
+    # where the story that repeats it wins; every word together finds the story asked.
+    hits = await store.search_terms(["airline", "shares", "lisbon"], None, limit=1)
+    assert [h.article_id for h in hits] == [asked.article.id]
+    # Too few hold every word: they lead, and the rest is filled without repeats.
+    hits = await store.search_terms(["airline", "shares", "lisbon"], None, limit=3)
+    ids = [h.article_id for h in hits]
+    assert ids[0] == asked.article.id and loud.article.id in ids
+    assert len(ids) == len(set(ids))
