@@ -93,12 +93,13 @@ _WORD = re.compile(r"[0-9]+(?:[.,:][0-9]+)*%?|[^\W_]+(?:['’.-][^\W_]+)*", re.U
 _RECENT: OrderedDict[str, str] = OrderedDict()
 _RECENT_SIZE = 32
 _RECENT_MIN_CHARS = 256  # short strings are cheaper to normalise than to remember
+_RECENT_MAX_CHARS = 50_000  # and a huge paste is not worth holding on to
 _recent_lock = threading.Lock()
 
 
 def normalize_ws(text: str) -> str:
     """Collapse runs of spaces, strip control characters, keep paragraph breaks."""
-    if len(text) < _RECENT_MIN_CHARS:
+    if not _RECENT_MIN_CHARS <= len(text) <= _RECENT_MAX_CHARS:
         return _normalize_ws(text)
     with _recent_lock:
         hit = _RECENT.get(text)
