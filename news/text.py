@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 import unicodedata
-from collections import OrderedDict
 
 _WS = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -87,37 +85,31 @@ _BOUNDARY = re.compile(r"""([.!?…]+["'”’)\]]*)(\s+)(?=["'“‘(\[]?[A-Z0-
 _WORD = re.compile(r"[0-9]+(?:[.,:][0-9]+)*%?|[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
 
 
-# An article's body passes through normalize_ws several times on its way in (the desk,
-# the cleaner, the summarizer, the store each make sure of it); remembering the last
-# few results, each also as its own result, makes the repeats a dictionary lookup.
-_RECENT: OrderedDict[str, str] = OrderedDict()
-_RECENT_SIZE = 32
-_RECENT_MIN_CHARS = 256  # short strings are cheaper to normalise than to remember
-_RECENT_MAX_CHARS = 50_000  # and a huge paste is not worth holding on to
-_recent_lock = threading.Lock()
+# Anything normalize_ws would change: a control character, whitespace other than a
+# plain space or newline (\s covers what str.strip removes; zero-width space is added),
+# doubled spaces, a space at a line's edge, or more than one blank line.
+_NOT_NORMAL = re.compile(r"[^\S \n]|[\x00-\x08\x0e-\x1f\x7f\u200b]|  | \n|\n |\n\n\n")
 
 
 def normalize_ws(text: str) -> str:
     """Collapse runs of spaces, strip control characters, keep paragraph breaks."""
-    if not _RECENT_MIN_CHARS <= len(text) <= _RECENT_MAX_CHARS:
-        return _normalize_ws(text)
-    with _recent_lock:
-        hit = _RECENT.get(text)
-        if hit is not None:
-            _RECENT.move_to_end(text)
-            return hit
-    out = _normalize_ws(text)
-    with _recent_lock:
-        _RECENT[text] = out
-        _RECENT[out] = out  # normalising again changes nothing
-        while len(_RECENT) > _RECENT_SIZE:
-            _RECENT.popitem(last=False)
-    return out
+    # A body passes through here several times on its way in (desk, cleaner,
+    # summarizer, store); text that is already normal comes back after one scan.
+    if (
+        not _NOT_NORMAL.search(text)
+        and not text[:1].isspace()
+        and not text[-1:].isspace()
+        and unicodedata.is_normalized("NFC", text)
+    ):
+        return text
+    return _normalize_ws(text)
 
 
 def _normalize_ws(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", text)
+    # Control characters go before composing, so a removed one cannot leave an accent
+    # uncomposed next to its letter (normalising twice then changes nothing).
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = unicodedata.normalize("NFC", text)
     lines = [_WS.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from bot import render
 from news.answer import Answer, Passage, answer_question
 from news.clean import clean_body, clean_title
+from news.text import normalize_ws
 from storage.articles import BODY_WEIGHT, TITLE_WEIGHT, Article, SearchHit, fts_query, query_terms
 from storage.db import load_migrations
 
@@ -135,6 +136,24 @@ def test_cleaner_never_raises(title: str, body: str) -> None:
 @given(body=huge_text)
 def test_cleaner_handles_huge_input(body: str) -> None:
     assert isinstance(clean_body(body, clean_title(body[:500])), str)
+
+
+# Whitespace, control characters and combining accents side by side.
+messy_text = st.text(
+    alphabet=st.sampled_from(
+        list("ab Z.\n\r\t\x0b\x0c\x00\x1c\x7f\x85\xa0\u2000\u200b\u2028\u3000e\u0301\u00e9")
+    ),
+    max_size=40,
+)
+
+
+@SETTINGS
+@given(text=messy_text)
+def test_normalize_ws_is_idempotent_and_leaves_no_runs(text: str) -> None:
+    once = normalize_ws(text)
+    assert normalize_ws(once) == once  # the already-normal fast path returns it as is
+    assert "  " not in once and "\r" not in once and "\x00" not in once
+    assert "\n\n\n" not in once and once == once.strip()
 
 
 # ----------------------------------------------------------------------------- FTS queries

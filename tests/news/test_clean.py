@@ -388,8 +388,8 @@ def test_pathological_inputs_are_fast(text: str) -> None:
 
 
 def test_normalize_ws_repeats_give_the_same_answer_for_long_bodies() -> None:
-    # Long bodies are remembered; a remembered result must never leak into a
-    # different text, and normalising a result again must give it back unchanged.
+    # Normal text comes back as it is; a result must never leak into a different
+    # text, and normalising a result again must give it back unchanged.
     para = "The council  met\ton Tuesday.\r\n\r\n\r\nIt voted\x07 to reopen the library. " * 20
     first = normalize_ws(para)
     assert "\r" not in first and "\x07" not in first and "  " not in first
@@ -398,6 +398,6 @@ def test_normalize_ws_repeats_give_the_same_answer_for_long_bodies() -> None:
     assert normalize_ws(first) == first
     other = para.replace("Tuesday", "Friday")
     assert "Friday" in normalize_ws(other) and "Tuesday" not in normalize_ws(other)
-    for n in range(40):  # push the first body out of memory, then ask again
+    for n in range(40):  # other bodies in between change nothing
         normalize_ws(f"Filler story number {n}. " * 20)
     assert normalize_ws(para) == first
