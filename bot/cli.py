@@ -28,6 +28,7 @@ from bot.desk import (
     process_pool,
     read_source_file,
 )
+from bot.style import article_date
 from news.answer import Answer
 from news.errors import InputError, NewsError
 from storage.articles import Article
@@ -286,7 +287,7 @@ def list_(ctx: Context, guild: int | None, limit: int, as_json: bool) -> None:
         if as_json:
             _emit(article_json(article))
         else:
-            day = article.published or article.added_at.date()
+            day = article_date(article)
             scope = f"guild {article.guild_id}" if article.guild_id else "global"
             click.echo(
                 f"#{article.id:<6} {day}  {article.title}  [{article.source or '-'}; {scope}]"
@@ -416,7 +417,7 @@ def _answer_text(answer: Answer, cited: Article | None) -> str:
     if answer.extra:
         lines.append(f"({answer.extra})")
     lines.append(f'"{answer.evidence}"')
-    day = cited.published or cited.added_at.date()
+    day = article_date(cited)
     lines.append(f"— #{cited.id} {cited.title} ({cited.source or 'no source'}, {day})")
     if cited.url:
         lines.append(cited.url)

@@ -17,21 +17,21 @@ from urllib.parse import quote, urlsplit
 import discord
 
 from bot import render
+from bot.style import (
+    COLOUR,
+    EMBED_DESCRIPTION_LIMIT,
+    EMBED_TOTAL_LIMIT,
+    EMBEDS_PER_MESSAGE,
+    MESSAGE_LIMIT,
+    article_date,
+)
 from storage.articles import Article, ArticleStore
 
 DEFAULT_MAX_ARTICLES = 10
-# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
-EMBED_DESCRIPTION_LIMIT = 4096
-EMBED_TITLE_LIMIT = 256
-EMBED_FOOTER_LIMIT = 2048
-MESSAGE_EMBEDS_CHARS = 6000
-MESSAGE_EMBEDS_MAX = 10
-CONTENT_LIMIT = 2000
 # One article's block stays far below a description so that packing never has to cut one.
 TITLE_CHARS = 250
 SUMMARY_CHARS = 900
 URL_CHARS = 1000
-EMBED_COLOUR = 0x2B6CB0
 # Articles may be added while a digest is built; they wait for the next one.
 _FETCH_SLACK = 25
 
@@ -119,11 +119,6 @@ def _with_summary(article: Article, summary: tuple[str, ...]) -> Article:
 # -- shared pieces ---------------------------------------------------------------
 
 
-def article_day(article: Article) -> date:
-    """The date a reader cares about: publication if known, else when it was added."""
-    return article.published or article.added_at.astimezone(UTC).date()
-
-
 def format_day(day: date) -> str:
     return f"{day.day} {day:%b %Y}"
 
@@ -175,7 +170,7 @@ def _meta(article: Article) -> list[str]:
     parts = []
     if article.source:
         parts.append(_clip(_one_line(article.source), 80))
-    parts.append(format_day(article_day(article)))
+    parts.append(format_day(article_date(article)))
     return parts
 
 
@@ -183,7 +178,7 @@ def _meta(article: Article) -> list[str]:
 
 
 def render_markdown(digest: Digest) -> str:
-    """The digest as a markdown document, e.g. for ``newsbot digest --dry-run``."""
+    """The digest as a markdown document (what ``newsbot digest`` prints)."""
     lines = ["# News digest", ""]
     lines.append(_window_sentence(digest, discord_time=False))
     lines.append("")
@@ -264,7 +259,7 @@ def render_messages(digest: Digest) -> list[DigestMessage]:
     embeds = []
     for index, description in enumerate(descriptions):
         title = "News digest" if index == 0 else "News digest (continued)"
-        embed = discord.Embed(title=title, description=description, colour=EMBED_COLOUR)
+        embed = discord.Embed(title=title, description=description, colour=COLOUR)
         embeds.append(embed)
     count = len(digest.articles)
     noun = "article" if count == 1 else "articles"
@@ -276,13 +271,13 @@ def render_messages(digest: Digest) -> list[DigestMessage]:
     chars = 0
     for embed in embeds:
         size = _embed_chars(embed)
-        if batch and (len(batch) == MESSAGE_EMBEDS_MAX or chars + size > MESSAGE_EMBEDS_CHARS):
+        if batch and (len(batch) == EMBEDS_PER_MESSAGE or chars + size > EMBED_TOTAL_LIMIT):
             messages.append(DigestMessage(None, tuple(batch)))
             batch, chars = [], 0
         batch.append(embed)
         chars += size
     messages.append(DigestMessage(None, tuple(batch)))
     first = messages[0]
-    content = _clip(_window_sentence(digest, discord_time=True), CONTENT_LIMIT)
+    content = _clip(_window_sentence(digest, discord_time=True), MESSAGE_LIMIT)
     messages[0] = DigestMessage(content, first.embeds)
     return messages

@@ -15,29 +15,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date
 
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
+from bot.style import (
+    AUTHOR_LIMIT,
+    CHOICE_NAME_LIMIT,
+    COLOUR,
+    EMBED_DESCRIPTION_LIMIT,
+    EMBED_FIELDS_LIMIT,
+    EMBED_TITLE_LIMIT,
+    EMBED_TOTAL_LIMIT,
+    FIELD_NAME_LIMIT,
+    FIELD_VALUE_LIMIT,
+    FOOTER_LIMIT,
+    MESSAGE_LIMIT,
+    NOT_FOUND_COLOUR,
+    article_date,
+)
 from news.answer import Answer
 from storage.articles import Article, SearchHit
 
-# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
-MESSAGE_LIMIT = 2000
-EMBED_TITLE_LIMIT = 256
-EMBED_DESCRIPTION_LIMIT = 4096
-EMBED_FIELDS_LIMIT = 25
-FIELD_NAME_LIMIT = 256
-FIELD_VALUE_LIMIT = 1024
-FOOTER_LIMIT = 2048
-AUTHOR_LIMIT = 256
-EMBED_TOTAL_LIMIT = 6000
-EMBEDS_PER_MESSAGE = 10
-CHOICE_NAME_LIMIT = 100
-
 NOT_FOUND = "Not found in the stored articles."
-COLOUR = discord.Colour.blurple()
 PAGE_SIZE = 10
 # Room per row on list and search pages: PAGE_SIZE rows always fit one description.
 ROW_TITLE_LIMIT = 150
@@ -175,10 +175,6 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
     return embed
 
 
-def _date_of(article: Article) -> date:
-    return article.published or article.added_at.date()
-
-
 def _link(title: str, url: str | None) -> str:
     """A markdown link to an http(s) URL, or just the title."""
     if url and url.startswith(("http://", "https://")) and not re.search(r"[\s()<>]", url):
@@ -192,7 +188,7 @@ def citation(article: Article) -> str:
     parts = [_link(title, article.url)]
     if article.source:
         parts.append(clamp(escape(article.source), 80))
-    parts.append(_date_of(article).isoformat())
+    parts.append(article_date(article).isoformat())
     parts.append(f"#{article.id}")
     return " · ".join(parts)
 
@@ -211,7 +207,7 @@ def article_card(article: Article, lines: Sequence[str] | None = None) -> discor
         colour=COLOUR,
     )
     embed.add_field(name="Source", value=clamp(escape(article.source or "pasted text"), 200))
-    embed.add_field(name="Date", value=_date_of(article).isoformat())
+    embed.add_field(name="Date", value=article_date(article).isoformat())
     embed.add_field(name="ID", value=f"#{article.id}")
     embed.set_footer(text=f"Article #{article.id}")
     return fit_embed(embed)
@@ -240,7 +236,7 @@ def answer_embed(answer: Answer, article: Article | None) -> discord.Embed:
 
 def not_found_embed(question: str, closest: Sequence[Article]) -> discord.Embed:
     """The honest abstention, with the closest articles when there are any."""
-    embed = discord.Embed(title=NOT_FOUND, colour=discord.Colour.light_grey())
+    embed = discord.Embed(title=NOT_FOUND, colour=NOT_FOUND_COLOUR)
     embed.set_author(name=clamp(escape_mentions(question), AUTHOR_LIMIT))
     if closest:
         embed.description = "Closest articles:\n" + "\n".join(
