@@ -24,6 +24,7 @@ from bot.desk import (
     AddResult,
     Draft,
     NewsDesk,
+    TitleFrom,
     parse_date,
     process_pool,
     read_source_file,
@@ -185,7 +186,7 @@ def _jsonl_drafts(path: Path) -> Iterator[Draft | NewsError]:
                 url=_str_or_none(item.get("url")),
                 source=_str_or_none(item.get("source")),
                 published=day,
-                title_from="first_sentence",
+                title_from=TitleFrom.FIRST_SENTENCE,
             )
 
 
@@ -281,7 +282,7 @@ def list_(ctx: Context, guild: int | None, limit: int, as_json: bool) -> None:
     """List articles, newest first (all guilds unless --guild is given)."""
 
     async def work(desk: NewsDesk) -> list[Article]:
-        return await desk.store.recent(guild, limit=limit, all_scopes=guild is None)
+        return await desk.recent_any(guild, limit=limit)
 
     for article in _with_desk(ctx, work):
         if as_json:
@@ -302,7 +303,7 @@ def show(ctx: Context, article_id: int, as_json: bool) -> None:
     """Show one article with its cleaned text."""
 
     async def work(desk: NewsDesk) -> Article | None:
-        return await desk.store.get_any(article_id)
+        return await desk.get_any(article_id)
 
     article = _with_desk(ctx, work)
     if article is None:
@@ -324,10 +325,7 @@ def remove(ctx: Context, article_id: int) -> None:
     """Remove an article (any scope)."""
 
     async def work(desk: NewsDesk) -> Article | None:
-        article = await desk.store.get_any(article_id)
-        if article is not None:
-            await desk.store.remove(article.id, article.guild_id)
-        return article
+        return await desk.remove_any(article_id)
 
     article = _with_desk(ctx, work)
     if article is None:
@@ -375,7 +373,7 @@ def ask(
     async def one(desk: NewsDesk) -> tuple[Answer, Article | None]:
         assert question is not None
         answer = await desk.ask(question, guild, article_id)
-        cited = await desk.store.get_any(answer.article_id) if answer.article_id else None
+        cited = await desk.get_any(answer.article_id) if answer.article_id else None
         return answer, cited
 
     if question is not None:
@@ -435,7 +433,7 @@ def summarize(ctx: Context, article_ids: tuple[int, ...], sentences: int, as_jso
     async def work(desk: NewsDesk) -> list[tuple[int, Article | None, list[str]]]:
         out: list[tuple[int, Article | None, list[str]]] = []
         for article_id in article_ids:
-            article = await desk.store.get_any(article_id)
+            article = await desk.get_any(article_id)
             out.append(
                 (article_id, article, await desk.summary(article, sentences) if article else [])
             )
@@ -462,17 +460,14 @@ def summarize(ctx: Context, article_ids: tuple[int, ...], sentences: int, as_jso
     "--since",
     help="ISO date or time (UTC unless it has an offset); default: the last posted digest.",
 )
-@click.option(
-    "--dry-run",
-    is_flag=True,
-    help="Say explicitly that nothing is posted or recorded (the CLI never posts).",
-)
 @click.option("--max-articles", type=click.IntRange(1, 50), default=10, show_default=True)
 @click.pass_obj
-def digest(ctx: Context, guild: int, since: str | None, dry_run: bool, max_articles: int) -> None:
-    """Print, as markdown, the digest the bot would post for a guild now."""
+def digest(ctx: Context, guild: int, since: str | None, max_articles: int) -> None:
+    """Print, as markdown, the digest the bot would post for a guild now.
+
+    Nothing is posted or recorded: the next digest the bot posts is not affected.
+    """
     from bot.digest import build_digest, render_markdown
-    from storage.digests import DigestStore
 
     start: datetime | None = None
     if since:
@@ -486,10 +481,7 @@ def digest(ctx: Context, guild: int, since: str | None, dry_run: bool, max_artic
             start = start.replace(tzinfo=UTC)
 
     async def work(desk: NewsDesk) -> str:
-        window = start
-        if window is None:
-            last = await DigestStore(desk.db).last_posted(guild)
-            window = last.covers_until if last else None
+        window = start if start is not None else await desk.digest_start(guild)
         built = await build_digest(desk, guild, window, max_articles)
         return render_markdown(built)
 

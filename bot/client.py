@@ -1,8 +1,10 @@
 """NewsBot, the Discord client: start-up, command sync, and the one app-command error handler.
 
-``setup_hook`` opens the NewsDesk, loads the cogs in :data:`EXTENSIONS` and syncs the
+``setup_hook`` opens the NewsDesk, starts the bot's one APScheduler (every timed job,
+such as digests, runs on it), loads the cogs in :data:`EXTENSIONS` and syncs the
 command tree (to ``NEWSBOT_DEV_GUILD`` when set, for instant updates while
-developing; globally otherwise). ``close`` closes the desk.
+developing; globally otherwise). ``close`` unloads the cogs (which remove their
+jobs), shuts the scheduler down and closes the desk.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ import gc
 import logging
 import secrets
 import sys
+from datetime import UTC
 from typing import Any
 
 import aiohttp
 import discord
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
 from discord.ext import commands
 
@@ -113,7 +117,11 @@ class NewsTree(app_commands.CommandTree["NewsBot"]):
 
 
 class NewsBot(commands.AutoShardedBot):
-    """The news desk's Discord client; ``desk`` is open between setup_hook and close."""
+    """The news desk's Discord client; ``desk`` is open between setup_hook and close.
+
+    ``scheduler`` is the bot's one APScheduler, running between setup_hook and close:
+    cogs add their jobs to it and remove them when they unload.
+    """
 
     desk: NewsDesk
 
@@ -129,11 +137,13 @@ class NewsBot(commands.AutoShardedBot):
         )
         self.settings = settings
         self.synced: list[app_commands.AppCommand] = []
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
 
     async def setup_hook(self) -> None:
         self.desk = await NewsDesk.open(
             self.settings.db_path, allow_private_urls=self.settings.allow_private_urls
         )
+        self.scheduler.start()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if self.settings.dev_guild is not None:
@@ -151,6 +161,8 @@ class NewsBot(commands.AutoShardedBot):
         try:
             await super().close()
         finally:
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=False)
             desk = getattr(self, "desk", None)
             if desk is not None:
                 await desk.close()
@@ -160,10 +172,9 @@ class NewsBot(commands.AutoShardedBot):
 def tune_gc() -> None:
     """Collect garbage less often, so a full collection rarely lands on the event loop.
 
-    The answer engine caches tokenised sentences (many small objects). With CPython's
-    default thresholds a full collection then ran every few bursts of /ask and stalled
-    the loop for 50-80 ms (bench/scale.py); rarer young collections keep the worst
-    stall under 40 ms at a few MB of extra garbage.
+    The answer engine caches tokenised sentences (many small objects); with CPython's
+    default thresholds full collections come often enough to stall the loop during
+    bursts of /ask. Rarer young collections cost a few MB of extra garbage.
     """
     gc.set_threshold(20_000, 50, 1_000)
 

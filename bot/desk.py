@@ -15,7 +15,8 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,6 +29,7 @@ from news.text import first_sentence, normalize_ws
 from news.urls import site_of
 from storage.articles import AddOutcome, Article, ArticleStore, NewArticle, SearchHit
 from storage.db import Database, open_database
+from storage.digests import DigestStore
 from storage.guilds import GuildSettingsStore
 
 log = logging.getLogger(__name__)
@@ -46,12 +48,18 @@ IMPORT_BATCH = 250  # drafts per transaction in a bulk import
 IN_FLIGHT = 3  # import batches being prepared or committed at once
 
 
+class TitleFrom(StrEnum):
+    """Where a draft without a title takes one from."""
+
+    FIRST_LINE = "first_line"  # pasted text and files: the title is the first line
+    FIRST_SENTENCE = "first_sentence"  # JSONL imports: the text has no title line
+
+
 @dataclass(frozen=True)
 class Draft:
     """An article as it arrives, before extraction and cleaning.
 
-    ``title_from`` says where a missing title comes from: the first line (pasted text
-    and files) or the first sentence (JSONL imports, whose text has no title line).
+    ``title_from`` says where a missing title comes from (see :class:`TitleFrom`).
     """
 
     text: str = ""
@@ -61,7 +69,7 @@ class Draft:
     source: str | None = None
     author: str | None = None
     published: date | None = None
-    title_from: str = "first_line"
+    title_from: TitleFrom = TitleFrom.FIRST_LINE
 
 
 @dataclass(frozen=True)
@@ -90,7 +98,7 @@ def prepare(draft: Draft, guild_id: int | None, added_by: int | None) -> NewArti
     if len(text) > MAX_TEXT_CHARS:
         raise InputError(f"That text is too long: the limit is {MAX_TEXT_CHARS:,} characters.")
     if not title:
-        if draft.title_from == "first_sentence":
+        if draft.title_from == TitleFrom.FIRST_SENTENCE:
             title = first_sentence(text, limit=MAX_TITLE_CHARS)
         else:
             first, _, rest = text.partition("\n")
@@ -183,6 +191,7 @@ class NewsDesk:
         self.store = store
         self.cpu = CpuWorker()
         self.guilds = GuildSettingsStore(store.db)
+        self.digests = DigestStore(store.db)
         self.allow_private_urls = allow_private_urls
         self.fetch_timeout = fetch_timeout
 
@@ -410,6 +419,30 @@ class NewsDesk:
         if done:
             log.info("summarized %d articles stored before summaries existed", done)
         return done
+
+    # -- the host's command line: every scope ----------------------------------
+
+    async def get_any(self, article_id: int) -> Article | None:
+        """The article whatever its scope (global or any guild's), or None."""
+        return await self.store.get_any(article_id)
+
+    async def recent_any(self, guild_id: int | None, *, limit: int = 20) -> list[Article]:
+        """Newest first: one guild's articles and the global ones, or with ``guild_id``
+        None every guild's and the global ones."""
+        return await self.store.recent(guild_id, limit=limit, all_scopes=guild_id is None)
+
+    async def remove_any(self, article_id: int) -> Article | None:
+        """Remove the article whatever its scope; the removed article, or None."""
+        article = await self.store.get_any(article_id)
+        if article is not None:
+            await self.store.remove(article.id, article.guild_id)
+        return article
+
+    async def digest_start(self, guild_id: int) -> datetime | None:
+        """Where the guild's next digest starts: the end of the last one posted (None if
+        none was, so the next one starts from the newest articles)."""
+        last = await self.digests.last_posted(guild_id)
+        return last.covers_until if last else None
 
 
 def _prepare_all(drafts: Iterable[Draft], guild_id: int | None) -> list[NewArticle | NewsError]:

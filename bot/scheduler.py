@@ -6,8 +6,8 @@ Three layers, each testable alone:
   that take an explicit ``now``;
 * :class:`SlotRunner`, which runs one slot against the store with an injected clock
   and ``post`` callable (no Discord, no APScheduler);
-* :class:`DigestScheduler`, which owns the ``AsyncIOScheduler`` and rebuilds one cron
-  job per guild from the database, the source of truth.
+* :class:`DigestScheduler`, which keeps one cron job per guild, rebuilt from the
+  database (the source of truth), on the bot's one ``AsyncIOScheduler``.
 
 A cron job is only a wake-up call: the slot it serves is recomputed from the schedule
 with :func:`previous_run`, so a late, doubled or DST-repeated trigger maps onto the same
@@ -22,7 +22,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from enum import Enum
+from enum import Enum, StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -31,8 +31,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.digest import DEFAULT_MAX_ARTICLES, Digest, DigestDesk, build_digest
 from news.errors import InputError
-from storage import digests as runs
-from storage.digests import DigestSchedule, DigestStore
+from storage.digests import DigestSchedule, DigestStore, RunStatus
 
 log = logging.getLogger(__name__)
 
@@ -290,12 +289,19 @@ class DeliveryError(Exception):
     """
 
 
+class Skip(StrEnum):
+    """Why an attempt recorded no run of its own."""
+
+    ALREADY = "already"  # someone else recorded this slot
+    NOT_DUE = "not-due"  # no slot is owed now
+    INACTIVE = "inactive"  # the guild has no active schedule
+
+
 @dataclass(frozen=True)
 class RunResult:
-    """What one attempt did. ``status`` is a run status from storage.digests, or
-    "already" (someone else recorded this slot), "not-due" or "inactive"."""
+    """What one attempt did: the status of the run it recorded, or why it recorded none."""
 
-    status: str
+    status: RunStatus | Skip
     slot: datetime | None = None
     articles: int = 0
     detail: str | None = None
@@ -333,14 +339,14 @@ class SlotRunner:
         """Post the guild's latest slot if it is owed (on time or a catch-up), once."""
         schedule = await self.store.get_schedule(guild_id)
         if schedule is None or not schedule.active:
-            return RunResult("inactive")
+            return RunResult(Skip.INACTIVE)
         now = self.clock()
         slot = previous_run(Rule.from_schedule(schedule), now)
         decision = catch_up_decision(
             slot, now, active_since=schedule.active_since, grace=self.grace
         )
         if decision is Decision.NOTHING or slot is None:
-            return RunResult("not-due", slot)
+            return RunResult(Skip.NOT_DUE, slot)
         if decision is Decision.MISSED:
             late = now - slot
             detail = (
@@ -353,13 +359,13 @@ class SlotRunner:
                 kind="catch-up",
                 channel_id=schedule.channel_id,
                 now=now,
-                status=runs.MISSED,
+                status=RunStatus.MISSED,
                 detail=detail,
             )
             if claimed is None:
-                return RunResult("already", slot)
+                return RunResult(Skip.ALREADY, slot)
             log.info("guild %s: digest slot %s missed (%s late)", guild_id, slot, late)
-            return RunResult(runs.MISSED, slot, detail=detail)
+            return RunResult(RunStatus.MISSED, slot, detail=detail)
         kind = "catch-up" if now - slot > _LATE_LABEL else "scheduled"
         return await self._run(
             guild_id,
@@ -396,7 +402,7 @@ class SlotRunner:
                 guild_id, slot, kind=kind, channel_id=channel_id, now=self.clock()
             )
             if run is None:
-                return RunResult("already", slot)
+                return RunResult(Skip.ALREADY, slot)
             try:
                 previous = await self.store.last_posted(guild_id)
                 since = previous.covers_until if previous else None
@@ -405,9 +411,9 @@ class SlotRunner:
                 )
                 if digest.empty:
                     await self.store.finish(
-                        run.id, runs.EMPTY, now=self.clock(), detail="No new articles."
+                        run.id, RunStatus.EMPTY, now=self.clock(), detail="No new articles."
                     )
-                    return RunResult(runs.EMPTY, slot)
+                    return RunResult(RunStatus.EMPTY, slot)
                 await self.post(channel_id, digest)
             except DeliveryError as err:
                 outcome = await self.store.record_failure(
@@ -425,7 +431,7 @@ class SlotRunner:
                     err,
                     " (schedule paused)" if outcome.paused else "",
                 )
-                return RunResult(runs.FAILED, slot, detail=str(err), paused=outcome.paused)
+                return RunResult(RunStatus.FAILED, slot, detail=str(err), paused=outcome.paused)
             except asyncio.CancelledError:
                 # Left "claimed": abandon_claims settles it at the next start, unposted.
                 raise
@@ -433,10 +439,10 @@ class SlotRunner:
                 log.exception("guild %s: digest for %s failed", guild_id, slot)
                 detail = "An internal error stopped this digest; the bot's log has the details."
                 await self.store.record_failure(run.id, detail, now=self.clock(), count=False)
-                return RunResult(runs.FAILED, slot, detail=detail)
+                return RunResult(RunStatus.FAILED, slot, detail=detail)
             await self.store.finish(
                 run.id,
-                runs.POSTED,
+                RunStatus.POSTED,
                 now=self.clock(),
                 articles=len(digest.articles),
                 covers_until=digest.until,
@@ -448,7 +454,7 @@ class SlotRunner:
                 slot,
                 len(digest.articles),
             )
-            return RunResult(runs.POSTED, slot, articles=len(digest.articles))
+            return RunResult(RunStatus.POSTED, slot, articles=len(digest.articles))
 
 
 def _hours(delta: timedelta) -> str:
@@ -465,34 +471,30 @@ def _hours(delta: timedelta) -> str:
 class DigestScheduler:
     """One cron job per active guild schedule, rebuilt from the database at start.
 
+    The jobs run on the bot's one APScheduler, which the bot starts and shuts down;
+    this class only adds and removes its own jobs (ids ``digest:<guild>``).
     Only one process may run this (see ARCHITECTURE.md, "Growing past one machine");
     even so, the claim in the store keeps a second one from double-posting.
     """
 
-    def __init__(
-        self,
-        store: DigestStore,
-        runner: SlotRunner,
-        *,
-        scheduler: AsyncIOScheduler | None = None,
-    ):
+    JOB_PREFIX = "digest:"
+
+    def __init__(self, store: DigestStore, runner: SlotRunner, scheduler: AsyncIOScheduler):
         self.store = store
         self.runner = runner
-        self._scheduler = scheduler or AsyncIOScheduler(timezone=UTC)
+        self._scheduler = scheduler
         # Jobs running right now, so close() can wait for them to finish cancelling.
         self._running: set[asyncio.Task[object]] = set()
 
-    @staticmethod
-    def job_id(guild_id: int) -> str:
-        return f"digest:{guild_id}"
+    @classmethod
+    def job_id(cls, guild_id: int) -> str:
+        return f"{cls.JOB_PREFIX}{guild_id}"
 
     async def start(self) -> None:
-        """Settle interrupted runs, start APScheduler and add every active schedule."""
+        """Settle interrupted runs and add a job for every active schedule."""
         abandoned = await self.store.abandon_claims(now=self.runner.clock())
         if abandoned:
             log.warning("%d digest runs were interrupted by the last shutdown", abandoned)
-        if not self._scheduler.running:
-            self._scheduler.start()
         for schedule in await self.store.active_schedules():
             try:
                 self.schedule(schedule)
@@ -533,16 +535,17 @@ class DigestScheduler:
             job.remove()
 
     def scheduled_guilds(self) -> list[int]:
-        return sorted(int(job.id.split(":", 1)[1]) for job in self._scheduler.get_jobs())
-
-    def shutdown(self) -> None:
-        """Stop firing; APScheduler cancels the jobs that are running."""
-        if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+        return sorted(
+            int(job.id.removeprefix(self.JOB_PREFIX))
+            for job in self._scheduler.get_jobs()
+            if job.id.startswith(self.JOB_PREFIX)
+        )
 
     async def close(self) -> None:
-        """Stop and wait for running jobs to end, so none outlives the database."""
-        self.shutdown()
+        """Remove the digest jobs and wait for running ones to end, so none outlives the
+        database. The APScheduler itself belongs to the bot and keeps running."""
+        for guild_id in self.scheduled_guilds():
+            self.unschedule(guild_id)
         running = [task for task in self._running if not task.done()]
         for task in running:
             task.cancel()
@@ -555,7 +558,7 @@ class DigestScheduler:
             self._running.add(task)
         try:
             result = await self._run_guarded(guild_id)
-            if result is not None and (result.paused or result.status == "inactive"):
+            if result is not None and (result.paused or result.status == Skip.INACTIVE):
                 # Paused or turned off meanwhile: stop waking up for it until /digest set.
                 self.unschedule(guild_id)
         finally:

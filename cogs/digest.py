@@ -1,7 +1,8 @@
-"""/digest set|off|now|show, and the owner of the digest scheduler.
+"""/digest set|off|now|show, and the digest jobs on the bot's scheduler.
 
-The cog starts the scheduler in ``cog_load`` (jobs rebuilt from the database, then a
-one-off catch-up once the bot is ready) and stops it in ``cog_unload``. Posting lives
+The cog adds the digest jobs to the bot's one APScheduler in ``cog_load`` (rebuilt
+from the database, then a one-off catch-up once the bot is ready) and removes them
+in ``cog_unload``; the bot starts and stops the scheduler itself. Posting lives
 in :meth:`Digests.post`: the only place that turns a Digest into Discord messages and
 Discord's refusals (deleted channel, missing permission) into DeliveryError.
 """
@@ -24,6 +25,7 @@ from bot.scheduler import (
     DeliveryError,
     DigestScheduler,
     RunResult,
+    Skip,
     SlotRunner,
     describe_days,
     format_days,
@@ -35,8 +37,7 @@ from bot.scheduler import (
     suggest_timezones,
 )
 from news.errors import InputError
-from storage import digests as runs
-from storage.digests import DigestRun, DigestSchedule, DigestStore
+from storage.digests import DigestRun, DigestSchedule, RunStatus, ScheduleState
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
@@ -62,27 +63,27 @@ def describe_schedule(schedule: DigestSchedule) -> str:
 
 def describe_run(run: DigestRun) -> str:
     when = stamp(run.claimed_at)
-    if run.status == runs.POSTED:
+    if run.status == RunStatus.POSTED:
         noun = "article" if run.articles == 1 else "articles"
         return f"{when}: posted {run.articles} {noun} to <#{run.channel_id}>."
-    if run.status == runs.EMPTY:
+    if run.status == RunStatus.EMPTY:
         return f"{when}: nothing new, so nothing was posted."
-    if run.status == runs.MISSED:
+    if run.status == RunStatus.MISSED:
         return f"{when}: missed. {run.detail or ''}".rstrip()
-    if run.status == runs.FAILED:
+    if run.status == RunStatus.FAILED:
         return f"{when}: failed. {run.detail or ''}".rstrip()
-    if run.status == runs.INTERRUPTED:
+    if run.status == RunStatus.INTERRUPTED:
         return f"{when}: interrupted. {run.detail or ''}".rstrip()
     return f"{when}: posting now."
 
 
 def describe_result(result: RunResult, channel_id: int) -> str:
-    if result.status == runs.POSTED:
+    if result.status == RunStatus.POSTED:
         noun = "article" if result.articles == 1 else "articles"
         return f"Posted a digest of {result.articles} {noun} to <#{channel_id}>."
-    if result.status == runs.EMPTY:
+    if result.status == RunStatus.EMPTY:
         return "Nothing new since the last digest, so nothing was posted."
-    if result.status == runs.FAILED:
+    if result.status == RunStatus.FAILED:
         return f"The digest could not be posted. {result.detail or ''}".rstrip()
     return "A digest is already being posted here; try again in a moment."
 
@@ -96,9 +97,9 @@ class Digests(commands.Cog):
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
-        self.store = DigestStore(bot.desk.db)
+        self.store = bot.desk.digests
         self.runner = SlotRunner(bot.desk, self.store, self.post)
-        self.scheduler = DigestScheduler(self.store, self.runner)
+        self.scheduler = DigestScheduler(self.store, self.runner, bot.scheduler)
         self._catch_up: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
@@ -116,7 +117,7 @@ class Digests(commands.Cog):
         try:
             await self.bot.wait_until_ready()
             results = await self.scheduler.catch_up()
-            done = {g: r.status for g, r in results.items() if r.status != "not-due"}
+            done = {g: r.status for g, r in results.items() if r.status != Skip.NOT_DUE}
             if done:
                 log.info("digest catch-up at start-up: %s", done)
         except asyncio.CancelledError:
@@ -247,9 +248,9 @@ class Digests(commands.Cog):
             )
         else:
             lines.append(f"**Schedule:** {describe_schedule(schedule)}.")
-            if schedule.state == runs.PAUSED:
+            if schedule.state == ScheduleState.PAUSED:
                 lines.append(f"**Paused:** {schedule.pause_reason}")
-            elif schedule.state == runs.OFF:
+            elif schedule.state == ScheduleState.OFF:
                 lines.append("**Off:** /digest set turns it on again.")
             upcoming = next_run_for(schedule, self.runner.clock())
             if upcoming is not None:

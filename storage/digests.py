@@ -10,21 +10,29 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from storage.db import Database, utc_iso
 
-# Statuses of a digest run. "claimed" is the only unfinished one.
-CLAIMED = "claimed"
-POSTED = "posted"
-EMPTY = "empty"
-MISSED = "missed"
-FAILED = "failed"
-INTERRUPTED = "interrupted"
 
-# Schedule states.
-ACTIVE = "active"
-PAUSED = "paused"
-OFF = "off"
+class RunStatus(StrEnum):
+    """A digest run's status, as stored. "claimed" is the only unfinished one."""
+
+    CLAIMED = "claimed"
+    POSTED = "posted"
+    EMPTY = "empty"
+    MISSED = "missed"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+class ScheduleState(StrEnum):
+    """A digest schedule's state, as stored."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    OFF = "off"
+
 
 _SCHEDULE_COLUMNS = (
     "guild_id, channel_id, time_of_day, timezone, days, max_articles, state, pause_reason,"
@@ -48,7 +56,7 @@ class DigestSchedule:
     timezone: str
     days: str
     max_articles: int
-    state: str
+    state: ScheduleState
     pause_reason: str | None
     failures: int
     active_since: datetime
@@ -57,7 +65,7 @@ class DigestSchedule:
 
     @property
     def active(self) -> bool:
-        return self.state == ACTIVE
+        return self.state == ScheduleState.ACTIVE
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> DigestSchedule:
@@ -68,7 +76,7 @@ class DigestSchedule:
             timezone=row["timezone"],
             days=row["days"],
             max_articles=row["max_articles"],
-            state=row["state"],
+            state=ScheduleState(row["state"]),
             pause_reason=row["pause_reason"],
             failures=row["failures"],
             active_since=datetime.fromisoformat(row["active_since"]),
@@ -83,7 +91,7 @@ class DigestRun:
     guild_id: int
     slot: datetime
     kind: str
-    status: str
+    status: RunStatus
     channel_id: int | None
     articles: int
     covers_until: datetime | None
@@ -98,7 +106,7 @@ class DigestRun:
             guild_id=row["guild_id"],
             slot=datetime.fromisoformat(row["slot"]),
             kind=row["kind"],
-            status=row["status"],
+            status=RunStatus(row["status"]),
             channel_id=row["channel_id"],
             articles=row["articles"],
             covers_until=_dt(row["covers_until"]),
@@ -204,7 +212,7 @@ class DigestStore:
         kind: str,
         channel_id: int | None,
         now: datetime,
-        status: str = CLAIMED,
+        status: RunStatus = RunStatus.CLAIMED,
         detail: str | None = None,
     ) -> DigestRun | None:
         """Record a slot before acting on it; None if it was already recorded.
@@ -214,7 +222,7 @@ class DigestStore:
         are logged but never conflict, with each other or with a scheduled slot.
         """
         stamp = utc_iso(now)
-        finished = None if status == CLAIMED else stamp
+        finished = None if status == RunStatus.CLAIMED else stamp
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO digest_runs (guild_id, slot, kind, status, channel_id, detail,"
@@ -229,7 +237,7 @@ class DigestStore:
     async def finish(
         self,
         run_id: int,
-        status: str,
+        status: RunStatus,
         *,
         now: datetime,
         articles: int = 0,
@@ -293,7 +301,7 @@ class DigestStore:
             if counted is None:
                 return FailureOutcome(failures=0, paused=False)
             failures, state = int(counted[0]), counted[1]
-            paused = failures >= pause_after and state == ACTIVE
+            paused = failures >= pause_after and state == ScheduleState.ACTIVE
             if paused:
                 reason = (
                     f"Paused after {failures} failed digests in a row; the last one: {detail} "

@@ -10,10 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.digest import (
-    CONTENT_LIMIT,
-    EMBED_DESCRIPTION_LIMIT,
-    MESSAGE_EMBEDS_CHARS,
-    MESSAGE_EMBEDS_MAX,
     Digest,
     article_block,
     build_digest,
@@ -21,6 +17,12 @@ from bot.digest import (
     render_markdown,
     render_messages,
     safe_url,
+)
+from bot.style import (
+    EMBED_DESCRIPTION_LIMIT,
+    EMBED_TOTAL_LIMIT,
+    EMBEDS_PER_MESSAGE,
+    MESSAGE_LIMIT,
 )
 from storage.articles import Article, ArticleStore, NewArticle
 from storage.db import open_database
@@ -225,8 +227,8 @@ def test_large_digests_split_within_every_discord_limit(count):
     messages = render_messages(digest_of(articles, more=True, since=NOW - timedelta(days=1)))
     seen: list[int] = []
     for message in messages:
-        assert message.content is None or len(message.content) <= CONTENT_LIMIT
-        assert 1 <= len(message.embeds) <= MESSAGE_EMBEDS_MAX
+        assert message.content is None or len(message.content) <= MESSAGE_LIMIT
+        assert 1 <= len(message.embeds) <= EMBEDS_PER_MESSAGE
         total = 0
         for embed in message.embeds:
             description = embed.description or ""
@@ -234,7 +236,7 @@ def test_large_digests_split_within_every_discord_limit(count):
             assert len(embed.title or "") <= 256
             total += len(embed.title or "") + len(description) + len(embed.footer.text or "")
             seen += [a.id for a in articles if f"· #{a.id}\n" in description]
-        assert total <= MESSAGE_EMBEDS_CHARS
+        assert total <= EMBED_TOTAL_LIMIT
     # Every article exactly once, in order, none cut in half.
     assert seen == [a.id for a in articles]
     assert "/article list" in (messages[-1].embeds[-1].description or "")

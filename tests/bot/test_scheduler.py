@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.digest import Digest
 from bot.scheduler import (
@@ -17,6 +18,7 @@ from bot.scheduler import (
     DigestScheduler,
     Rule,
     RunResult,
+    Skip,
     SlotRunner,
     catch_up_decision,
     describe_days,
@@ -30,10 +32,9 @@ from bot.scheduler import (
     suggest_timezones,
 )
 from news.errors import InputError
-from storage import digests as runs
 from storage.articles import Article, ArticleStore, NewArticle
 from storage.db import open_database
-from storage.digests import DigestStore
+from storage.digests import DigestStore, RunStatus, ScheduleState
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -277,6 +278,15 @@ class Desk:
 
 
 @pytest.fixture
+async def aps():
+    """The bot's one APScheduler, as NewsBot starts it."""
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.start()
+    yield scheduler
+    scheduler.shutdown(wait=False)
+
+
+@pytest.fixture
 async def env(tmp_path):
     db = await open_database(tmp_path / "t.db")
     desk = Desk(ArticleStore(db))
@@ -320,11 +330,11 @@ async def test_slot_posts_once_with_new_articles(env):
     await schedule_at(store, clock)  # 09:00 BST = 08:00 UTC
     older = await add_article(desk, "Tram line reopens", clock() - timedelta(hours=2))
     newer = await add_article(desk, "Library extends hours", clock() - timedelta(hours=1))
-    assert (await runner.run_due(GUILD)).status == "not-due"  # 08:00 local, before 09:00
+    assert (await runner.run_due(GUILD)).status == Skip.NOT_DUE  # 08:00 local, before 09:00
 
     clock.set(utc(2025, 6, 2, 8, 0, 2))
     result = await runner.run_due(GUILD)
-    assert result.status == runs.POSTED and result.articles == 2
+    assert result.status == RunStatus.POSTED and result.articles == 2
     assert result.slot == utc(2025, 6, 2, 8, 0)
     [(channel, digest)] = poster.posts
     assert channel == 77
@@ -332,10 +342,10 @@ async def test_slot_posts_once_with_new_articles(env):
 
     # The same slot again (a reconnect, a second trigger, a restart): nothing more.
     clock.set(utc(2025, 6, 2, 8, 5))
-    assert (await runner.run_due(GUILD)).status == "already"
+    assert (await runner.run_due(GUILD)).status == Skip.ALREADY
     assert len(poster.posts) == 1
     run = await store.get_run(GUILD, utc(2025, 6, 2, 8, 0))
-    assert run is not None and run.status == runs.POSTED and run.kind == "scheduled"
+    assert run is not None and run.status == RunStatus.POSTED and run.kind == "scheduled"
 
 
 async def test_next_digest_holds_only_articles_added_since_the_last_posted(env):
@@ -343,17 +353,17 @@ async def test_next_digest_holds_only_articles_added_since_the_last_posted(env):
     await schedule_at(store, clock)
     await add_article(desk, "Bridge repairs finish early", clock() - timedelta(hours=1))
     clock.set(utc(2025, 6, 2, 8, 0))
-    assert (await runner.run_due(GUILD)).status == runs.POSTED
+    assert (await runner.run_due(GUILD)).status == RunStatus.POSTED
 
     clock.set(utc(2025, 6, 3, 8, 0))  # Tuesday: nothing new
-    assert (await runner.run_due(GUILD)).status == runs.EMPTY
+    assert (await runner.run_due(GUILD)).status == RunStatus.EMPTY
     assert len(poster.posts) == 1
     run = await store.get_run(GUILD, utc(2025, 6, 3, 8, 0))
-    assert run is not None and run.status == runs.EMPTY
+    assert run is not None and run.status == RunStatus.EMPTY
 
     fresh = await add_article(desk, "Harbour festival dates set", utc(2025, 6, 3, 12, 0))
     clock.set(utc(2025, 6, 4, 8, 0))
-    assert (await runner.run_due(GUILD)).status == runs.POSTED
+    assert (await runner.run_due(GUILD)).status == RunStatus.POSTED
     assert [a.id for a in poster.posts[-1][1].articles] == [fresh]
 
 
@@ -395,7 +405,7 @@ async def test_two_concurrent_runs_of_the_same_slot_post_once(env):
     results = await asyncio.gather(
         runner.run_due(GUILD), other.run_due(GUILD), runner.run_due(GUILD)
     )
-    assert sorted(r.status for r in results) == ["already", "already", runs.POSTED]
+    assert sorted(r.status for r in results) == [Skip.ALREADY, Skip.ALREADY, RunStatus.POSTED]
     assert len(poster.posts) == 1
 
 
@@ -405,12 +415,12 @@ async def test_catch_up_less_than_six_hours_late_posts_once(env):
     await add_article(desk, "Museum reopens its east wing", clock() - timedelta(hours=1))
     clock.set(utc(2025, 6, 2, 13, 59))  # 5 h 59 min after the 08:00 UTC slot
     result = await runner.run_due(GUILD)
-    assert result.status == runs.POSTED and result.slot == utc(2025, 6, 2, 8, 0)
+    assert result.status == RunStatus.POSTED and result.slot == utc(2025, 6, 2, 8, 0)
     run = await store.get_run(GUILD, utc(2025, 6, 2, 8, 0))
     assert run is not None and run.kind == "catch-up"
     # Restarting again posts nothing more.
     clock.set(utc(2025, 6, 2, 14, 30))
-    assert (await runner.run_due(GUILD)).status == "already"
+    assert (await runner.run_due(GUILD)).status == Skip.ALREADY
     assert len(poster.posts) == 1
 
 
@@ -420,14 +430,14 @@ async def test_catch_up_six_hours_or_more_late_is_recorded_missed(env):
     await add_article(desk, "Cycle lane consultation opens", clock() - timedelta(hours=1))
     clock.set(utc(2025, 6, 2, 14, 0))  # exactly 6 h late
     result = await runner.run_due(GUILD)
-    assert result.status == runs.MISSED
+    assert result.status == RunStatus.MISSED
     assert poster.posts == []
     run = await store.get_run(GUILD, utc(2025, 6, 2, 8, 0))
-    assert run is not None and run.status == runs.MISSED and "6 hours" in (run.detail or "")
-    assert (await runner.run_due(GUILD)).status == "already"
+    assert run is not None and run.status == RunStatus.MISSED and "6 hours" in (run.detail or "")
+    assert (await runner.run_due(GUILD)).status == Skip.ALREADY
     # The articles are not lost: the next slot carries them.
     clock.set(utc(2025, 6, 3, 8, 0))
-    assert (await runner.run_due(GUILD)).status == runs.POSTED
+    assert (await runner.run_due(GUILD)).status == RunStatus.POSTED
     assert len(poster.posts[0][1].articles) == 1
 
 
@@ -436,7 +446,7 @@ async def test_slot_before_the_schedule_was_set_is_not_owed(env):
     clock.set(utc(2025, 6, 2, 8, 30))  # just after today's 09:00 BST slot
     await schedule_at(store, clock)
     await add_article(desk, "Allotment waiting list shrinks", clock() - timedelta(hours=1))
-    assert (await runner.run_due(GUILD)).status == "not-due"
+    assert (await runner.run_due(GUILD)).status == Skip.NOT_DUE
     assert poster.posts == []
 
 
@@ -456,18 +466,18 @@ async def test_three_delivery_failures_in_a_row_pause_and_other_guilds_carry_on(
     for day in range(3):
         clock.set(utc(2025, 6, 2 + day, 8, 0))
         result = await runner.run_due(GUILD)
-        assert result.status == runs.FAILED
+        assert result.status == RunStatus.FAILED
         assert result.detail == "The digest channel was deleted."
         assert result.paused == (day == 2)
         other = await runner.run_due(OTHER)
-        assert other.status == (runs.POSTED if day == 0 else runs.EMPTY)
+        assert other.status == (RunStatus.POSTED if day == 0 else RunStatus.EMPTY)
     schedule = await store.get_schedule(GUILD)
-    assert schedule is not None and schedule.state == runs.PAUSED
+    assert schedule is not None and schedule.state == ScheduleState.PAUSED
     assert "deleted" in (schedule.pause_reason or "")
     last = await store.last_run(GUILD)
-    assert last is not None and last.status == runs.FAILED
+    assert last is not None and last.status == RunStatus.FAILED
     clock.set(utc(2025, 6, 5, 8, 0))
-    assert (await runner.run_due(GUILD)).status == "inactive"
+    assert (await runner.run_due(GUILD)).status == Skip.INACTIVE
     assert (await store.get_schedule(OTHER)).active  # type: ignore[union-attr]
     # The failed digests were never posted, so their articles wait for the next one.
     assert await store.last_posted(GUILD) is None
@@ -481,7 +491,7 @@ async def test_unexpected_error_is_logged_recorded_and_not_counted(env, caplog):
     clock.set(utc(2025, 6, 2, 8, 0))
     with caplog.at_level(logging.ERROR, logger="bot.scheduler"):
         result = await runner.run_due(GUILD)
-    assert result.status == runs.FAILED
+    assert result.status == RunStatus.FAILED
     assert any(r.exc_info for r in caplog.records)  # logged with its traceback
     schedule = await store.get_schedule(GUILD)
     assert schedule is not None and schedule.failures == 0 and schedule.active
@@ -492,18 +502,18 @@ async def test_manual_run_posts_now_and_moves_the_window(env):
     await schedule_at(store, clock)
     await add_article(desk, "Snow ploughs on standby", clock() - timedelta(hours=1))
     result = await runner.run_now(GUILD, 99)
-    assert result.status == runs.POSTED and poster.posts[0][0] == 99
+    assert result.status == RunStatus.POSTED and poster.posts[0][0] == 99
     # The scheduled slot later the same day has nothing new.
     clock.set(utc(2025, 6, 2, 8, 0))
-    assert (await runner.run_due(GUILD)).status == runs.EMPTY
+    assert (await runner.run_due(GUILD)).status == RunStatus.EMPTY
     await add_article(desk, "Gritting routes published", clock() - timedelta(minutes=5))
     poster.fail_with = DeliveryError("Missing permission to post in that channel.")
     failed = await runner.run_now(GUILD, 99)
-    assert failed.status == runs.FAILED and not failed.paused
+    assert failed.status == RunStatus.FAILED and not failed.paused
     assert (await store.get_schedule(GUILD)).failures == 0  # type: ignore[union-attr]
 
 
-async def test_cancelled_run_stays_claimed_then_is_settled_at_start(env):
+async def test_cancelled_run_stays_claimed_then_is_settled_at_start(env, aps):
     desk, store, clock, poster, runner = env
     await schedule_at(store, clock)
     await add_article(desk, "Pier lights restored", clock() - timedelta(hours=1))
@@ -514,27 +524,27 @@ async def test_cancelled_run_stays_claimed_then_is_settled_at_start(env):
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    scheduler = DigestScheduler(store, SlotRunner(desk, store, poster, clock=clock))
+    scheduler = DigestScheduler(store, SlotRunner(desk, store, poster, clock=clock), aps)
     await scheduler.start()
     try:
         run = await store.get_run(GUILD, utc(2025, 6, 2, 8, 0))
-        assert run is not None and run.status == runs.INTERRUPTED
+        assert run is not None and run.status == RunStatus.INTERRUPTED
         poster.delay = 0
-        assert await scheduler.catch_up() == {GUILD: RunResult("already", utc(2025, 6, 2, 8, 0))}
+        assert await scheduler.catch_up() == {GUILD: RunResult(Skip.ALREADY, utc(2025, 6, 2, 8, 0))}
         assert poster.posts == []
     finally:
-        scheduler.shutdown()
+        await scheduler.close()
 
 
 # -- DigestScheduler --------------------------------------------------------------------
 
 
-async def test_scheduler_rebuilds_jobs_from_the_database(env):
+async def test_scheduler_rebuilds_jobs_from_the_database(env, aps):
     _desk, store, clock, _poster, runner = env
     await schedule_at(store, clock, at="07:15", timezone="America/New_York")
     await schedule_at(store, clock, guild=OTHER)
     await store.turn_off(OTHER, now=clock())
-    scheduler = DigestScheduler(store, runner)
+    scheduler = DigestScheduler(store, runner, aps)
     await scheduler.start()
     try:
         assert scheduler.scheduled_guilds() == [GUILD]
@@ -546,10 +556,29 @@ async def test_scheduler_rebuilds_jobs_from_the_database(env):
         scheduler.unschedule(GUILD)
         assert scheduler.scheduled_guilds() == []
     finally:
-        scheduler.shutdown()
+        await scheduler.close()
 
 
-async def test_catch_up_isolates_guilds(env, caplog):
+async def test_digest_jobs_share_the_bots_scheduler(env, aps):
+    # Another feature's job on the same APScheduler is neither counted nor removed.
+    _desk, store, clock, _poster, runner = env
+    await schedule_at(store, clock)
+
+    async def other_job() -> None:
+        return None
+
+    aps.add_job(other_job, "interval", hours=1, id="feeds:poll")
+    scheduler = DigestScheduler(store, runner, aps)
+    await scheduler.start()
+    assert scheduler.scheduled_guilds() == [GUILD]
+    assert {job.id for job in aps.get_jobs()} == {"feeds:poll", DigestScheduler.job_id(GUILD)}
+    await scheduler.close()
+    assert scheduler.scheduled_guilds() == []
+    assert [job.id for job in aps.get_jobs()] == ["feeds:poll"]
+    assert aps.running
+
+
+async def test_catch_up_isolates_guilds(env, caplog, aps):
     desk, store, clock, _poster, runner = env
     await schedule_at(store, clock)
     await schedule_at(store, clock, guild=OTHER, channel_id=88)
@@ -563,15 +592,15 @@ async def test_catch_up_isolates_guilds(env, caplog):
 
     runner.run_due = flaky  # type: ignore[method-assign]
     clock.set(utc(2025, 6, 2, 9, 0))
-    scheduler = DigestScheduler(store, runner)
+    scheduler = DigestScheduler(store, runner, aps)
     with caplog.at_level(logging.ERROR, logger="bot.scheduler"):
         results = await scheduler.catch_up()
-    assert results[OTHER].status == runs.POSTED
+    assert results[OTHER].status == RunStatus.POSTED
     assert GUILD not in results
     assert any("database hiccup" in (r.exc_text or "") for r in caplog.records)
 
 
-async def test_real_apscheduler_fires_the_job(env):
+async def test_real_apscheduler_fires_the_job(env, aps):
     # The one test on the real clock: a schedule two seconds ahead posts by itself.
     desk, store, _clock, poster, _runner = env
     runner = SlotRunner(desk, store, poster)
@@ -587,7 +616,7 @@ async def test_real_apscheduler_fires_the_job(env):
         max_articles=10,
         now=now,
     )
-    scheduler = DigestScheduler(store, runner)
+    scheduler = DigestScheduler(store, runner, aps)
     await scheduler.start()
     try:
         assert schedule.guild_id in scheduler.scheduled_guilds()
@@ -597,15 +626,15 @@ async def test_real_apscheduler_fires_the_job(env):
             await asyncio.sleep(0.1)
         assert len(poster.posts) == 1 and poster.posts[0][0] == 31
     finally:
-        scheduler.shutdown()
+        await scheduler.close()
 
 
-async def test_a_paused_schedule_loses_its_job(env):
+async def test_a_paused_schedule_loses_its_job(env, aps):
     desk, store, clock, poster, runner = env
     await schedule_at(store, clock)
     await add_article(desk, "Quay railings replaced", clock() - timedelta(hours=1))
     poster.fail_with = DeliveryError("The digest channel was deleted.")
-    scheduler = DigestScheduler(store, runner)
+    scheduler = DigestScheduler(store, runner, aps)
     await scheduler.start()
     try:
         for day in range(3):

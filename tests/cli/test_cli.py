@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -14,6 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
+from storage.db import open_database
+from storage.digests import DigestStore, RunStatus
 
 TITLE = "250 'low-risk' inmates to be freed before Marlow ceasefire talks"
 JUNKY_PASTE = f"""{TITLE}
@@ -297,11 +301,42 @@ def test_summarize_and_digest(runner, paste_file):
     assert 1 <= len(summary["summary"]) <= 3
     assert any("250" in s for s in summary["summary"])
     assert not any("©" in s or "MORE" in s for s in summary["summary"])
-    digest = invoke(runner, "digest", "--guild", "5", "--dry-run")
+    digest = invoke(runner, "digest", "--guild", "5")
     assert digest.exit_code == 0, digest.output
     assert TITLE in digest.output and f"#{stored['id']}" in digest.output
+    # Printing a digest records nothing: the same digest prints again.
+    assert invoke(runner, "digest", "--guild", "5").output == digest.output
     other = invoke(runner, "digest", "--guild", "6")
     assert TITLE not in other.output
     later = invoke(runner, "digest", "--guild", "5", "--since", "2999-01-01")
     assert TITLE not in later.output
     assert invoke(runner, "digest", "--guild", "5", "--since", "soon").exit_code != 0
+
+
+def test_digest_has_no_dry_run_flag(runner):
+    # The command line never posts, so a flag promising that would mean nothing.
+    result = invoke(runner, "digest", "--guild", "5", "--dry-run")
+    assert result.exit_code == 2 and "No such option '--dry-run'" in result.output
+
+
+def test_digest_starts_after_the_last_posted_digest(runner, paste_file):
+    invoke(runner, "add", str(paste_file), "--guild", "5")
+    _cli_runner, db_path = runner
+
+    async def record_posted_digest() -> None:
+        db = await open_database(db_path)
+        try:
+            store = DigestStore(db)
+            now = datetime.now(UTC)
+            run = await store.claim(5, now, kind="manual", channel_id=1, now=now)
+            assert run is not None
+            await store.finish(run.id, RunStatus.POSTED, now=now, articles=1, covers_until=now)
+        finally:
+            await db.close()
+
+    asyncio.run(record_posted_digest())
+    after = invoke(runner, "digest", "--guild", "5")
+    assert after.exit_code == 0 and "No new articles." in after.output
+    assert TITLE not in after.output
+    # --since overrides where the digest starts.
+    assert TITLE in invoke(runner, "digest", "--guild", "5", "--since", "2000-01-01").output

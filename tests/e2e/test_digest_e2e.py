@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from fake_discord import MANAGE_GUILD, MEMBER_PERMISSIONS, READER, BotRunner, FakeDiscord, Member
 
 from bot.client import NewsBot
-from storage import digests as runs
-from storage.digests import DigestStore
+from bot.scheduler import DigestScheduler
+from storage.digests import RunStatus
 
 MANAGER = Member(3003, "manager", MEMBER_PERMISSIONS | MANAGE_GUILD)
 LONDON = ZoneInfo("Europe/London")
@@ -104,6 +104,8 @@ async def test_scheduled_digest_posts_once_and_a_restart_does_not_repost(
     token = await digest_set(fake, MANAGER, guild.id, a_few_seconds_ahead())
     reply = await fake.wait_message(token)
     assert reply["content"].startswith("Digest scheduled:") and reply["flags"] == 64
+    # The job lives on the bot's one scheduler, not on one of the cog's own.
+    assert bot.scheduler.get_job(DigestScheduler.job_id(guild.id)) is not None
 
     call = await fake.wait_for(
         lambda c: c.method == "POST" and c.path == f"/channels/{guild.channel_id}/messages",
@@ -120,9 +122,11 @@ async def test_scheduled_digest_posts_once_and_a_restart_does_not_repost(
     assert len(channel_posts(fake, guild.channel_id)) == 1
 
     # A restart rebuilds the job and runs the catch-up: the slot is recorded, so no repost.
-    await runner.restart()
+    restarted = await runner.restart()
     await asyncio.sleep(1.5)
     assert len(channel_posts(fake, guild.channel_id)) == 1
+    assert not bot.scheduler.running  # the stopped bot shut its scheduler down
+    assert restarted.scheduler.get_job(DigestScheduler.job_id(guild.id)) is not None
     shown = await show(fake, guild.id)
     assert "posted 2 articles" in shown and "Next digest:" in shown
 
@@ -138,13 +142,13 @@ async def test_forbidden_channel_is_recorded_and_the_bot_keeps_running(
     await fake.wait_message(await digest_set(fake, MANAGER, guild.id, at))
     await fake.wait_message(await digest_set(fake, MANAGER, other.id, at))
 
-    store = DigestStore(bot.desk.db)
+    store = bot.desk.digests
     for _ in range(100):
         last = await store.last_run(guild.id)
-        if last is not None and last.status != runs.CLAIMED:
+        if last is not None and last.status != RunStatus.CLAIMED:
             break
         await asyncio.sleep(0.1)
-    assert last is not None and last.status == runs.FAILED
+    assert last is not None and last.status == RunStatus.FAILED
     assert "not allowed to post" in (last.detail or "")
 
     # The other guild's digest went out, and the bot still answers commands.

@@ -7,9 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storage import digests as runs
 from storage.db import open_database
-from storage.digests import DigestStore
+from storage.digests import DigestStore, RunStatus, ScheduleState
 
 T0 = datetime(2025, 6, 2, 7, 0, tzinfo=UTC)
 GUILD = 1111
@@ -57,7 +56,7 @@ async def test_turn_off_keeps_the_row_and_leaves_active_list(store):
     assert await store.turn_off(GUILD, now=T0)
     assert not await store.turn_off(GUILD, now=T0)  # already off
     schedule = await store.get_schedule(GUILD)
-    assert schedule is not None and schedule.state == runs.OFF
+    assert schedule is not None and schedule.state == ScheduleState.OFF
     assert await store.active_schedules() == []
     assert not await store.turn_off(OTHER, now=T0)  # never had one
 
@@ -65,7 +64,7 @@ async def test_turn_off_keeps_the_row_and_leaves_active_list(store):
 async def test_claim_is_once_per_guild_and_slot(store):
     slot = T0 + timedelta(hours=1)
     first = await store.claim(GUILD, slot, kind="scheduled", channel_id=500, now=T0)
-    assert first is not None and first.status == runs.CLAIMED and first.slot == slot
+    assert first is not None and first.status == RunStatus.CLAIMED and first.slot == slot
     assert await store.claim(GUILD, slot, kind="catch-up", channel_id=500, now=T0) is None
     # Same instant written from another timezone is the same slot.
     from zoneinfo import ZoneInfo
@@ -89,12 +88,12 @@ async def test_finish_and_last_posted(store):
     a = await store.claim(GUILD, T0, kind="scheduled", channel_id=500, now=T0)
     b = await store.claim(GUILD, T0 + timedelta(days=1), kind="scheduled", channel_id=500, now=T0)
     assert a and b
-    await store.finish(a.id, runs.POSTED, now=T0, articles=3, covers_until=T0)
-    await store.finish(b.id, runs.EMPTY, now=T0 + timedelta(days=1))
+    await store.finish(a.id, RunStatus.POSTED, now=T0, articles=3, covers_until=T0)
+    await store.finish(b.id, RunStatus.EMPTY, now=T0 + timedelta(days=1))
     posted = await store.last_posted(GUILD)
     assert posted is not None and posted.id == a.id and posted.covers_until == T0
     last = await store.last_run(GUILD)
-    assert last is not None and last.id == b.id and last.status == runs.EMPTY
+    assert last is not None and last.id == b.id and last.status == RunStatus.EMPTY
     assert [r.id for r in await store.runs(GUILD)] == [b.id, a.id]
 
 
@@ -108,7 +107,7 @@ async def test_three_counted_failures_in_a_row_pause_the_schedule(store):
         assert outcome.failures == day + 1
         assert outcome.paused == (day == 2)
     schedule = await store.get_schedule(GUILD)
-    assert schedule is not None and schedule.state == runs.PAUSED
+    assert schedule is not None and schedule.state == ScheduleState.PAUSED
     assert schedule.pause_reason and "3 failed digests in a row" in schedule.pause_reason
     assert "The channel was deleted." in schedule.pause_reason
     assert await store.active_schedules() == []
@@ -125,7 +124,7 @@ async def test_success_resets_the_failure_count_and_uncounted_failures_do_not_ad
     await store.record_failure(ids[0], "Missing permission.", now=slots[0])
     await store.record_failure(ids[1], "Missing permission.", now=slots[1])
     await store.finish(
-        ids[2], runs.POSTED, now=slots[2], covers_until=slots[2], reset_failures=True
+        ids[2], RunStatus.POSTED, now=slots[2], covers_until=slots[2], reset_failures=True
     )
     outcome = await store.record_failure(ids[3], "Missing permission.", now=slots[3])
     assert outcome.failures == 1 and not outcome.paused
@@ -139,10 +138,10 @@ async def test_abandon_claims_settles_unfinished_runs_only(store):
     open_run = await store.claim(GUILD, T0, kind="scheduled", channel_id=500, now=T0)
     done = await store.claim(GUILD, T0 + timedelta(days=1), kind="scheduled", channel_id=5, now=T0)
     assert open_run and done
-    await store.finish(done.id, runs.EMPTY, now=T0)
+    await store.finish(done.id, RunStatus.EMPTY, now=T0)
     assert await store.abandon_claims(now=T0 + timedelta(hours=2)) == 1
     settled = await store.get_run(GUILD, T0)
-    assert settled is not None and settled.status == runs.INTERRUPTED
+    assert settled is not None and settled.status == RunStatus.INTERRUPTED
     assert settled.detail and "stopped" in settled.detail
     # Still recorded: the slot can never be claimed (and posted) again.
     assert await store.claim(GUILD, T0, kind="catch-up", channel_id=500, now=T0) is None
@@ -150,9 +149,9 @@ async def test_abandon_claims_settles_unfinished_runs_only(store):
 
 async def test_missed_slot_is_recorded_settled(store):
     run = await store.claim(
-        GUILD, T0, kind="catch-up", channel_id=500, now=T0, status=runs.MISSED, detail="late"
+        GUILD, T0, kind="catch-up", channel_id=500, now=T0, status=RunStatus.MISSED, detail="late"
     )
-    assert run is not None and run.status == runs.MISSED and run.finished_at == T0
+    assert run is not None and run.status == RunStatus.MISSED and run.finished_at == T0
 
 
 async def test_naive_datetimes_are_refused(store):
