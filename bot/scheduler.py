@@ -30,6 +30,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.digest import DEFAULT_MAX_ARTICLES, Digest, DigestDesk, build_digest
+from bot.style import CHOICES_LIMIT
 from news.errors import InputError
 from storage.digests import DigestSchedule, DigestStore, RunStatus
 
@@ -174,7 +175,7 @@ def parse_timezone(name: str) -> ZoneInfo:
     )
 
 
-def suggest_timezones(prefix: str, limit: int = 25) -> list[str]:
+def suggest_timezones(prefix: str, limit: int = CHOICES_LIMIT) -> list[str]:
     """Autocomplete: names starting with, then containing, what was typed."""
     typed = (prefix or "").strip().lower().replace(" ", "_")
     names = timezone_names()

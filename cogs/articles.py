@@ -1,13 +1,12 @@
 """/article add|paste|remove|show|list and the "Save as article" message command.
 
 Thin: check the member, call the NewsDesk, render. Errors go to the tree's handler
-(views and modals forward theirs to the same :func:`bot.client.report_error`).
+(views and modals, in :mod:`cogs.views`, forward theirs to the same one).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -16,69 +15,20 @@ from discord.ext import commands
 
 from bot import render
 from bot.checks import is_moderator, moderator_only
-from bot.client import report_error
+from cogs.views import (
+    OwnedView,
+    Pager,
+    PasteModal,
+    article_choices,
+    send_stored,
+    send_summary_card,
+)
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
     from bot.desk import NewsDesk
 
 URL = re.compile(r"https?://[^\s<>|]+[^\s<>|.,;:!?'\")\]]")
-VIEW_TIMEOUT = 300.0
-NOT_YOURS = "Only the person who ran the command can use these buttons."
-
-PageFetcher = Callable[[int], Awaitable[tuple[discord.Embed, bool]]]
-
-
-class OwnedView(discord.ui.View):
-    """A view only its invoker may press; errors go to the shared handler."""
-
-    def __init__(self, owner_id: int, timeout: float = VIEW_TIMEOUT) -> None:
-        super().__init__(timeout=timeout)
-        self.owner_id = owner_id
-
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        if interaction.user.id == self.owner_id:
-            return True
-        await interaction.response.send_message(NOT_YOURS, ephemeral=True)
-        return False
-
-    async def on_error(
-        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
-        await report_error(interaction, error)
-
-
-class Pager(OwnedView):
-    """Prev/Next over pages produced by ``fetch(page) -> (embed, has_next)``."""
-
-    def __init__(self, owner_id: int, fetch: PageFetcher, has_next: bool) -> None:
-        super().__init__(owner_id)
-        self.fetch = fetch
-        self.page = 0
-        self._set_buttons(has_next)
-
-    def _set_buttons(self, has_next: bool) -> None:
-        self.prev.disabled = self.page == 0
-        self.next.disabled = not has_next
-
-    async def _turn(self, interaction: discord.Interaction[Any], step: int) -> None:
-        page = max(self.page + step, 0)
-        embed, has_next = await self.fetch(page)
-        self.page = page
-        self._set_buttons(has_next)
-        await interaction.response.edit_message(embed=embed, view=self)
-
-    @discord.ui.button(label="Prev", style=discord.ButtonStyle.secondary, custom_id="newsbot:prev")
-    async def prev(
-        self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]
-    ) -> None:
-        await self._turn(interaction, -1)
-
-    @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary, custom_id="newsbot:next")
-    async def next(
-        self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]
-    ) -> None:
-        await self._turn(interaction, +1)
 
 
 class ConfirmRemove(OwnedView):
@@ -112,55 +62,6 @@ class ConfirmRemove(OwnedView):
         await interaction.response.edit_message(
             content=f"Kept article #{self.article_id}.", embed=None, view=None
         )
-
-
-class PasteModal(discord.ui.Modal, title="Paste an article"):
-    """Title, text and an optional source URL; stored when submitted."""
-
-    headline: discord.ui.TextInput[PasteModal] = discord.ui.TextInput(
-        label="Title", custom_id="title", max_length=300
-    )
-    body: discord.ui.TextInput[PasteModal] = discord.ui.TextInput(
-        label="Text", custom_id="text", style=discord.TextStyle.paragraph, max_length=4000
-    )
-    source_url: discord.ui.TextInput[PasteModal] = discord.ui.TextInput(
-        label="Source URL (optional)", custom_id="url", required=False, max_length=500
-    )
-
-    def __init__(self, desk: NewsDesk) -> None:
-        super().__init__(timeout=15 * 60)
-        self.desk = desk
-
-    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        # Re-check: the modal can be submitted minutes after the command ran.
-        await is_moderator(interaction)
-        await interaction.response.defer(thinking=True)
-        result = await self.desk.add_text(
-            self.body.value,
-            title=self.headline.value.strip() or None,
-            url=self.source_url.value.strip() or None,
-            guild_id=interaction.guild_id,
-            added_by=interaction.user.id,
-        )
-        await interaction.followup.send(
-            render.stored_message(result.article, result.duplicate),
-            embed=render.article_card(result.article),
-        )
-
-    async def on_error(  # type: ignore[override]  # Modal's signature differs from BaseView's
-        self, interaction: discord.Interaction[Any], error: Exception, /
-    ) -> None:
-        await report_error(interaction, error)
-
-
-async def article_choices(
-    desk: NewsDesk, interaction: discord.Interaction[Any], current: str
-) -> list[app_commands.Choice[int]]:
-    """Autocomplete for an ``article`` option: titles (or ids) visible in this guild."""
-    if interaction.guild_id is None:
-        return []
-    articles = await desk.autocomplete(interaction.guild_id, str(current).strip())
-    return [app_commands.Choice(name=render.choice_name(a), value=a.id) for a in articles[:25]]
 
 
 class Articles(commands.Cog):
@@ -202,10 +103,7 @@ class Articles(commands.Cog):
         result = await self.desk.add_url(
             url, guild_id=interaction.guild_id, added_by=interaction.user.id
         )
-        await interaction.followup.send(
-            render.stored_message(result.article, result.duplicate),
-            embed=render.article_card(result.article),
-        )
+        await send_stored(interaction, result)
 
     @article.command(name="paste", description="Store an article by pasting its text")
     @moderator_only()
@@ -231,9 +129,7 @@ class Articles(commands.Cog):
     @app_commands.describe(article="The article's id, or start typing its title")
     @app_commands.autocomplete(article=article_autocomplete)
     async def show(self, interaction: discord.Interaction[Any], article: int) -> None:
-        found = await self.desk.get(article, interaction.guild_id)
-        lines = await self.desk.summary(found)
-        await interaction.response.send_message(embed=render.article_card(found, lines or None))
+        await send_summary_card(interaction, self.desk, article)
 
     @article.command(name="list", description="The newest articles, a page at a time")
     async def list_(self, interaction: discord.Interaction[Any]) -> None:
@@ -272,10 +168,7 @@ class Articles(commands.Cog):
                 guild_id=interaction.guild_id,
                 added_by=interaction.user.id,
             )
-        await interaction.followup.send(
-            render.stored_message(result.article, result.duplicate),
-            embed=render.article_card(result.article),
-        )
+        await send_stored(interaction, result)
 
 
 async def setup(bot: NewsBot) -> None:

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from cogs.articles import Pager, article_choices
+from cogs.views import Pager, article_choices, send_summary_card
 from news.errors import NotFoundError
 
 if TYPE_CHECKING:
@@ -67,9 +67,7 @@ class Ask(commands.Cog):
     @app_commands.describe(article="The article's id, or start typing its title")
     @app_commands.guild_only()
     async def summary(self, interaction: discord.Interaction[Any], article: int) -> None:
-        found = await self.desk.get(article, interaction.guild_id)
-        lines = await self.desk.summary(found)
-        await interaction.response.send_message(embed=render.article_card(found, lines or None))
+        await send_summary_card(interaction, self.desk, article)
 
     @summary.autocomplete("article")
     async def _summary_article(

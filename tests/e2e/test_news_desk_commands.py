@@ -138,6 +138,7 @@ async def test_paste_modal_stores_the_text_and_show_displays_it(
     summary = await fake.wait_message(token)
     assert summary["embeds"][0]["title"] == "Ostbank ferry pauses for an engine swap"
     assert "replacement bus" in embeds_text(summary)
+    assert summary["embeds"] == shown["embeds"]  # /summary and /article show: one card
 
     # Adding the same text again says it is already stored.
     again = await add_via_paste(fake, "Ostbank ferry pauses for an engine swap", PASTED)
