@@ -17,7 +17,8 @@ from urllib.parse import quote, urlsplit
 import discord
 
 from bot import render
-from storage.articles import Article, ArticleStore
+from storage.articles import Article
+from storage.interfaces import Articles
 
 DEFAULT_MAX_ARTICLES = 10
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
@@ -43,7 +44,7 @@ _LEADING_BULLET = re.compile(r"^(\s*)([-+])")
 class DigestDesk(Protocol):
     """What building a digest needs from :class:`bot.desk.NewsDesk`."""
 
-    store: ArticleStore
+    store: Articles
 
     async def summary(self, article: Article, sentences: int = 3) -> list[str]: ...
 
