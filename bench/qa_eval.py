@@ -217,8 +217,12 @@ def _asker(store: object) -> tuple[Callable[[str], object], str]:
     except Exception:
         pass
 
+    from news.search import StagedSearch
+
+    search = StagedSearch(store)  # type: ignore[arg-type]
+
     async def direct(question: str) -> Answer:
-        hits = await store.search_terms(question_terms(question), None, limit=CANDIDATES)  # type: ignore[attr-defined]
+        hits = await search.candidates(question_terms(question), None, limit=CANDIDATES)
         arts = await store.get_many([h.article_id for h in hits])  # type: ignore[attr-defined]
         top = max((h.score for h in hits), default=0.0) or 1.0
         passages = [
@@ -228,7 +232,7 @@ def _asker(store: object) -> tuple[Callable[[str], object], str]:
         ]
         return await asyncio.to_thread(answer_question, question, passages)
 
-    return direct, "store.search_terms + answer_question (bot.desk not importable)"
+    return direct, "StagedSearch + answer_question (bot.desk not importable)"
 
 
 def main(argv: list[str] | None = None) -> None:

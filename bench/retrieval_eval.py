@@ -2,7 +2,7 @@
 
 Stores every dev article (first sentence as title, as bench.qa_eval does) in a
 temporary SQLite store, optionally compares query builders and bm25 title weights,
-then takes the candidates the desk takes (``ArticleStore.search_terms`` with the
+then takes the candidates the desk takes (``news.search.StagedSearch`` with the
 question's words and phrases, ``retrieval.POOL`` of them) and fits the re-ranking mix
 of news/retrieval.py: listwise logistic regression over the features named by
 ``--features``, scored by 5-fold cross-validation grouped by article (no article's
@@ -29,7 +29,8 @@ from pathlib import Path
 from bench.qa_eval import DEFAULT_SHARED, Item, load
 from news import retrieval
 from news.answer import question_terms
-from storage.articles import SearchHit, fts_query
+from news.search import Hit, StagedSearch
+from storage.articles import fts_query
 
 Query = Callable[[str], str | None]
 Table = Sequence[Sequence[retrieval.Ranked]]
@@ -188,16 +189,16 @@ def report_fit(
     return w_all
 
 
-async def desk_pools(path: Path, questions: Sequence[str], pool: int) -> list[list[SearchHit]]:
+async def desk_pools(path: Path, questions: Sequence[str], pool: int) -> list[list[Hit]]:
     """The bm25 candidates the desk asks the store for, ``pool`` of them per question."""
     from storage.articles import ArticleStore
     from storage.db import open_database
 
     db = await open_database(path)
     try:
-        store = ArticleStore(db)
+        search = StagedSearch(ArticleStore(db))
         return [
-            await store.search_terms(
+            await search.candidates(
                 retrieval.search_terms(q), None, limit=pool, phrases=retrieval.search_phrases(q)
             )
             for q in questions

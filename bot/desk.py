@@ -24,6 +24,7 @@ from news import retrieval
 from news.answer import Answer, Passage, answer_question
 from news.clean import clean_body, clean_title
 from news.errors import InputError, NewsError, NotFoundError
+from news.search import StagedSearch
 from news.summarize import summarize
 from news.text import first_sentence, normalize_ws
 from news.urls import site_of
@@ -31,6 +32,7 @@ from storage.articles import AddOutcome, Article, ArticleStore, NewArticle, Sear
 from storage.db import Database, open_database
 from storage.digests import DigestStore
 from storage.guilds import GuildSettingsStore
+from storage.interfaces import Articles, Digests, GuildSettings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -181,6 +183,11 @@ def process_pool(workers: int | None = None) -> concurrent.futures.ProcessPoolEx
 class NewsDesk:
     """The news desk's use cases over one store."""
 
+    # What the app uses is typed by the storage Protocols, so another backend fits.
+    store: Articles
+    guilds: GuildSettings
+    digests: Digests
+
     def __init__(
         self,
         store: ArticleStore,
@@ -192,6 +199,9 @@ class NewsDesk:
         self.cpu = CpuWorker()
         self.guilds = GuildSettingsStore(store.db)
         self.digests = DigestStore(store.db)
+        self._db = store.db
+        # The answer engine's candidate search (it caches document counts: one per desk).
+        self.staged_search = StagedSearch(store)
         self.allow_private_urls = allow_private_urls
         self.fetch_timeout = fetch_timeout
 
@@ -208,11 +218,11 @@ class NewsDesk:
 
     @property
     def db(self) -> Database:
-        return self.store.db
+        return self._db
 
     async def close(self) -> None:
         await self.cpu.close()
-        await self.store.db.close()
+        await self._db.close()
 
     # -- adding ---------------------------------------------------------------
 
@@ -385,7 +395,7 @@ class NewsDesk:
             # Words and adjacent pairs of the question (a regex pass over at most
             # MAX_QUESTION_CHARS: no thread hop), a small bm25 pool, then re-ranking by
             # proximity and hand-over of the best few, with answering, off the loop.
-            hits = await self.store.search_terms(
+            hits = await self.staged_search.candidates(
                 retrieval.search_terms(question),
                 guild_id,
                 limit=retrieval.POOL,

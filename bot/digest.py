@@ -25,7 +25,8 @@ from bot.style import (
     MESSAGE_LIMIT,
     article_date,
 )
-from storage.articles import Article, ArticleStore
+from storage.articles import Article
+from storage.interfaces import Articles
 
 DEFAULT_MAX_ARTICLES = 10
 # One article's block stays far below a description so that packing never has to cut one.
@@ -43,7 +44,7 @@ _LEADING_BULLET = re.compile(r"^(\s*)([-+])")
 class DigestDesk(Protocol):
     """What building a digest needs from :class:`bot.desk.NewsDesk`."""
 
-    store: ArticleStore
+    store: Articles
 
     async def summary(self, article: Article, sentences: int = 3) -> list[str]: ...
 

@@ -32,7 +32,8 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.digest import DEFAULT_MAX_ARTICLES, Digest, DigestDesk, build_digest
 from bot.style import CHOICES_LIMIT
 from news.errors import InputError
-from storage.digests import DigestSchedule, DigestStore, RunStatus
+from storage.digests import DigestSchedule, RunStatus
+from storage.interfaces import Digests
 
 log = logging.getLogger(__name__)
 
@@ -319,7 +320,7 @@ class SlotRunner:
     def __init__(
         self,
         desk: DigestDesk,
-        store: DigestStore,
+        store: Digests,
         post: Post,
         *,
         clock: Clock = utc_now,
@@ -480,7 +481,7 @@ class DigestScheduler:
 
     JOB_PREFIX = "digest:"
 
-    def __init__(self, store: DigestStore, runner: SlotRunner, scheduler: AsyncIOScheduler):
+    def __init__(self, store: Digests, runner: SlotRunner, scheduler: AsyncIOScheduler):
         self.store = store
         self.runner = runner
         self._scheduler = scheduler

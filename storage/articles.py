@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 import aiosqlite
 
+from news.retrieval import MAX_PHRASES
 from news.text import content_hash, normalize_ws
 from news.urls import normalize_url
 from storage.db import Database, utc_iso
@@ -23,20 +24,7 @@ from storage.db import Database, utc_iso
 # bm25 column weights: a match in the title counts ten times one in the body.
 TITLE_WEIGHT = 10.0
 BODY_WEIGHT = 1.0
-# For the answer engine's candidates a title match counts twice a body match: the
-# title is one short line, and at 10 it outweighs a body that holds every question
-# word (open-setting recall@1 on NewsQA dev, first sentence as title: 0.766 at 10,
-# 0.772 at 3, 0.776 at 2, 0.780 at 1; 2 keeps a real headline worth more than any
-# one body sentence without letting it decide alone).
-ASK_TITLE_WEIGHT = 2.0
-MAX_PHRASES = 8
 MAX_QUERY_TERMS = 32
-# A word in more than this share of a store (and at least COMMON_MIN_DOCS articles) is
-# dropped from the answer engine's OR query: it costs time and carries almost no idf.
-COMMON_SHARE = 0.05
-COMMON_MIN_DOCS = 2_000
-# From this many articles, the answer engine's query tries all words before any word.
-ALL_TERMS_FIRST_FROM = 20_000
 _IN_CHUNK = 400  # keys per IN (...) list: SQLite allows 32,766 parameters
 _TERM = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -115,6 +103,31 @@ class AddOutcome:
     created: bool  # False: an existing article with the same URL or body was returned
 
 
+# (scope, content hash) or (scope, "url:" + normalised URL); scope 0 is global.
+_Key = tuple[int, str]
+
+
+class _Row(NamedTuple):
+    """A prepared article, its fields named as the ``articles`` columns, in INSERT order."""
+
+    guild_id: int | None
+    url: str | None
+    url_norm: str | None
+    title: str
+    source: str | None
+    author: str | None
+    published: str | None
+    added_at: str
+    added_by: int | None
+    body: str
+    content_hash: str
+    summary: str | None
+
+    @property
+    def scope(self) -> int:
+        return self.guild_id or 0
+
+
 def query_terms(text: str) -> list[str]:
     """Plain word terms of any user text, safe to quote into an FTS5 query."""
     terms: list[str] = []
@@ -126,14 +139,6 @@ def query_terms(text: str) -> list[str]:
         if len(terms) >= MAX_QUERY_TERMS:
             break
     return terms
-
-
-def _merge_hits(first: list[SearchHit], then: list[SearchHit], limit: int) -> list[SearchHit]:
-    """``first``, then the hits of ``then`` not already in it, at most ``limit``."""
-    if not first:
-        return then[:limit]
-    seen = {hit.article_id for hit in first}
-    return (first + [hit for hit in then if hit.article_id not in seen])[:limit]
 
 
 def fts_query(terms: Sequence[str], *, any_term: bool = False) -> str | None:
@@ -182,10 +187,6 @@ class ArticleStore:
 
     def __init__(self, db: Database):
         self.db = db
-        self._df_cache: dict[str, int] = {}
-        self._df_total = 0
-        self._total = 0
-        self._total_at = -1e9
 
     # -- writing ---------------------------------------------------------------
 
@@ -207,11 +208,11 @@ class ArticleStore:
             existing = await _existing(conn, prepared)
             # slot i: ("old", Article) for a stored duplicate, ("new", key) for an insert,
             # ("repeat", key) for a duplicate of an insert earlier in this batch.
-            slots: list[tuple[str, object]] = []
-            fresh: list[tuple[object, ...]] = []
-            pending: dict[tuple[object, str], tuple[object, str]] = {}
-            for values in prepared:
-                scope, url_norm, digest = values[0] or 0, values[2], str(values[10])
+            slots: list[tuple[str, Article | _Key]] = []
+            fresh: list[_Row] = []
+            pending: dict[_Key, _Key] = {}
+            for item in prepared:
+                scope, url_norm, digest = item.scope, item.url_norm, item.content_hash
                 found = existing.get((scope, digest)) or (
                     existing.get((scope, f"url:{url_norm}")) if url_norm else None
                 )
@@ -229,19 +230,18 @@ class ArticleStore:
                 if url_norm:
                     pending[(scope, f"url:{url_norm}")] = key
                 slots.append(("new", key))
-                fresh.append(values)
+                fresh.append(item)
             if fresh:
                 await conn.executemany(
-                    "INSERT INTO articles (guild_id, url, url_norm, title, source, author,"
-                    " published, added_at, added_by, body, content_hash, summary)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO articles ({', '.join(_Row._fields)})"
+                    f" VALUES ({', '.join('?' * len(_Row._fields))})",
                     fresh,
                 )
             inserted = await _existing(conn, fresh) if fresh else {}
         return [
-            AddOutcome(value, created=False)  # type: ignore[arg-type]
-            if kind == "old"
-            else AddOutcome(inserted[value], created=kind == "new")  # type: ignore[index]
+            AddOutcome(value, created=False)
+            if isinstance(value, Article)
+            else AddOutcome(inserted[value], created=kind == "new")
             for kind, value in slots
         ]
 
@@ -353,90 +353,49 @@ class ArticleStore:
             hits = await self._match(fts_query(terms, any_term=True), guild_id, limit, offset)
         return hits
 
-    async def search_terms(
+    # -- plain full-text operations (news.search.TextIndex) ---------------------
+
+    def query_words(self, terms: Sequence[str]) -> list[str]:
+        """The words FTS5 looks up for ``terms`` (see :func:`query_terms`)."""
+        return [t for term in terms for t in query_terms(term)]
+
+    async def match(
         self,
         terms: Sequence[str],
         guild_id: int | None,
         *,
-        limit: int = 10,
+        limit: int,
+        title_weight: float = TITLE_WEIGHT,
+        any_term: bool = False,
         phrases: Sequence[Sequence[str]] = (),
     ) -> list[SearchHit]:
-        """bm25 candidates matching any of ``terms`` or ``phrases`` (for the answer engine).
-
-        A phrase (adjacent words, e.g. ``("white", "house")``) is one more OR term that
-        only matches the words side by side, so a story naming the thing ranks above
-        one that uses both words apart.
-        """
-        large = len(terms) > 1 and await self._total_articles() >= ALL_TERMS_FIRST_FROM
-        found: list[SearchHit] = []
-        if large:
-            # On a large store, articles holding every word of the question come first:
-            # the intersection is cheap to find (a few ms at 100k) and, unlike the
-            # queries below, keeps the common words that pin the story down ("which
-            # airline plans a share listing in London" is not just "airline").
-            found = await self._match(
-                fts_query(terms), guild_id, limit, 0, title_weight=ASK_TITLE_WEIGHT, snippets=False
-            )
-            if len(found) >= limit:
-                return found
-        common = await self._common_terms([t for term in terms for t in query_terms(term)])
-        if common:
-            terms = [t for t in terms if t.casefold() not in common]
-            phrases = [p for p in phrases if not any(w.casefold() in common for w in p)]
-        if large and common and len(terms) > 1:
-            # Then articles holding every word that is not common, when enough do: bm25
-            # scores those, not every article with any word.
-            hits = await self._match(
-                fts_query(terms), guild_id, limit, 0, title_weight=ASK_TITLE_WEIGHT, snippets=False
-            )
-            if len(hits) >= limit:
-                return _merge_hits(found, hits, limit)
-        query = fts_query(terms, any_term=True)
+        """Top bm25 matches holding every term (or any term or phrase, with ``any_term``),
+        without snippets. Phrases join the terms' query with the same AND / OR."""
+        query = fts_query(terms, any_term=any_term)
         extra = phrase_queries(phrases)
         if query is not None and extra:
-            query = " OR ".join([query, *extra])
-        hits = await self._match(
-            query, guild_id, limit, 0, title_weight=ASK_TITLE_WEIGHT, snippets=False
+            query = (" OR " if any_term else " AND ").join([query, *extra])
+        return await self._match(
+            query, guild_id, limit, 0, title_weight=title_weight, snippets=False
         )
-        return _merge_hits(found, hits, limit)
 
-    async def _common_terms(self, terms: Sequence[str]) -> set[str]:
-        """Terms found in so many articles that they only slow an OR query down.
+    async def doc_counts(self, words: Sequence[str], cap: int) -> dict[str, int]:
+        """Articles (every scope) holding each word, counted up to ``cap + 1``, in one
+        statement. Words that hold no letter or digit are left out."""
+        quoted = {w: q for w in dict.fromkeys(words) if (q := fts_query([w])) is not None}
+        if not quoted:
+            return {}
+        part = "SELECT ?, count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)"
+        params: list[object] = []
+        for word, query in quoted.items():
+            params += [word, query, cap + 1]
+        rows = await self.db.fetchall(" UNION ALL ".join([part] * len(quoted)), tuple(params))
+        return {row[0]: int(row[1]) for row in rows}
 
-        bm25 already gives such a word little weight, but FTS5 still scores every
-        article that holds it: at 100k articles "week" or "people" touch tens of
-        thousands of rows. A word in more than ``COMMON_SHARE`` of a large store is
-        left out of the answer engine's query (never all of them). Document counts are
-        capped, batched in one statement and cached until the store grows by a tenth.
-        """
-        total = await self._total_articles()
-        cap = max(int(total * COMMON_SHARE), COMMON_MIN_DOCS)
-        if total <= cap or not terms:
-            return set()
-        if abs(total - self._df_total) > self._df_total // 10:
-            self._df_cache.clear()
-            self._df_total = total
-        unknown = [t for t in dict.fromkeys(terms) if t not in self._df_cache]
-        if unknown:
-            part = "SELECT ?, count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)"
-            sql = " UNION ALL ".join([part] * len(unknown))
-            params: list[object] = []
-            for term in unknown:
-                params += [term, f'"{term}"', cap + 1]
-            for row in await self.db.fetchall(sql, tuple(params)):
-                self._df_cache[row[0]] = int(row[1])
-            if len(self._df_cache) > 50_000:
-                self._df_cache.clear()
-        common = {t for t in terms if self._df_cache.get(t, 0) > cap}
-        return common if len(common) < len(set(terms)) else set()
-
-    async def _total_articles(self) -> int:
-        now = time.monotonic()
-        if now - self._total_at > 60:
-            row = await self.db.fetchone("SELECT count(*) FROM articles")
-            self._total = int(row[0]) if row else 0
-            self._total_at = now
-        return self._total
+    async def total(self) -> int:
+        """Articles in every scope."""
+        row = await self.db.fetchone("SELECT count(*) FROM articles")
+        return int(row[0]) if row else 0
 
     async def _match(
         self,
@@ -496,46 +455,43 @@ class ArticleStore:
         ]
 
 
-def _prepare(item: NewArticle) -> tuple[object, ...]:
+def _prepare(item: NewArticle) -> _Row:
     title = normalize_ws(item.title).replace("\n", " ")
     text = normalize_ws(item.text)
     if not title or not text:
         raise ValueError("an article needs a title and a body")
-    url_norm = normalize_url(item.url) if item.url else None
-    return (
-        item.guild_id,
-        item.url,
-        url_norm,
-        title,
-        item.source,
-        item.author,
-        item.published.isoformat() if item.published else None,
-        utc_iso(item.added_at or _now()),
-        item.added_by,
-        text,
-        content_hash(text, normalized=True),
-        json.dumps(list(item.summary)) if item.summary is not None else None,
+    return _Row(
+        guild_id=item.guild_id,
+        url=item.url,
+        url_norm=normalize_url(item.url) if item.url else None,
+        title=title,
+        source=item.source,
+        author=item.author,
+        published=item.published.isoformat() if item.published else None,
+        added_at=utc_iso(item.added_at or _now()),
+        added_by=item.added_by,
+        body=text,
+        content_hash=content_hash(text, normalized=True),
+        summary=json.dumps(list(item.summary)) if item.summary is not None else None,
     )
 
 
-async def _existing(
-    conn: aiosqlite.Connection, prepared: Sequence[tuple[object, ...]]
-) -> dict[tuple[object, str], Article]:
+async def _existing(conn: aiosqlite.Connection, prepared: Sequence[_Row]) -> dict[_Key, Article]:
     """Stored articles sharing a hash or normalised URL with ``prepared``, keyed by
     ``(scope, hash)`` and ``(scope, "url:" + url_norm)``."""
-    found: dict[tuple[object, str], Article] = {}
-    by_scope: dict[object, tuple[set[object], set[object]]] = {}
-    for values in prepared:
-        hashes, urls = by_scope.setdefault(values[0] or 0, (set(), set()))
-        hashes.add(values[10])
-        if values[2]:
-            urls.add(values[2])
+    found: dict[_Key, Article] = {}
+    by_scope: dict[int, tuple[set[str], set[str]]] = {}
+    for item in prepared:
+        hashes, urls = by_scope.setdefault(item.scope, (set(), set()))
+        hashes.add(item.content_hash)
+        if item.url_norm:
+            urls.add(item.url_norm)
     # One indexed look-up per key kind: with "hash IN (..) OR url IN (..)" SQLite would
     # search by scope alone and read every article in it, once per batch.
     lookups = (("content_hash", 0), ("url_norm", 1))
     for scope, keysets in by_scope.items():
         for column, kind in lookups:
-            keys = sorted(str(k) for k in keysets[kind])
+            keys = sorted(keysets[kind])
             for start in range(0, len(keys), _IN_CHUNK):
                 chunk = keys[start : start + _IN_CHUNK]
                 cursor = await conn.execute(

@@ -191,46 +191,55 @@ async def test_autocomplete_titles(store):
     assert [x.id for x in await store.titles(7, str(a.article.id))] == [a.article.id]
 
 
-async def test_large_stores_try_all_words_before_any_word(store, monkeypatch):
-    import storage.articles as articles_module
-
-    monkeypatch.setattr(articles_module, "ALL_TERMS_FIRST_FROM", 0)
-    both = await store.add(article("Ferry terminal", HARBOUR))
-    await store.add(article("Apples", ORCHARD))
-    # Enough articles hold both words: only they are candidates.
-    hits = await store.search_terms(["ferry", "passengers"], None, limit=1)
-    assert [h.article_id for h in hits] == [both.article.id]
-    # Too few hold both: any word will do.
-    hits = await store.search_terms(["ferry", "frost"], None, limit=2)
-    assert len(hits) == 2
+async def test_match_all_or_any_term_within_the_scope(store):
+    ferry = await store.add(article("Ferry terminal", HARBOUR, guild_id=7))
+    apples = await store.add(article("Apples", ORCHARD))
+    await store.add(article("Other guild ferry", HARBOUR + " Elsewhere.", guild_id=8))
+    both = await store.match(["ferry", "passengers"], 7, limit=10)
+    assert [h.article_id for h in both] == [ferry.article.id]
+    either = await store.match(["ferry", "frost"], 7, limit=10, any_term=True)
+    assert {h.article_id for h in either} == {ferry.article.id, apples.article.id}
+    assert [h.article_id for h in await store.match(["ferry"], None, limit=10)] == []
+    assert all(h.snippet == "" for h in either)  # the answer engine reads whole bodies
 
 
-async def test_large_stores_keep_common_words_when_every_word_is_found(store, monkeypatch):
-    import storage.articles as articles_module
-
-    # A "large" store where any word in more than two articles counts as common.
-    monkeypatch.setattr(articles_module, "ALL_TERMS_FIRST_FROM", 0)
-    monkeypatch.setattr(articles_module, "COMMON_SHARE", 0.0)
-    monkeypatch.setattr(articles_module, "COMMON_MIN_DOCS", 2)
-    asked = await store.add(
-        article(
-            "Carrier to float in Lisbon",
-            "The national airline will list its shares on the Lisbon exchange next spring.",
-        )
+async def test_match_phrases_need_adjacent_words(store):
+    await store.add(article("Terminal", "The ferry left. A second terminal opened later."))
+    together = await store.add(article("Second ferry", HARBOUR))
+    hits = await store.match(["ferry"], None, limit=10, phrases=[("ferry", "terminal")])
+    assert [h.article_id for h in hits] == [together.article.id]
+    hits = await store.match(
+        ["nothing"], None, limit=10, any_term=True, phrases=[("ferry", "terminal")]
     )
-    loud = await store.add(
-        article("Fares", "The airline cut airline fares again. Airline staff were told on Monday.")
+    assert [h.article_id for h in hits] == [together.article.id]
+    # Without a plain word there is no query at all, whatever the phrases.
+    assert (
+        await store.match(["🙂"], None, limit=10, any_term=True, phrases=[("ferry", "terminal")])
+        == []
     )
-    for n, town in enumerate(("Braga", "Faro", "Evora")):
+
+
+async def test_match_title_weight_decides_title_against_body(store):
+    in_title = await store.add(article("Frost", "Growers counted the damage in the valley."))
+    in_body = await store.add(article("Valley", "Frost, frost and more frost hit the valley."))
+    heavy = await store.match(["frost"], None, limit=2, title_weight=50.0)
+    light = await store.match(["frost"], None, limit=2, title_weight=0.1)
+    assert [h.article_id for h in heavy] == [in_title.article.id, in_body.article.id]
+    assert [h.article_id for h in light] == [in_body.article.id, in_title.article.id]
+
+
+async def test_doc_counts_stop_past_the_cap_and_skip_non_words(store):
+    for n in range(4):
         await store.add(
-            article(f"Markets {n}", f"Shares rose in Lisbon as traders from {town} returned.")
+            article(f"Ferry {n}", f"{HARBOUR} Crossing number {n}.", guild_id=n or None)
         )
-    # "shares" and "lisbon" are common, so the any-word query would be "airline" alone,
-    # where the story that repeats it wins; every word together finds the story asked.
-    hits = await store.search_terms(["airline", "shares", "lisbon"], None, limit=1)
-    assert [h.article_id for h in hits] == [asked.article.id]
-    # Too few hold every word: they lead, and the rest is filled without repeats.
-    hits = await store.search_terms(["airline", "shares", "lisbon"], None, limit=3)
-    ids = [h.article_id for h in hits]
-    assert ids[0] == asked.article.id and loud.article.id in ids
-    assert len(ids) == len(set(ids))
+    await store.add(article("Apples", ORCHARD))
+    counts = await store.doc_counts(["ferry", "frost", "harbour", "🙂", "ferry"], cap=2)
+    assert counts == {"ferry": 3, "frost": 1, "harbour": 3}
+    assert await store.doc_counts([], cap=2) == {}
+    assert await store.total() == 5  # every scope
+
+
+def test_query_words_are_the_words_fts_looks_up():
+    store = ArticleStore(None)  # type: ignore[arg-type]
+    assert store.query_words(["Ferry", "white-house", "🙂"]) == ["ferry", "white", "house"]

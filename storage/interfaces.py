@@ -1,0 +1,169 @@
+"""What the application needs of storage, as Protocols a backend implements.
+
+``bot/`` and ``cogs/`` type their stores with these, so a second backend (PostgreSQL)
+fits behind them without touching the app. The SQLite classes (:class:`ArticleStore`,
+:class:`DigestStore`, :class:`GuildSettingsStore`) implement them; every method returns
+the dataclasses of ``storage.articles`` and ``storage.digests``, never rows.
+
+Scope rule, for every backend: a guild sees its own articles and the global ones;
+``guild_id=None`` means the global scope only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from news.search import TextIndex
+from storage.articles import AddOutcome, Article, NewArticle, SearchHit
+from storage.digests import DigestRun, DigestSchedule, FailureOutcome, RunStatus
+
+
+class Articles(TextIndex, Protocol):
+    """The article library: writes deduplicated per scope, reads scoped per guild, and
+    the plain full-text operations the answer engine's search runs (``TextIndex``)."""
+
+    async def add(self, new: NewArticle) -> AddOutcome:
+        """Store an article, or return the existing one with the same URL or body."""
+        ...
+
+    async def add_many(self, items: Iterable[NewArticle]) -> list[AddOutcome]:
+        """Store several articles in one transaction (all or none)."""
+        ...
+
+    async def remove(self, article_id: int, guild_id: int | None) -> bool:
+        """Delete an article owned by exactly this scope; True if one was deleted."""
+        ...
+
+    async def set_summary(self, article_id: int, summary: Sequence[str]) -> None: ...
+
+    async def get(self, article_id: int, guild_id: int | None = None) -> Article | None:
+        """The article if it is visible from ``guild_id``'s scope."""
+        ...
+
+    async def get_any(self, article_id: int) -> Article | None:
+        """The article whatever its scope (for the host's command line)."""
+        ...
+
+    async def get_many(self, ids: Sequence[int]) -> dict[int, Article]: ...
+
+    async def recent(
+        self,
+        guild_id: int | None,
+        *,
+        limit: int = 10,
+        offset: int = 0,
+        all_scopes: bool = False,
+    ) -> list[Article]:
+        """Newest first; ``all_scopes`` lists every guild's articles (CLI only)."""
+        ...
+
+    async def count(self, guild_id: int | None, *, all_scopes: bool = False) -> int: ...
+
+    async def since(
+        self, guild_id: int | None, after: datetime | None, *, limit: int = 10
+    ) -> list[Article]:
+        """Articles in scope added after ``after`` (all if None), newest first."""
+        ...
+
+    async def missing_summaries(self, limit: int = 500) -> list[Article]: ...
+
+    async def titles(self, guild_id: int | None, prefix: str, *, limit: int = 25) -> list[Article]:
+        """Articles whose title contains ``prefix`` (for autocomplete), newest first."""
+        ...
+
+    async def search(
+        self, text: str, guild_id: int | None, *, limit: int = 10, offset: int = 0
+    ) -> list[SearchHit]:
+        """Full-text search for user text (``/search``), with snippets."""
+        ...
+
+
+class GuildSettings(Protocol):
+    """Per-guild settings."""
+
+    async def mod_role(self, guild_id: int) -> int | None:
+        """The role whose members may curate articles, if the server set one."""
+        ...
+
+    async def set_mod_role(self, guild_id: int, role_id: int | None) -> None: ...
+
+
+class Digests(Protocol):
+    """Digest schedules and the run log that makes each scheduled post happen once.
+
+    ``claim`` must be atomic in the database: of any number of claimants of one
+    scheduled slot (triggers, restarts, processes), exactly one gets the run.
+    """
+
+    async def set_schedule(
+        self,
+        guild_id: int,
+        *,
+        channel_id: int,
+        time_of_day: str,
+        timezone: str,
+        days: str,
+        max_articles: int,
+        now: datetime,
+        updated_by: int | None = None,
+    ) -> DigestSchedule:
+        """Create or replace a guild's schedule; it becomes active from ``now``."""
+        ...
+
+    async def turn_off(
+        self, guild_id: int, *, now: datetime, updated_by: int | None = None
+    ) -> bool: ...
+
+    async def get_schedule(self, guild_id: int) -> DigestSchedule | None: ...
+
+    async def active_schedules(self) -> list[DigestSchedule]: ...
+
+    async def claim(
+        self,
+        guild_id: int,
+        slot: datetime,
+        *,
+        kind: str,
+        channel_id: int | None,
+        now: datetime,
+        status: RunStatus = RunStatus.CLAIMED,
+        detail: str | None = None,
+    ) -> DigestRun | None:
+        """Record a slot before acting on it; None if it was already recorded."""
+        ...
+
+    async def finish(
+        self,
+        run_id: int,
+        status: RunStatus,
+        *,
+        now: datetime,
+        articles: int = 0,
+        covers_until: datetime | None = None,
+        detail: str | None = None,
+        reset_failures: bool = False,
+    ) -> None: ...
+
+    async def record_failure(
+        self,
+        run_id: int,
+        detail: str,
+        *,
+        now: datetime,
+        count: bool = True,
+        pause_after: int = 3,
+    ) -> FailureOutcome: ...
+
+    async def abandon_claims(self, *, now: datetime) -> int:
+        """Settle runs left claimed by a process that stopped mid-post."""
+        ...
+
+    async def get_run(self, guild_id: int, slot: datetime) -> DigestRun | None: ...
+
+    async def last_run(self, guild_id: int) -> DigestRun | None: ...
+
+    async def last_posted(self, guild_id: int) -> DigestRun | None: ...
+
+    async def runs(self, guild_id: int, *, limit: int = 10) -> list[DigestRun]: ...
