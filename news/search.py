@@ -18,10 +18,9 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 # For the answer engine's candidates a title match counts twice a body match: the
-# title is one short line, and at 10 it outweighs a body that holds every question
-# word (open-setting recall@1 on NewsQA dev, first sentence as title: 0.766 at 10,
-# 0.772 at 3, 0.776 at 2, 0.780 at 1; 2 keeps a real headline worth more than any
-# one body sentence without letting it decide alone).
+# title is one short line, and weighed like /news search's 10 it would outweigh a body
+# that holds every question word. 2 keeps a real headline worth more than any one body
+# sentence without letting it decide alone (figures in bench/README.md).
 ASK_TITLE_WEIGHT = 2.0
 # A word in more than this share of a store (and at least COMMON_MIN_DOCS articles) is
 # dropped from the any-word query: it costs time and carries almost no idf.
