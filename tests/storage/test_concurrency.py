@@ -1,8 +1,9 @@
 """Many writers and readers on one real SQLite file: nothing locked, nothing lost.
 
-A short run of the load benchmark (``bench/load.py``): writers add invented articles,
-re-add earlier ones and send too-short ones; readers ask, search, list and fetch. The
-audit then checks the file against what every writer was told.
+A short run of the load harness (``tests/harness/load.py``, which ``bench/load.py`` runs
+for longer): writers add invented articles, re-add earlier ones and send too-short ones;
+readers ask, search, list and fetch. The audit then checks the file against what every
+writer was told.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bench.load import audit_store, run_load
 from bot.desk import NewsDesk
+from tests.harness.load import audit_store, run_load
 
 
 async def test_writers_and_readers_lose_nothing(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.kill_import import (
+from tests.harness.crash import (
     check_store,
     kill_group,
     problems,

@@ -1,0 +1,237 @@
+"""Many writers and readers on one store through NewsDesk, then an audit of the file.
+
+Writers add invented articles (about one in ten re-adds an earlier one, which must come
+back as a duplicate; about one in twenty is too short, which must be refused with a
+reason).  Readers ask questions, search, list and fetch articles.  :func:`audit_store`
+then checks the store: every article reported stored is there with its FTS entry and
+summary, every duplicate points at a stored article, no SQLite "database is locked" or
+other unexpected error was raised, and ``PRAGMA integrity_check`` is ok.
+
+Used by ``tests/storage/test_concurrency.py`` (short runs) and ``bench/load.py`` (long
+runs, several processes, tables).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import sqlite3
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TOWNS = ("Ardmore", "Bellhaven", "Corrin", "Dunmere", "Eastwick", "Fallow", "Glenrock")
+TOPICS = (
+    ("bus depot", "transport"),
+    ("library extension", "culture"),
+    ("flood barrier", "environment"),
+    ("school kitchen", "education"),
+    ("cycle lane", "transport"),
+    ("market hall", "business"),
+    ("swimming pool", "leisure"),
+)
+QUESTIONS = (
+    "How many residents attended the meeting?",
+    "When will work on the flood barrier begin?",
+    "How much will the bus depot cost?",
+    "Who approved the library extension?",
+    "Which town is building a market hall?",
+    "What did the council say about the cycle lane?",
+)
+
+
+def invented_article(writer: int, seq: int, rng: random.Random) -> tuple[str, str, str]:
+    """A unique, plausible local-news article: (title, text, url)."""
+    town = rng.choice(TOWNS)
+    thing, desk = rng.choice(TOPICS)
+    cost = rng.randint(2, 90) * 100_000
+    people = rng.randint(20, 900)
+    weeks = rng.randint(2, 40)
+    title = f"{town} council backs {thing} plan {writer}-{seq}"
+    text = (
+        f"Councillors in {town} voted on Tuesday to fund a new {thing}, item {writer}-{seq} "
+        f"on their agenda. The scheme is expected to cost £{cost:,}, paid from the "
+        f"{desk} budget. About {people} residents attended the public meeting, and most "
+        f"spoke in favour. Work should begin within {weeks} weeks, the council said.\n\n"
+        f"Opponents argued the money would be better spent on road repairs. A final design "
+        f"will be published for comment before building starts."
+    )
+    return title, text, f"https://local.example/{town.lower()}/{writer}/{seq}"
+
+
+@dataclass
+class LoadReport:
+    adds: Counter[str] = field(default_factory=Counter)
+    reads: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    refusals: Counter[str] = field(default_factory=Counter)
+    add_ms: list[float] = field(default_factory=list)
+    read_ms: list[float] = field(default_factory=list)
+    stored: dict[str, int] = field(default_factory=dict)  # url -> id reported stored
+    dup_ids: set[int] = field(default_factory=set)
+    audit: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def locked(self) -> int:
+        return sum("locked" in e for e in self.errors)
+
+    def merge(self, other: LoadReport) -> None:
+        self.adds.update(other.adds)
+        self.reads.update(other.reads)
+        self.errors.extend(other.errors)
+        self.refusals.update(other.refusals)
+        self.add_ms.extend(other.add_ms)
+        self.read_ms.extend(other.read_ms)
+        self.stored.update(other.stored)
+        self.dup_ids |= other.dup_ids
+
+
+async def _writer(desk: object, report: LoadReport, writer: int, stop: float, seed: int) -> None:
+    from news.errors import NewsError
+
+    rng = random.Random(seed * 1000 + writer)
+    mine: list[tuple[str, str, str]] = []
+    seq = 0
+    while time.monotonic() < stop:
+        roll = rng.random()
+        if roll < 0.1 and mine:
+            title, text, url = rng.choice(mine)
+            kind = "dup"
+        elif roll < 0.15:
+            title, text, url = f"Short note {writer}-{seq}", "Too short.", None
+            kind = "bad"
+        else:
+            seq += 1
+            title, text, url = invented_article(writer, seq, rng)
+            kind = "new"
+        start = time.perf_counter()
+        try:
+            result = await desk.add_text(text, title=title, url=url)  # type: ignore[attr-defined]
+        except NewsError as err:
+            report.add_ms.append((time.perf_counter() - start) * 1000)
+            reason = str(err)
+            if not reason:
+                report.errors.append(f"refusal without a reason ({kind})")
+            report.refusals[reason] += 1
+            report.adds["refused"] += 1
+            if kind != "bad":
+                report.errors.append(f"good article refused: {reason}")
+            continue
+        except Exception as err:
+            report.errors.append(f"add: {type(err).__name__}: {err}")
+            continue
+        report.add_ms.append((time.perf_counter() - start) * 1000)
+        if result.duplicate:
+            report.adds["dup"] += 1
+            report.dup_ids.add(result.article.id)
+            if kind == "new":
+                report.errors.append(f"new article reported duplicate: {url}")
+        else:
+            report.adds["ok"] += 1
+            assert url is not None
+            report.stored[url] = result.article.id
+            if kind == "new":
+                mine.append((title, text, url))
+            else:
+                report.errors.append(f"{kind} article stored as new: {url}")
+
+
+async def _reader(desk: object, report: LoadReport, reader: int, stop: float, seed: int) -> None:
+    from news.errors import NewsError
+
+    rng = random.Random(seed * 7919 + reader)
+    while time.monotonic() < stop:
+        op = rng.choice(("ask", "ask", "search", "recent", "get"))
+        start = time.perf_counter()
+        try:
+            if op == "ask":
+                await desk.ask(rng.choice(QUESTIONS))  # type: ignore[attr-defined]
+            elif op == "search":
+                await desk.search(rng.choice(TOWNS) + " council", None)  # type: ignore[attr-defined]
+            elif op == "recent":
+                await desk.recent(None, limit=10)  # type: ignore[attr-defined]
+            else:
+                with contextlib.suppress(NewsError):  # not stored yet: a normal answer
+                    await desk.get(rng.randint(1, 500), None)  # type: ignore[attr-defined]
+        except Exception as err:
+            report.errors.append(f"{op}: {type(err).__name__}: {err}")
+            continue
+        report.read_ms.append((time.perf_counter() - start) * 1000)
+        report.reads[op] += 1
+        await asyncio.sleep(0)
+
+
+async def run_load(
+    db_path: Path,
+    *,
+    writers: int,
+    readers: int,
+    seconds: float,
+    seed: int = 1,
+    writer_offset: int = 0,
+    audit: bool = True,
+) -> LoadReport:
+    """Run writers and readers on one NewsDesk for ``seconds``; audit the store after."""
+    from bot.desk import NewsDesk
+
+    report = LoadReport()
+    desk = await NewsDesk.open(db_path)
+    try:
+        stop = time.monotonic() + seconds
+        await asyncio.gather(
+            *(_writer(desk, report, writer_offset + w, stop, seed) for w in range(writers)),
+            *(_reader(desk, report, r, stop, seed) for r in range(readers)),
+        )
+    finally:
+        await desk.close()
+    if audit:
+        audit_store(db_path, report)
+    return report
+
+
+def audit_store(db_path: Path, report: LoadReport) -> None:
+    """Check the store against what the writers were told."""
+    conn = sqlite3.connect(db_path)
+    try:
+        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        rows = dict(conn.execute("SELECT url, id FROM articles").fetchall())
+        articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        fts = conn.execute("SELECT count(*) FROM articles_fts_docsize").fetchone()[0]
+        no_summary = conn.execute(
+            "SELECT count(*) FROM articles WHERE summary IS NULL OR summary = '[]'"
+        ).fetchone()[0]
+        unindexed = conn.execute(
+            "SELECT count(*) FROM articles WHERE id NOT IN"
+            " (SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'council')"
+        ).fetchone()[0]
+        ids = {i for (i,) in conn.execute("SELECT id FROM articles")}
+    finally:
+        conn.close()
+    lost = [url for url, i in report.stored.items() if rows.get(url) != i]
+    dangling = sorted(report.dup_ids - ids)
+    report.audit = {
+        "integrity": integrity,
+        "articles": articles,
+        "fts rows": fts,
+        "reported stored": len(report.stored),
+        "lost": len(lost),
+        "dup -> missing": len(dangling),
+        "no summary": no_summary,
+        "not findable": unindexed,
+    }
+    if integrity != "ok":
+        report.errors.append(f"integrity_check: {integrity}")
+    if lost:
+        report.errors.append(f"{len(lost)} articles reported stored are missing, e.g. {lost[0]}")
+    if dangling:
+        report.errors.append(f"duplicates point at missing articles {dangling[:5]}")
+    if articles != fts:
+        report.errors.append(f"{articles} articles but {fts} FTS rows")
+    if articles != len(report.stored):
+        report.errors.append(f"{articles} articles stored but {len(report.stored)} reported")
+    if no_summary:
+        report.errors.append(f"{no_summary} articles without a summary")
+    if unindexed:
+        report.errors.append(f"{unindexed} articles not found by a search for 'council'")
