@@ -301,7 +301,11 @@ def rerank(
     *,
     weights: dict[str, float] | None = None,
 ) -> list[Ranked]:
-    """Candidates ordered by bm25 mixed with question-word proximity, best first."""
+    """Candidates ordered by bm25 mixed with question-word proximity, best first.
+
+    ``weights`` replaces the shipped mix (the fitter passes ``{}`` to get only the
+    features); a question without content words is ranked by bm25 alone.
+    """
     if not candidates:
         return []
     mix = WEIGHTS if weights is None else weights
