@@ -19,14 +19,14 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-import re
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from news.answer import Passage, stem
-from news.text import split_sentences
+from news.answer import Passage
+from news.text import MAX_QUESTION_CHARS, MAX_TEXT_CHARS, split_sentences
 from news.weights import WeightsError, load
+from news.words import PLAIN_WORD, SEARCH_STOP, sentence_idf, stem
 
 __all__ = [
     "FEATURES",
@@ -45,8 +45,6 @@ __all__ = [
 # phrase query uses this MAX_PHRASES too: it is declared here only.
 MAX_TERMS = 24
 MAX_PHRASES = 8
-_MAX_QUESTION_CHARS = 1000
-_MAX_TEXT_CHARS = 200_000
 _CACHE_SIZE = 512
 
 # How many bm25 candidates to re-rank, and how many of the best to hand the answer
@@ -57,25 +55,13 @@ _CACHE_SIZE = 512
 POOL = 10
 HAND_ON = 3
 
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-
-_STOP_WORDS = """a an the and or but if of at by for with about against between into through during
-    before after above below to from up down in out on off over under again further then
-    once here there all any both each few more most other some such no nor not only own
-    same so than too very can will just don should now is am are was were be been being
-    have has had having do does did doing would could might must shall may i me my we our
-    you your he him his she her it its they them their what which who whom whose this that
-    these those when where why how as also s t says said say tell told according get got
-    many much long old far kind type name named happen happened"""
-_STOP = frozenset(_STOP_WORDS.split())
-
-
 def _words(text: str) -> list[str]:
-    return _WORD.findall(text[:_MAX_QUESTION_CHARS].casefold())
+    """A question's words as the store's full-text index reads them (PLAIN_WORD runs)."""
+    return PLAIN_WORD.findall(text[:MAX_QUESTION_CHARS].casefold())
 
 
 def _is_content(word: str) -> bool:
-    if word in _STOP:
+    if word in SEARCH_STOP:
         return False
     return len(word) > 1 or word.isdigit()
 
@@ -171,12 +157,12 @@ def _doc(article_id: int, title: str, text: str) -> _Doc:
         _doc_cache.move_to_end(key)
         return hit
     sentences = [title] if title else []
-    sentences.extend(split_sentences(text[:_MAX_TEXT_CHARS]))
+    sentences.extend(split_sentences(text[:MAX_TEXT_CHARS]))
     sets: list[frozenset[str]] = []
     tf: Counter[str] = Counter()
     he = she = 0
     for i, sentence in enumerate(sentences):
-        words = _WORD.findall(sentence.casefold())
+        words = PLAIN_WORD.findall(sentence.casefold())
         keys = [_stem_folded(w) for w in words]
         sets.append(frozenset(keys))
         tf.update(keys)
@@ -188,18 +174,6 @@ def _doc(article_id: int, title: str, text: str) -> _Doc:
     if len(_doc_cache) > _CACHE_SIZE:
         _doc_cache.popitem(last=False)
     return doc
-
-
-def _idf(keys: Sequence[str], docs: Sequence[tuple[frozenset[str], ...]]) -> dict[str, float]:
-    """Weight of each question key: rarer across the candidates' sentences counts more."""
-    total = sum(len(d) for d in docs) + 1
-    df = dict.fromkeys(keys, 0)
-    for sents in docs:
-        for s in sents:
-            for k in keys:
-                if k in s:
-                    df[k] += 1
-    return {k: math.log(1.0 + total / (1.0 + df[k])) for k in keys}
 
 
 def _weight(idf: dict[str, float], keys: Iterable[str]) -> float:
@@ -227,7 +201,7 @@ class _Question:
 
 def _question(question: str, docs: Sequence[_Doc]) -> _Question:
     keys = list(dict.fromkeys(stem_key(w) for w in search_terms(question)))
-    idf = _idf(keys, [d.sentences for d in docs])
+    idf = sentence_idf(keys, [d.sentences for d in docs])
     words = set(_words(question))
     male, female = bool(words & _HE), bool(words & _SHE)
     return _Question(keys, frozenset(keys), idf, int(male) - int(female))
