@@ -6,29 +6,28 @@ answer), and every shortlist sentence's candidate spans with their features
 (label: token F1 against the gold answer). Two linear listwise rankers (softmax
 over a question's rows, L2-regularised, Adam) are fitted in turn: the sentence
 ranker, then the span ranker over the spans of the sentence ranker's best
-engine._TOP_SENTENCES sentences (its logit and rank are span features). The
-engine's final choice (minimum Bayes risk for the forms in engine.MBR_FORMS) is
+fitting.TOP_SENTENCES sentences (its logit and rank are span features). The
+engine's final choice (minimum Bayes risk for the forms in fitting.MBR_FORMS) is
 scored. Both stages are refitted inside each of 5 folds grouped by article, so
 the reported cross-validated F1 is out of sample end to end. The final fit on all
-questions is written to ``news/answer_weights.py``.
+questions is written to ``news/weights/answer.json`` (with ``--write``).
 
-Run: ``.venv/bin/python -m bench.fit_answer [--write] [--shared DIR]``
+The engine is reached only through :mod:`news.answer.fitting`.
+
+Run: ``.venv/bin/python -m bench.fit_answer [--write] [--shared DIR] [--limit N]``
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from bench.qa_eval import DEFAULT_SHARED, load, normalize_answer, token_f1
-from news import answer as engine
-from news.answer import FEATURES, SENT_FEATURES, Passage
-
-WEIGHTS_FILE = Path(__file__).resolve().parents[1] / "news" / "answer_weights.py"
+from news.answer import Passage, fitting
+from news.answer.fitting import FEATURES, SENT_FEATURES
 
 
 @dataclass
@@ -42,31 +41,21 @@ class Question:
     y: np.ndarray  # token F1 of each candidate
     si: np.ndarray  # shortlist index of each candidate's sentence
     span: np.ndarray  # (start, end) token range of each candidate in its sentence
-    form: str = "other"  # the question's form (engine._FORMS)
+    form: str = "other"  # the question's form (fitting.FORMS)
 
 
-def build(shared: Path) -> list[Question]:
-    texts, items = load(shared, None)
+def build(shared: Path, limit: int | None = None) -> list[Question]:
+    texts, items = load(shared, limit)
     out: list[Question] = []
     for it in items:
         passage = Passage(it.article_index, "", texts[it.article_index])
-        pool = engine._pool(it.question, [passage], keep=engine._SHORTLIST)
+        pool = fitting.candidate_pool(it.question, [passage], keep=fitting.SHORTLIST)
         gold = normalize_answer(it.gold)
         sx = np.array(pool.sent_feats, dtype=np.float64).reshape(-1, len(SENT_FEATURES))
         sy = np.array([float(gold in normalize_answer(sc.sentence.text)) for sc in pool.top])
         if pool.cands:
-            x = np.array(
-                [engine.expand_features(c.feats, pool.info.form) for c in pool.cands],
-                dtype=np.float64,
-            )
-            y = np.array(
-                [
-                    token_f1(
-                        engine._cand_text(pool.info, pool.top[c.sent_index].sentence, c), it.gold
-                    )
-                    for c in pool.cands
-                ]
-            )
+            x = np.array([fitting.full_features(pool, c) for c in pool.cands], dtype=np.float64)
+            y = np.array([token_f1(fitting.answer_text(pool, c), it.gold) for c in pool.cands])
             si = np.array([c.sent_index for c in pool.cands])
             span = np.array([(c.start, c.end) for c in pool.cands])
         else:
@@ -123,7 +112,7 @@ class Kept:
 
 
 def restrict(q: Question, sw: np.ndarray) -> Kept:
-    """The candidates of the best engine._TOP_SENTENCES sentences under sentence
+    """The candidates of the best fitting.TOP_SENTENCES sentences under sentence
     weights ``sw``, with their sentence-dependent features filled in."""
     if not len(q.sy):
         return Kept(q.x, q.y, q.si, q.span, -1, q.form)
@@ -134,7 +123,7 @@ def restrict(q: Question, sw: np.ndarray) -> Kept:
     gold_rank = int(rank[q.sy > 0].min()) if q.sy.max() > 0 else -1
     if not len(q.y):
         return Kept(q.x, q.y, q.si, q.span, gold_rank, q.form)
-    keep = rank[q.si] < engine._TOP_SENTENCES
+    keep = rank[q.si] < fitting.TOP_SENTENCES
     x = q.x[keep].copy()
     r = rank[q.si][keep]
     x[:, _SENT] = logits[q.si][keep] - logits.max()
@@ -145,9 +134,9 @@ def restrict(q: Question, sw: np.ndarray) -> Kept:
 
 
 def mbr_pick(scores: np.ndarray, si: np.ndarray, span: np.ndarray) -> int:
-    """The engine's minimum-Bayes-risk choice (engine._mbr_pick), vectorised."""
-    top = np.argsort(-scores, kind="stable")[: engine._MBR_TOP]
-    p = np.exp((scores[top] - scores[top[0]]) / engine._MBR_TEMPERATURE)
+    """The engine's minimum-Bayes-risk choice (news.answer.choose.mbr_pick), vectorised."""
+    top = np.argsort(-scores, kind="stable")[: fitting.MBR_TOP]
+    p = np.exp((scores[top] - scores[top[0]]) / fitting.MBR_TEMPERATURE)
     st, en, se = span[top, 0], span[top, 1], si[top]
     overlap = np.minimum(en[:, None], en[None, :]) - np.maximum(st[:, None], st[None, :])
     same = se[:, None] == se[None, :]
@@ -171,7 +160,7 @@ def picked_f1(w: np.ndarray, kept: list[Kept]) -> float:
     for k in kept:
         if len(k.y):
             s = k.x @ w
-            pick = mbr_pick(s, k.si, k.span) if k.form in engine.MBR_FORMS else int(np.argmax(s))
+            pick = mbr_pick(s, k.si, k.span) if k.form in fitting.MBR_FORMS else int(np.argmax(s))
             total += float(k.y[pick])
     return 100 * total / len(kept)
 
@@ -196,9 +185,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--l2", type=float, default=1e-2)
     ap.add_argument("--sl2", type=float, default=1e-3, help="L2 of the sentence ranker")
-    ap.add_argument("--write", action="store_true", help="write news/answer_weights.py")
+    ap.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    ap.add_argument("--write", action="store_true", help="write news/weights/answer.json")
     args = ap.parse_args(argv)
-    qs = build(args.shared)
+    qs = build(args.shared, args.limit)
     n_cands = sum(len(q.y) for q in qs)
     print(f"{len(qs)} questions, {n_cands} shortlist candidates, {len(FEATURES)} span features")
     rng = np.random.default_rng(0)
@@ -223,27 +213,15 @@ def main(argv: list[str] | None = None) -> None:
     f1, first, orc = evaluate(qs, sw, w)
     print(f"fitted on all (train) F1          {f1:.1f}  (gold sentence first {first:.1f}%)")
     if args.write:
-        lines = [
-            '"""Span-scoring weights fitted by bench/fit_answer.py on NewsQA dev (do not edit)."""',
-            "",
-            f"# cross-validated F1 ({args.folds}-fold, grouped by article): {np.mean(scores):.1f}",
-            "WEIGHTS: dict[str, float] = {",
-            *[
-                f"    {json.dumps(name)}: {value:.4f},"
-                for name, value in zip(FEATURES, w, strict=True)
-            ],
-            "}",
-            "",
-            "SENT_WEIGHTS: dict[str, float] = {",
-            *[
-                f"    {json.dumps(name)}: {value:.4f},"
-                for name, value in zip(SENT_FEATURES, sw, strict=True)
-            ],
-            "}",
-            "",
-        ]
-        WEIGHTS_FILE.write_text("\n".join(lines), encoding="utf-8")
-        print(f"wrote {WEIGHTS_FILE}")
+        path = fitting.save_fitted(
+            dict(zip(FEATURES, w, strict=True)),
+            dict(zip(SENT_FEATURES, sw, strict=True)),
+            fitted_by="bench/fit_answer.py",
+            data="NewsQA dev",
+            folds=args.folds,
+            cv_f1=float(f"{np.mean(scores):.1f}"),
+        )
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":

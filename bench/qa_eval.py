@@ -1,8 +1,7 @@
 """Benchmark the answer engine on NewsQA dev (../shared/eval/newsqa-dev.jsonl).
 
 Two settings: the article given (one Passage), and open (all articles stored in a
-temporary SQLite store, the question asked through the desk, or through the same
-steps the desk takes if ``bot.desk`` is not importable). Prints EM / token F1
+temporary SQLite store, the question asked through the desk). Prints EM / token F1
 (SQuAD normalisation), evidence hit rate, recall@1, abstention and latency,
 overall and per question type.
 
@@ -24,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from news.answer import CANDIDATES, Answer, Passage, answer_question, question_terms
+from news.answer import Answer, Passage, answer_question
 
 DEFAULT_SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -201,38 +200,15 @@ async def run_open(texts: list[str], items: list[Item]) -> tuple[dict[str, Row],
 
 
 def _asker(store: object) -> tuple[Callable[[str], object], str]:
-    """The desk's ask if it exists, else the same steps the desk takes."""
-    try:
-        from bot.desk import NewsDesk
+    """The desk's own ask (retrieval, re-ranking and answering, as the bot runs them)."""
+    from bot.desk import NewsDesk
 
-        try:
-            desk = NewsDesk(store)  # type: ignore[arg-type]
-        except TypeError:
-            desk = NewsDesk(store, settings=None)  # type: ignore[arg-type,call-arg]
+    desk = NewsDesk(store)  # type: ignore[arg-type]
 
-        async def via_desk(question: str) -> Answer:
-            return await desk.ask(question, guild_id=None, article_id=None)  # type: ignore[no-any-return]
+    async def via_desk(question: str) -> Answer:
+        return await desk.ask(question, guild_id=None, article_id=None)
 
-        return via_desk, "bot.desk.NewsDesk.ask"
-    except Exception:
-        pass
-
-    from news.search import StagedSearch
-
-    search = StagedSearch(store)  # type: ignore[arg-type]
-
-    async def direct(question: str) -> Answer:
-        hits = await search.candidates(question_terms(question), None, limit=CANDIDATES)
-        arts = await store.get_many([h.article_id for h in hits])  # type: ignore[attr-defined]
-        top = max((h.score for h in hits), default=0.0) or 1.0
-        passages = [
-            Passage(h.article_id, arts[h.article_id].title, arts[h.article_id].text, h.score / top)
-            for h in hits
-            if h.article_id in arts
-        ]
-        return await asyncio.to_thread(answer_question, question, passages)
-
-    return direct, "StagedSearch + answer_question (bot.desk not importable)"
+    return via_desk, "bot.desk.NewsDesk.ask"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -242,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--skip-open", action="store_true")
     args = ap.parse_args(argv)
     texts, items = load(args.shared, args.limit)
-    print(f"{len(items)} questions over {len(texts)} articles; CANDIDATES={CANDIDATES}")
+    print(f"{len(items)} questions over {len(texts)} articles")
     print_table("article given", run_given(texts, items))
     if not args.skip_open:
         rows, how = asyncio.run(run_open(texts, items))

@@ -5,12 +5,15 @@ temporary SQLite store, optionally compares query builders and bm25 title weight
 then takes the candidates the desk takes (``news.search.StagedSearch`` with the
 question's words and phrases, ``retrieval.POOL`` of them) and fits the re-ranking mix
 of news/retrieval.py: listwise logistic regression over the features named by
-``--features``, scored by 5-fold cross-validation grouped by article (no article's
-questions are in both the fitting and the scoring folds). The weights printed are
-fitted on every question; copy them into ``retrieval.WEIGHTS`` with the CV figure.
+``--features`` (any of ``retrieval.FEATURES``), scored by 5-fold cross-validation
+grouped by article (no article's questions are in both the fitting and the scoring
+folds). The weights printed are fitted on every question; ``--write`` saves those of
+the first pool and L2 to news/weights/retrieval.json with the CV figure, which is
+what the bot loads at start-up. ``--self-check`` checks the fitter on a synthetic
+table (no data needed) and exits.
 
-Run: ``.venv/bin/python -m bench.retrieval_eval [--shared DIR] [--pools 10 20]
-[--features bm25 win1 ...] [--skip-grid]``
+Run: ``.venv/bin/python -m bench.retrieval_eval [--shared DIR] [--limit N]
+[--pools 10 20] [--features bm25 win1 ...] [--l2 1e-3] [--skip-grid] [--write]``
 """
 
 from __future__ import annotations
@@ -27,8 +30,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bench.qa_eval import DEFAULT_SHARED, Item, load
-from news import retrieval
-from news.answer import question_terms
+from news import retrieval, weights
 from news.search import Hit, StagedSearch
 from storage.articles import fts_query
 
@@ -46,7 +48,6 @@ def _phrase_query(question: str) -> str | None:
 
 
 QUERIES: dict[str, Query] = {
-    "question_terms": lambda q: fts_query(question_terms(q), any_term=True),
     "search_terms": lambda q: fts_query(retrieval.search_terms(q), any_term=True),
     "search_terms+phrases": _phrase_query,
 }
@@ -94,7 +95,10 @@ def folds(items: Sequence[Item], n: int = 5, seed: int = 13) -> list[int]:
 
 # ------------------------------------------------------------------ fitting the mix
 
-FEATURES = ("bm25", "win1", "win2", "lead6", "early", "tf", "length", "gender")
+METHOD = (
+    "listwise logistic regression (softmax over a question's candidates, the"
+    " asked-about story the target), 5-fold CV grouped by article"
+)
 
 
 def _score(r: retrieval.Ranked, w: dict[str, float]) -> float:
@@ -175,18 +179,55 @@ def report_fit(
     fold: Sequence[int],
     names: Sequence[str],
     l2: float,
-) -> dict[str, float]:
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Fit on every question, print recall@1/5 and the CV figure; return the weights
+    and the figures (for the weights file's record of how they were fitted)."""
     every = list(range(len(gold)))
     w_all = fit(table, gold, every, names, l2=l2)
-    bm25 = {"bm25": 1.0}
+    figures = {
+        "bm25_recall_at_1": recall_at(table, gold, every, {"bm25": 1.0}, 1),
+        "fit_recall_at_1": recall_at(table, gold, every, w_all, 1),
+        "cv_recall_at_1": cross_validate(table, gold, fold, names, l2),
+    }
     print(
-        f"{label:<28} bm25 R@1 {recall_at(table, gold, every, bm25, 1):.3f}"
+        f"{label:<28} bm25 R@1 {figures['bm25_recall_at_1']:.3f}"
         f" | shipped R@1 {recall_at(table, gold, every, retrieval.WEIGHTS, 1):.3f}"
-        f" | fit R@1 {recall_at(table, gold, every, w_all, 1):.3f}"
+        f" | fit R@1 {figures['fit_recall_at_1']:.3f}"
         f" R@5 {recall_at(table, gold, every, w_all, 5):.3f}"
-        f" | CV R@1 {cross_validate(table, gold, fold, names, l2):.3f}\n    {w_all}"
+        f" | CV R@1 {figures['cv_recall_at_1']:.3f}\n    {w_all}"
     )
-    return w_all
+    return w_all, {k: round(v, 3) for k, v in figures.items()}
+
+
+def self_check() -> None:
+    """The fitter finds the feature that marks the asked-about story and ignores noise."""
+    table: list[list[retrieval.Ranked]] = []
+    gold: list[int] = []
+    for q in range(40):
+        table.append(
+            [
+                retrieval.Ranked(
+                    10 * q + k, 0.0, {"good": float(k == q % 3), "noise": float((k + q) % 2)}
+                )
+                for k in range(3)
+            ]
+        )
+        gold.append(10 * q + q % 3)
+    every = list(range(len(gold)))
+    w = fit(table, gold, every, ["good", "noise"], steps=100)
+    checks = {
+        "the marking feature gets a large weight": w.get("good", 0.0) > 1.0,
+        "noise weighs less than it": abs(w.get("noise", 0.0)) < w.get("good", 0.0),
+        "the fitted mix finds every story": recall_at(table, gold, every, w, 1) == 1.0,
+        "cross-validation finds every story": cross_validate(
+            table, gold, [i % 5 for i in every], ["good", "noise"]
+        )
+        == 1.0,
+    }
+    for what, ok in checks.items():
+        print(f"{'ok ' if ok else 'FAIL'} {what}")
+    if not all(checks.values()):
+        raise SystemExit(f"self-check failed: {w}")
 
 
 async def desk_pools(path: Path, questions: Sequence[str], pool: int) -> list[list[Hit]]:
@@ -210,12 +251,24 @@ async def desk_pools(path: Path, questions: Sequence[str], pool: int) -> list[li
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
+    ap.add_argument("--limit", type=int, default=None, help="only the first N questions")
     ap.add_argument("--pools", type=int, nargs="+", default=[retrieval.POOL])
-    ap.add_argument("--features", nargs="+", default=list(FEATURES))
+    ap.add_argument(
+        "--features", nargs="+", choices=retrieval.FEATURES, default=list(retrieval.FEATURES)
+    )
     ap.add_argument("--l2", type=float, nargs="+", default=[1e-3])
     ap.add_argument("--skip-grid", action="store_true")
+    ap.add_argument(
+        "--write",
+        action="store_true",
+        help="save the weights of the first pool and L2 to news/weights/retrieval.json",
+    )
+    ap.add_argument("--self-check", action="store_true", help="check the fitter and exit")
     args = ap.parse_args(argv)
-    texts, items = load(args.shared, None)
+    if args.self_check:
+        self_check()
+        return
+    texts, items = load(args.shared, args.limit)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "retrieval.sqlite3"
         ids = asyncio.run(build(texts, path))
@@ -256,7 +309,22 @@ def main(argv: list[str] | None = None) -> None:
                 for q, hs in zip(questions, hits, strict=True)
             ]
             for l2 in args.l2:
-                report_fit(f"desk pool={pool} l2={l2:g}", table, gold, fold, args.features, l2)
+                w_all, figures = report_fit(
+                    f"desk pool={pool} l2={l2:g}", table, gold, fold, args.features, l2
+                )
+                if args.write and pool == args.pools[0] and l2 == args.l2[0]:
+                    path = weights.save(
+                        "retrieval",
+                        w_all,
+                        fitter="bench/retrieval_eval.py",
+                        method=METHOD,
+                        dev_set="NewsQA dev",
+                        questions=len(items),
+                        pool=pool,
+                        l2=l2,
+                        **figures,
+                    )
+                    print(f"    wrote {path}")
 
         # Latency of the re-ranking itself (warm sentence cache, as in a running bot).
         pool = max(args.pools)

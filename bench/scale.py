@@ -229,10 +229,10 @@ async def _ask_latencies(db_path: Path, rounds: int) -> tuple[list[float], int]:
 
 def _floor_latencies(db_path: Path, rounds: int) -> list[float]:
     """Bare FTS5 bm25 top-k with the terms the desk would send, on a plain sqlite3 connection."""
-    from news.answer import CANDIDATES, question_terms
+    from news.retrieval import POOL, search_terms
     from storage.articles import BODY_WEIGHT, TITLE_WEIGHT, fts_query
 
-    queries = [fts_query(question_terms(q), any_term=True) for q in QUESTIONS]
+    queries = [fts_query(search_terms(q), any_term=True) for q in QUESTIONS]
     conn = sqlite3.connect(db_path)
     sql = (
         f"SELECT rowid, bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS rank"
@@ -240,13 +240,13 @@ def _floor_latencies(db_path: Path, rounds: int) -> list[float]:
     )
     for q in queries:
         if q:
-            conn.execute(sql, (q, CANDIDATES)).fetchall()
+            conn.execute(sql, (q, POOL)).fetchall()
     times: list[float] = []
     for _ in range(rounds):
         for q in queries:
             start = time.perf_counter()
             if q:
-                conn.execute(sql, (q, CANDIDATES)).fetchall()
+                conn.execute(sql, (q, POOL)).fetchall()
             times.append((time.perf_counter() - start) * 1000)
     conn.close()
     return times
@@ -615,8 +615,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "answered",
         ],
         asks,
-        "floor: bare FTS5 bm25 top-k (k = news.answer.CANDIDATES) with the same terms,"
-        " plain sqlite3",
+        "floor: bare FTS5 bm25 top-k (k = news.retrieval.POOL) with the same terms, plain sqlite3",
     )
     print_table(
         "Summarizer (news.summarize.summarize on cleaned BBC bodies)",

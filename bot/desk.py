@@ -26,7 +26,7 @@ from news.clean import clean_body, clean_title
 from news.errors import InputError, NewsError, NotFoundError
 from news.search import StagedSearch
 from news.summarize import summarize
-from news.text import first_sentence, normalize_ws
+from news.text import MAX_QUESTION_CHARS, MAX_TEXT_CHARS, first_sentence, normalize_ws
 from news.urls import site_of
 from storage.articles import AddOutcome, Article, ArticleStore, NewArticle, SearchHit
 from storage.db import Database, open_database
@@ -38,9 +38,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_TEXT_CHARS = 200_000
 MAX_TITLE_CHARS = 300
-MAX_QUESTION_CHARS = 500
 MIN_BODY_CHARS = 40
 NO_TEXT = "There is no article text to store: the body is empty or too short."
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ""}

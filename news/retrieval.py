@@ -9,6 +9,9 @@ the story's length, and whether its lead is about a man or a woman when the ques
 says "he" or "she". A story that merely mentions the question's words in different
 paragraphs ranks below one that has them together. :func:`passage_scores` hands the
 best few to the answer engine with the mix's odds against the best.
+
+The mix's weights are package data (``news/weights/retrieval.json``, written by
+``bench/retrieval_eval.py``); a missing or malformed file stops the import.
 """
 
 from __future__ import annotations
@@ -16,15 +19,18 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-import re
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from news.answer import Passage, stem
-from news.text import split_sentences
+from news.answer import Passage
+from news.text import MAX_QUESTION_CHARS, MAX_TEXT_CHARS, split_sentences
+from news.weights import WeightsError, load
+from news.words import PLAIN_WORD, SEARCH_STOP, sentence_idf, stem
 
 __all__ = [
+    "FEATURES",
+    "WEIGHTS",
     "Candidate",
     "Ranked",
     "open_passages",
@@ -35,41 +41,28 @@ __all__ = [
     "stem_key",
 ]
 
-# Bounds for hostile input: a pasted essay becomes a bounded query.
+# Bounds for hostile input: a pasted essay becomes a bounded query. The store's
+# phrase query uses this MAX_PHRASES too: it is declared here only.
 MAX_TERMS = 24
 MAX_PHRASES = 8
-_MAX_QUESTION_CHARS = 1000
-_MAX_TEXT_CHARS = 200_000
 _CACHE_SIZE = 512
 
 # How many bm25 candidates to re-rank, and how many of the best to hand the answer
-# engine. Ten keeps the bodies fetched and split per question small (recall@10 of
-# the query is ~0.93; 15 or 20 candidates gained nothing after re-ranking: CV
-# recall@1 0.792 / 0.796 vs 0.796). With the odds hand-over, three passages answer as
-# often from the right story as five or eight (open recall@1 0.808 each) and give the
-# span picker fewer distractors (F1 33.5 vs 32.8 / 32.7).
+# engine. The pool is small because every candidate's body is fetched and split per
+# question, and a larger pool found no more right stories after re-ranking; three
+# passages find the right story as often as more would, with fewer distractors for
+# the span picker (bench/retrieval_eval.py and bench/qa_eval.py measure both).
 POOL = 10
 HAND_ON = 3
 
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-
-_STOP_WORDS = """a an the and or but if of at by for with about against between into through during
-    before after above below to from up down in out on off over under again further then
-    once here there all any both each few more most other some such no nor not only own
-    same so than too very can will just don should now is am are was were be been being
-    have has had having do does did doing would could might must shall may i me my we our
-    you your he him his she her it its they them their what which who whom whose this that
-    these those when where why how as also s t says said say tell told according get got
-    many much long old far kind type name named happen happened"""
-_STOP = frozenset(_STOP_WORDS.split())
-
 
 def _words(text: str) -> list[str]:
-    return _WORD.findall(text[:_MAX_QUESTION_CHARS].casefold())
+    """A question's words as the store's full-text index reads them (PLAIN_WORD runs)."""
+    return PLAIN_WORD.findall(text[:MAX_QUESTION_CHARS].casefold())
 
 
 def _is_content(word: str) -> bool:
-    if word in _STOP:
+    if word in SEARCH_STOP:
         return False
     return len(word) > 1 or word.isdigit()
 
@@ -115,7 +108,7 @@ def stem_key(word: str) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def _stem_folded(word: str) -> str:
-    # News vocabulary repeats: memoised, a new story is keyed ~20% faster.
+    # News vocabulary repeats, so most words of a new story were stemmed before.
     return stem(word)
 
 
@@ -165,12 +158,12 @@ def _doc(article_id: int, title: str, text: str) -> _Doc:
         _doc_cache.move_to_end(key)
         return hit
     sentences = [title] if title else []
-    sentences.extend(split_sentences(text[:_MAX_TEXT_CHARS]))
+    sentences.extend(split_sentences(text[:MAX_TEXT_CHARS]))
     sets: list[frozenset[str]] = []
     tf: Counter[str] = Counter()
     he = she = 0
     for i, sentence in enumerate(sentences):
-        words = _WORD.findall(sentence.casefold())
+        words = PLAIN_WORD.findall(sentence.casefold())
         keys = [_stem_folded(w) for w in words]
         sets.append(frozenset(keys))
         tf.update(keys)
@@ -182,18 +175,6 @@ def _doc(article_id: int, title: str, text: str) -> _Doc:
     if len(_doc_cache) > _CACHE_SIZE:
         _doc_cache.popitem(last=False)
     return doc
-
-
-def _idf(keys: Sequence[str], docs: Sequence[tuple[frozenset[str], ...]]) -> dict[str, float]:
-    """Weight of each question key: rarer across the candidates' sentences counts more."""
-    total = sum(len(d) for d in docs) + 1
-    df = dict.fromkeys(keys, 0)
-    for sents in docs:
-        for s in sents:
-            for k in keys:
-                if k in s:
-                    df[k] += 1
-    return {k: math.log(1.0 + total / (1.0 + df[k])) for k in keys}
 
 
 def _weight(idf: dict[str, float], keys: Iterable[str]) -> float:
@@ -217,62 +198,49 @@ class _Question:
     key_set: frozenset[str]
     idf: dict[str, float]  # sentence-level idf over the candidates
     gender: int  # +1 the question says he/his/him only, -1 she/her only, else 0
-    doc_idf: dict[str, float]  # document-level bm25 idf over the candidates
-    avg_len: float
 
 
 def _question(question: str, docs: Sequence[_Doc]) -> _Question:
     keys = list(dict.fromkeys(stem_key(w) for w in search_terms(question)))
-    idf = _idf(keys, [d.sentences for d in docs])
+    idf = sentence_idf(keys, [d.sentences for d in docs])
     words = set(_words(question))
     male, female = bool(words & _HE), bool(words & _SHE)
-    n = len(docs)
-    doc_idf = {}
-    for k in keys:
-        df = sum(1 for d in docs if k in d.tf)
-        doc_idf[k] = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-    avg = sum(d.length for d in docs) / n if n else 1.0
-    return _Question(keys, frozenset(keys), idf, int(male) - int(female), doc_idf, avg or 1.0)
+    return _Question(keys, frozenset(keys), idf, int(male) - int(female))
 
 
-_BM25_K1 = 1.2
-_BM25_B = 0.75
+# The lead, for the lead6 coverage: the title and the first five sentences.
+_LEAD_SENTENCES = 6
+# "early" discounts a sentence's coverage by 1 / (1 + decay * its index), so among
+# equally good sentences the earlier wins without burying a late exact match.
 _POSITION_DECAY = 0.05
+# "tf" (idf-weighted log1p of each question word's count) is 1 once every question
+# word occurs eight times: more repetition does not make a story more about it.
 _TF_SATURATION = math.log1p(8.0)
+# "length" is log1p(words) over this, so it reaches 1 at about 3,000 words
+# (log1p(2980) = 8): a long feature beats a brief, but not without end.
+_LENGTH_SATURATION = 8.0
+
+# The features the mix weighs, in the order the score sums them. rerank() computes
+# exactly these; the weights file may give any of them a weight and no other name.
+FEATURES = ("bm25", "win1", "win2", "lead6", "early", "tf", "length", "gender")
 
 
-def _stem_bm25(q: _Question, doc: _Doc) -> float:
-    """Okapi bm25 of the question's stem keys over the candidates (raw, any scale)."""
-    norm = _BM25_K1 * (1 - _BM25_B + _BM25_B * doc.length / q.avg_len)
-    out = 0.0
-    for k in q.keys:
-        f = doc.tf.get(k, 0)
-        if f:
-            out += q.doc_idf[k] * f * (_BM25_K1 + 1) / (f + norm)
-    return out
-
-
-def _features(q: _Question, doc: _Doc, rel: float, rank: int, stem_bm25: float) -> dict[str, float]:
-    """Every feature the mix may weigh, each in -1..1 (most in 0..1).
+def _features(q: _Question, doc: _Doc, rel: float) -> dict[str, float]:
+    """The features of one candidate, each in -1..1 (most in 0..1).
 
     Coverage is the share of the question's idf weight: by the best sentence (win1),
-    pair and triple of adjacent sentences (win2, win3), the lead (title and first two
-    or five sentences: lead3, lead6) and the whole story (doc); "early" is the best
-    sentence's coverage discounted a little the later it comes.
+    the best pair of adjacent sentences (win2) and the lead (lead6); "early" is the
+    best sentence's coverage discounted a little the later it comes.
     """
     keys, idf = q.keys, q.idf
     total = _weight(idf, keys) or 1.0
     matched = [s & q.key_set for s in doc.sentences]
     covs = [_weight(idf, m) / total for m in matched]
-    every = frozenset().union(*matched)
     return {
         "bm25": rel,
         "win1": max(covs, default=0.0),
         "win2": _best_window(matched, idf, 2) / total,
-        "win3": _best_window(matched, idf, 3) / total,
-        "lead3": _weight(idf, frozenset().union(*matched[:3])) / total,
-        "lead6": _weight(idf, frozenset().union(*matched[:6])) / total,
-        "doc": _weight(idf, every) / total,
+        "lead6": _weight(idf, frozenset().union(*matched[:_LEAD_SENTENCES])) / total,
         "early": max(
             (c / (1.0 + _POSITION_DECAY * pos) for pos, c in enumerate(covs)), default=0.0
         ),
@@ -281,31 +249,25 @@ def _features(q: _Question, doc: _Doc, rel: float, rank: int, stem_bm25: float) 
             1.0,
             sum(idf[k] * math.log1p(doc.tf.get(k, 0)) for k in keys) / total / _TF_SATURATION,
         ),
-        "stem_bm25": stem_bm25,
-        "rank": 1.0 / (1 + rank),
-        "length": min(1.0, math.log1p(doc.length) / 8.0),
+        "length": min(1.0, math.log1p(doc.length) / _LENGTH_SATURATION),
         "gender": q.gender * (doc.he - doc.she) / (doc.he + doc.she + 1) if q.gender else 0.0,
     }
 
 
-# The mix, fitted on the NewsQA dev set by bench/retrieval_eval.py: listwise logistic
-# regression (softmax over a question's candidates, the asked-about story the target,
-# L2 1e-3), 5-fold CV grouped by article. recall@1 over the desk's pool of ten:
-# bm25 alone 0.774, the previous grid-fitted mix 0.794 (fitted on all, so optimistic),
-# this mix 0.796 under CV (0.798 fitted on all). A score is the log-odds, up to a
-# constant, that the candidate is the story asked about. Kept features that moved CV;
-# win3, lead3, doc, stem_bm25 and rank did not, nor did capitalised-name matches or
-# the question's word pairs found in order (all-in CV 0.796).
-WEIGHTS: dict[str, float] = {
-    "bm25": 4.83,
-    "win1": 2.03,
-    "win2": 1.77,
-    "lead6": 0.7,
-    "early": 0.7,
-    "tf": 2.01,
-    "length": 0.67,
-    "gender": 1.04,
-}
+def _load_weights() -> dict[str, float]:
+    """The fitted mix from news/weights/retrieval.json, in FEATURES order.
+
+    A score is the log-odds, up to a constant, that the candidate is the story asked
+    about. Raises WeightsError when the file is missing, malformed, names a feature
+    rerank() does not compute, or weighs none of them.
+    """
+    fitted = load("retrieval", expect=frozenset(FEATURES))["weights"]
+    if not fitted:
+        raise WeightsError("weights file news/weights/retrieval.json weighs no feature")
+    return {name: float(fitted[name]) for name in FEATURES if name in fitted}
+
+
+WEIGHTS: dict[str, float] = _load_weights()
 
 
 def rerank(
@@ -314,7 +276,11 @@ def rerank(
     *,
     weights: dict[str, float] | None = None,
 ) -> list[Ranked]:
-    """Candidates ordered by bm25 mixed with question-word proximity, best first."""
+    """Candidates ordered by bm25 mixed with question-word proximity, best first.
+
+    ``weights`` replaces the shipped mix (the fitter passes ``{}`` to get only the
+    features); a question without content words is ranked by bm25 alone.
+    """
     if not candidates:
         return []
     mix = WEIGHTS if weights is None else weights
@@ -324,11 +290,9 @@ def rerank(
     if not q.keys:
         feats_of = [{"bm25": c.score / top if top > 0 else 0.0} for c in candidates]
     else:
-        stem_scores = [_stem_bm25(q, d) for d in docs]
-        stem_top = max(stem_scores) or 1.0
         feats_of = [
-            _features(q, d, c.score / top if top > 0 else 0.0, rank, sb / stem_top)
-            for rank, (c, d, sb) in enumerate(zip(candidates, docs, stem_scores, strict=True))
+            _features(q, d, c.score / top if top > 0 else 0.0)
+            for c, d in zip(candidates, docs, strict=True)
         ]
     out = [
         Ranked(int(c.article_id), sum(w * f.get(name, 0.0) for name, w in mix.items()), f)
@@ -345,8 +309,7 @@ def passage_scores(ranked: Sequence[Ranked], keep: int = HAND_ON) -> list[tuple[
     score is the mix's odds of the candidate against the best one, exp(score - best):
     1 for the best, near 1 for a close second, near 0 for a candidate the mix rules
     out. So the engine follows the re-ranking when it is confident and weighs its own
-    sentence evidence when two stories are close. Tried on dev (open recall@1, five
-    passages, engine unchanged): 1/(1 + rank) 0.796, these odds 0.808.
+    sentence evidence when two stories are close.
     """
     top = ranked[0].score if ranked else 0.0
     return [(r.article_id, math.exp(min(0.0, r.score - top))) for r in ranked[: max(0, keep)]]

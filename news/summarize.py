@@ -33,6 +33,7 @@ import re
 from dataclasses import dataclass
 
 from news.text import normalize_ws, split_sentences, words
+from news.words import STOP_WORDS, wordset
 
 __all__ = ["DEFAULT_WEIGHTS", "Weights", "summarize"]
 
@@ -140,22 +141,12 @@ _CAPTION = re.compile(
 _TERMINAL = re.compile(r"""[.!?…]["'”’)\]]*$""")
 
 
-def _wordset(spaced: str) -> frozenset[str]:
-    return frozenset(spaced.split())
-
-
 # First words that mean the sentence leans on an earlier one.
-_MIDTHOUGHT = _wordset(
+_MIDTHOUGHT = wordset(
     """he she they it this that these those his her their its him them but however also
     and or so yet still then meanwhile instead besides moreover furthermore nevertheless
     nonetheless though although because which who there here such both another other
     others thus hence therefore indeed later"""
-)
-_STOP = _wordset(
-    """a an the of to in on at for from by with and or but is are was were be been being
-    has have had it its this that these those he she they his her their them him as
-    not no said says will would could should can may might than then there also who
-    which what when where after before over into about up out more most just"""
 )
 _OPEN_QUOTES = "\"“‘'"
 
@@ -197,7 +188,7 @@ def _content(text: str) -> set[str]:
 
 
 def _content_of(folded: list[str]) -> set[str]:
-    return {w for w in folded if w not in _STOP and len(w) > 1}
+    return {w for w in folded if w not in STOP_WORDS and len(w) > 1}
 
 
 def _candidates(text: str) -> tuple[list[str], str | None]:

@@ -10,6 +10,13 @@ import hashlib
 import re
 import unicodedata
 
+from news.words import WORD
+
+# Bounds on untrusted input, applied before any expensive step: an article's text is
+# read up to MAX_TEXT_CHARS, a question up to MAX_QUESTION_CHARS.
+MAX_TEXT_CHARS = 200_000
+MAX_QUESTION_CHARS = 500
+
 _WS = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -82,7 +89,6 @@ _ABBREVIATIONS = frozenset(
 # A sentence boundary candidate: terminal punctuation, optional closing quotes or
 # brackets, whitespace, then something that can start a sentence.
 _BOUNDARY = re.compile(r"""([.!?…]+["'”’)\]]*)(\s+)(?=["'“‘(\[]?[A-Z0-9])""")
-_WORD = re.compile(r"[0-9]+(?:[.,:][0-9]+)*%?|[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
 
 
 # Anything normalize_ws would change: a control character, whitespace other than a
@@ -162,7 +168,7 @@ def split_sentences(text: str) -> list[str]:
 
 def words(text: str) -> list[str]:
     """Word and number tokens, in order, original case."""
-    return _WORD.findall(text)
+    return WORD.findall(text)
 
 
 def first_sentence(text: str, limit: int = 200) -> str:

@@ -7,7 +7,6 @@ Scope rule: a guild sees its own articles and the global ones (``guild_id`` NULL
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ import aiosqlite
 from news.retrieval import MAX_PHRASES
 from news.text import content_hash, normalize_ws
 from news.urls import normalize_url
+from news.words import PLAIN_WORD
 from storage.db import Database, utc_iso
 
 # bm25 column weights: a match in the title counts ten times one in the body.
@@ -26,7 +26,6 @@ TITLE_WEIGHT = 10.0
 BODY_WEIGHT = 1.0
 MAX_QUERY_TERMS = 32
 _IN_CHUNK = 400  # keys per IN (...) list: SQLite allows 32,766 parameters
-_TERM = re.compile(r"[^\W_]+", re.UNICODE)
 
 _COLUMNS = (
     "id, guild_id, url, url_norm, title, source, author, published, added_at, added_by, "
@@ -132,7 +131,7 @@ def query_terms(text: str) -> list[str]:
     """Plain word terms of any user text, safe to quote into an FTS5 query."""
     terms: list[str] = []
     seen: set[str] = set()
-    for term in _TERM.findall(text.casefold()):
+    for term in PLAIN_WORD.findall(text.casefold()):
         if term not in seen:
             seen.add(term)
             terms.append(term)

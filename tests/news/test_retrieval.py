@@ -110,7 +110,7 @@ def test_phrase_queries_quote_only_plain_words() -> None:
     assert phrase_queries([("river", "bridge")]) == ['"river bridge"']
     # FTS5 syntax in a phrase's words is stripped; a one-word phrase is dropped.
     assert phrase_queries([('"river', "bridge*)"), ("NEAR(", "")]) == ['"river bridge"']
-    assert len(phrase_queries([("a", str(i)) for i in range(50)])) <= 8
+    assert len(phrase_queries([("a", str(i)) for i in range(50)])) <= retrieval.MAX_PHRASES
 
 
 async def test_desk_asks_through_a_real_sqlite_file(tmp_path: Path) -> None:

@@ -1,12 +1,19 @@
-"""Re-ranking features, the odds handed to the answer engine, and the mix's fitter."""
+"""Re-ranking features, the odds handed to the answer engine, and the mix's weights file."""
 
 from __future__ import annotations
 
+import json
 import math
+import re
+from pathlib import Path
+from types import SimpleNamespace
 
-from bench.retrieval_eval import cross_validate, fit, recall_at
+import pytest
+
+import news.weights
 from news import retrieval
 from news.retrieval import Candidate, Ranked, passage_scores, rerank
+from news.weights import WeightsError
 
 # Two invented profiles that share their words; one is about a woman, one about a man.
 SINGER = (
@@ -36,12 +43,60 @@ def test_the_gender_feature_follows_the_question_pronoun() -> None:
     assert rerank("where did he record the album ?", _pair())[0].article_id == 1
 
 
-def test_features_stay_in_range_and_weights_name_known_features() -> None:
+def test_features_stay_in_range_and_are_the_ones_the_mix_weighs() -> None:
     ranked = rerank("which studio recorded the third album ?", _pair())
-    names = set(ranked[0].features)
-    assert set(retrieval.WEIGHTS) <= names
     for r in ranked:
+        assert tuple(r.features) == retrieval.FEATURES
         assert all(-1.0 <= v <= 1.0 for v in r.features.values()), r.features
+    assert retrieval.WEIGHTS and set(retrieval.WEIGHTS) <= set(retrieval.FEATURES)
+    # The score is the weighted sum of exactly those features.
+    for r in ranked:
+        mix = sum(w * r.features[name] for name, w in retrieval.WEIGHTS.items())
+        assert math.isclose(r.score, mix)
+
+
+def test_the_shipped_weights_file_is_what_rerank_uses() -> None:
+    shipped = news.weights.load("retrieval")["weights"]
+    assert shipped == retrieval.WEIGHTS
+    assert list(retrieval.WEIGHTS) == [n for n in retrieval.FEATURES if n in shipped]
+
+
+@pytest.fixture
+def weights_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """news.weights reads its files from ``tmp_path`` instead of the package."""
+    monkeypatch.setattr(news.weights, "resources", SimpleNamespace(files=lambda _pkg: tmp_path))
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("body", "complaint"),
+    [
+        (None, "missing"),
+        ("{ not json", "unreadable"),
+        ("[1, 2]", '"weights"'),
+        ('{"weights": {"bm25": "4.8"}}', "not a finite number"),
+        ('{"weights": {"bm25": NaN}}', "not a finite number"),
+        ('{"weights": {"bm25": true}}', "not a finite number"),
+        ('{"weights": {"bm25": 4.8, "stem_bm25": 1.0}}', "unknown features: stem_bm25"),
+        ('{"weights": {}}', "weighs no feature"),
+    ],
+)
+def test_a_missing_or_malformed_weights_file_stops_start_up(
+    weights_dir: Path, body: str | None, complaint: str
+) -> None:
+    if body is not None:
+        (weights_dir / "retrieval.json").write_text(body, encoding="utf-8")
+    with pytest.raises(WeightsError, match=re.escape("news/weights/retrieval.json")) as err:
+        retrieval._load_weights()
+    assert complaint in str(err.value)
+
+
+def test_a_weights_file_in_any_key_order_sums_in_feature_order(weights_dir: Path) -> None:
+    backwards = {name: float(i + 1) for i, name in enumerate(reversed(retrieval.FEATURES))}
+    (weights_dir / "retrieval.json").write_text(json.dumps({"weights": backwards}))
+    loaded = retrieval._load_weights()
+    assert list(loaded) == list(retrieval.FEATURES)
+    assert loaded == backwards
 
 
 def test_passage_scores_are_odds_against_the_best() -> None:
@@ -56,31 +111,6 @@ def test_passage_scores_are_odds_against_the_best() -> None:
     assert scores[9] < 0.001
     assert passage_scores(ranked, keep=1) == [(7, 1.0)]
     assert passage_scores([]) == []
-
-
-def _table() -> tuple[list[list[Ranked]], list[int]]:
-    # Synthetic questions: "good" marks the asked-about story, "noise" does not.
-    table: list[list[Ranked]] = []
-    gold: list[int] = []
-    for q in range(40):
-        rows = [
-            Ranked(10 * q + k, 0.0, {"good": float(k == q % 3), "noise": float((k + q) % 2)})
-            for k in range(3)
-        ]
-        table.append(rows)
-        gold.append(10 * q + q % 3)
-    return table, gold
-
-
-def test_the_fitter_weighs_the_feature_that_finds_the_story() -> None:
-    table, gold = _table()
-    every = list(range(len(gold)))
-    w = fit(table, gold, every, ["good", "noise"], steps=100)
-    assert w["good"] > 1.0
-    assert abs(w.get("noise", 0.0)) < w["good"]
-    assert recall_at(table, gold, every, w, 1) == 1.0
-    folds = [i % 5 for i in every]
-    assert cross_validate(table, gold, folds, ["good", "noise"]) == 1.0
 
 
 def test_a_story_that_keeps_naming_the_subject_outranks_a_passing_mention() -> None:
