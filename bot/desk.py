@@ -83,7 +83,7 @@ def prepare(draft: Draft, guild_id: int | None, added_by: int | None) -> NewArti
     text, title = draft.text, draft.title
     author, published, source = draft.author, draft.published, draft.source
     if draft.html is not None:
-        # Imported here: trafilatura takes ~0.3 s to import, which every CLI start paid.
+        # Imported here: trafilatura is slow to import, and most CLI commands never extract.
         from news.extract import extract_html
 
         page = extract_html(draft.html, draft.url)
@@ -241,7 +241,7 @@ class NewsDesk:
         title: str | None = None,
         published: date | None = None,
     ) -> AddResult:
-        from news.fetch import fetch_html  # aiohttp: ~0.3 s to import, only needed here
+        from news.fetch import fetch_html  # aiohttp is slow to import; only fetching needs it
 
         page = await fetch_html(
             url.strip(), allow_private=self.allow_private_urls, timeout=self.fetch_timeout

@@ -475,7 +475,7 @@ class DigestScheduler:
 
     The jobs run on the bot's one APScheduler, which the bot starts and shuts down;
     this class only adds and removes its own jobs (ids ``digest:<guild>``).
-    Only one process may run this (see ARCHITECTURE.md, "Growing past one machine");
+    Only one process may run this (see docs/ARCHITECTURE.md, "Where the next pieces go");
     even so, the claim in the store keeps a second one from double-posting.
     """
 

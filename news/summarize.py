@@ -47,8 +47,8 @@ class Weights:
     # Only used with a headline; the dev set has none, so this stays small.
     overlap_weight: float = 0.2
     midthought_penalty: float = 0.5
-    # Costs ~0.2 ROUGE-2 on the dev set (captions restate the lead), kept
-    # because a caption in a digest reads as junk.
+    # A photo caption often restates the lead, so it can look like a good summary
+    # sentence; in a digest it reads as junk, so it is pushed down.
     caption_penalty: float = 0.6
     redundancy: float = 0.6  # Jaccard above which a candidate repeats a chosen one
 
@@ -99,7 +99,7 @@ _JUNK_START = re.compile(
 )
 # Markers that make a whole sentence junk wherever they appear. The regex only runs
 # when one of the literal hints is present: most sentences have none, and scanning
-# every position for every alternative was a third of the summarizer's time.
+# every position for every alternative is the costly part of the check.
 _JUNK_ANYWHERE = re.compile(
     r"""(?ix)
     ©|\ball\ rights\ reserved\b|\bclick\ here\b|\bscroll\ down\ for\b|\bsign\ up\ for\b
