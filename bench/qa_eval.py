@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from news.answer import Answer, Passage, answer_question
+from storage.db import Database
 
 DEFAULT_SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -186,7 +187,7 @@ async def run_open(texts: list[str], items: list[Item]) -> tuple[dict[str, Row],
                     NewArticle(title=first_sentence(text) or "untitled", text=text, guild_id=None)
                 )
                 ids.append(outcome.article.id if hasattr(outcome, "article") else outcome[0].id)
-            ask, how = _asker(store)
+            ask, how = _asker(db)
             for it in items:
                 t0 = time.perf_counter()
                 ans = await ask(it.question)
@@ -199,11 +200,12 @@ async def run_open(texts: list[str], items: list[Item]) -> tuple[dict[str, Row],
     return _finish(rows), how
 
 
-def _asker(store: object) -> tuple[Callable[[str], object], str]:
+def _asker(db: Database) -> tuple[Callable[[str], object], str]:
     """The desk's own ask (retrieval, re-ranking and answering, as the bot runs them)."""
     from bot.desk import NewsDesk
+    from storage.backend import sqlite_stores
 
-    desk = NewsDesk(store)  # type: ignore[arg-type]
+    desk = NewsDesk(sqlite_stores(db))
 
     async def via_desk(question: str) -> Answer:
         return await desk.ask(question, guild_id=None, article_id=None)

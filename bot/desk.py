@@ -28,11 +28,9 @@ from news.search import StagedSearch
 from news.summarize import summarize
 from news.text import MAX_QUESTION_CHARS, MAX_TEXT_CHARS, first_sentence, normalize_ws
 from news.urls import site_of
-from storage.articles import AddOutcome, Article, ArticleStore, NewArticle, SearchHit
-from storage.db import Database, open_database
-from storage.digests import DigestStore
-from storage.guilds import GuildSettingsStore
-from storage.interfaces import Articles, Digests, GuildSettings
+from storage.articles import AddOutcome, Article, NewArticle, SearchHit
+from storage.backend import open_stores
+from storage.interfaces import Articles, Digests, GuildSettings, Stores
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -188,39 +186,36 @@ class NewsDesk:
 
     def __init__(
         self,
-        store: ArticleStore,
+        stores: Stores,
         *,
         allow_private_urls: bool = False,
         fetch_timeout: float = 15.0,
     ):
-        self.store = store
+        self.store = stores.articles
+        self.guilds = stores.guilds
+        self.digests = stores.digests
+        self._close_stores = stores.close
         self.cpu = CpuWorker()
-        self.guilds = GuildSettingsStore(store.db)
-        self.digests = DigestStore(store.db)
-        self._db = store.db
         # The answer engine's candidate search (it caches document counts: one per desk).
-        self.staged_search = StagedSearch(store)
+        self.staged_search = StagedSearch(self.store)
         self.allow_private_urls = allow_private_urls
         self.fetch_timeout = fetch_timeout
 
     @classmethod
-    async def open(cls, db_path: str | Path, **options: object) -> NewsDesk:
-        db = await open_database(db_path)
+    async def open(cls, location: str | Path, **options: object) -> NewsDesk:
+        """The desk over the backend at ``location`` (a SQLite file today)."""
+        stores = await open_stores(location)
         try:
-            desk = cls(ArticleStore(db), **options)  # type: ignore[arg-type]
+            desk = cls(stores, **options)  # type: ignore[arg-type]
             await desk.backfill_summaries()
         except BaseException:
-            await db.close()
+            await stores.close()
             raise
         return desk
 
-    @property
-    def db(self) -> Database:
-        return self._db
-
     async def close(self) -> None:
         await self.cpu.close()
-        await self._db.close()
+        await self._close_stores()
 
     # -- adding ---------------------------------------------------------------
 

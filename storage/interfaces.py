@@ -11,7 +11,8 @@ Scope rule, for every backend: a guild sees its own articles and the global ones
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -167,3 +168,13 @@ class Digests(Protocol):
     async def last_posted(self, guild_id: int) -> DigestRun | None: ...
 
     async def runs(self, guild_id: int, *, limit: int = 10) -> list[DigestRun]: ...
+
+
+@dataclass(frozen=True)
+class Stores:
+    """One backend's stores, opened together; :func:`storage.backend.open_stores` makes them."""
+
+    articles: Articles
+    guilds: GuildSettings
+    digests: Digests
+    close: Callable[[], Awaitable[None]]
