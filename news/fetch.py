@@ -205,19 +205,24 @@ def _looks_like_html(body: bytes) -> bool:
 
 
 def _codec(name: str | bytes | None) -> str | None:
+    """The codec a charset label names, or None for a label Python does not know."""
     if not name:
         return None
     if isinstance(name, bytes):
         name = name.decode("ascii", errors="ignore")
     try:
         codec = codecs.lookup(name.strip()).name
-    except LookupError:
+    except (LookupError, ValueError):
+        # Unknown labels are ignored, as browsers do; a NUL in one is a ValueError.
         return None
     # Browsers read pages labelled latin-1 or ASCII as windows-1252; so do
     # the sites that label them, so its curly quotes are meant.
     if codec in ("latin-1", "iso8859-1", "ascii"):
         return "cp1252"
     return codec
+
+
+_UNREADABLE = "I cannot read this page: it declares a character set that is not text."
 
 
 def _decode(body: bytes, header_charset: str | None) -> str:
@@ -227,7 +232,14 @@ def _decode(body: bytes, header_charset: str | None) -> str:
     for candidate in (header_charset, meta.group(1) if meta else None):
         codec = _codec(candidate)
         if codec:
-            return body.decode(codec, errors="replace")
+            try:
+                return body.decode(codec, errors="replace")
+            except (LookupError, UnicodeError):
+                # The label names a codec that does not turn bytes into text:
+                # bytes.decode refuses bytes-to-bytes codecs (rot13, base64,
+                # zlib...) with LookupError, and "undefined" or "idna" fail
+                # whatever the error handler.
+                raise FetchError(_UNREADABLE) from None
     return body.decode("utf-8", errors="replace")
 
 

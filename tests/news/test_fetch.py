@@ -60,6 +60,17 @@ async def bad_bytes(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": "text/html; charset=utf-8"})
 
 
+async def charset(request: web.Request) -> web.Response:
+    # The label arrives in the header, or in a <meta> tag when the header has none.
+    label, where = request.match_info["label"], request.match_info["where"]
+    if where == "header":
+        return web.Response(
+            body=ARTICLE.encode(), headers={"Content-Type": f"text/html; charset={label}"}
+        )
+    body = f'<html><head><meta charset="{label}"></head><body><p>Pier</p></body></html>'
+    return web.Response(body=body.encode(), headers={"Content-Type": "text/html"})
+
+
 async def typed(request: web.Request) -> web.Response:
     kind = request.match_info["kind"].replace("-", "/")
     return web.Response(body=b"\x89PNG or %PDF data", headers={"Content-Type": kind})
@@ -136,6 +147,7 @@ async def server() -> AsyncIterator[TestServer]:
     app.router.add_get("/cp1252", cp1252)
     app.router.add_get("/meta-charset", meta_charset)
     app.router.add_get("/bad-bytes", bad_bytes)
+    app.router.add_get("/charset/{where}/{label}", charset)
     app.router.add_get("/typed/{kind}", typed)
     app.router.add_get("/redirect/{n}", redirect)
     app.router.add_get("/loop", loop)
@@ -205,6 +217,25 @@ async def test_decodes_by_header_then_meta_then_utf8(
 ) -> None:
     page = await fetch_html(url_of(server, path), allow_private=True)
     assert expected in page.html
+
+
+NOT_TEXT_CODECS = ["rot13", "base64", "hex", "zlib", "bz2", "uu", "quopri", "undefined", "idna"]
+
+
+@pytest.mark.parametrize("where", ["header", "meta"])
+@pytest.mark.parametrize("label", NOT_TEXT_CODECS)
+async def test_charset_that_is_not_a_text_encoding_is_refused(
+    server: TestServer, where: str, label: str
+) -> None:
+    message = await refused(url_of(server, f"/charset/{where}/{label}"), allow_private=True)
+    assert "cannot read this page" in message
+
+
+@pytest.mark.parametrize("label", ["x-no-such-charset", "utf-8", "UTF8"])
+async def test_unknown_or_text_charset_is_read(server: TestServer, label: str) -> None:
+    # A label Python does not know is ignored, as browsers do: UTF-8 it is.
+    page = await fetch_html(url_of(server, f"/charset/header/{label}"), allow_private=True)
+    assert page.html == ARTICLE
 
 
 @pytest.fixture
