@@ -101,7 +101,9 @@ def prepare(draft: Draft, guild_id: int | None, added_by: int | None) -> NewArti
         else:
             first, _, rest = text.partition("\n")
             title, text = first, rest
-    title = clean_title(title)[:MAX_TITLE_CHARS].strip()
+    # Cut before cleaning: the title is untrusted text. The margin leaves room for the
+    # site suffixes and spacing that cleaning removes from a real title.
+    title = clean_title(title[: 4 * MAX_TITLE_CHARS])[:MAX_TITLE_CHARS].strip()
     body = clean_body(text, title)
     if not title:
         raise InputError("The article needs a title: give one, or put it on the first line.")

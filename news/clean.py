@@ -22,6 +22,9 @@ _DASH_SUFFIX = re.compile(r"\s+(?:-|–|—)\s+(?P<suffix>[^-–—]{1,40})$")
 _SITE_NAME = re.compile(
     r"^(?:(?:[A-Z0-9][\w&'’.!]*|of|the|and|on|de|la|du|for)\s?){1,5}$|^[\w-]+(?:\.[\w-]+)+$"
 )
+# Longest possible suffix match: one space, a separator of up to two characters,
+# one space and a 60-character suffix (the title's spaces are single).
+_SUFFIX_WINDOW = 64
 _TITLE_QUOTES = "\"'“”‘’"
 
 
@@ -33,22 +36,31 @@ def _title_key(text: str) -> str:
 def clean_title(title: str) -> str:
     """A one-line title without a trailing site suffix such as " | Site Name"."""
     text = " ".join(normalize_ws(title).split())
-    # Possibly several suffixes ("Headline | Politics | Example News"); each
-    # round shortens the title, so this ends.
+    # Possibly several suffixes ("Headline | Politics | Example News"). Each
+    # round looks only at the end of what is left: spaces are single here, so a
+    # suffix match is at most _SUFFIX_WINDOW characters long, and ``end`` moves
+    # left instead of the title being copied. Work stays linear in the title.
+    end = len(text)
+    # The head keeps at least three words while ``end`` is past the second space.
+    second_space = text.find(" ", text.find(" ") + 1)
     while True:
-        match = _PIPE_SUFFIX.search(text) or _DASH_SUFFIX.search(text)
+        window = max(0, end - _SUFFIX_WINDOW)
+        match = _PIPE_SUFFIX.search(text, window, end) or _DASH_SUFFIX.search(text, window, end)
         if not match:
             break
-        head = text[: match.start()].strip()
+        head_end = match.start()
+        while head_end and text[head_end - 1] == " ":
+            head_end -= 1
         suffix = match.group("suffix").strip()
         is_pipe = match.re is _PIPE_SUFFIX
         # Only cut when what stays is clearly the headline: longer than the
         # suffix and more than a couple of words.
-        if len(head.split()) < 3 or len(head) <= len(suffix):
+        if not 0 <= second_space < head_end or head_end <= len(suffix):
             break
         if not is_pipe and not _SITE_NAME.match(suffix):
             break
-        text = head
+        end = head_end
+    text = text[:end]
     # Whole-title wrapping quotes are decoration; inner quotes are kept.
     if len(text) > 2 and text[0] in _TITLE_QUOTES and text[-1] in _TITLE_QUOTES:
         inner = text[1:-1].strip()

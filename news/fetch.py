@@ -63,26 +63,60 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     return None
 
 
+# Ranges that Python 3.11's ``is_global`` still counts as global, from the IANA
+# IPv4 and IPv6 Special-Purpose Address Registries (iana-ipv4-special-registry,
+# iana-ipv6-special-registry): blocks marked not globally reachable that the stdlib
+# is behind on, and anycast service blocks (PCP, TURN, AS112, AMT, 6to4 relays)
+# that are infrastructure, not hosts that serve articles. Newer Pythons mark some
+# of these themselves; naming them here keeps the policy the same on every 3.11+.
+_NOT_PUBLIC = tuple(
+    ipaddress.ip_network(net)
+    for net in (
+        "192.0.0.0/24",  # IETF protocol assignments, incl. PCP/TURN anycast .9 and .10
+        "192.31.196.0/24",  # AS112-v4
+        "192.52.193.0/24",  # AMT
+        "192.88.99.0/24",  # deprecated 6to4 relay anycast (RFC 7526)
+        "192.175.48.0/24",  # AS112 direct delegation
+        "2001::/23",  # IETF protocol assignments (Teredo, PCP/TURN anycast, AMT, AS112, ORCHID)
+        "2620:4f:8000::/48",  # AS112 direct delegation
+        "3fff::/20",  # documentation (RFC 9637)
+        "5f00::/16",  # SRv6 SIDs (RFC 9602)
+    )
+)
+
+
 def is_public_address(ip: IPAddress) -> bool:
-    """True for a unicast address on the public internet (the default policy)."""
+    """True for a globally routable unicast address (the default policy)."""
     if isinstance(ip, ipaddress.IPv6Address):
         embedded = _embedded_ipv4(ip)
         if embedded is not None and not is_public_address(embedded):
             return False
+        # Deprecated site-local (fec0::/10, RFC 3879): still global to 3.11's stdlib.
+        if ip.is_site_local:
+            return False
     # is_global alone lets multicast through, so every class is named.
-    return ip.is_global and not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
+    return (
+        ip.is_global
+        and not (
+            ip.is_private
+            or ip.is_loopback
+            or ip.is_link_local
+            or ip.is_multicast
+            or ip.is_reserved
+            or ip.is_unspecified
+        )
+        and not any(ip in net for net in _NOT_PUBLIC)
     )
 
 
-def is_unicast_address(ip: IPAddress) -> bool:
-    """The ``allow_private`` policy: local and private hosts are fine, broadcast-like ones not."""
-    return not (ip.is_multicast or ip.is_unspecified)
+def is_public_or_loopback(ip: IPAddress) -> bool:
+    """The ``allow_private`` policy: public addresses and this machine's loopback.
+
+    For tests and a server on the same machine. Link-local (cloud metadata at
+    169.254.169.254), private and reserved ranges stay refused: feeds follow
+    links no moderator has looked at.
+    """
+    return ip.is_loopback or is_public_address(ip)
 
 
 def _ip_literal(host: str) -> IPAddress | None:
@@ -205,19 +239,24 @@ def _looks_like_html(body: bytes) -> bool:
 
 
 def _codec(name: str | bytes | None) -> str | None:
+    """The codec a charset label names, or None for a label Python does not know."""
     if not name:
         return None
     if isinstance(name, bytes):
         name = name.decode("ascii", errors="ignore")
     try:
         codec = codecs.lookup(name.strip()).name
-    except LookupError:
+    except (LookupError, ValueError):
+        # Unknown labels are ignored, as browsers do; a NUL in one is a ValueError.
         return None
     # Browsers read pages labelled latin-1 or ASCII as windows-1252; so do
     # the sites that label them, so its curly quotes are meant.
     if codec in ("latin-1", "iso8859-1", "ascii"):
         return "cp1252"
     return codec
+
+
+_UNREADABLE = "I cannot read this page: it declares a character set that is not text."
 
 
 def _decode(body: bytes, header_charset: str | None) -> str:
@@ -227,7 +266,14 @@ def _decode(body: bytes, header_charset: str | None) -> str:
     for candidate in (header_charset, meta.group(1) if meta else None):
         codec = _codec(candidate)
         if codec:
-            return body.decode(codec, errors="replace")
+            try:
+                return body.decode(codec, errors="replace")
+            except (LookupError, UnicodeError):
+                # The label names a codec that does not turn bytes into text:
+                # bytes.decode refuses bytes-to-bytes codecs (rot13, base64,
+                # zlib...) with LookupError, and "undefined" or "idna" fail
+                # whatever the error handler.
+                raise FetchError(_UNREADABLE) from None
     return body.decode("utf-8", errors="replace")
 
 
@@ -314,8 +360,8 @@ async def fetch_html(
 ) -> FetchedPage:
     """Download the HTML page at ``url`` or raise FetchError saying why not.
 
-    ``allow_private`` lets local and private addresses through (for local
-    testing). ``is_allowed_ip`` replaces the address policy entirely.
+    ``allow_private`` also lets loopback addresses through (for tests and a
+    local server); private, link-local and reserved ones are refused regardless. ``is_allowed_ip`` replaces the address policy entirely.
     With a caller's ``session`` every address is still checked before each
     request, but the connection is only pinned to the checked address when
     this function makes its own session.
@@ -323,7 +369,7 @@ async def fetch_html(
     if is_allowed_ip is not None:
         policy = is_allowed_ip
     elif allow_private:
-        policy = is_unicast_address
+        policy = is_public_or_loopback
     else:
         policy = is_public_address
 

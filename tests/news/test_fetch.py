@@ -21,7 +21,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from news.errors import FetchError
-from news.fetch import FetchedPage, fetch_html, is_public_address, is_unicast_address
+from news.fetch import FetchedPage, fetch_html, is_public_address, is_public_or_loopback
 
 ARTICLE = (
     "<!DOCTYPE html><html><head><title>Pier reopens</title></head><body>"
@@ -58,6 +58,17 @@ async def meta_charset(request: web.Request) -> web.Response:
 async def bad_bytes(request: web.Request) -> web.Response:
     body = b"<html><body><p>caf\xe9 \xff\xfe</p></body></html>"
     return web.Response(body=body, headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+async def charset(request: web.Request) -> web.Response:
+    # The label arrives in the header, or in a <meta> tag when the header has none.
+    label, where = request.match_info["label"], request.match_info["where"]
+    if where == "header":
+        return web.Response(
+            body=ARTICLE.encode(), headers={"Content-Type": f"text/html; charset={label}"}
+        )
+    body = f'<html><head><meta charset="{label}"></head><body><p>Pier</p></body></html>'
+    return web.Response(body=body.encode(), headers={"Content-Type": "text/html"})
 
 
 async def typed(request: web.Request) -> web.Response:
@@ -136,6 +147,7 @@ async def server() -> AsyncIterator[TestServer]:
     app.router.add_get("/cp1252", cp1252)
     app.router.add_get("/meta-charset", meta_charset)
     app.router.add_get("/bad-bytes", bad_bytes)
+    app.router.add_get("/charset/{where}/{label}", charset)
     app.router.add_get("/typed/{kind}", typed)
     app.router.add_get("/redirect/{n}", redirect)
     app.router.add_get("/loop", loop)
@@ -205,6 +217,25 @@ async def test_decodes_by_header_then_meta_then_utf8(
 ) -> None:
     page = await fetch_html(url_of(server, path), allow_private=True)
     assert expected in page.html
+
+
+NOT_TEXT_CODECS = ["rot13", "base64", "hex", "zlib", "bz2", "uu", "quopri", "undefined", "idna"]
+
+
+@pytest.mark.parametrize("where", ["header", "meta"])
+@pytest.mark.parametrize("label", NOT_TEXT_CODECS)
+async def test_charset_that_is_not_a_text_encoding_is_refused(
+    server: TestServer, where: str, label: str
+) -> None:
+    message = await refused(url_of(server, f"/charset/{where}/{label}"), allow_private=True)
+    assert "cannot read this page" in message
+
+
+@pytest.mark.parametrize("label", ["x-no-such-charset", "utf-8", "UTF8"])
+async def test_unknown_or_text_charset_is_read(server: TestServer, label: str) -> None:
+    # A label Python does not know is ignored, as browsers do: UTF-8 it is.
+    page = await fetch_html(url_of(server, f"/charset/header/{label}"), allow_private=True)
+    assert page.html == ARTICLE
 
 
 @pytest.fixture
@@ -387,20 +418,68 @@ async def test_connection_refused_reported() -> None:
         ("::ffff:10.0.0.1", False),
         ("2002:7f00:1::", False),  # 6to4 wrapping 127.0.0.1
         ("64:ff9b::a00:1", False),  # NAT64 wrapping 10.0.0.1
+        # Special-purpose blocks Python 3.11 still calls global (IANA registries).
+        ("fec0::1", False),  # deprecated site-local
+        ("3fff::1", False),  # documentation
+        ("192.88.99.1", False),  # 6to4 relay anycast
+        ("2002:c058:6301::", False),  # 6to4 wrapping that relay
+        ("192.0.0.8", False),  # dummy address
+        ("192.0.0.9", False),  # PCP anycast
+        ("192.0.0.10", False),  # TURN anycast
+        ("192.31.196.1", False),  # AS112
+        ("192.52.193.1", False),  # AMT
+        ("192.175.48.1", False),  # AS112 direct delegation
+        ("2620:4f:8000::1", False),  # AS112 direct delegation, IPv6
+        ("2001:1::1", False),  # PCP anycast, IPv6
+        ("2001:4:112::1", False),  # AS112, IPv6
+        ("5f00::1", False),  # SRv6
+        # Neighbours of those blocks are ordinary hosts.
+        ("192.0.1.1", True),
+        ("192.88.100.1", True),
+        ("192.175.49.1", True),
+        ("2001:200::1", True),
+        ("2620:4f:8001::1", True),
+        ("4000::1", False),  # still reserved space
     ],
 )
 def test_public_address_policy(address: str, public: bool) -> None:
     assert is_public_address(ipaddress.ip_address(address)) is public
 
 
-def test_allow_private_policy_still_refuses_multicast_and_unspecified() -> None:
-    assert is_unicast_address(ipaddress.ip_address("127.0.0.1"))
-    assert is_unicast_address(ipaddress.ip_address("192.168.1.1"))
-    assert not is_unicast_address(ipaddress.ip_address("224.0.0.1"))
-    assert not is_unicast_address(ipaddress.ip_address("0.0.0.0"))
+@pytest.mark.parametrize(
+    ("address", "allowed"),
+    [
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("::1", True),
+        ("93.184.216.34", True),
+        ("169.254.169.254", False),  # cloud metadata
+        ("fe80::1", False),
+        ("10.0.0.1", False),
+        ("172.16.5.4", False),
+        ("192.168.1.1", False),
+        ("100.64.0.1", False),
+        ("fd00:ec2::254", False),  # cloud metadata, IPv6
+        ("fc00::1", False),
+        ("fec0::1", False),
+        ("::ffff:169.254.169.254", False),
+        ("224.0.0.1", False),
+        ("0.0.0.0", False),
+        ("::", False),
+    ],
+)
+def test_allow_private_opens_loopback_only(address: str, allowed: bool) -> None:
+    assert is_public_or_loopback(ipaddress.ip_address(address)) is allowed
 
 
-# --- size, time, type, status ------------------------------------------------
+async def test_allow_private_still_refuses_link_local_and_private_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for answer in ("169.254.169.254", "10.0.0.5", "192.168.1.20"):
+        monkeypatch.setattr(asyncio.get_running_loop(), "getaddrinfo", FakeDNS([answer]))
+        message = await refused("http://metadata.example/latest/", allow_private=True)
+        assert "private" in message
+    assert "private" in await refused("http://169.254.169.254/latest/", allow_private=True)
 
 
 async def test_declared_length_over_limit_refused(server: TestServer) -> None:
