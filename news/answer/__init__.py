@@ -26,7 +26,7 @@ from __future__ import annotations
 from news.answer.choose import MBR_FORMS, RUNNING_TOTAL_PENALTY
 from news.answer.engine import DEFAULT_MIN_SCORE, answer_question
 from news.answer.question import QuestionInfo, analyze_question
-from news.answer.reader import Answer, Passage
+from news.answer.reader import Answer, Guess, Passage, Quote
 from news.answer.sentences import SENT_FEATURES
 from news.answer.spans import FEATURES, expand_features
 from news.words import stem
@@ -38,8 +38,10 @@ __all__ = [
     "RUNNING_TOTAL_PENALTY",
     "SENT_FEATURES",
     "Answer",
+    "Guess",
     "Passage",
     "QuestionInfo",
+    "Quote",
     "analyze_question",
     "answer_question",
     "expand_features",
