@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Protocol
-from urllib.parse import quote, urlsplit
 
 import discord
 
@@ -32,7 +31,6 @@ DEFAULT_MAX_ARTICLES = 10
 # One article's block stays far below a description so that packing never has to cut one.
 TITLE_CHARS = 250
 SUMMARY_CHARS = 900
-URL_CHARS = 1000
 # Articles may be added while a digest is built; they wait for the next one.
 _FETCH_SLACK = 25
 
@@ -126,21 +124,7 @@ def format_day(day: date) -> str:
 
 def safe_url(url: str | None) -> str | None:
     """An http(s) URL that cannot break out of a markdown link, or None."""
-    if not url:
-        return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    # Percent-encode what would end the link or the line; keep what is already encoded.
-    cleaned = quote(url, safe="/:?#[]@!$&'*+,;=%~-._")
-    cleaned = cleaned.replace("(", "%28").replace(")", "%29")
-    if len(cleaned) > URL_CHARS:
-        return None
-    return cleaned
+    return render.safe_url(url)
 
 
 def _one_line(text: str) -> str:
@@ -220,9 +204,7 @@ def _window_sentence(digest: Digest, *, discord_time: bool) -> str:
 
 def article_block(article: Article) -> str:
     """One article as embed-description text (always far below 4,096 characters)."""
-    title = escape_discord(_clip(article.title, TITLE_CHARS))
-    url = safe_url(article.url)
-    head = f"**[{title}]({url})**" if url else f"**{title}**"
+    head = f"**{render.link(_one_line(article.title), article.url, TITLE_CHARS)}**"
     meta = [escape_discord(part) for part in _meta(article)] + [f"#{article.id}"]
     lines = [head, " · ".join(meta)]
     summary = _summary_text(article)

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from urllib.parse import quote, urlsplit
 
 import discord
-from discord.utils import escape_markdown, escape_mentions
+from discord.utils import escape_mentions
 
 from bot.style import (
     AUTHOR_LIMIT,
@@ -47,8 +48,24 @@ CARD_TEXT_LIMIT = 1500
 
 ELLIPSIS = "…"
 ESCAPE_INPUT_LIMIT = 8192  # characters of input escape() reads; longer text is cut first
-# A mention in any form Discord resolves: users, roles, channels, slash commands.
-_ANGLE_MENTION = re.compile(r"<(?=[@#/]|a?:\w+:\d+>|t:\d+)")
+URL_LIMIT = 1000  # a longer link target is not linked
+# A mention in any form Discord resolves: users, roles, channels, slash commands, custom
+# emoji, timestamps and the server navigation links (<id:customize>, <id:browse>, ...).
+_ANGLE_MENTION = re.compile(r"<(?=[@#/]|a?:\w+:\d+>|t:\d+|id:)")
+# What escape() rewrites, in one left-to-right pass (linear in the text):
+# - a bare URL (Discord's own pattern): kept as it is so it stays clickable, except for
+#   backslashes and brackets, which no real URL holds unencoded and which could
+#   otherwise start or end a masked link;
+# - every inline markdown character, backslash and square bracket: a lone "[" or "]"
+#   is what lets a title open or close a masked link around the bot's own "[...](...)";
+# - a quote, heading or list marker at the start of a line.
+_ESCAPED = re.compile(
+    r"(?P<url><[^: >]+:/[^ >]+>|https?://[^\s<]+[^<.,:;\"'\]\s])"
+    r"|(?P<char>[\\_~|*`\[\]])"
+    r"|^(?P<indent>[ \t]*)(?P<block>>(?:>>)?(?=\s)|#{1,3}|-)",
+    re.MULTILINE,
+)
+_URL_SPECIAL = re.compile(r"[\\\[\]]")
 _SPLIT_POINTS = (
     re.compile(r"\n\s*\n"),  # paragraphs
     re.compile(r"\n"),  # lines
@@ -70,12 +87,58 @@ def escape(text: str) -> str:
     also sends ``allowed_mentions`` none; this makes the text look inert too.) Only the
     first ``ESCAPE_INPUT_LIMIT`` characters are kept.
     """
-    # Nothing the bot shows needs more (every caller clamps to an embed limit), and
-    # discord.py's escape_markdown is quadratic on long runs of newlines.
-    text = escape_markdown(text[:ESCAPE_INPUT_LIMIT])
+    # Nothing the bot shows needs more (every caller clamps to an embed limit).
+    text = _ESCAPED.sub(_escape_match, text[:ESCAPE_INPUT_LIMIT])
     text = escape_mentions(text)
     text = _ORDERED_LIST.sub(r"\1\\.", text)
     return _ANGLE_MENTION.sub("<\u200b", text)
+
+
+def _escape_match(match: re.Match[str]) -> str:
+    url = match.group("url")
+    if url is not None:
+        return _URL_SPECIAL.sub(r"\\\g<0>", url)
+    char = match.group("char")
+    if char is not None:
+        return "\\" + char
+    return f"{match.group('indent')}\\{match.group('block')}"
+
+
+def link(text: str, url: str | None, limit: int) -> str:
+    """``text`` as a markdown link to ``url``, at most ``limit`` characters of link text.
+
+    Discord does not honour backslash escapes inside link text (its link rule finds
+    the closing ``]`` before escapes are read), so the text's square brackets become
+    parentheses there: the first ``](`` is always the bot's own. The target goes
+    through :func:`safe_url`; without a safe one the text comes back escaped, unlinked.
+    """
+    target = safe_url(url)
+    if target is None:
+        return clamp(escape(text), limit)
+    label = clamp(escape(text.replace("[", "(").replace("]", ")")), limit)
+    return f"[{label}]({target})"
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) URL that cannot break out of a markdown link, or None.
+
+    Whitespace, ``<>``, backslashes and parentheses (which could end the link or the
+    line) are percent-encoded; what is already encoded stays as it is.
+    """
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    cleaned = quote(url, safe="/:?#[]@!$&'*+,;=%~-._")
+    cleaned = cleaned.replace("(", "%28").replace(")", "%29")
+    if len(cleaned) > URL_LIMIT:
+        return None
+    return cleaned
 
 
 def clamp(text: str, limit: int, *, ellipsis: str = ELLIPSIS) -> str:
@@ -175,17 +238,9 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
     return embed
 
 
-def _link(title: str, url: str | None) -> str:
-    """A markdown link to an http(s) URL, or just the title."""
-    if url and url.startswith(("http://", "https://")) and not re.search(r"[\s()<>]", url):
-        return f"[{title}]({url})"
-    return title
-
-
 def citation(article: Article) -> str:
     """One line naming an article: linked title, source, date and id."""
-    title = clamp(escape(article.title), ROW_TITLE_LIMIT)
-    parts = [_link(title, article.url)]
+    parts = [link(article.title, article.url, ROW_TITLE_LIMIT)]
     if article.source:
         parts.append(clamp(escape(article.source), 80))
     parts.append(article_date(article).isoformat())
@@ -200,9 +255,7 @@ def article_card(article: Article, lines: Sequence[str] | None = None) -> discor
     body = "\n".join(escape(line.strip()) for line in lines if line.strip())
     embed = discord.Embed(
         title=clamp(escape(article.title), EMBED_TITLE_LIMIT),
-        url=article.url
-        if article.url and article.url.startswith(("http://", "https://"))
-        else None,
+        url=safe_url(article.url),
         description=clamp(body, CARD_TEXT_LIMIT) or None,
         colour=COLOUR,
     )
@@ -263,7 +316,7 @@ def search_page(
     embed = discord.Embed(title=clamp(f"Search: {escape(query)}", EMBED_TITLE_LIMIT), colour=COLOUR)
     rows = []
     for hit in hits:
-        title = _link(clamp(escape(hit.title), ROW_TITLE_LIMIT), hit.url)
+        title = link(hit.title, hit.url, ROW_TITLE_LIMIT)
         meta = " · ".join(
             part
             for part in (

@@ -17,11 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import render
+from bot.digest import article_block
 from news.answer import Answer, Passage, answer_question
 from news.clean import clean_body, clean_title
 from news.text import normalize_ws
 from storage.articles import BODY_WEIGHT, TITLE_WEIGHT, Article, SearchHit, fts_query, query_terms
 from storage.db import load_migrations
+from tests.harness.discord_links import masked_links
 
 SETTINGS = settings(
     max_examples=60,
@@ -331,3 +333,31 @@ def test_embeds_fit_with_huge_fields(text: str) -> None:
         render.list_page([article] * 10, 0, 1, 10),
     ):
         assert_embed_fits(embed)
+
+
+link_text = st.lists(
+    st.one_of(
+        st.sampled_from(["[", "]", "](", "\\", "(", ")", "https://evil.example/x"]), any_text
+    ),
+    max_size=20,
+).map("".join)
+link_url = st.one_of(
+    st.none(),
+    any_text,
+    link_text.map(lambda tail: "https://news.example.org/" + tail),
+)
+
+
+@SETTINGS
+@given(text=link_text, url=link_url)
+def test_a_link_is_the_bots_own_whatever_the_text_and_url(text: str, url: str | None) -> None:
+    assert masked_links(render.escape(text)) == []
+    target = render.safe_url(url)
+    expected = [] if target is None else [target]
+    assert [found for _, found in masked_links(render.link(text, url, 150))] == expected
+    article = _article(text or "t", "body", url=url)
+    assert [found for _, found in masked_links(render.citation(article))] == expected
+    block = article_block(article)
+    assert [found for _, found in masked_links(block)] == expected
+    if target is not None:
+        assert not any(c.isspace() or c in "()<>\\" for c in target)

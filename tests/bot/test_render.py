@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot import render
 from news.answer import Answer
 from storage.articles import Article, SearchHit
+from tests.harness.discord_links import masked_links
 
 ArticleFactory = Callable[..., Article]
 
@@ -45,7 +46,7 @@ def test_escape_makes_text_inert(raw: str, forbidden: str) -> None:
 
 
 def test_escape_breaks_masked_links() -> None:
-    assert render.escape("[click](https://evil.example)").startswith("\\[click]")
+    assert render.escape("[click](https://evil.example)") == "\\[click\\](https://evil.example)"
 
 
 def test_escape_keeps_ordinary_text() -> None:
@@ -176,3 +177,47 @@ def test_links_only_for_web_urls(article_factory: ArticleFactory) -> None:
 def test_choice_name_is_at_most_100_characters(article_factory: ArticleFactory) -> None:
     name = render.choice_name(article_factory(id=12345, title="Long\n title " * 30))
     assert len(name) <= 100 and name.startswith("#12345 Long title")
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Council approves bridge](https://evil.example/login) [details",
+        "Ferry timetable\\](https://evil.example/a) \\[more",
+        "Tide [see https://evil.example/x](https://evil.example/y) [notes",
+        "Dredging ends]]](https://evil.example/z) [[[x",
+    ],
+)
+def test_a_title_cannot_open_close_or_steal_a_link(
+    title: str, article_factory: ArticleFactory
+) -> None:
+    article = article_factory(title=title, url="https://news.example/story")
+    assert masked_links(render.escape(title)) == []
+    for text in (render.citation(article), render.link(title, article.url, 150)):
+        assert [url for _, url in masked_links(text)] == ["https://news.example/story"], text
+
+
+def test_escape_escapes_lone_brackets_and_backslashes() -> None:
+    assert render.escape("a ] b [ c") == "a \\] b \\[ c"
+    assert render.escape("C:\\temp") == "C:\\\\temp"
+    # A backslash in the text cannot undo the escape of the bracket after it.
+    assert render.escape("x\\[y](https://e.example)").startswith("x\\\\\\[y\\]")
+
+
+def test_escape_keeps_bare_urls_clickable() -> None:
+    assert render.escape("see https://a.example/x_y_z now") == "see https://a.example/x_y_z now"
+
+
+def test_link_text_has_no_brackets_and_the_url_cannot_break_out() -> None:
+    assert render.link("[Video] Storm", "https://a.example/v", 100) == (
+        "[(Video) Storm](https://a.example/v)"
+    )
+    linked = render.link("Tide", "https://a.example/a) [x](https://evil.example/b c<d>", 100)
+    assert linked == "[Tide](https://a.example/a%29%20[x]%28https://evil.example/b%20c%3Cd%3E)"
+    assert render.link("Tide [1]", "javascript:alert(1)", 100) == "Tide \\[1\\]"
+    assert render.link("Tide", None, 100) == "Tide"
+
+
+def test_navigation_links_are_inert() -> None:
+    for text in ("<id:customize>", "<id:browse>", "<id:guide>", "<id:linked-roles:12>"):
+        assert "<id:" not in render.escape(text)

@@ -9,9 +9,19 @@ from typing import Any
 
 import discord
 import pytest
-from fake_discord import MOD, READER, BotRunner, Call, FakeDiscord
+from fake_discord import (
+    MANAGE_GUILD,
+    MEMBER_PERMISSIONS,
+    MOD,
+    READER,
+    BotRunner,
+    Call,
+    FakeDiscord,
+    Member,
+)
 
 from bot.client import NewsBot
+from tests.harness.discord_links import masked_links
 
 HOSTILE_TITLE = "@everyone <@123456789012345678> **look** <#2001> @here"
 FILLER = (
@@ -203,3 +213,70 @@ async def test_a_forbidden_channel_raises_forbidden(fake: FakeDiscord, bot: News
     assert isinstance(channel, discord.TextChannel)
     with pytest.raises(discord.Forbidden):
         await channel.send("digest")
+
+
+# -- links and invisible characters --------------------------------------------------
+
+EVIL = "evil.example"
+HOSTILE_LINK_TITLES = [
+    f"Council approves bridge](https://{EVIL}/login) [details",
+    f"Ferry timetable\\](https://{EVIL}/a) \\[more",
+    f"Library hours [see https://{EVIL}/x](https://{EVIL}/y) [notes",
+    f"Harbour dredging ends]]](https://{EVIL}/z) [[[x",
+]
+SAFE_HOST = "news.example.org"
+
+
+def message_strings(message: dict[str, Any]) -> list[str]:
+    """Every string of a message Discord renders as markdown."""
+    strings = [message.get("content") or ""]
+    for embed in message.get("embeds") or []:
+        strings.append(embed.get("description") or "")
+        strings += [f["value"] for f in embed.get("fields", [])]
+    return strings
+
+
+def link_targets(messages: list[dict[str, Any]]) -> list[str]:
+    return [url for m in messages for s in message_strings(m) for _, url in masked_links(s)]
+
+
+def test_the_link_model_sees_the_attack() -> None:
+    attack = f"[Council approves bridge](https://{EVIL}/login) [details](https://{SAFE_HOST}/a)"
+    assert next(url for _, url in masked_links(attack)) == f"https://{EVIL}/login"
+    assert masked_links(f"\\[a](https://{EVIL})") == []
+
+
+async def test_hostile_titles_and_urls_make_no_links_of_their_own(
+    fake: FakeDiscord, bot: NewsBot
+) -> None:
+    guild = fake.guilds[0]
+    hostile_urls = [
+        f"https://{SAFE_HOST}/a) [x](https://{EVIL}/b",
+        f"https://{SAFE_HOST}/c d<e>f",
+        f"https://{SAFE_HOST}/g\\",
+    ]
+    for n, title in enumerate(HOSTILE_LINK_TITLES):
+        await bot.desk.add_text(
+            f"{FILLER} Item {n}.", title=title, url=f"https://{SAFE_HOST}/{n}", guild_id=guild.id
+        )
+    for n, url in enumerate(hostile_urls):
+        await bot.desk.add_text(
+            f"{FILLER} Extra {n}.", title=f"Bridge note {n}", url=url, guild_id=guild.id
+        )
+    tokens = [
+        await fake.slash("article", READER, sub="list"),
+        await fake.slash("news", READER, sub="search", query="council bridge"),
+        await fake.slash("ask", READER, question="When did the council meet?"),
+        await fake.slash("ask", READER, question="What colour is the council bridge paint?"),
+    ]
+    messages = [await fake.wait_message(token) for token in tokens]
+    manager = Member(3003, "manager", MEMBER_PERMISSIONS | MANAGE_GUILD)
+    digest = await fake.slash("digest", manager, sub="now")
+    await fake.wait_for(lambda c: c.path.startswith("/webhooks/") and f"/{digest}" in c.path)
+    messages += [c.json for c in fake.calls if c.path == f"/channels/{guild.channel_id}/messages"]
+
+    targets = link_targets(messages)
+    assert len(targets) >= 10  # titles are still links: every row above has one
+    for url in targets:
+        assert url.startswith(f"https://{SAFE_HOST}/"), url
+        assert not re.search(r"[\s()<>\\]", url), url
