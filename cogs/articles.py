@@ -16,7 +16,7 @@ from discord.ext import commands
 from bot import render
 from bot.checks import is_moderator, moderator_only
 from cogs.views import (
-    OwnedView,
+    ModeratorView,
     Pager,
     PasteModal,
     article_choices,
@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 URL = re.compile(r"https?://[^\s<>|]+[^\s<>|.,;:!?'\")\]]")
 
 
-class ConfirmRemove(OwnedView):
-    """Remove / Keep buttons under an article's card."""
+class ConfirmRemove(ModeratorView):
+    """Remove / Keep buttons under an article's card, for its invoker while a moderator."""
 
     def __init__(self, owner_id: int, desk: NewsDesk, article_id: int, guild_id: int) -> None:
         super().__init__(owner_id)

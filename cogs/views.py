@@ -46,6 +46,18 @@ class OwnedView(discord.ui.View):
         await report_error(interaction, error)
 
 
+class ModeratorView(OwnedView):
+    """A view whose buttons change data: only its invoker, and only while a moderator.
+
+    Every press re-checks :func:`bot.checks.is_moderator`: the view stays open for
+    minutes, and a member demoted in the meantime must be refused like a member who
+    never was one (the refusal goes through :meth:`on_error` to the shared handler).
+    """
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        return await super().interaction_check(interaction) and await is_moderator(interaction)
+
+
 class Pager(OwnedView):
     """Prev/Next over pages produced by ``fetch(page) -> (embed, has_next)``."""
 
@@ -99,9 +111,12 @@ class PasteModal(discord.ui.Modal, title="Paste an article"):
         super().__init__(timeout=PASTE_TIMEOUT)
         self.desk = desk
 
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        # The form changes data and can be submitted minutes after the command ran:
+        # the member must still be a moderator (raises NotModerator, sent by on_error).
+        return await is_moderator(interaction)
+
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        # Re-check: the modal can be submitted minutes after the command ran.
-        await is_moderator(interaction)
         await interaction.response.defer(thinking=True)
         result = await self.desk.add_text(
             self.body.value,

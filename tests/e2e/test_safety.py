@@ -280,3 +280,35 @@ async def test_hostile_titles_and_urls_make_no_links_of_their_own(
     for url in targets:
         assert url.startswith(f"https://{SAFE_HOST}/"), url
         assert not re.search(r"[\s()<>\\]", url), url
+
+
+# -- a moderator demoted while a button or form is open ------------------------------
+
+DEMOTED = Member(MOD.user_id, MOD.name, MEMBER_PERMISSIONS)  # same member, role taken away
+
+
+async def test_a_demoted_moderator_cannot_press_remove(fake: FakeDiscord, bot: NewsBot) -> None:
+    guild = fake.guilds[0].id
+    added = await bot.desk.add_text(f"Bridge report\n{FILLER}", guild_id=guild)
+    token = await fake.slash("article", MOD, sub="remove", article=added.article.id)
+    await fake.wait_message(token)
+    pressed = await fake.press(fake.response_message_id(token), "newsbot:confirm", DEMOTED)
+    reply = await fake.wait_message(pressed)
+    assert reply["flags"] == 64 and "Only moderators" in reply["content"]
+    assert await bot.desk.count(guild) == 1
+    # Still a moderator: the same button works.
+    pressed = await fake.press(fake.response_message_id(token), "newsbot:confirm", MOD)
+    await fake.wait_for(lambda c: c.path.endswith(f"/{pressed}/callback"))
+    assert await bot.desk.count(guild) == 0
+
+
+async def test_a_demoted_moderator_cannot_submit_the_paste_form(
+    fake: FakeDiscord, bot: NewsBot
+) -> None:
+    token = await fake.slash("article", MOD, sub="paste")
+    call = await fake.wait_for(lambda c: c.path.endswith(f"/{token}/callback"))
+    form = {"title": "Bridge report", "text": FILLER, "url": ""}
+    submitted = await fake.submit_modal(call.json["data"]["custom_id"], form, DEMOTED)
+    reply = await fake.wait_message(submitted)
+    assert reply["flags"] == 64 and "Only moderators" in reply["content"]
+    assert await bot.desk.count(fake.guilds[0].id) == 0
