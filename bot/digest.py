@@ -24,6 +24,7 @@ from bot.style import (
     MESSAGE_LIMIT,
     article_date,
 )
+from news.text import strip_invisible
 from storage.articles import Article
 from storage.interfaces import Articles
 
@@ -128,7 +129,7 @@ def safe_url(url: str | None) -> str | None:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(strip_invisible(text).split())
 
 
 def _clip(text: str, limit: int) -> str:

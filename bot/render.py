@@ -36,6 +36,7 @@ from bot.style import (
     article_date,
 )
 from news.answer import Answer
+from news.text import strip_invisible
 from storage.articles import Article, SearchHit
 
 NOT_FOUND = "Not found in the stored articles."
@@ -80,7 +81,9 @@ _ORDERED_LIST = re.compile(r"^([ \t]*\d+)\.(?=\s)", re.MULTILINE)
 def escape(text: str) -> str:
     """Text from an article or a user, made inert for Discord.
 
-    Markdown characters are backslash-escaped, ``@everyone``/``@here`` and
+    Bidi controls and invisible characters are removed (see
+    :func:`news.text.strip_invisible`), markdown characters and square brackets are
+    backslash-escaped, ``@everyone``/``@here`` and
     ``@<id>`` get a zero-width space after the ``@``, and ``<@…>``, ``<@&…>``,
     ``<#…>``, ``</cmd:…>``, custom emoji and timestamps get one after the ``<``, so
     nothing pings, links a channel or breaks the surrounding formatting. (The bot
@@ -88,7 +91,8 @@ def escape(text: str) -> str:
     first ``ESCAPE_INPUT_LIMIT`` characters are kept.
     """
     # Nothing the bot shows needs more (every caller clamps to an embed limit).
-    text = _ESCAPED.sub(_escape_match, text[:ESCAPE_INPUT_LIMIT])
+    text = strip_invisible(text[:ESCAPE_INPUT_LIMIT])
+    text = _ESCAPED.sub(_escape_match, text)
     text = escape_mentions(text)
     text = _ORDERED_LIST.sub(r"\1\\.", text)
     return _ANGLE_MENTION.sub("<\u200b", text)
@@ -207,18 +211,23 @@ def _drop_dangling_backslash(text: str) -> str:
 
 
 def fit_embed(embed: discord.Embed) -> discord.Embed:
-    """The embed with every Discord limit enforced (mutates and returns it)."""
+    """The embed with every Discord limit enforced (mutates and returns it).
+
+    Its text is also cleared of bidi controls and invisible characters, whatever
+    built it: what a card shows must read as it is stored.
+    """
     if embed.title:
-        embed.title = clamp(embed.title, EMBED_TITLE_LIMIT)
+        embed.title = clamp(strip_invisible(embed.title), EMBED_TITLE_LIMIT)
     if embed.description:
-        embed.description = clamp(embed.description, EMBED_DESCRIPTION_LIMIT)
+        embed.description = clamp(strip_invisible(embed.description), EMBED_DESCRIPTION_LIMIT)
     if embed.footer.text:
         embed.set_footer(
-            text=clamp(embed.footer.text, FOOTER_LIMIT), icon_url=embed.footer.icon_url
+            text=clamp(strip_invisible(embed.footer.text), FOOTER_LIMIT),
+            icon_url=embed.footer.icon_url,
         )
     if embed.author.name:
         embed.set_author(
-            name=clamp(embed.author.name, AUTHOR_LIMIT),
+            name=clamp(strip_invisible(embed.author.name), AUTHOR_LIMIT),
             url=embed.author.url,
             icon_url=embed.author.icon_url,
         )
@@ -226,8 +235,8 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
     embed.clear_fields()
     for item in fields:
         embed.add_field(
-            name=clamp(item.name or "\u200b", FIELD_NAME_LIMIT),
-            value=clamp(item.value or "\u200b", FIELD_VALUE_LIMIT),
+            name=clamp(strip_invisible(item.name or "") or "\u200b", FIELD_NAME_LIMIT),
+            value=clamp(strip_invisible(item.value or "") or "\u200b", FIELD_VALUE_LIMIT),
             inline=bool(item.inline),
         )
     over = len(embed) - EMBED_TOTAL_LIMIT
@@ -349,4 +358,5 @@ def stored_message(article: Article, duplicate: bool) -> str:
 
 def choice_name(article: Article) -> str:
     """An autocomplete choice's label (plain text: Discord shows it verbatim)."""
-    return f"#{article.id} {' '.join(article.title.split())}"[:CHOICE_NAME_LIMIT]
+    title = " ".join(strip_invisible(article.title).split())
+    return f"#{article.id} {title}"[:CHOICE_NAME_LIMIT]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from news.text import normalize_ws
+from news.text import normalize_ws, strip_invisible
 
 # --- titles ------------------------------------------------------------------
 
@@ -35,7 +35,8 @@ def _title_key(text: str) -> str:
 
 def clean_title(title: str) -> str:
     """A one-line title without a trailing site suffix such as " | Site Name"."""
-    text = " ".join(normalize_ws(title).split())
+    # A title is shown in every card and list: nothing in it may hide or reorder text.
+    text = " ".join(strip_invisible(normalize_ws(title)).split())
     # Possibly several suffixes ("Headline | Politics | Example News"). Each
     # round looks only at the end of what is left: spaces are single here, so a
     # suffix match is at most _SUFFIX_WINDOW characters long, and ``end`` moves

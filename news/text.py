@@ -1,7 +1,7 @@
 """Plain-text basics shared by cleaning, summarizing and answering.
 
-Sentence splitting, word tokens and whitespace normalisation; nothing here knows
-about Discord or SQL.
+Sentence splitting, word tokens, whitespace normalisation and the removal of
+invisible characters from what is shown; nothing here knows about Discord or SQL.
 """
 
 from __future__ import annotations
@@ -118,6 +118,58 @@ def _normalize_ws(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     lines = [_WS.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+# Characters that change how the text around them is shown, or hide in it, without
+# showing themselves: the bidi marks, embeddings, overrides and isolates (U+202E makes
+# "Invoice \u202efdp.exe" read "Invoice exe.pdf"), zero-width non-joiner and joiner,
+# word joiner, invisible operators, the BOM, soft hyphen, Mongolian vowel separator,
+# Hangul fillers, interlinear annotations and tag characters. U+200B (zero-width
+# space) is not here: normalize_ws turns it into a space, and the bot's own escaping
+# uses it to break mentions.
+_INVISIBLE = re.compile(
+    "[\u00ad\u061c\u115f\u1160\u180e\u200c-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f]"
+)
+_ZWNJ, _ZWJ = "\u200c", "\u200d"
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without bidi controls and invisible characters (see ``_INVISIBLE``).
+
+    A zero-width (non-)joiner is kept only where it does a job: between two letters or
+    marks of a script that uses it (Persian, Arabic, the Indic scripts; anything but
+    Latin below U+0370), or, for the joiner, inside an emoji sequence. Between Latin
+    letters, at an edge or next to another invisible character it is removed.
+    """
+    if not _INVISIBLE.search(text):
+        return text
+    return _INVISIBLE.sub(_keep_joiner, text)
+
+
+def _keep_joiner(match: re.Match[str]) -> str:
+    char, text, at = match.group(), match.string, match.start()
+    if char not in (_ZWNJ, _ZWJ) or at == 0 or at + 1 >= len(text):
+        return ""
+    before, after = text[at - 1], text[at + 1]
+    if _joins_script(before) and _joins_script(after):
+        return char
+    if char == _ZWJ and _emoji_before_joiner(before) and unicodedata.category(after) == "So":
+        return char
+    return ""
+
+
+def _joins_script(char: str) -> bool:
+    return (
+        ord(char) >= 0x370
+        and unicodedata.category(char)[0] in "LM"
+        and not unicodedata.name(char, "").startswith("LATIN")
+    )
+
+
+def _emoji_before_joiner(char: str) -> bool:
+    # A pictograph, a skin tone modifier (Sk) or the emoji variation selector.
+    return char == "\ufe0f" or unicodedata.category(char) in ("So", "Sk")
 
 
 def content_hash(text: str, *, normalized: bool = False) -> str:

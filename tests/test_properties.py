@@ -67,7 +67,14 @@ HOSTILE = (
     "\x1b[31m",
     "\u200b",
     "\u202e",
+    "\u2066",
+    "\u2069",
+    "\u200f",
+    "\u2060",
+    "\u200c",
+    "\u200d",
     "\ufeff",
+    "<id:customize>",
     '"',
     "NEAR(",
     "AND",
@@ -87,6 +94,11 @@ HOSTILE = (
     "Mr. ",
     "12,000",
     "3.5%",
+)
+
+# Bidi embeddings, overrides, isolates and marks, word joiner and BOM: never shown.
+BIDI_CONTROLS = (
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff"
 )
 
 unicode_text = st.text(max_size=3000)
@@ -252,6 +264,8 @@ def assert_embed_fits(embed: discord.Embed) -> None:
     for text in (embed.title, embed.description, *(f.value for f in embed.fields)):
         assert "@everyone" not in (text or "")
         assert "@here" not in (text or "")
+    shown = str(embed.to_dict())
+    assert not any(c in shown for c in BIDI_CONTROLS)
 
 
 @SETTINGS
@@ -259,6 +273,7 @@ def assert_embed_fits(embed: discord.Embed) -> None:
 def test_escape_clamp_and_split_respect_limits(text: str, limit: int) -> None:
     escaped = render.escape(text)
     assert "@everyone" not in escaped and "@here" not in escaped
+    assert not any(c in escaped for c in BIDI_CONTROLS)
     assert len(render.clamp(text, limit)) <= limit
     parts = render.split_message(escaped)
     assert all(0 < len(part) <= render.MESSAGE_LIMIT for part in parts)

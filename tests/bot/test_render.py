@@ -221,3 +221,26 @@ def test_link_text_has_no_brackets_and_the_url_cannot_break_out() -> None:
 def test_navigation_links_are_inert() -> None:
     for text in ("<id:customize>", "<id:browse>", "<id:guide>", "<id:linked-roles:12>"):
         assert "<id:" not in render.escape(text)
+
+
+BIDI_TRICK = "Invoice \u202efdp.exe \u2066x\u2069 \u2060\ufeffy \u200cz"
+
+
+def test_escape_removes_bidi_and_invisible_characters() -> None:
+    assert render.escape(BIDI_TRICK) == "Invoice fdp.exe x y z"
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    assert render.escape(persian) == persian
+
+
+def test_every_embed_and_choice_is_free_of_bidi_controls(article_factory: ArticleFactory) -> None:
+    article = article_factory(title=BIDI_TRICK, source=BIDI_TRICK, text=f"{BIDI_TRICK}\nBody.")
+    answer = Answer(BIDI_TRICK, BIDI_TRICK, BIDI_TRICK, article.id, 0.9, "what", (), BIDI_TRICK)
+    embeds = [
+        render.article_card(article),
+        render.answer_embed(answer, article),
+        render.not_found_embed(BIDI_TRICK, [article]),
+        render.list_page([article], 0, 1, 1),
+    ]
+    for embed in embeds:
+        assert "\u202e" not in str(embed.to_dict()) and "\u2066" not in str(embed.to_dict())
+    assert "\u202e" not in render.choice_name(article)

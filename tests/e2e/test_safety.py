@@ -312,3 +312,40 @@ async def test_a_demoted_moderator_cannot_submit_the_paste_form(
     reply = await fake.wait_message(submitted)
     assert reply["flags"] == 64 and "Only moderators" in reply["content"]
     assert await bot.desk.count(fake.guilds[0].id) == 0
+
+
+# -- bidi controls and invisible characters ------------------------------------------
+
+INVISIBLE_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+INVISIBLE_CONTROLS += "\u2060\ufeff"
+
+
+async def test_bidi_tricks_and_navigation_links_never_reach_discord(
+    fake: FakeDiscord, bot: NewsBot
+) -> None:
+    guild = fake.guilds[0]
+    title = "Invoice \u202efdp.exe for the \u2066bridge\u2069 \u2060works"
+    body = f"Pay at <id:customize> or <id:browse> before \ufeffFriday \u202eyadnoM. {FILLER}"
+    added = await bot.desk.add_text(body, title=title, guild_id=guild.id)
+    assert added.article.title == "Invoice fdp.exe for the bridge works"  # stored clean
+    tokens = [
+        await fake.slash("article", READER, sub="show", article=added.article.id),
+        await fake.slash("article", READER, sub="list"),
+        await fake.slash("news", READER, sub="search", query="bridge"),
+        await fake.slash("ask", READER, question="When did the council meet?"),
+        await fake.slash("ask", READER, question="Where do I pay \u202efor the works?"),
+        await fake.autocomplete("article", READER, sub="show", focused="article", value="inv"),
+    ]
+    for token in tokens[:-1]:
+        await fake.wait_message(token)
+    await fake.wait_for(lambda c: c.path.endswith(f"/{tokens[-1]}/callback"))
+    manager = Member(3003, "manager", MEMBER_PERMISSIONS | MANAGE_GUILD)
+    digest = await fake.slash("digest", manager, sub="now")
+    await fake.wait_for(lambda c: c.path.startswith("/webhooks/") and f"/{digest}" in c.path)
+
+    sent = [c.json for c in fake.calls if isinstance(c.json, dict)]
+    text = "\n".join(str(payload) for payload in sent)
+    assert "Invoice fdp.exe" in text and "yadnoM" in text  # shown, minus the controls
+    assert "Where do I pay for the works?" in text
+    assert not [c for c in INVISIBLE_CONTROLS if c in text]
+    assert "<id:" not in text
