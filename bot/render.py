@@ -1,9 +1,12 @@
 """Everything the bot shows in Discord: embeds and messages within Discord's limits.
 
-Pure functions, no I/O. Three helpers are public for every feature that posts text
+Pure functions, no I/O. These helpers are public for every feature that posts text
 (commands, digests):
 
-- :func:`escape` makes article text inert: no markdown, no pings, no channel links;
+- :func:`escape` makes article text inert: no markdown, no pings, no channel links,
+  no bidi controls or invisible characters;
+- :func:`link` puts text inside the bot's own ``[...](...)`` so that neither the text
+  nor the URL (through :func:`safe_url`) can open, close or redirect a link;
 - :func:`clamp` shortens text to a limit at a word boundary, with an ellipsis;
 - :func:`split_message` cuts long text into messages of at most 2,000 characters at
   paragraph, line, sentence or word boundaries.
