@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
@@ -167,27 +168,56 @@ def _jsonl_drafts(path: Path) -> Iterator[Draft | NewsError]:
         for number, line in enumerate(handle, 1):
             if not line.strip():
                 continue
+            origin = f"{path}:{number}"
             try:
-                item = json.loads(line)
-            except json.JSONDecodeError:
-                yield InputError(f"{path.name}:{number}: not valid JSON.")
-                continue
-            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-                yield InputError(f'{path.name}:{number}: no "text" field.')
-                continue
-            try:
-                day = parse_date(item["published"]) if item.get("published") else None
+                yield _jsonl_draft(line, origin)
             except InputError as err:
-                yield InputError(f"{path.name}:{number}: {err}")
-                continue
-            yield Draft(
-                text=item["text"],
-                title=_str_or_none(item.get("title")),
-                url=_str_or_none(item.get("url")),
-                source=_str_or_none(item.get("source")),
-                published=day,
-                title_from=TitleFrom.FIRST_SENTENCE,
-            )
+                yield InputError(f"{origin}: {err}")
+
+
+# Optional string fields of an import line; null counts as absent.
+_OPTIONAL_FIELDS = ("title", "url", "source", "published")
+
+
+def _jsonl_draft(line: str, origin: str) -> Draft:
+    """One import line as a draft, or an InputError saying what is wrong with it."""
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as err:
+        raise InputError(f"not valid JSON ({err.msg}, column {err.colno}).") from None
+    if not isinstance(item, dict):
+        raise InputError(f'expected a JSON object with a "text" field, got {_kind(item)}.')
+    if "text" not in item:
+        raise InputError('no "text" field.')
+    if not isinstance(item["text"], str):
+        raise InputError(f'"text" must be a string, not {_kind(item["text"])}.')
+    for name in _OPTIONAL_FIELDS:
+        value = item.get(name)
+        if value is not None and not isinstance(value, str):
+            raise InputError(f'"{name}" must be a string, not {_kind(value)}.')
+    published = _str_or_none(item.get("published"))
+    return Draft(
+        text=item["text"],
+        title=_str_or_none(item.get("title")),
+        url=_str_or_none(item.get("url")),
+        source=_str_or_none(item.get("source")),
+        published=parse_date(published) if published else None,
+        title_from=TitleFrom.FIRST_SENTENCE,
+        origin=origin,
+    )
+
+
+def _kind(value: object) -> str:
+    """How a JSON value reads in an error message: "an array", "a number"..."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return "a number"
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "an array"
+    return "an object" if isinstance(value, dict) else "a string"
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -215,9 +245,9 @@ def _drafts(files: list[Path]) -> Iterator[Draft | NewsError]:
             yield from _jsonl_drafts(path)
             continue
         try:
-            yield read_source_file(path)
+            yield read_source_file(path, origin=str(path))
         except NewsError as err:
-            yield err
+            yield type(err)(f"{path}: {err}")
 
 
 def _count_items(files: list[Path]) -> int:
@@ -236,11 +266,16 @@ def _count_items(files: list[Path]) -> int:
 @click.option("--guild", type=int, help="Store for this guild only (default: global).")
 @click.pass_obj
 def import_(ctx: Context, paths: tuple[Path, ...], guild: int | None) -> None:
-    """Import JSONL files ({"text", "title"?, "url"?, "published"?, "source"?}) or folders."""
+    """Import JSONL files ({"text", "title"?, "url"?, "published"?, "source"?}) or folders.
+
+    Each item that fails is named on standard error as FILE:LINE: REASON (FILE: REASON
+    for a .txt/.md/.html file); the others are stored all the same. Exit status: 0 when
+    nothing failed, 1 when any item failed (or the import could not run at all).
+    """
     files = _expand(paths)
     total = _count_items(files)
     counts: Counter[str] = Counter()
-    reasons: Counter[str] = Counter()
+    failures: list[str] = []
 
     async def work(desk: NewsDesk) -> None:
         # Big imports prepare (clean, summarize) on every core; small ones in the desk's
@@ -256,7 +291,7 @@ def import_(ctx: Context, paths: tuple[Path, ...], guild: int | None) -> None:
             def tally(result: AddResult | NewsError) -> None:
                 if isinstance(result, NewsError):
                     counts["failed"] += 1
-                    reasons[str(result)] += 1
+                    failures.append(str(result))
                 else:
                     counts["duplicates" if result.duplicate else "added"] += 1
                 bar.update(1)
@@ -264,13 +299,22 @@ def import_(ctx: Context, paths: tuple[Path, ...], guild: int | None) -> None:
             await desk.import_drafts(_drafts(files), guild_id=guild, pool=pool, report=tally)
 
     _with_desk(ctx, work)
+    # Batches finish out of order: list the failures by file, then line.
+    for failure in sorted(failures, key=_natural):
+        click.echo(failure, err=True)
     click.echo(
         f"added {counts['added']}, duplicates {counts['duplicates']}, failed {counts['failed']}"
     )
-    for reason, n in reasons.most_common(10):
-        click.echo(f"  failed x{n}: {reason}")
-    if len(reasons) > 10:
-        click.echo(f"  … and {len(reasons) - 10} other reasons")
+    if failures:
+        sys.exit(1)
+
+
+def _natural(text: str) -> list[tuple[int, str]]:
+    """Sort key that orders "f.jsonl:9" before "f.jsonl:10"."""
+    return [(int(part), "") if part.isdigit() else (-1, part) for part in _DIGITS.split(text)]
+
+
+_DIGITS = re.compile(r"(\d+)")
 
 
 @cli.command(name="list")

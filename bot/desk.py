@@ -27,7 +27,7 @@ from news.errors import InputError, NewsError, NotFoundError
 from news.search import StagedSearch
 from news.summarize import summarize
 from news.text import MAX_QUESTION_CHARS, MAX_TEXT_CHARS, first_sentence, normalize_ws
-from news.urls import site_of
+from news.urls import normalize_url, site_of
 from storage.articles import AddOutcome, Article, NewArticle, SearchHit
 from storage.backend import open_stores
 from storage.interfaces import Articles, Digests, GuildSettings, Stores
@@ -58,6 +58,7 @@ class Draft:
     """An article as it arrives, before extraction and cleaning.
 
     ``title_from`` says where a missing title comes from (see :class:`TitleFrom`).
+    ``origin`` says where a bulk import read it (``file:line``): its errors start with it.
     """
 
     text: str = ""
@@ -68,6 +69,7 @@ class Draft:
     author: str | None = None
     published: date | None = None
     title_from: TitleFrom = TitleFrom.FIRST_LINE
+    origin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,13 +80,14 @@ class AddResult:
 
 def prepare(draft: Draft, guild_id: int | None, added_by: int | None) -> NewArticle:
     """Extract, clean and summarize a draft (CPU-bound: call it in a worker thread)."""
+    url = article_url(draft.url)
     text, title = draft.text, draft.title
     author, published, source = draft.author, draft.published, draft.source
     if draft.html is not None:
         # Imported here: trafilatura is slow to import, and most CLI commands never extract.
         from news.extract import extract_html
 
-        page = extract_html(draft.html, draft.url)
+        page = extract_html(draft.html, url)
         text = page.text
         title = title or page.title
         author = author or page.author
@@ -112,14 +115,31 @@ def prepare(draft: Draft, guild_id: int | None, added_by: int | None) -> NewArti
     return NewArticle(
         title=title,
         text=body,
-        url=draft.url,
-        source=source or site_of(draft.url),
+        url=url,
+        source=source or site_of(url),
         author=author,
         published=published,
         guild_id=guild_id,
         added_by=added_by,
         summary=tuple(summarize(body, title)),
     )
+
+
+def article_url(url: str | None) -> str | None:
+    """The address to store for an article: an http(s) URL, or None when none was given.
+
+    Checked here, where every draft passes (fetched, pasted, added from a file or
+    imported): a ``javascript:`` or ``file:`` address shown as the article's link would
+    be a trap for whoever clicks it.
+    """
+    if url is None or not url.strip():
+        return None
+    url = url.strip()
+    if normalize_url(url) is None:
+        scheme, colon, _ = url.partition(":")
+        given = f" (this one is {scheme[:20]}:)" if colon and scheme.isalnum() else ""
+        raise InputError(f"An article's URL must be an http:// or https:// address{given}.")
+    return url
 
 
 def read_source_file(path: Path, **fields: object) -> Draft:
@@ -456,7 +476,7 @@ def _prepare_all(drafts: Iterable[Draft], guild_id: int | None) -> list[NewArtic
         try:
             out.append(prepare(draft, guild_id, None))
         except NewsError as err:
-            out.append(err)
+            out.append(type(err)(f"{draft.origin}: {err}") if draft.origin else err)
     return out
 
 

@@ -52,7 +52,10 @@ class DigestDesk(Protocol):
 class Digest:
     """The articles one digest holds, newest first, and the window they came from.
 
-    ``until`` is the moment the digest was built: the next digest starts after it.
+    ``until`` is the moment the digest was built. ``covers_until`` is where its window
+    ends, and the next digest's starts: the newest article it saw (None when it saw
+    none). Not ``until``: a clock that ran ahead would put the end in the future, and
+    articles added before the clock caught up would fall in no window at all.
     ``more`` says the window held more articles than ``max_articles``.
     """
 
@@ -61,6 +64,7 @@ class Digest:
     until: datetime
     articles: tuple[Article, ...]
     more: bool = False
+    covers_until: datetime | None = None
 
     @property
     def empty(self) -> bool:
@@ -73,6 +77,7 @@ class DigestMessage:
 
     content: str | None
     embeds: tuple[discord.Embed, ...]
+    article_ids: tuple[int, ...] = ()  # the articles it holds: recorded once it is sent
 
 
 async def build_digest(
@@ -82,19 +87,25 @@ async def build_digest(
     max_articles: int = DEFAULT_MAX_ARTICLES,
     *,
     now: datetime | None = None,
+    exclude: frozenset[int] = frozenset(),
 ) -> Digest:
     """The guild's (and global) articles added after ``since`` (all if None), newest first.
 
-    ``guild_id=None`` builds a digest of the global articles only.
+    ``guild_id=None`` builds a digest of the global articles only. ``exclude``: articles
+    already posted (by a digest that stopped part-way), left out but still in the window.
     """
     if max_articles < 1:
         raise ValueError("max_articles must be at least 1")
     if since is not None and since.tzinfo is None:
         raise ValueError("since must be an aware datetime")
     until = now or datetime.now(UTC)
-    found = await desk.store.since(guild_id, since, limit=max_articles + _FETCH_SLACK)
+    found = await desk.store.since(
+        guild_id, since, limit=max_articles + _FETCH_SLACK + len(exclude)
+    )
     # Anything stamped after `until` belongs to the next digest, which starts there.
     in_window = [a for a in found if a.added_at <= until]
+    covers_until = in_window[0].added_at if in_window else None
+    in_window = [a for a in in_window if a.id not in exclude]
     chosen = in_window[:max_articles]
     articles = []
     for article in chosen:
@@ -109,6 +120,7 @@ async def build_digest(
         until=until,
         articles=tuple(articles),
         more=len(in_window) > max_articles,
+        covers_until=covers_until,
     )
 
 
@@ -224,21 +236,29 @@ def render_messages(digest: Digest) -> list[DigestMessage]:
     if digest.empty:
         return []
     descriptions: list[str] = []
+    # The articles of each description, to tell which message holds which article.
+    held: list[tuple[int, ...]] = []
     current = ""
-    for block in (article_block(a) for a in digest.articles):
+    ids: tuple[int, ...] = ()
+    for article in digest.articles:
+        block = article_block(article)
         candidate = f"{current}\n\n{block}" if current else block
         if len(candidate) > EMBED_DESCRIPTION_LIMIT:
             descriptions.append(current)
-            candidate = block
+            held.append(ids)
+            candidate, ids = block, ()
         current = candidate
+        ids += (article.id,)
     if digest.more:
         note = "More articles were added than this digest shows: `/article list` has them all."
         candidate = f"{current}\n\n{note}"
         if len(candidate) > EMBED_DESCRIPTION_LIMIT:
             descriptions.append(current)
-            candidate = note
+            held.append(ids)
+            candidate, ids = note, ()
         current = candidate
     descriptions.append(current)
+    held.append(ids)
 
     embeds = []
     for index, description in enumerate(descriptions):
@@ -252,16 +272,18 @@ def render_messages(digest: Digest) -> list[DigestMessage]:
 
     messages: list[DigestMessage] = []
     batch: list[discord.Embed] = []
+    batch_ids: tuple[int, ...] = ()
     chars = 0
-    for embed in embeds:
+    for embed, ids in zip(embeds, held, strict=True):
         size = _embed_chars(embed)
         if batch and (len(batch) == EMBEDS_PER_MESSAGE or chars + size > EMBED_TOTAL_LIMIT):
-            messages.append(DigestMessage(None, tuple(batch)))
-            batch, chars = [], 0
+            messages.append(DigestMessage(None, tuple(batch), batch_ids))
+            batch, batch_ids, chars = [], (), 0
         batch.append(embed)
+        batch_ids += ids
         chars += size
-    messages.append(DigestMessage(None, tuple(batch)))
+    messages.append(DigestMessage(None, tuple(batch), batch_ids))
     first = messages[0]
     content = _clip(_window_sentence(digest, discord_time=True), MESSAGE_LIMIT)
-    messages[0] = DigestMessage(content, first.embeds)
+    messages[0] = replace(first, content=content)
     return messages

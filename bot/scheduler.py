@@ -2,8 +2,8 @@
 
 Three layers, each testable alone:
 
-* pure functions (``parse_*``, ``next_run``, ``previous_run``, ``catch_up_decision``)
-  that take an explicit ``now``;
+* pure functions (``next_run``, ``previous_run``, ``catch_up_decision``) that take
+  an explicit ``now`` (what a moderator types is parsed in :mod:`bot.schedule_input`);
 * :class:`SlotRunner`, which runs one slot against the store with an injected clock
   and ``post`` callable (no Discord, no APScheduler);
 * :class:`DigestScheduler`, which keeps one cron job per guild, rebuilt from the
@@ -18,20 +18,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum, StrEnum
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.digest import DEFAULT_MAX_ARTICLES, Digest, DigestDesk, build_digest
-from bot.style import CHOICES_LIMIT
-from news.errors import InputError
+from bot.digest import DEFAULT_MAX_ARTICLES, Digest, DigestDesk, DigestMessage, build_digest
+from bot.schedule_input import format_days, parse_days, parse_time
 from storage.digests import DigestSchedule, RunStatus
 from storage.interfaces import Digests
 
@@ -46,146 +43,14 @@ MAX_ARTICLES_LIMIT = 25
 # A slot run more than this after its time is labelled a catch-up in the run log.
 _LATE_LABEL = timedelta(minutes=1)
 
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-EVERY_DAY = frozenset(range(7))
-WEEKDAYS = frozenset(range(5))
-WEEKEND = frozenset({5, 6})
-_DAY_ALIASES = {
-    **{name: i for i, name in enumerate(DAY_NAMES)},
-    **{
-        full: i
-        for i, full in enumerate(
-            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-        )
-    },
-    "tues": 1,
-    "wednes": 2,
-    "thur": 3,
-    "thurs": 3,
-}
-_DAY_GROUPS = {
-    "": EVERY_DAY,
-    "daily": EVERY_DAY,
-    "everyday": EVERY_DAY,
-    "every day": EVERY_DAY,
-    "all": EVERY_DAY,
-    "weekdays": WEEKDAYS,
-    "weekday": WEEKDAYS,
-    "weekends": WEEKEND,
-    "weekend": WEEKEND,
-}
-_TIME = re.compile(r"^\s*(\d{1,2})[:.h](\d{2})(?::(\d{2}))?\s*$")
-
 Clock = Callable[[], datetime]
-Post = Callable[[int, Digest], Awaitable[None]]
+# Called by ``post`` after each message Discord accepted, before the next is sent.
+Sent = Callable[[DigestMessage], Awaitable[None]]
+Post = Callable[[int, Digest, Sent], Awaitable[None]]
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-# -- parsing what a moderator types ----------------------------------------------
-
-
-def parse_time(text: str) -> time:
-    """``HH:MM`` (24-hour; ``HH:MM:SS`` also accepted) as a wall-clock time."""
-    match = _TIME.match(text or "")
-    if match:
-        hour, minute = int(match.group(1)), int(match.group(2))
-        second = int(match.group(3) or 0)
-        if hour < 24 and minute < 60 and second < 60:
-            return time(hour, minute, second)
-    raise InputError(f"{text!r} is not a time of day: use 24-hour HH:MM, e.g. 08:30 or 18:00.")
-
-
-def format_time(moment: time) -> str:
-    return moment.strftime("%H:%M:%S" if moment.second else "%H:%M")
-
-
-def parse_days(text: str | None) -> frozenset[int]:
-    """Days of the week (0 = Monday) from "daily", "weekdays", "weekends", "mon,wed,fri", "mon-fri"."""
-    raw = re.sub(r"\s*-\s*", "-", " ".join((text or "").lower().split()))
-    if raw in _DAY_GROUPS:
-        return _DAY_GROUPS[raw]
-    days: set[int] = set()
-    for part in re.split(r"\s*[,;/ ]\s*", raw):
-        if not part:
-            continue
-        if part in _DAY_GROUPS:
-            days |= _DAY_GROUPS[part]
-            continue
-        first, dash, last = part.partition("-")
-        if dash:
-            start, end = _day(first, text), _day(last, text)
-            span = range(start, end + 1) if start <= end else [*range(start, 7), *range(end + 1)]
-            days.update(span)
-        else:
-            days.add(_day(part, text))
-    if not days:
-        return EVERY_DAY
-    return frozenset(days)
-
-
-def _day(word: str, original: str | None) -> int:
-    day = _DAY_ALIASES.get(word)
-    if day is None and word.endswith("s"):
-        day = _DAY_ALIASES.get(word[:-1])  # "mondays"
-    if day is None:
-        raise InputError(
-            f"{original!r} is not a list of days: use daily, weekdays, weekends, "
-            "or days like mon,wed,fri."
-        )
-    return day
-
-
-def format_days(days: frozenset[int]) -> str:
-    """Canonical storage form, in week order: "mon,wed,fri"; also APScheduler's syntax."""
-    return ",".join(DAY_NAMES[d] for d in sorted(days))
-
-
-def describe_days(days: frozenset[int]) -> str:
-    """For people: "every day", "weekdays", "weekends" or "Mon, Wed, Fri"."""
-    if days == EVERY_DAY:
-        return "every day"
-    if days == WEEKDAYS:
-        return "weekdays"
-    if days == WEEKEND:
-        return "weekends"
-    return ", ".join(DAY_NAMES[d].title() for d in sorted(days))
-
-
-@lru_cache(maxsize=1)
-def timezone_names() -> tuple[str, ...]:
-    return tuple(sorted(name for name in available_timezones() if "/" in name or name == "UTC"))
-
-
-def parse_timezone(name: str) -> ZoneInfo:
-    """An IANA timezone such as Europe/London; matching ignores case."""
-    cleaned = (name or "").strip().replace(" ", "_")
-    if cleaned.lower() in ("utc", "gmt", "z"):
-        return ZoneInfo("UTC")
-    by_lower = {n.lower(): n for n in timezone_names()}
-    canonical = by_lower.get(cleaned.lower())
-    if canonical is not None:
-        try:
-            return ZoneInfo(canonical)
-        except ZoneInfoNotFoundError:
-            pass
-    raise InputError(
-        f"{name!r} is not a timezone: pick an IANA name from the list, e.g. Europe/London."
-    )
-
-
-def suggest_timezones(prefix: str, limit: int = CHOICES_LIMIT) -> list[str]:
-    """Autocomplete: names starting with, then containing, what was typed."""
-    typed = (prefix or "").strip().lower().replace(" ", "_")
-    names = timezone_names()
-    if not typed:
-        return list(names[:limit])
-    starts = [n for n in names if n.lower().startswith(typed)]
-    # "london" should find Europe/London: match inside the name too.
-    inner = [n for n in names if typed in n.lower() and n not in starts]
-    return (starts + inner)[:limit]
 
 
 # -- schedule maths ----------------------------------------------------------------
@@ -291,6 +156,12 @@ class DeliveryError(Exception):
     """
 
 
+class TransientDeliveryError(Exception):
+    """Discord did not take a message for a reason that may pass (a server error, a
+    timeout, a dropped connection). Not counted toward pausing; the next digest posts
+    what this one did not."""
+
+
 class Skip(StrEnum):
     """Why an attempt recorded no run of its own."""
 
@@ -313,8 +184,14 @@ class RunResult:
 class SlotRunner:
     """Runs one digest slot exactly once: claim, build, post, record.
 
-    ``post(channel_id, digest)`` delivers a non-empty digest and raises
-    :class:`DeliveryError` when the channel refuses it. ``clock`` returns aware UTC now.
+    ``post(channel_id, digest, sent)`` delivers a non-empty digest message by message,
+    awaiting ``sent(message)`` after each one Discord accepted, and raises
+    :class:`DeliveryError` when the channel refuses it (:class:`TransientDeliveryError`
+    when the failure may pass). ``clock`` returns aware UTC now.
+
+    What was sent is recorded message by message, so a digest that stops part-way
+    (an error, a restart) is never posted again: the next run leaves out what reached
+    the channel, and a slot interrupted by a restart is resumed by the catch-up.
     """
 
     def __init__(
@@ -376,6 +253,7 @@ class SlotRunner:
             slot,
             kind=kind,
             count_failures=True,
+            resume=True,
         )
 
     async def run_now(
@@ -396,6 +274,7 @@ class SlotRunner:
         *,
         kind: str,
         count_failures: bool,
+        resume: bool = False,
     ) -> RunResult:
         lock = self._locks.setdefault(guild_id, asyncio.Lock())
         async with lock:
@@ -403,24 +282,43 @@ class SlotRunner:
             run = await self.store.claim(
                 guild_id, slot, kind=kind, channel_id=channel_id, now=self.clock()
             )
+            if run is None and resume:
+                # A restart cut this slot's posting short: post the rest of it.
+                earlier = await self.store.get_run(guild_id, slot)
+                if earlier is not None and earlier.status == RunStatus.INTERRUPTED:
+                    run = await self.store.resume(earlier.id, now=self.clock())
             if run is None:
                 return RunResult(Skip.ALREADY, slot)
+            sent_ids: list[int] = []
+
+            async def sent(message: DigestMessage) -> None:
+                await self.store.record_posted(run.id, message.article_ids, now=self.clock())
+                sent_ids.extend(message.article_ids)
+
             try:
                 previous = await self.store.last_posted(guild_id)
                 since = previous.covers_until if previous else None
+                # Articles that digests stopped part-way since then already reached the
+                # channel (this very run's, when it is resumed).
+                posted = await self.store.posted_after(guild_id, previous.id if previous else None)
                 digest = await build_digest(
-                    self.desk, guild_id, since, max_articles, now=self.clock()
+                    self.desk, guild_id, since, max_articles, now=self.clock(), exclude=posted
                 )
                 if digest.empty:
                     await self.store.finish(
                         run.id, RunStatus.EMPTY, now=self.clock(), detail="No new articles."
                     )
                     return RunResult(RunStatus.EMPTY, slot)
-                await self.post(channel_id, digest)
+                await self.post(channel_id, digest, sent)
+            except TransientDeliveryError as err:
+                detail = _part_posted(f"Discord did not take the digest ({err}).", sent_ids)
+                await self.store.record_failure(run.id, detail, now=self.clock(), count=False)
+                log.warning("guild %s: digest for %s stopped: %s", guild_id, slot, detail)
+                return RunResult(RunStatus.FAILED, slot, len(sent_ids), detail)
             except DeliveryError as err:
                 outcome = await self.store.record_failure(
                     run.id,
-                    str(err),
+                    _part_posted(str(err), sent_ids),
                     now=self.clock(),
                     count=count_failures,
                     pause_after=self.pause_after,
@@ -439,7 +337,10 @@ class SlotRunner:
                 raise
             except Exception:
                 log.exception("guild %s: digest for %s failed", guild_id, slot)
-                detail = "An internal error stopped this digest; the bot's log has the details."
+                detail = _part_posted(
+                    "An internal error stopped this digest; the bot's log has the details.",
+                    sent_ids,
+                )
                 await self.store.record_failure(run.id, detail, now=self.clock(), count=False)
                 return RunResult(RunStatus.FAILED, slot, detail=detail)
             await self.store.finish(
@@ -447,7 +348,7 @@ class SlotRunner:
                 RunStatus.POSTED,
                 now=self.clock(),
                 articles=len(digest.articles),
-                covers_until=digest.until,
+                covers_until=digest.covers_until,
                 reset_failures=True,
             )
             log.info(
@@ -457,6 +358,12 @@ class SlotRunner:
                 len(digest.articles),
             )
             return RunResult(RunStatus.POSTED, slot, articles=len(digest.articles))
+
+
+def _part_posted(detail: str, sent_ids: list[int]) -> str:
+    if not sent_ids:
+        return detail
+    return f"{detail} {len(sent_ids)} of its articles were posted; the next digest posts the rest."
 
 
 def _hours(delta: timedelta) -> str:

@@ -14,27 +14,32 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.digest import DEFAULT_MAX_ARTICLES, Digest, render_messages
+from bot.schedule_input import (
+    describe_days,
+    format_days,
+    format_time,
+    parse_days,
+    parse_time,
+    parse_timezone,
+    suggest_timezones,
+)
 from bot.scheduler import (
     MAX_ARTICLES_LIMIT,
     PAUSE_AFTER_FAILURES,
     DeliveryError,
     DigestScheduler,
     RunResult,
+    Sent,
     Skip,
     SlotRunner,
-    describe_days,
-    format_days,
-    format_time,
+    TransientDeliveryError,
     next_run_for,
-    parse_days,
-    parse_time,
-    parse_timezone,
-    suggest_timezones,
 )
 from news.errors import InputError
 from storage.digests import DigestRun, DigestSchedule, RunStatus, ScheduleState
@@ -127,8 +132,10 @@ class Digests(commands.Cog):
 
     # -- posting -------------------------------------------------------------------
 
-    async def post(self, channel_id: int, digest: Digest) -> None:
-        """Send a digest; a deleted channel or missing permission becomes DeliveryError."""
+    async def post(self, channel_id: int, digest: Digest, sent: Sent) -> None:
+        """Send a digest, telling ``sent`` of each message Discord accepted. A deleted
+        channel or a missing permission becomes DeliveryError; a Discord server error or
+        a network failure, TransientDeliveryError."""
         channel = self.bot.get_channel(channel_id) or self.bot.get_partial_messageable(channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             raise DeliveryError(
@@ -141,6 +148,10 @@ class Digests(commands.Cog):
                     embeds=list(message.embeds),
                     allowed_mentions=NO_MENTIONS,
                 )
+            except discord.DiscordServerError as err:
+                raise TransientDeliveryError(f"server error {err.status}") from err
+            except (aiohttp.ClientError, OSError, TimeoutError) as err:
+                raise TransientDeliveryError("connection failed") from err
             except discord.NotFound:
                 raise DeliveryError(
                     "The digest channel no longer exists: choose another with /digest set."
@@ -150,6 +161,7 @@ class Digests(commands.Cog):
                     f"I'm not allowed to post in <#{channel_id}>: I need View Channel, "
                     "Send Messages and Embed Links there."
                 ) from None
+            await sent(message)
 
     # -- commands ------------------------------------------------------------------
 

@@ -187,11 +187,17 @@ def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"\n+", text) if p.strip()]
 
 
-def _ends_with_abbreviation(chunk: str) -> bool:
-    match = re.search(r"(\S+)$", chunk)
-    if not match:
-        return False
-    word = match.group(1).rstrip(".!?…\"'”’)]").lower()
+def _ends_with_abbreviation(para: str, start: int, end: int) -> bool:
+    """Whether the last word of ``para[start:end]`` is an abbreviation or an initial.
+
+    Only that word is read, walking back from ``end`` to the nearest whitespace: a
+    sentence held open by many abbreviations ("Mr. Mr. Mr. ...") is then read once in
+    all, not once per abbreviation.
+    """
+    first = end
+    while first > start and not para[first - 1].isspace():
+        first -= 1
+    word = para[first:end].rstrip(".!?…\"'”’)]").lower()
     if word in _ABBREVIATIONS:
         return True
     # Single initials such as "J." in "J. Smith".
@@ -205,8 +211,7 @@ def split_sentences(text: str) -> list[str]:
         start = 0
         for match in _BOUNDARY.finditer(para):
             end = match.end(1)
-            chunk = para[start:end]
-            if match.group(1).startswith(".") and _ends_with_abbreviation(chunk):
+            if match.group(1).startswith(".") and _ends_with_abbreviation(para, start, end):
                 continue
             piece = para[start:end].strip()
             if piece:

@@ -2,12 +2,14 @@
 
 A run row is inserted (``claim``) before a digest is posted; a unique index on
 (guild_id, slot) for scheduled runs lets exactly one claimant through however many
-triggers, restarts or processes race.
+triggers, restarts or processes race. Each message's articles are recorded as it is
+accepted (``record_posted``), so a digest that stops part-way is resumed, not repeated.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -314,11 +316,58 @@ class DigestStore:
                 )
             return FailureOutcome(failures=failures, paused=paused)
 
+    async def record_posted(
+        self, run_id: int, article_ids: Sequence[int], *, now: datetime
+    ) -> None:
+        """Record articles of a run that Discord accepted, and the run's count of them.
+
+        Called after each message, before the next is sent: whatever stops a digest
+        part-way (an error, a restart), what reached the channel is on record.
+        """
+        stamp = utc_iso(now)
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "INSERT OR IGNORE INTO digest_posted (run_id, guild_id, article_id, posted_at)"
+                " SELECT id, guild_id, ?, ? FROM digest_runs WHERE id = ?",
+                [(article_id, stamp, run_id) for article_id in article_ids],
+            )
+            await conn.execute(
+                "UPDATE digest_runs SET articles ="
+                " (SELECT count(*) FROM digest_posted WHERE run_id = ?) WHERE id = ?",
+                (run_id, run_id),
+            )
+
+    async def posted_after(self, guild_id: int, run_id: int | None) -> frozenset[int]:
+        """Articles posted by the guild's runs after run ``run_id`` (all its runs if None).
+
+        With the last run posted in full as ``run_id``: the parts of digests that stopped
+        part-way since, which the next digest must not post again. Run ids, not clock
+        times, order the runs, so a clock that jumps cannot hide or repeat any.
+        """
+        rows = await self.db.fetchall(
+            "SELECT article_id FROM digest_posted WHERE guild_id = ? AND run_id > ?",
+            (guild_id, run_id if run_id is not None else 0),
+        )
+        return frozenset(int(row[0]) for row in rows)
+
+    async def resume(self, run_id: int, *, now: datetime) -> DigestRun | None:
+        """Claim an interrupted run again, to post the rest of it; None if it is not
+        interrupted (any more: one of several claimants gets it)."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE digest_runs SET status = 'claimed', detail = NULL, finished_at = NULL,"
+                f" claimed_at = ? WHERE id = ? AND status = 'interrupted' RETURNING {_RUN_COLUMNS}",
+                (utc_iso(now), run_id),
+            )
+            row = await cursor.fetchone()
+            await cursor.close()
+        return DigestRun.from_row(row) if row else None
+
     async def abandon_claims(self, *, now: datetime) -> int:
         """Settle runs left "claimed" by a process that stopped mid-post.
 
-        They are not retried: part of the digest may already be in the channel, and
-        posting at most once is the promise.
+        What they posted is in ``digest_posted``; the catch-up at start may resume the
+        slot (:meth:`resume`) and post the rest.
         """
         async with self.db.transaction() as conn:
             cursor = await conn.execute(

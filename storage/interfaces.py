@@ -157,6 +157,20 @@ class Digests(Protocol):
         pause_after: int = 3,
     ) -> FailureOutcome: ...
 
+    async def record_posted(
+        self, run_id: int, article_ids: Sequence[int], *, now: datetime
+    ) -> None:
+        """Record articles of a run that Discord accepted (after each message, at once)."""
+        ...
+
+    async def posted_after(self, guild_id: int, run_id: int | None) -> frozenset[int]:
+        """Articles posted by the guild's runs after run ``run_id`` (all runs if None)."""
+        ...
+
+    async def resume(self, run_id: int, *, now: datetime) -> DigestRun | None:
+        """Claim an interrupted run again; None if it is not interrupted (any more)."""
+        ...
+
     async def abandon_claims(self, *, now: datetime) -> int:
         """Settle runs left claimed by a process that stopped mid-post."""
         ...

@@ -240,3 +240,15 @@ def test_large_digests_split_within_every_discord_limit(count):
     # Every article exactly once, in order, none cut in half.
     assert seen == [a.id for a in articles]
     assert "/article list" in (messages[-1].embeds[-1].description or "")
+
+
+def test_each_message_names_the_articles_it_holds():
+    articles = [
+        make_article(n, summary=f"Summary {n}. " + "Long words. " * 70) for n in range(1, 26)
+    ]
+    messages = render_messages(digest_of(articles))
+    assert len(messages) > 1
+    assert [i for m in messages for i in m.article_ids] == [a.id for a in articles]
+    for message in messages:
+        text = "".join(e.description or "" for e in message.embeds)
+        assert all(f"#{i}" in text for i in message.article_ids)

@@ -10,7 +10,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.digest import Digest
+from bot.digest import Digest, DigestMessage, render_messages
+from bot.schedule_input import (
+    describe_days,
+    format_days,
+    parse_days,
+    parse_time,
+    parse_timezone,
+    suggest_timezones,
+)
 from bot.scheduler import (
     CATCH_UP_GRACE,
     Decision,
@@ -18,18 +26,14 @@ from bot.scheduler import (
     DigestScheduler,
     Rule,
     RunResult,
+    Sent,
     Skip,
     SlotRunner,
+    TransientDeliveryError,
     catch_up_decision,
-    describe_days,
-    format_days,
     next_run,
     next_run_for,
-    parse_days,
-    parse_time,
-    parse_timezone,
     previous_run,
-    suggest_timezones,
 )
 from news.errors import InputError
 from storage.articles import Article, ArticleStore, NewArticle
@@ -252,18 +256,24 @@ class Clock:
 
 
 class Poster:
-    """The post callable: records digests, or fails the way the cog's post would."""
+    """The post callable: sends the digest's real messages one by one, or fails the way
+    the cog's post would at message ``fail_at`` (0: the first)."""
 
     def __init__(self) -> None:
         self.posts: list[tuple[int, Digest]] = []
+        self.messages: list[DigestMessage] = []  # every message "Discord" accepted
         self.fail_with: Exception | None = None
+        self.fail_at = 0
         self.delay = 0.0
 
-    async def __call__(self, channel_id: int, digest: Digest) -> None:
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        if self.fail_with is not None:
-            raise self.fail_with
+    async def __call__(self, channel_id: int, digest: Digest, sent: Sent) -> None:
+        for index, message in enumerate(render_messages(digest)):
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            if self.fail_with is not None and index >= self.fail_at:
+                raise self.fail_with
+            self.messages.append(message)
+            await sent(message)
         self.posts.append((channel_id, digest))
 
 
@@ -457,7 +467,7 @@ async def test_three_delivery_failures_in_a_row_pause_and_other_guilds_carry_on(
     await add_article(desk, "Rail strike called off", clock() - timedelta(hours=1), guild=GUILD)
     await add_article(desk, "New park rangers hired", clock() - timedelta(hours=1), guild=OTHER)
 
-    async def post(channel_id: int, digest: Digest) -> None:
+    async def post(channel_id: int, digest: Digest, sent: Sent) -> None:
         if channel_id == 77:
             raise DeliveryError("The digest channel was deleted.")
         poster.posts.append((channel_id, digest))
@@ -513,7 +523,7 @@ async def test_manual_run_posts_now_and_moves_the_window(env):
     assert (await store.get_schedule(GUILD)).failures == 0  # type: ignore[union-attr]
 
 
-async def test_cancelled_run_stays_claimed_then_is_settled_at_start(env, aps):
+async def test_cancelled_run_stays_claimed_then_is_resumed_at_start(env, aps):
     desk, store, clock, poster, runner = env
     await schedule_at(store, clock)
     await add_article(desk, "Pier lights restored", clock() - timedelta(hours=1))
@@ -530,10 +540,124 @@ async def test_cancelled_run_stays_claimed_then_is_settled_at_start(env, aps):
         run = await store.get_run(GUILD, utc(2025, 6, 2, 8, 0))
         assert run is not None and run.status == RunStatus.INTERRUPTED
         poster.delay = 0
-        assert await scheduler.catch_up() == {GUILD: RunResult(Skip.ALREADY, utc(2025, 6, 2, 8, 0))}
-        assert poster.posts == []
+        # Nothing reached the channel before the stop, so the catch-up posts it all, once.
+        slot = utc(2025, 6, 2, 8, 0)
+        assert await scheduler.catch_up() == {GUILD: RunResult(RunStatus.POSTED, slot, 1)}
+        assert await scheduler.catch_up() == {GUILD: RunResult(Skip.ALREADY, slot)}
+        assert len(poster.posts) == 1
     finally:
         await scheduler.close()
+
+
+# -- a digest that stops part-way, and clocks that jump ---------------------------------
+
+
+async def add_long_articles(desk: Desk, clock: Clock, count: int) -> list[int]:
+    """Articles with long summaries, so that a digest of them takes several messages."""
+    ids = []
+    for n in range(count):
+        outcome = await desk.store.add(
+            NewArticle(
+                title=f"Council report number {n} on the harbour works",
+                text=f"Report {n}. An invented report about the harbour works, long enough.",
+                url=f"https://news.example.com/report-{n}",
+                source="news.example.com",
+                guild_id=GUILD,
+                summary=(f"Report {n} says the harbour works go on. " + "Words " * 140,),
+                added_at=clock() - timedelta(minutes=60 - n),
+            )
+        )
+        ids.append(outcome.article.id)
+    return ids
+
+
+def message_ids(messages: list[DigestMessage]) -> list[int]:
+    return [i for message in messages for i in message.article_ids]
+
+
+async def test_a_digest_that_fails_part_way_is_continued_not_repeated(env):
+    desk, store, clock, poster, runner = env
+    await schedule_at(store, clock, max_articles=25)
+    ids = await add_long_articles(desk, clock, 25)
+    clock.set(utc(2025, 6, 2, 8, 0))
+    poster.fail_with, poster.fail_at = TransientDeliveryError("server error 503"), 1
+    failed = await runner.run_due(GUILD)
+    assert failed.status == RunStatus.FAILED
+    [first] = poster.messages
+    assert 0 < len(first.article_ids) < 25
+    assert failed.articles == len(first.article_ids)
+    assert "503" in (failed.detail or "") and "the next digest posts the rest" in failed.detail
+    run = await store.get_run(GUILD, utc(2025, 6, 2, 8, 0))
+    assert run is not None and run.articles == len(first.article_ids)
+    schedule = await store.get_schedule(GUILD)
+    assert schedule is not None and schedule.failures == 0  # transient: not counted
+
+    # The retry (here /digest now) posts the rest, and only the rest.
+    poster.fail_with = None
+    clock.set(utc(2025, 6, 2, 8, 30))
+    retried = await runner.run_now(GUILD, 77, 25)
+    assert retried.status == RunStatus.POSTED
+    rest = message_ids(poster.messages[1:])
+    assert sorted(message_ids(poster.messages)) == sorted(ids)  # each article exactly once
+    assert set(rest) == set(ids) - set(first.article_ids)
+    # And the next digest starts after both.
+    clock.set(utc(2025, 6, 3, 8, 0))
+    assert (await runner.run_due(GUILD)).status == RunStatus.EMPTY
+
+
+async def test_a_restart_while_posting_resumes_the_slot_with_the_rest(env, aps):
+    desk, store, clock, poster, runner = env
+    await schedule_at(store, clock, max_articles=25)
+    ids = await add_long_articles(desk, clock, 25)
+    clock.set(utc(2025, 6, 2, 8, 0))
+    accepted = asyncio.Event()
+
+    async def stalls_after_one(channel_id: int, digest: Digest, sent: Sent) -> None:
+        messages = render_messages(digest)
+        assert len(messages) > 1
+        poster.messages.append(messages[0])
+        await sent(messages[0])
+        accepted.set()
+        await asyncio.sleep(60)  # the process stops here
+
+    runner.post = stalls_after_one
+    task = asyncio.create_task(runner.run_due(GUILD))
+    await asyncio.wait_for(accepted.wait(), 5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    clock.set(utc(2025, 6, 2, 8, 5))
+    restarted = SlotRunner(desk, store, poster, clock=clock)
+    scheduler = DigestScheduler(store, restarted, aps)
+    await scheduler.start()
+    try:
+        results = await scheduler.catch_up()
+        assert results[GUILD].status == RunStatus.POSTED
+        assert sorted(message_ids(poster.messages)) == sorted(ids)  # each exactly once
+        run = await store.get_run(GUILD, utc(2025, 6, 2, 8, 0))
+        assert run is not None and run.status == RunStatus.POSTED
+        # Resumed once: a second catch-up finds the slot done.
+        assert (await scheduler.catch_up())[GUILD].status == Skip.ALREADY
+    finally:
+        await scheduler.close()
+
+
+async def test_a_clock_a_day_ahead_does_not_swallow_the_next_days_articles(env):
+    desk, store, clock, poster, runner = env
+    await schedule_at(store, clock)
+    real = utc(2025, 6, 2, 8, 0)
+    first = await add_article(desk, "Tram depot opens", real - timedelta(hours=1))
+    clock.set(real + timedelta(days=1))  # the host's clock jumps a day ahead ...
+    assert (await runner.run_now(GUILD, 77)).status == RunStatus.POSTED
+    posted = await store.last_posted(GUILD)
+    assert posted is not None and posted.covers_until is not None
+    assert posted.covers_until <= real  # the window ends at what it saw, not in the future
+    # ... and back: the articles of the day that follows still make the next digest.
+    later = await add_article(desk, "Tram depot closes again", real + timedelta(hours=2))
+    clock.set(real + timedelta(hours=3))
+    assert (await runner.run_now(GUILD, 77)).status == RunStatus.POSTED
+    assert [[a.id for a in d.articles] for _, d in poster.posts] == [[first], [later]]
 
 
 # -- DigestScheduler --------------------------------------------------------------------

@@ -205,7 +205,7 @@ def test_import_jsonl_counts_and_is_idempotent(runner, tmp_path):
     data = tmp_path / "feed.jsonl"
     data.write_text("\n".join(json.dumps(x) for x in lines) + "\nnot json\n", encoding="utf-8")
     first = invoke(runner, "import", str(data))
-    assert first.exit_code == 0, first.output
+    assert first.exit_code == 1, first.output  # lines failed; the good ones are stored
     assert "added 2, duplicates 1, failed 3" in first.output
     assert "not valid JSON" in first.output
     titles = [json.loads(x)["title"] for x in invoke(runner, "list", "--json").output.splitlines()]
@@ -340,3 +340,90 @@ def test_digest_starts_after_the_last_posted_digest(runner, paste_file):
     assert TITLE not in after.output
     # --since overrides where the digest starts.
     assert TITLE in invoke(runner, "digest", "--guild", "5", "--since", "2000-01-01").output
+
+
+GOOD_BODY = "Snow closed the mountain pass for two days. Crews cleared it on Sunday morning."
+
+
+def test_import_exits_1_when_a_line_failed_and_keeps_the_good_ones(runner, tmp_path):
+    data = tmp_path / "feed.jsonl"
+    data.write_text(
+        json.dumps({"text": GOOD_BODY, "url": "https://example.org/snow"}) + "\n[1, 2, 3]\n",
+        encoding="utf-8",
+    )
+    result = invoke(runner, "import", str(data))
+    assert result.exit_code == 1, result.output
+    assert "added 1, duplicates 0, failed 1" in result.output
+    assert count(runner) == 1
+    # Nothing failed: exit 0, even when every line was already stored.
+    data.write_text(json.dumps({"text": GOOD_BODY}) + "\n", encoding="utf-8")
+    again = invoke(runner, "import", str(data))
+    assert again.exit_code == 0, again.output
+    assert "added 0, duplicates 1, failed 0" in again.output
+
+
+def test_import_says_what_is_wrong_with_each_line_and_where(runner, tmp_path):
+    def body(n: int) -> str:
+        return (
+            f"Line {n}: the harbour board met on Tuesday. It argued about mooring fees all night."
+        )
+
+    lines = [
+        "[1, 2, 3]",
+        json.dumps({"text": 12345}),
+        json.dumps({"title": "no text"}),
+        json.dumps({"text": body(4), "url": "javascript:alert(1)"}),
+        json.dumps({"text": body(5), "url": "file:///etc/passwd"}),
+        json.dumps({"text": body(6), "published": 2024}),
+        json.dumps({"text": body(7), "title": ["a", "list"]}),
+        json.dumps({"text": "Too short."}),
+        "{not json",
+        json.dumps({"text": body(10), "url": "https://example.org/ten"}),
+    ]
+    data = tmp_path / "feed.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = invoke(runner, "import", str(data))
+    assert result.exit_code == 1, result.output
+    assert "added 1, duplicates 0, failed 9" in result.output
+    reasons = {
+        int(line.split(":")[1]): line.split(":", 2)[2]
+        for line in result.output.splitlines()
+        if line.startswith(f"{data}:")
+    }
+    assert sorted(reasons) == [1, 2, 3, 4, 5, 6, 7, 8, 9], result.output
+    assert "JSON object" in reasons[1] and "array" in reasons[1]
+    assert '"text"' in reasons[2] and "string" in reasons[2] and "number" in reasons[2]
+    assert 'no "text"' in reasons[3]
+    assert "http" in reasons[4] and "javascript" in reasons[4]
+    assert "http" in reasons[5] and "file" in reasons[5]
+    assert '"published"' in reasons[6]
+    assert '"title"' in reasons[7] and "array" in reasons[7]
+    assert "too short" in reasons[8]
+    assert "not valid JSON" in reasons[9]
+    stored = [json.loads(x) for x in invoke(runner, "list", "--json").output.splitlines()]
+    assert [a["url"] for a in stored] == ["https://example.org/ten"]
+
+
+def test_import_names_the_file_of_a_failed_file(runner, tmp_path):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "empty.md").write_text("Just a title\n")
+    (folder / "c.bin").write_bytes(b"\x00\x01")
+    (folder / "c.bin").rename(folder / "c.txt")
+    result = invoke(runner, "import", str(folder))
+    assert result.exit_code == 1, result.output
+    failures = [line for line in result.output.splitlines() if line.startswith(str(folder))]
+    assert len(failures) == 2, result.output
+    assert any(line.startswith(f"{folder / 'empty.md'}: ") for line in failures)
+    assert any(line.startswith(f"{folder / 'c.txt'}: ") for line in failures)
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "ftp://x.org/a"])
+def test_add_refuses_a_url_that_is_not_http(runner, paste_file, url):
+    result = invoke(runner, "add", str(paste_file), "--url", url)
+    assert result.exit_code == 1
+    assert "http" in result.output
+    result = invoke(runner, "add", "-", "--url", url, stdin=JUNKY_PASTE)
+    assert result.exit_code == 1
+    assert count(runner) == 0
+    assert invoke(runner, "add", str(paste_file), "--url", "https://x.org/a").exit_code == 0

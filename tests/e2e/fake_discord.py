@@ -84,6 +84,7 @@ class Failure:
     body: dict[str, Any]
     headers: dict[str, str]
     times: int | None  # None: forever
+    after: int = 0  # matching requests let through before the failures start
 
 
 @dataclass
@@ -206,11 +207,13 @@ class FakeDiscord:
         body: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         times: int | None = None,
+        after: int = 0,
     ) -> None:
-        """Answer matching requests with ``status`` (``times`` times, or forever)."""
+        """Answer matching requests with ``status`` (``times`` times, or forever), once
+        ``after`` of them have gone through."""
         body = body if body is not None else {"message": "Missing Access", "code": 50001}
         self.failures.append(
-            Failure(method, re.compile(path_regex), status, body, headers or {}, times)
+            Failure(method, re.compile(path_regex), status, body, headers or {}, times, after)
         )
 
     def rate_limit_once(self, method: str, path_regex: str, retry_after: float = 0.05) -> None:
@@ -231,6 +234,9 @@ class FakeDiscord:
     def _failure_for(self, method: str, path: str) -> Failure | None:
         for failure in self.failures:
             if failure.method == method and failure.pattern.fullmatch(path):
+                if failure.after > 0:
+                    failure.after -= 1
+                    continue
                 if failure.times is not None:
                     failure.times -= 1
                     if failure.times <= 0:

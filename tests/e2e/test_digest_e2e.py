@@ -201,3 +201,62 @@ async def test_digest_commands_are_synced_guild_only_and_visible_to_everyone(
     ]
     assert options["channel"]["type"] == 7 and options["timezone"]["autocomplete"] is True
     assert (options["max_articles"]["min_value"], options["max_articles"]["max_value"]) == (1, 25)
+
+
+def long_article(n: int) -> str:
+    """An article whose summary is long, so that a digest of 25 takes several messages."""
+    return (
+        f"Harbour works report number {n} is out\n"
+        f"Report {n} says the northern quay will close for eleven weeks while divers replace "
+        "the rotten timber piles under the fish market, and the traders will move to tents "
+        "on the car park beside the old customs house until the work is finished in autumn. "
+        "The council expects the dredging of the outer channel to cost four million crowns, "
+        "paid partly by the ferry company, whose larger boats have scraped the bottom twice "
+        "this winter when the tide was low and the wind pushed them towards the sandbank. "
+        "Residents asked at the meeting on Tuesday whether the night work could be limited, "
+        "and the harbour master promised that cranes would stop at ten every evening except "
+        "during the two weekends when the new container berth has to be poured in one go."
+    )
+
+
+def posted_ids(call: Any) -> list[int]:
+    """The #ids of the articles in one posted digest message."""
+    import re
+
+    return [int(i) for i in re.findall(r" · #(\d+)", visible_text(call.json))]
+
+
+async def test_a_digest_cut_short_by_a_server_error_is_continued_by_the_retry(
+    fake: FakeDiscord, bot: NewsBot
+) -> None:
+    guild = fake.guilds[0]
+    # Up to 25 articles a digest; the schedule's time is far from now.
+    far = (datetime.now(UTC) + timedelta(hours=12)).strftime("%H:%M")
+    await bot.desk.digests.set_schedule(
+        guild.id,
+        channel_id=guild.channel_id,
+        time_of_day=far,
+        timezone="UTC",
+        days="mon,tue,wed,thu,fri,sat,sun",
+        max_articles=25,
+        now=datetime.now(UTC),
+    )
+    for n in range(25):
+        await bot.desk.add_text(long_article(n), guild_id=guild.id)
+    path = rf"/channels/{guild.channel_id}/messages"
+    fake.fail("POST", path, 503, body={"message": "Service Unavailable"}, times=1, after=1)
+
+    token = await fake.slash("digest", MANAGER, sub="now")
+    reply = await fake.wait_message(token)
+    assert "could not be posted" in reply["content"] and "503" in reply["content"]
+    assert "the next digest posts the rest" in reply["content"]
+    [first] = [c for c in channel_posts(fake, guild.channel_id) if c.status == 200]
+    shown_first = posted_ids(first)
+    assert 0 < len(shown_first) < 25
+
+    token = await fake.slash("digest", MANAGER, sub="now")  # the retry
+    reply = await fake.wait_message(token)
+    assert f"Posted a digest of {25 - len(shown_first)} articles" in reply["content"]
+    accepted = [c for c in channel_posts(fake, guild.channel_id) if c.status == 200]
+    ids = [i for call in accepted for i in posted_ids(call)]
+    assert sorted(ids) == list(range(1, 26))  # every article once: none again, none lost

@@ -92,15 +92,7 @@ FUNCTIONS: dict[str, Callable[[str], object]] = {
 
 # Known super-linear cases, each with its cause; remove a line once its cause is
 # fixed. Not strict: a case this close to the bound must not turn into a flaky XPASS.
-_ABBREVIATION_SCAN = (
-    "news.text.split_sentences re-scans the whole open sentence for a trailing "
-    "abbreviation at every boundary it skips: quadratic when none closes it"
-)
 KNOWN_SUPERLINEAR: dict[tuple[str, str], str] = {
-    ("text.split_sentences", "abbreviations"): _ABBREVIATION_SCAN,
-    ("text.first_sentence", "abbreviations"): _ABBREVIATION_SCAN,
-    ("summarize.summarize", "abbreviations"): _ABBREVIATION_SCAN,
-    ("answer.passage", "abbreviations"): _ABBREVIATION_SCAN,
     ("answer.passage", "one_long_line"): (
         "news.answer._span_candidates scans every matched position for every token "
         "(nearest match on the left, focus words in reach): tokens x matches per sentence"

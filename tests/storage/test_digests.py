@@ -166,3 +166,33 @@ async def test_manual_runs_never_block_a_scheduled_slot(store):
     scheduled = await store.claim(GUILD, T0, kind="scheduled", channel_id=5, now=T0)
     assert scheduled is not None
     assert (await store.get_run(GUILD, T0)).id == scheduled.id  # type: ignore[union-attr]
+
+
+async def test_what_a_run_posted_is_recorded_and_counted_until_a_full_digest(store):
+    run = await store.claim(GUILD, T0, kind="scheduled", channel_id=500, now=T0)
+    assert run is not None
+    await store.record_posted(run.id, [11, 12], now=T0)
+    await store.record_posted(run.id, [13], now=T0 + timedelta(seconds=1))
+    await store.record_failure(run.id, "Discord did not take it.", now=T0, count=False)
+    [failed] = await store.runs(GUILD)
+    assert failed.status == RunStatus.FAILED and failed.articles == 3
+    assert await store.posted_after(GUILD, None) == {11, 12, 13}
+    assert await store.posted_after(OTHER, None) == frozenset()
+    # A digest posted in full afterwards: the window moves past, nothing is left out.
+    full = await store.claim(
+        GUILD, T0 + timedelta(days=1), kind="scheduled", channel_id=500, now=T0
+    )
+    assert full is not None
+    await store.record_posted(full.id, [14], now=T0)
+    await store.finish(full.id, RunStatus.POSTED, now=T0, articles=2, covers_until=T0)
+    assert await store.posted_after(GUILD, full.id) == frozenset()
+
+
+async def test_an_interrupted_run_is_resumed_once(store):
+    run = await store.claim(GUILD, T0, kind="scheduled", channel_id=500, now=T0)
+    assert run is not None
+    assert await store.resume(run.id, now=T0) is None  # still claimed: nothing to resume
+    assert await store.abandon_claims(now=T0) == 1
+    results = await asyncio.gather(*(store.resume(run.id, now=T0) for _ in range(5)))
+    resumed = [r for r in results if r is not None]
+    assert len(resumed) == 1 and resumed[0].status == RunStatus.CLAIMED
