@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from news.answer.question import analyze_question
@@ -97,59 +97,94 @@ def build_context(
     shorter one after it may still fit. Each article's chosen sentences are sent in
     reading order, the articles in the order given.
     """
-    articles: dict[int, tuple[Passage, list[str]]] = {}
+    articles: dict[int, _Article] = {}
     for p in passages:
         aid = int(p.article_id)
         if aid not in articles:
-            text = p.text if isinstance(p.text, str) else ""
-            articles[aid] = (p, _unique(split_article(text[:MAX_TEXT_CHARS])))
-    where = {aid: {s: i for i, s in enumerate(sents)} for aid, (_, sents) in articles.items()}
+            articles[aid] = _Article(p)
 
     order: list[tuple[int, int]] = []
     for aid, text in _offline_picks(offline):
-        if aid in where and text in where[aid]:
-            order.append((aid, where[aid][text]))
+        if aid in articles and text in articles[aid].where:
+            order.append((aid, articles[aid].where[text]))
     info = analyze_question(question)
     if info.terms:
-        for sc in rank_sentences(info, [p for p, _ in articles.values()]):
-            aid = int(sc.passage.article_id)
-            if sc.sentence.text in where[aid]:
-                order.append((aid, where[aid][sc.sentence.text]))
-    for aid, (_, sents) in articles.items():
-        order.extend((aid, i) for i in range(len(sents)))
+        for sc in rank_sentences(info, [a.passage for a in articles.values()]):
+            a = articles[int(sc.passage.article_id)]
+            if sc.sentence.text in a.where:
+                order.append((a.id, a.where[sc.sentence.text]))
+    for aid, a in articles.items():
+        order.extend((aid, i) for i in range(len(a.spans)))
 
-    chosen: dict[int, set[int]] = {}
     used = 0
     for aid, i in order:
-        if i in chosen.get(aid, ()):
-            continue
-        cost = _words(articles[aid][1][i])
-        if aid not in chosen:
-            cost += _words(_one_line(articles[aid][0].title))
-        if used + cost > budget_words:
-            continue
-        chosen.setdefault(aid, set()).add(i)
-        used += cost
-
-    out: list[ContextPassage] = []
-    for aid, (p, sents) in articles.items():
-        if aid not in chosen:
-            continue
-        parts: list[str] = []
-        last = -1
-        for i in sorted(chosen[aid]):
-            if parts and i != last + 1:
-                parts.append(_GAP.strip())
-            parts.append(_one_line(sents[i]))
-            last = i
-        title = _one_line(p.title)
-        text = " ".join(parts)
-        out.append(ContextPassage(aid, title, text, _words(text) + _words(title)))
-    return Context(_one_line(question), tuple(out))
+        a = articles[aid]
+        cost = a.cost(i)
+        if cost and used + cost <= budget_words:
+            a.chosen.add(i)
+            used += cost
+    return Context(_one_line(question), tuple(a.sent() for a in articles.values() if a.chosen))
 
 
-def _unique(sents: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(sents))
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Where each sentence of the offline engine's split lies in ``text``."""
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for sent in split_article(text[:MAX_TEXT_CHARS]):
+        at = text.find(sent, cursor)
+        if at >= 0:  # always: the split only strips and cuts
+            spans.append((at, at + len(sent)))
+            cursor = at + len(sent)
+    return spans
+
+
+class _Article:
+    """One candidate article while its sentences are chosen.
+
+    Consecutive chosen sentences are sent with the stored text between them (a
+    " -- " the split cut at, say), so whatever the model copies from a run of them is
+    stored text; runs are joined by a gap mark.
+    """
+
+    def __init__(self, passage: Passage):
+        self.passage = passage
+        self.id = int(passage.article_id)
+        self.text = passage.text if isinstance(passage.text, str) else ""
+        self.title = _one_line(passage.title)
+        self.spans = sentence_spans(self.text)
+        self.where: dict[str, int] = {}
+        for i, (s, e) in enumerate(self.spans):
+            self.where.setdefault(self.text[s:e], i)
+        self.chosen: set[int] = set()
+
+    def _between(self, i: int) -> int:
+        """Words of the stored text between sentences ``i`` and ``i + 1``."""
+        return _words(self.text[self.spans[i][1] : self.spans[i + 1][0]])
+
+    def cost(self, i: int) -> int:
+        """Words that choosing sentence ``i`` adds (0 if it is chosen already)."""
+        if i in self.chosen:
+            return 0
+        s, e = self.spans[i]
+        cost = _words(self.text[s:e]) + (0 if self.chosen else _words(self.title))
+        if i - 1 in self.chosen:
+            cost += self._between(i - 1)
+        if i + 1 in self.chosen:
+            cost += self._between(i)
+        return cost
+
+    def sent(self) -> ContextPassage:
+        runs: list[list[int]] = []
+        for i in sorted(self.chosen):
+            if runs and runs[-1][-1] == i - 1:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        parts = [
+            _one_line(self.text[self.spans[run[0]][0] : self.spans[run[-1]][1]]) for run in runs
+        ]
+        words = _words(self.title) + sum(_words(part) for part in parts)
+        return ContextPassage(self.id, self.title, _GAP.join(parts), words)
 
 
 def _offline_picks(offline: Answer | None) -> list[tuple[int, str]]:
@@ -321,13 +356,7 @@ def _word_find(haystack: str, needle: str) -> int:
 def _evidence(stored: str, start: int, end: int) -> str:
     """The stored sentences that hold ``[start, end)``, as one stored substring."""
     lo, hi = start, end
-    cursor = 0
-    for sent in split_article(stored[:MAX_TEXT_CHARS]):
-        s = stored.find(sent, cursor)
-        if s < 0:
-            continue
-        e = s + len(sent)
-        cursor = e
+    for s, e in sentence_spans(stored):
         if s >= end:
             break
         if e > start:

@@ -209,9 +209,7 @@ def lexical_reply(payload: dict[str, Any]) -> dict[str, Any]:
     q = _keys(question)
     best: tuple[int, int, str] | None = None
     for aid, text in passages:
-        for sent in _SENT.split(text):
-            if sent == "…":
-                continue
+        for sent in (s for run in text.split(" … ") for s in _SENT.split(run)):
             score = len(q & _keys(sent))
             if best is None or score > best[0]:
                 best = (score, aid, sent)

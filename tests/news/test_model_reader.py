@@ -27,6 +27,7 @@ from news.answer.model import (
     Secret,
 )
 from news.answer.quotes import Reply, build_context, fold, verify
+from news.answer.tokens import split_article
 from tests.harness.fake_openai import FakeOpenAI, parse_prompt
 
 KEY = "sk-fake-TOPSECRET-4242"
@@ -516,6 +517,8 @@ def test_the_context_keeps_whole_sentences_best_first_within_the_budget() -> Non
     offline = answer_question(QUESTION, passages)
     context = build_context(QUESTION, passages, offline, budget_words=60)
     assert context.words <= 60
+    prompt_words = [w for w in context.user_message().split("Passages:")[1].split() if w != "…"]
+    assert len(prompt_words) - len(context.passages) == context.words  # "#ID" marks aside
     assert context.contains("six weeks")
     sent = {p.article_id: p.text for p in context.passages}
     # Both matching sentences made it; the filler did not push them out.
@@ -539,3 +542,25 @@ async def test_nothing_to_send_falls_back(fake: FakeOpenAI, reader: ModelReader)
     _, outcome = await reader.read(QUESTION, [], answer_question(QUESTION, []))
     assert outcome.status == "fallback" and "no passage" in outcome.reason
     assert fake.requests == []
+
+
+def test_sentences_cut_from_a_run_on_are_sent_with_the_stored_text_between() -> None:
+    # Over 400 characters with " -- " in it: the offline split cuts it into clauses.
+    clauses = [
+        "The survey of the estuary found many things that nobody had expected to find there",
+        "otters had returned to the lower reaches after an absence of thirty years",
+        "the water was clearer than at any time since records began in the old mill",
+        "and the eel count had doubled since the weir was removed two summers ago",
+        "while the reed beds had spread almost to the railway bridge at Halden",
+        "and a pair of ospreys had nested on the pylon beside the sewage works",
+    ]
+    story = Passage(4, "Estuary survey", " -- ".join(clauses) + ".", 1.0)
+    question = "What had returned to the lower reaches?"
+    offline = answer_question(question, [story])
+    assert len(split_article(story.text)) == len(clauses)
+    context = build_context(question, [story], offline)
+    assert " -- " in context.passages[0].text
+    quote = f"{clauses[0]} -- {clauses[1]}"
+    verdict = verify(Reply("otters", quote, 4), context, [story], offline, confidence=0.5)
+    assert verdict.answer is not None and verdict.answer.answer == "otters"
+    assert verdict.answer.evidence is not None and verdict.answer.evidence in story.text
