@@ -564,3 +564,26 @@ def test_sentences_cut_from_a_run_on_are_sent_with_the_stored_text_between() -> 
     verdict = verify(Reply("otters", quote, 4), context, [story], offline, confidence=0.5)
     assert verdict.answer is not None and verdict.answer.answer == "otters"
     assert verdict.answer.evidence is not None and verdict.answer.evidence in story.text
+
+
+async def test_the_log_says_why_an_answer_came_from_the_offline_engine(
+    fake: FakeOpenAI, reader: ModelReader, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="news.answer.model")
+    fake.reply = {**TRUE_REPLY, "quote": "The repairs lasted six weeks."}
+    await ask(reader)
+    assert "fell back to the offline engine: reply rejected: the quote is not in article #7" in (
+        caplog.text
+    )
+
+
+async def test_a_failing_worker_still_gives_the_offline_answer(
+    fake: FakeOpenAI, reader: ModelReader
+) -> None:
+    async def broken(fn: object, *args: object) -> object:
+        raise RuntimeError("worker gone")
+
+    offline = offline_answer()
+    answer, outcome = await reader.read(QUESTION, PASSAGES, offline, run=broken)
+    assert answer == offline and outcome.status == "fallback"
+    assert fake.requests == []
