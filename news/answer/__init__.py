@@ -4,7 +4,8 @@ extraction.
 Given a question and a few candidate articles (bm25 hits from storage, or one
 pinned article), find the sentence that answers it and the shortest span of that
 sentence that has the asked-for shape (a count, a time, a name, a place, a noun
-phrase), with a confidence; below a threshold it abstains rather than guess.
+phrase), with a calibrated confidence; below a threshold it does not commit and
+quotes the most relevant sentences instead.
 Everything is hand-built (a light stemmer, a small synonym table, linear sentence
 and span scorers whose weights are fitted offline by ``bench/fit_answer.py`` and
 shipped as ``news/weights/answer.json``); nothing is downloaded at run time.
@@ -17,6 +18,7 @@ One module per stage, in the order they run:
 - :mod:`.sentences`: ranking and re-ranking the sentences that may hold the answer;
 - :mod:`.spans`: candidate spans and their features;
 - :mod:`.choose`: the minimum-Bayes-risk pick and the answer text;
+- :mod:`.confidence`: the probability the pick is right; :mod:`.passages`: the quotes;
 - :mod:`.engine`: the stages put together; :mod:`.fitted`: the weights file;
 - :mod:`.fitting`: the surface the offline fitter uses.
 """
@@ -24,7 +26,7 @@ One module per stage, in the order they run:
 from __future__ import annotations
 
 from news.answer.choose import MBR_FORMS, RUNNING_TOTAL_PENALTY
-from news.answer.engine import DEFAULT_MIN_SCORE, answer_question
+from news.answer.engine import DEFAULT_COMMIT_AT, answer_question
 from news.answer.question import QuestionInfo, analyze_question
 from news.answer.reader import Answer, Guess, Passage, Quote
 from news.answer.sentences import SENT_FEATURES
@@ -32,7 +34,7 @@ from news.answer.spans import FEATURES, expand_features
 from news.words import stem
 
 __all__ = [
-    "DEFAULT_MIN_SCORE",
+    "DEFAULT_COMMIT_AT",
     "FEATURES",
     "MBR_FORMS",
     "RUNNING_TOTAL_PENALTY",

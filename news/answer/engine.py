@@ -2,8 +2,9 @@
 
 The stages run in order: the question is analysed (:mod:`.question`), the articles'
 sentences ranked and the shortlist re-ranked (:mod:`.sentences`), the best sentences'
-spans scored (:mod:`.spans`) and one chosen (:mod:`.choose`); below a confidence
-threshold the engine abstains rather than guess.
+spans scored (:mod:`.spans`) and one chosen (:mod:`.choose`). Its calibrated
+confidence (:mod:`.confidence`) decides whether the engine commits to it; either way
+the most relevant sentences are quoted (:mod:`.passages`).
 """
 
 from __future__ import annotations
@@ -21,65 +22,32 @@ from news.answer.choose import (
     mbr_pick,
     total_extra,
 )
+from news.answer.confidence import (
+    agreement,
+    clip_margin,
+    load_model,
+    retrieval_margin,
+    setting_of,
+)
 from news.answer.fitted import load_fitted
+from news.answer.passages import passage_order, quotes
 from news.answer.question import FORMS, QuestionInfo, analyze_question
-from news.answer.reader import Answer, Passage
+from news.answer.reader import Answer, Guess, Passage, Quote
 from news.answer.sentences import SENT_FEATURES, Scored, rank_sentences, rerank
-from news.answer.spans import BASE_FEATURES, Candidate, fold_weights, span_candidates
-
-# Confidence below which the answer is withheld. Tuned on the dev set so that
-# abstention is rare when the article does hold the answer, while a question whose
-# content words barely occur in the articles falls below it.
-DEFAULT_MIN_SCORE = 0.1
+from news.answer.spans import Candidate, fold_weights, span_candidates
 
 # Spans are drawn from this many of the re-ranked shortlist's best sentences.
 TOP_SENTENCES = 4
-# Confidence is the evidence's coverage of the question times
-# (_SHAPE_FLOOR + _SHAPE_WEIGHT * how well the answer has the asked-for shape).
-_SHAPE_FLOOR = 0.6
-_SHAPE_WEIGHT = 0.4
-# A matching sentence without any candidate span: confidence is this share of its coverage.
-_NO_SPAN_SHARE = 0.5
 # How many articles an answer lists as related (the evidence's first).
 _RELATED = 3
-_TYPE_OK = BASE_FEATURES.index("type_ok")
 
 # Loaded once at import: a missing or malformed weights file stops start-up.
 _FITTED = load_fitted()
 _SENT_VECTOR = [_FITTED.sentence[name] for name in SENT_FEATURES]
 _FOLDED = {form: fold_weights(_FITTED.span, form) for form in FORMS}
-
-
-def answer_question(
-    question: str,
-    passages: Sequence[Passage],
-    *,
-    min_score: float = DEFAULT_MIN_SCORE,
-) -> Answer:
-    """Answer a question from candidate articles, or abstain (``answer=None``).
-
-    Pure and synchronous; never raises: any failure becomes an abstention.
-    """
-    q = question if isinstance(question, str) else ""
-    try:
-        return _answer(q, passages, min_score)
-    except Exception:  # the desk must always get an Answer back
-        related = tuple(_safe_ids(passages))[:_RELATED]
-        return _abstain(q, "thing", related)
-
-
-def _safe_ids(passages: Sequence[Passage]) -> list[int]:
-    out: list[int] = []
-    try:
-        for p in passages:
-            out.append(int(p.article_id))
-    except Exception:
-        pass
-    return out
-
-
-def _abstain(question: str, qtype: str, related: tuple[int, ...], score: float = 0.0) -> Answer:
-    return Answer(question, None, None, None, max(0.0, min(1.0, score)), qtype, related)
+_MODEL = load_model()
+# The measured default threshold (the host may set another).
+DEFAULT_COMMIT_AT = _MODEL.commit_at
 
 
 @dataclass
@@ -118,46 +86,130 @@ def _by_score(c: Candidate) -> float:
     return c.score
 
 
-def _answer(question: str, passages: Sequence[Passage], min_score: float) -> Answer:
+@dataclass(frozen=True)
+class Reading:
+    """What the engine makes of a question before deciding whether to commit: its best
+    span, the signals and confidence, and the quotes for either outcome."""
+
+    question: str
+    qtype: str
+    setting: str
+    related: tuple[int, ...]
+    guess: Guess | None
+    signals: dict[str, float]
+    confidence: float
+    committed_quotes: tuple[Quote, ...]  # the evidence first, then up to two more
+    open_quotes: tuple[Quote, ...]  # the most relevant sentences, when it abstains
+    extra: str | None = None
+
+
+def answer_question(
+    question: str,
+    passages: Sequence[Passage],
+    *,
+    commit_at: float | None = None,
+) -> Answer:
+    """Answer a question from candidate articles: commit to the best span when its
+    calibrated confidence reaches ``commit_at`` (None: the fitted default), otherwise
+    give the most relevant passages (``answer=None``).
+
+    Pure and synchronous; never raises: any failure becomes an abstention.
+    """
+    q = question if isinstance(question, str) else ""
+    threshold = DEFAULT_COMMIT_AT if commit_at is None else float(commit_at)
+    try:
+        return settle(read(q, passages), threshold)
+    except Exception:  # the desk must always get an Answer back
+        related = tuple(_safe_ids(passages))[:_RELATED]
+        return Answer(q, None, None, None, 0.0, "thing", related)
+
+
+def _safe_ids(passages: Sequence[Passage]) -> list[int]:
+    out: list[int] = []
+    try:
+        for p in passages:
+            out.append(int(p.article_id))
+    except Exception:
+        pass
+    return out
+
+
+def settle(reading: Reading, commit_at: float) -> Answer:
+    """The Answer a reading gives at a threshold."""
+    guess = reading.guess
+    commit = guess is not None and bool(guess.text) and reading.confidence >= commit_at
+    return Answer(
+        question=reading.question,
+        answer=guess.text if commit and guess else None,
+        evidence=guess.evidence if commit and guess else None,
+        article_id=guess.article_id if commit and guess else None,
+        score=reading.confidence,
+        qtype=reading.qtype,
+        related=reading.related,
+        extra=reading.extra if commit else None,
+        confidence=reading.confidence,
+        passages=reading.committed_quotes if commit else reading.open_quotes,
+        guess=guess,
+    )
+
+
+def read(question: str, passages: Sequence[Passage]) -> Reading:
+    """Every stage but the decision to commit."""
     passages = list(passages)
+    setting = setting_of(passages)
     pool = candidate_pool(question, passages)
     info, ranked = pool.info, pool.ranked
     if not ranked:
         ordered = sorted(passages, key=lambda p: p.retrieval_score, reverse=True)
-        return _abstain(question, info.qtype, tuple(int(p.article_id) for p in ordered[:_RELATED]))
-    related: list[int] = []
+        related = tuple(int(p.article_id) for p in ordered[:_RELATED])
+        return Reading(question, info.qtype, setting, related, None, {}, 0.0, (), ())
+    related_ids: list[int] = []
     for sc in ranked:
         aid = int(sc.passage.article_id)
-        if aid not in related:
-            related.append(aid)
-        if len(related) == _RELATED:
+        if aid not in related_ids:
+            related_ids.append(aid)
+        if len(related_ids) == _RELATED:
             break
-    if not pool.cands:
-        return _abstain(question, info.qtype, tuple(related), ranked[0].coverage * _NO_SPAN_SHARE)
+    related = tuple(related_ids)
     weights = _FOLDED.get(info.form, _FOLDED["other"])
+    best_span: dict[int, float] = {}
     for c in pool.cands:
         c.score = sum(map(operator.mul, weights, c.feats))
         totals_apart = info.qtype == "count" and "total" not in info.terms
         if totals_apart and is_running_total(pool.top[c.sent_index].sentence, c.start, c.end):
             c.score -= RUNNING_TOTAL_PENALTY
+        if c.score > best_span.get(c.sent_index, -float("inf")):
+            best_span[c.sent_index] = c.score
+    order = passage_order(ranked, pool.top, best_span)
+    open_quotes = quotes(info, order)
+    if not pool.cands:
+        return Reading(question, info.qtype, setting, related, None, {}, 0.0, (), open_quotes)
     win = mbr_pick(pool.cands) if info.form in MBR_FORMS else max(pool.cands, key=_by_score)
     chosen = pool.top[win.sent_index]
     sent = chosen.sentence
     text = candidate_text(info, sent, win)
-    # Confidence: how much of the question the evidence matches, tempered by
-    # whether a span of the asked-for shape was found.
-    type_fit = win.feats[_TYPE_OK]
-    confidence = chosen.coverage * (_SHAPE_FLOOR + _SHAPE_WEIGHT * type_fit)
-    confidence = max(0.0, min(1.0, confidence))
-    if confidence < min_score or not text:
-        return _abstain(question, info.qtype, tuple(related), confidence)
-    return Answer(
-        question=question,
-        answer=text,
-        evidence=sent.text,
-        article_id=int(chosen.passage.article_id),
-        score=confidence,
-        qtype=info.qtype,
-        related=tuple(related),
-        extra=total_extra(info, chosen.passage, sent),
+    others = [sc.logit for k, sc in enumerate(pool.top) if k != win.sent_index]
+    signals = {
+        "mbr_agree": agreement(
+            pool.cands, win, lambda c: candidate_text(info, pool.top[c.sent_index].sentence, c)
+        ),
+        "win_sent_margin": clip_margin(chosen.logit - max(others)) if others else 5.0,
+        "nterms": float(len(info.terms)),
+    }
+    if setting == "open":
+        signals["rr_margin"] = retrieval_margin(passages)
+    confidence = _MODEL.probability(setting, signals) if text else 0.0
+    guess = Guess(text, sent.text, int(chosen.passage.article_id)) if text else None
+    committed_quotes = quotes(info, order, chosen, (win.start, win.end))
+    return Reading(
+        question,
+        info.qtype,
+        setting,
+        related,
+        guess,
+        signals,
+        confidence,
+        committed_quotes,
+        open_quotes,
+        total_extra(info, chosen.passage, sent),
     )

@@ -298,7 +298,18 @@ def span_candidates(
     ]
     focus = info.terms[0] if info.terms else ""
     last_term = info.terms[-1] if info.terms else ""
-    focus_pos = [k for k in match_pos if toks[k].key == focus]
+    # Distance from each position to the nearest matched word on its left, and the
+    # first focus-word position at or after each index: both in one pass each, so a
+    # long sentence full of question words costs tokens, not tokens x matches.
+    left_dist = [_NO_MATCH] * n
+    nearest = -1
+    for k in range(n):
+        left_dist[k] = k - nearest if nearest >= 0 else _NO_MATCH
+        if matched[k]:
+            nearest = k
+    next_focus = [n + _NO_MATCH] * (n + 1)
+    for k in range(n - 1, -1, -1):
+        next_focus[k] = k if matched[k] and toks[k].key == focus else next_focus[k + 1]
     first_match = match_pos[0] if match_pos else n
     last_match = match_pos[-1] if match_pos else -1
     for i in range(n):
@@ -308,7 +319,8 @@ def span_candidates(
         if matched[i] or ti.low in _JOINERS:
             continue
         prev = toks[i - 1] if i > 0 else None
-        d_left = min((i - p for p in match_pos if p < i), default=_NO_MATCH)
+        d_left = left_dist[i]
+        focus_from = next_focus[max(0, i - 2)]
         for j in range(i, min(n, i + max_span)):
             tj = toks[j]
             if matched[j] or tj.strong:
@@ -374,7 +386,7 @@ def span_candidates(
             f["money"] = (
                 1.0 if ti.text in CURRENCY or (prev is not None and prev.text in CURRENCY) else 0.0
             )
-            f["focus_adj"] = 1.0 if any(i - 2 <= k <= j + 2 for k in focus_pos) else 0.0
+            f["focus_adj"] = 1.0 if focus_from <= j + 2 else 0.0
             f["len_log"] = math.log(length)
             if d_left <= 3:
                 lk = toks[i - d_left].key

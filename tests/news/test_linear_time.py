@@ -101,10 +101,6 @@ KNOWN_SUPERLINEAR: dict[tuple[str, str], str] = {
     ("text.first_sentence", "abbreviations"): _ABBREVIATION_SCAN,
     ("summarize.summarize", "abbreviations"): _ABBREVIATION_SCAN,
     ("answer.passage", "abbreviations"): _ABBREVIATION_SCAN,
-    ("answer.passage", "one_long_line"): (
-        "news.answer._span_candidates scans every matched position for every token "
-        "(nearest match on the left, focus words in reach): tokens x matches per sentence"
-    ),
 }
 
 

@@ -1,0 +1,142 @@
+"""Calibrated confidence: the probability that the engine's best span is right.
+
+A logistic model over a few signals that predict correctness under grouped
+cross-validation on the dev set (``bench/fit_confidence.py`` fits it and writes
+``news/weights/confidence.json``; "right" means token F1 >= 0.5 against the gold):
+
+- ``mbr_agree``: the softmax mass of the best spans that overlap the chosen one or
+  give the same answer; spans that agree reinforce each other, a split vote means doubt;
+- ``win_sent_margin``: the chosen sentence's fitted logit minus the best other
+  sentence's; a question whose words match two sentences equally has a small one;
+- ``nterms``: the question's content words; a short question matches by chance;
+- ``rr_margin`` (open setting only): how far the re-ranker's best story stands above
+  the second, from the passages' retrieval odds.
+
+The question type and whether the span has the asked-for shape were tried too and
+added nothing once these were in (their information is already in the span scores).
+The article-given and open settings have a model each: in the open setting the
+retrieval can also be wrong. The file also holds the measured default threshold.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from news.answer.reader import Passage
+from news.answer.spans import Candidate
+from news.weights import WeightsError, load, save
+
+NAME = "confidence"
+SETTINGS = ("given", "open")
+SIGNALS: dict[str, tuple[str, ...]] = {
+    "given": ("mbr_agree", "win_sent_margin", "nterms"),
+    "open": ("mbr_agree", "win_sent_margin", "nterms", "rr_margin"),
+}
+# Margins are told apart up to this many logits (a lone sentence or story counts as this).
+MARGIN_CLIP = 5.0
+# The agreement vote: the best AGREE_TOP spans, softmax at AGREE_TEMPERATURE (the
+# minimum-Bayes-risk pick's own settings, so the vote is the one that chose).
+AGREE_TOP = 30
+AGREE_TEMPERATURE = 0.5
+_WORD = re.compile(r"\w+")
+
+
+def setting_of(passages: Sequence[Passage]) -> str:
+    """``given`` for one pinned article, ``open`` when retrieval handed several."""
+    return "given" if len(passages) <= 1 else "open"
+
+
+def agreement(
+    cands: Sequence[Candidate], win: Candidate, text_of: Callable[[Candidate], str]
+) -> float:
+    """Softmax mass of the best spans that agree with ``win``: they overlap it in its
+    sentence, or they give the same answer text (the same figure in two sentences)."""
+    top = sorted(cands, key=lambda c: c.score, reverse=True)[:AGREE_TOP]
+    best = top[0].score
+    win_text = _norm(text_of(win))
+    total = agree = 0.0
+    for c in top:
+        p = math.exp((c.score - best) / AGREE_TEMPERATURE)
+        total += p
+        if c.sent_index == win.sent_index and min(c.end, win.end) > max(c.start, win.start):
+            agree += p
+        elif win_text and _norm(text_of(c)) == win_text:
+            agree += p
+    return agree / total if total else 0.0
+
+
+def _norm(text: str) -> str:
+    return " ".join(w for w in _WORD.findall(text.lower()) if w not in ("a", "an", "the"))
+
+
+def clip_margin(value: float) -> float:
+    return max(-MARGIN_CLIP, min(MARGIN_CLIP, value))
+
+
+def retrieval_margin(passages: Sequence[Passage]) -> float:
+    """The re-ranker's margin of the best story over the second, in logits.
+
+    The passages carry odds against the best story (exp(score - best)), so the
+    margin is -log of the second-best odds over the best.
+    """
+    odds = sorted((max(0.0, float(p.retrieval_score or 0.0)) for p in passages), reverse=True)
+    if len(odds) < 2 or odds[0] <= 0.0:
+        return MARGIN_CLIP
+    if odds[1] <= 0.0:
+        return MARGIN_CLIP
+    return clip_margin(math.log(odds[0] / odds[1]))
+
+
+@dataclass(frozen=True)
+class Model:
+    """Per setting: intercept and a weight per signal; the default threshold."""
+
+    weights: dict[str, dict[str, float]]
+    commit_at: float
+
+    def probability(self, setting: str, signals: Mapping[str, float]) -> float:
+        w = self.weights[setting]
+        z = w["intercept"] + sum(w[name] * signals[name] for name in SIGNALS[setting])
+        z = max(-30.0, min(30.0, z))
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+def _checked(setting: str, got: Any) -> dict[str, float]:
+    where = f"weights file news/weights/{NAME}.json"
+    if not isinstance(got, Mapping):
+        raise WeightsError(f'{where} has no "{setting}" model')
+    names = ("intercept", *SIGNALS[setting])
+    missing = [n for n in names if n not in got]
+    unknown = sorted(set(got) - set(names))
+    if missing or unknown:
+        raise WeightsError(
+            f"{where}: the {setting} model does not fit the engine's signals "
+            f"(missing: {', '.join(missing) or '-'}; unknown: {', '.join(unknown[:5]) or '-'})"
+        )
+    return {n: float(got[n]) for n in names}
+
+
+def load_model(name: str = NAME) -> Model:
+    """The fitted model; raises :class:`WeightsError` if the file is missing or does not
+    fit the engine's signals."""
+    tables = load(name, expect=frozenset((*SETTINGS, "commit_at")))["weights"]
+    commit_at = tables.get("commit_at")
+    if not isinstance(commit_at, int | float) or not 0.0 <= commit_at <= 1.0:
+        raise WeightsError(f"weights file news/weights/{name}.json: commit_at is not in [0, 1]")
+    return Model({s: _checked(s, tables.get(s)) for s in SETTINGS}, float(commit_at))
+
+
+def save_model(
+    weights: Mapping[str, Mapping[str, float]], commit_at: float, **meta: Any
+) -> Path:
+    """Write a fitted model (rounded to 4 places) and how it was fitted (``meta``)."""
+    tables: dict[str, Any] = {
+        s: _checked(s, {n: float(f"{v:.4f}") for n, v in weights[s].items()}) for s in SETTINGS
+    }
+    tables["commit_at"] = float(f"{commit_at:.4f}")
+    return save(NAME, tables, **meta)
