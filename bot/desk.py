@@ -406,7 +406,8 @@ class NewsDesk:
                 if (a := articles.get(hit.article_id)) is not None
             ]
             return await self.cpu.run(_answer_open, question, candidates, self.answer_threshold)
-        return await self.cpu.run(_answer, question, passages, self.answer_threshold)
+        answer = functools.partial(answer_question, commit_at=self.answer_threshold)
+        return await self.cpu.run(answer, question, passages)
 
     async def summary(self, article: Article, sentences: int = 3) -> list[str]:
         """The stored summary, or a fresh one when another length is asked for."""
@@ -485,11 +486,5 @@ def _answer_open(
     question: str, candidates: Sequence[retrieval.Candidate], commit_at: float | None
 ) -> Answer:
     """Re-rank the store's candidates, then answer from the best few (a worker's job)."""
-    return _answer(question, retrieval.open_passages(question, candidates), commit_at)
-
-
-def _answer(question: str, passages: Sequence[Passage], commit_at: float | None) -> Answer:
-    # Only a set threshold is passed on: the engine owns its fitted default.
-    if commit_at is None:
-        return answer_question(question, passages)
-    return answer_question(question, passages, commit_at=commit_at)  # type: ignore[call-arg]  # until the engine takes commit_at
+    passages = retrieval.open_passages(question, candidates)
+    return answer_question(question, passages, commit_at=commit_at)
