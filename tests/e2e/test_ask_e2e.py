@@ -11,6 +11,7 @@ from fake_discord import READER, BotRunner, FakeDiscord
 
 from bot import render
 from bot.client import NewsBot
+from news.answer import Answer
 
 LIBRARY = (
     "Brenholt library extends its opening hours\n"
@@ -62,53 +63,78 @@ async def test_a_sure_answer_is_bold_with_its_evidence_citation_and_see_also_tit
     fake: FakeDiscord, bot: NewsBot
 ) -> None:
     library, parking, _ = await store(bot, fake, LIBRARY, PARKING, POOL)
-    token = await fake.slash("ask", READER, question="How many residents signed the petition?")
+    token = await fake.slash(
+        "ask", READER, question="Who signed the petition against parking fees?"
+    )
     reply = await fake.wait_message(token, timeout=20)
     embed = reply["embeds"][0]
-    assert description(reply).startswith("**1,200**")
-    assert "> The council agreed to pay for two extra librarians" in description(reply)
+    assert "title" not in embed  # no "not sure" heading: the answer is stated
+    assert description(reply).startswith("**Shop owners and residents of Brenholt**")
+    assert "> Shop owners and residents of Brenholt signed a second petition" in description(reply)
     fields = {f["name"]: f["value"] for f in embed["fields"]}
-    assert fields["Source"].startswith("Brenholt library extends its opening hours")
-    assert f"#{library}" in fields["Source"]
+    assert fields["Source"].startswith("Brenholt residents sign a petition against parking fees")
+    assert f"#{parking}" in fields["Source"]
     # The other close article by its title, not only its id; the cited one is not repeated.
-    assert fields["See also"] == (
-        f"• Brenholt residents sign a petition against parking fees · #{parking}"
-    )
+    assert fields["See also"] == f"• Brenholt library extends its opening hours · #{library}"
 
 
-async def test_below_the_threshold_the_reply_quotes_the_closest_sentences(
-    fake: FakeDiscord, runner: BotRunner
+async def test_an_unsure_answer_quotes_the_most_relevant_sentences(
+    fake: FakeDiscord, bot: NewsBot
 ) -> None:
-    # Nothing is sure enough at 1.0: the same question gets the passages card.
-    bot = await runner.start(answer_threshold=1.0)
-    library, _, _ = await store(bot, fake, LIBRARY, PARKING, POOL)
-    token = await fake.slash("ask", READER, question="How many residents signed the petition?")
+    _, _, pool = await store(bot, fake, LIBRARY, PARKING, POOL)
+    token = await fake.slash("ask", READER, question="Why did the swimming pool close?")
     reply = await fake.wait_message(token, timeout=20)
     embed = reply["embeds"][0]
     assert embed["title"] == render.NOT_SURE
-    text = description(reply)
-    assert text.startswith(render.NOT_SURE_LEAD)
-    quotes = [line for line in text.splitlines() if line.startswith("> ")]
-    citations = [line for line in text.splitlines() if line.startswith("— ")]
-    assert 2 <= len(quotes) <= 3 and citations
-    assert any("1,200 residents" in quote for quote in quotes)
-    assert "**1,200**" not in text  # no answer is stated
-    assert "Brenholt library extends its opening hours" in text and f"#{library}" in text
-    assert "**petition**" in text  # the question's words stand out
+    lines = description(reply).splitlines()
+    assert lines[0] == render.NOT_SURE_LEAD
+    quotes = [line for line in lines if line.startswith("> ")]
+    assert 2 <= len(quotes) <= 3
+    assert quotes[0] == (
+        "> The indoor **swimming** **pool** in Brenholt **closed** on Monday because its roof "
+        "is leaking."
+    )
+    cited = await bot.desk.get(pool, fake.guilds[0].id)
+    assert f"\n— {render.citation(cited)}" in description(reply)
+    assert not description(reply).startswith("**")  # no answer is stated
+
+
+async def test_the_threshold_setting_decides_between_the_two_replies(
+    fake: FakeDiscord, runner: BotRunner
+) -> None:
+    question = "When will the library stay open until nine?"
+    bot = await runner.start()
+    library, _, _ = await store(bot, fake, LIBRARY, PARKING, POOL)
+    sure = await fake.wait_message(await fake.slash("ask", READER, question=question), timeout=20)
+    assert description(sure).startswith("**April**")
+    # Nothing is sure enough at 1.0: the same question gets the passages card.
+    await runner.restart(answer_threshold=1.0)
+    unsure = await fake.wait_message(await fake.slash("ask", READER, question=question))
+    assert unsure["embeds"][0]["title"] == render.NOT_SURE
+    quotes = [line for line in description(unsure).splitlines() if line.startswith("> ")]
+    assert 2 <= len(quotes) <= 3 and "first of April" in quotes[0]
+    # Five of the question's words match that sentence: bold on all would not help reading.
+    assert "**" not in quotes[0]
+    assert "Brenholt library extends its opening hours" in description(unsure)
+    assert f"#{library}" in description(unsure)
     assert all(len(quote) <= 2 * render.QUOTE_LIMIT for quote in quotes)
 
 
-async def test_nothing_relevant_still_lists_the_closest_articles(
-    fake: FakeDiscord, bot: NewsBot
+async def test_with_no_relevant_sentence_the_closest_articles_are_listed(
+    fake: FakeDiscord, bot: NewsBot, monkeypatch: Any
 ) -> None:
-    await store(bot, fake, LIBRARY, PARKING, POOL)
-    token = await fake.slash("ask", READER, question="Which band headlined the Kessling festival?")
-    reply = await fake.wait_message(token, timeout=20)
-    embed = reply["embeds"][0]
-    # One shared word (Kessling) is no answer: no bold guess, an honest reply instead.
-    assert embed.get("title") in (render.NOT_FOUND, render.NOT_SURE)
-    if embed["title"] == render.NOT_FOUND:
-        assert "Brenholt swimming pool closes for roof repairs" in description(reply)
+    _, parking, _ = await store(bot, fake, LIBRARY, PARKING, POOL)
+
+    async def nothing_relevant(question: str, *args: Any) -> Answer:
+        return Answer(question, None, None, None, 0.0, "thing", related=(parking,))
+
+    monkeypatch.setattr(bot.desk, "ask", nothing_relevant)
+    token = await fake.slash("ask", READER, question="Is the station busy?")
+    reply = await fake.wait_message(token)
+    assert reply["embeds"][0]["title"] == render.NOT_FOUND
+    closest = await bot.desk.get(parking, fake.guilds[0].id)
+    assert "Brenholt residents sign a petition" in closest.title
+    assert description(reply) == f"Closest articles:\n• {render.citation(closest)}"
 
 
 async def test_the_article_option_asks_about_one_story_and_is_autocompleted(
