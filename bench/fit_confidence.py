@@ -196,7 +196,9 @@ def at_threshold(rows: list[Row], p: np.ndarray, t: float) -> tuple[float, float
     """Commit rate, F1 when committed, and the share of questions whose gold is shown."""
     commit = np.array([r.has_guess for r in rows]) & (p >= t)
     f1 = np.array([r.f1 for r in rows])
-    shown = np.array([r.shown_commit if c else r.shown_open for r, c in zip(rows, commit)])
+    shown = np.array(
+        [r.shown_commit if c else r.shown_open for r, c in zip(rows, commit, strict=True)]
+    )
     return float(commit.mean()), float(f1[commit].mean()) if commit.any() else 0.0, shown.mean()
 
 
@@ -207,7 +209,7 @@ def risk_coverage(rows: list[Row], p: np.ndarray) -> list[tuple[float, float, fl
     f1 = np.array([r.f1 for r in rows])
     out = []
     for c in COVERAGES:
-        k = int(round(c * len(rows)))
+        k = round(c * len(rows))
         top = set(order[:k].tolist())
         shown = [
             (r.shown_commit if i in top and r.has_guess else r.shown_open)

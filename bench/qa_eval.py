@@ -225,6 +225,14 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_open:
         rows, how = asyncio.run(run_open(texts, items))
         print_table(f"open (all {len(texts)} articles stored; via {how})", rows)
+        # The risk-coverage table and the figures at the shipped threshold, from
+        # out-of-fold confidences (the in-sample ones above flatter the model).
+        from bench import fit_confidence
+
+        fit_confidence.main(
+            ["--shared", str(args.shared)]
+            + (["--limit", str(args.limit)] if args.limit is not None else [])
+        )
 
 
 if __name__ == "__main__":

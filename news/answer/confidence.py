@@ -63,9 +63,8 @@ def agreement(
     for c in top:
         p = math.exp((c.score - best) / AGREE_TEMPERATURE)
         total += p
-        if c.sent_index == win.sent_index and min(c.end, win.end) > max(c.start, win.start):
-            agree += p
-        elif win_text and _norm(text_of(c)) == win_text:
+        overlaps = c.sent_index == win.sent_index and min(c.end, win.end) > max(c.start, win.start)
+        if overlaps or (win_text and _norm(text_of(c)) == win_text):
             agree += p
     return agree / total if total else 0.0
 
@@ -131,9 +130,7 @@ def load_model(name: str = NAME) -> Model:
     return Model({s: _checked(s, tables.get(s)) for s in SETTINGS}, float(commit_at))
 
 
-def save_model(
-    weights: Mapping[str, Mapping[str, float]], commit_at: float, **meta: Any
-) -> Path:
+def save_model(weights: Mapping[str, Mapping[str, float]], commit_at: float, **meta: Any) -> Path:
     """Write a fitted model (rounded to 4 places) and how it was fitted (``meta``)."""
     tables: dict[str, Any] = {
         s: _checked(s, {n: float(f"{v:.4f}") for n, v in weights[s].items()}) for s in SETTINGS

@@ -1,0 +1,129 @@
+"""Answers people can trust: the engine commits only when its calibrated confidence
+reaches the threshold, and otherwise quotes the most relevant sentences, exactly as
+the article has them. Articles are made up for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from news.answer import DEFAULT_COMMIT_AT, Passage, answer_question
+from news.answer.confidence import load_model
+
+FERRY = """Island ferry service resumes after storm
+
+The Gull Island ferry service resumed on Monday after a storm closed the harbour for six days.
+
+The operator said 640 passengers crossed to the mainland on the first day.
+
+Repairs to the northern pier cost the county about 90,000 pounds.
+
+Captain Ruth Alvaro, who has run the crossing for twelve years, said the boats were undamaged.
+
+A second vessel, the Tern, will join the route in the spring."""
+
+# Two sentences match the question's words equally well and name different numbers.
+SPLIT = """Two councils vote on budgets
+
+The northern council approved a budget of 12 million on Tuesday.
+
+The southern council approved a budget of 31 million on Tuesday.
+
+Both councils meet again next month."""
+
+
+def ask(question: str, *texts: str, commit_at: float | None = None):
+    passages = [Passage(i + 1, "", t, 1.0) for i, t in enumerate(texts)]
+    return answer_question(question, passages, commit_at=commit_at)
+
+
+def test_the_shipped_threshold_is_the_fitted_one() -> None:
+    assert load_model().commit_at == DEFAULT_COMMIT_AT
+    assert 0.0 < DEFAULT_COMMIT_AT < 1.0
+
+
+def test_a_clear_answer_commits_with_evidence_first() -> None:
+    ans = ask("How many passengers crossed to the mainland on the first day?", FERRY)
+    assert ans.committed
+    assert ans.answer == "640"
+    assert ans.confidence >= DEFAULT_COMMIT_AT and ans.score == ans.confidence
+    assert ans.evidence is not None and "640 passengers" in ans.evidence
+    assert ans.article_id == 1
+    assert ans.guess is not None and ans.guess.text == ans.answer
+    assert ans.passages[0].text == ans.evidence
+    assert 1 <= len(ans.passages) <= 3
+
+
+def test_something_the_article_does_not_say_shows_passages() -> None:
+    ans = ask("What colour is the lighthouse on Gull Island?", FERRY)
+    assert not ans.committed
+    assert ans.answer is None and ans.evidence is None and ans.article_id is None
+    assert 2 <= len(ans.passages) <= 3
+    assert all(q.article_id == 1 for q in ans.passages)
+
+
+def test_words_matching_two_sentences_do_not_commit() -> None:
+    ans = ask("How big was the budget the council approved on Tuesday?", SPLIT)
+    assert not ans.committed
+    shown = " ".join(q.text for q in ans.passages)
+    assert "12 million" in shown and "31 million" in shown
+
+
+def test_commit_at_is_the_threshold() -> None:
+    sure = ask("How many passengers crossed to the mainland?", FERRY, commit_at=0.0)
+    never = ask("How many passengers crossed to the mainland?", FERRY, commit_at=1.01)
+    assert sure.committed and not never.committed
+    assert never.guess == sure.guess and never.confidence == sure.confidence
+
+
+def test_passages_never_repeat_a_sentence() -> None:
+    # The same story stored twice (open setting): its sentences must be quoted once.
+    passages = [Passage(1, "", FERRY, 1.0), Passage(2, "", FERRY, 0.9)]
+    for commit_at in (0.0, 1.01):
+        ans = answer_question("What did Captain Ruth Alvaro say?", passages, commit_at=commit_at)
+        texts = [" ".join(q.text.lower().split()) for q in ans.passages]
+        assert texts and len(texts) == len(set(texts))
+        assert len({q.article_id for q in ans.passages}) <= 3
+
+
+def test_nothing_relevant_falls_back_to_related_articles() -> None:
+    ans = ask("Who won the chess olympiad?", FERRY, SPLIT)
+    assert not ans.committed and ans.passages == ()
+    assert ans.guess is None and ans.confidence == 0.0
+
+
+HOSTILE_QUESTIONS = [
+    "How many passengers " * 200 + "?",
+    "\x00\ufeff<script>alert(1)</script> How many passengers crossed?",
+    "' OR 1=1; -- How many passengers crossed the \u202eharbour?",
+    "How many " + "(" * 300 + "passengers" + ")" * 300,
+]
+
+
+@pytest.mark.parametrize("question", HOSTILE_QUESTIONS)
+def test_hostile_questions_cannot_break_the_result(question: str) -> None:
+    ans = ask(question, FERRY)
+    assert 0.0 <= ans.confidence <= 1.0
+    assert all(q.text and q.text in FERRY for q in ans.passages)
+
+
+HOSTILE_ARTICLES = [
+    FERRY.replace("\n\n", "\r\n\u2028") + "\x00" * 50,
+    "How many passengers crossed? " * 300 + "The ferry carried 640 passengers.",
+    "passengers " * 3000,
+    '"' * 500 + " 640 passengers crossed " + "“" * 500,
+    FERRY + "\n\n" + "The ferry passengers crossed the harbour and " * 40 + "then stopped.",
+]
+
+
+@pytest.mark.parametrize("article", HOSTILE_ARTICLES)
+def test_hostile_articles_give_exact_substrings(article: str) -> None:
+    for commit_at in (0.0, None, 1.01):
+        ans = ask("How many passengers crossed to the mainland?", article, commit_at=commit_at)
+        assert 0.0 <= ans.confidence <= 1.0
+        assert len(ans.passages) <= 3
+        for q in ans.passages:
+            assert q.text and q.text in article and q.article_id == 1
+            assert len(q.text) <= 420  # short quotes, even from one run-on sentence
+        if ans.committed:
+            assert ans.evidence is not None and ans.evidence in article
+            assert ans.answer is not None and ans.answer in ans.evidence
