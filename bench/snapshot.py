@@ -76,8 +76,7 @@ async def open_setting(texts: list[str], items: list[Any]) -> list[str]:
             for it in items:
                 ans = await desk.ask(it.question)
                 answers.append({"q": it.question, **_answer(ans)})
-                cited = await desk.get(ans.article_id, None) if ans.article_id else None
-                cards.append({"q": it.question, "embed": _embed(render, ans, cited)})
+                cards.append({"q": it.question, "embed": await _card(render, desk, ans)})
             out += _lines("open", answers) + _lines("card", cards)
             out += await _digest(desk)
         finally:
@@ -85,12 +84,20 @@ async def open_setting(texts: list[str], items: list[Any]) -> list[str]:
     return out
 
 
-def _embed(render: Any, ans: Any, cited: Any) -> dict[str, Any]:
-    if ans.answer is None:
-        return {}
-    embed = render.answer_embed(ans, cited)
-    data: dict[str, Any] = embed.to_dict()
-    return data
+async def _card(render: Any, desk: Any, ans: Any) -> dict[str, Any]:
+    """The /ask reply as cogs/ask.py builds it: the bold answer with "See also", or the
+    passages card; the closest-articles fallback is left out (it is a search)."""
+    if ans.committed:
+        cited = await desk.get(ans.article_id, None)
+        others = [i for i in ans.related if i != ans.article_id][: render.SEE_ALSO_LIMIT]
+        see_also = [await desk.get(i, None) for i in others]
+        data: dict[str, Any] = render.answer_embed(ans, cited, see_also).to_dict()
+        return data
+    if ans.passages:
+        quotes = [(q, await desk.get(q.article_id, None)) for q in ans.passages]
+        passages: dict[str, Any] = render.passages_embed(ans.question, quotes).to_dict()
+        return passages
+    return {}
 
 
 async def _digest(desk: Any) -> list[str]:

@@ -31,7 +31,7 @@ from bot.desk import (
     read_source_file,
 )
 from bot.style import article_date
-from news.answer import Answer
+from news.answer import Answer, Quote
 from news.errors import InputError, NewsError
 from storage.articles import Article
 
@@ -72,7 +72,11 @@ def _with_desk(ctx: Context, work: Callable[[NewsDesk], Awaitable[T]]) -> T:
     """Open the store, run ``work``, close it; user errors become one line and exit 1."""
 
     async def main() -> T:
-        desk = await NewsDesk.open(ctx.db_path, allow_private_urls=ctx.settings.allow_private_urls)
+        desk = await NewsDesk.open(
+            ctx.db_path,
+            allow_private_urls=ctx.settings.allow_private_urls,
+            answer_threshold=ctx.settings.answer_threshold,
+        )
         try:
             return await work(desk)
         finally:
@@ -382,12 +386,16 @@ def main() -> None:
 
 
 def answer_json(answer: Answer) -> dict[str, object]:
+    """The ``ask --json`` contract: ``answer`` is null when the engine does not commit,
+    and ``passages`` then holds the sentences a member would be shown."""
     return {
         "question": answer.question,
         "answer": answer.answer,
         "article_id": answer.article_id,
         "evidence": answer.evidence,
-        "score": round(answer.score, 4),
+        "confidence": round(answer.confidence, 4),
+        "passages": [{"article_id": q.article_id, "text": q.text} for q in answer.passages],
+        "score": round(answer.score, 4),  # the old name of confidence, kept for one release
     }
 
 
@@ -414,18 +422,20 @@ def ask(
     if (question is None) == (batch is None):
         raise click.UsageError("Give a QUESTION or --batch FILE, not both.")
 
-    async def one(desk: NewsDesk) -> tuple[Answer, Article | None]:
+    async def one(desk: NewsDesk) -> tuple[Answer, dict[int, Article]]:
         assert question is not None
         answer = await desk.ask(question, guild, article_id)
-        cited = await desk.get_any(answer.article_id) if answer.article_id else None
-        return answer, cited
+        ids = [answer.article_id] if answer.article_id else []
+        ids += [q.article_id for q in answer.passages]
+        found = {i: a for i in dict.fromkeys(ids) if (a := await desk.get_any(i)) is not None}
+        return answer, found
 
     if question is not None:
-        answer, cited = _with_desk(ctx, one)
+        answer, found = _with_desk(ctx, one)
         if as_json:
             _emit(answer_json(answer))
         else:
-            click.echo(_answer_text(answer, cited))
+            click.echo(_answer_text(answer, found))
         return
 
     assert batch is not None
@@ -449,21 +459,40 @@ def ask(
     _with_desk(ctx, many)
 
 
-def _answer_text(answer: Answer, cited: Article | None) -> str:
-    if answer.answer is None or cited is None:
+def _answer_text(answer: Answer, found: dict[int, Article]) -> str:
+    """What ``ask --json`` prints, for a person: the answer, its evidence and citation
+    (or the closest sentences, each with its article), the other sentences, the
+    confidence."""
+    cited = found.get(answer.article_id) if answer.article_id else None
+    passages = list(answer.passages)
+    if answer.answer is not None and cited is not None:
+        lines = [answer.answer]
+        if answer.extra:
+            lines.append(f"({answer.extra})")
+        lines.append(f'"{answer.evidence}"')
+        day = article_date(cited)
+        lines.append(f"— #{cited.id} {cited.title} ({cited.source or 'no source'}, {day})")
+        if cited.url:
+            lines.append(cited.url)
+        more = [q for q in passages if q.text != answer.evidence]
+        if more:
+            lines += ["", "Also in the articles:"]
+            lines += [_quote_line(q, found) for q in more]
+    elif passages:
+        lines = ["Could not pin down an exact answer. The most relevant sentences:"]
+        lines += [_quote_line(q, found) for q in passages]
+    else:
         lines = ["Not found in the stored articles."]
         if answer.related:
             lines.append("Closest articles: " + ", ".join(f"#{i}" for i in answer.related))
-        return "\n".join(lines)
-    lines = [answer.answer]
-    if answer.extra:
-        lines.append(f"({answer.extra})")
-    lines.append(f'"{answer.evidence}"')
-    day = article_date(cited)
-    lines.append(f"— #{cited.id} {cited.title} ({cited.source or 'no source'}, {day})")
-    if cited.url:
-        lines.append(cited.url)
+    lines.append(f"Confidence: {answer.confidence:.2f}")
     return "\n".join(lines)
+
+
+def _quote_line(quote: Quote, found: dict[int, Article]) -> str:
+    article = found.get(quote.article_id)
+    title = f" {article.title}" if article is not None else ""
+    return f'  "{quote.text}" — #{quote.article_id}{title}'
 
 
 @cli.command()

@@ -141,7 +141,9 @@ class NewsBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         self.desk = await NewsDesk.open(
-            self.settings.db_path, allow_private_urls=self.settings.allow_private_urls
+            self.settings.db_path,
+            allow_private_urls=self.settings.allow_private_urls,
+            answer_threshold=self.settings.answer_threshold,
         )
         self.scheduler.start()
         for extension in EXTENSIONS:

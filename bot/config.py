@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     dev_guild: int | None = Field(default=None, validation_alias="NEWSBOT_DEV_GUILD")
     allow_private_urls: bool = Field(default=False, validation_alias="NEWSBOT_ALLOW_PRIVATE_URLS")
     ask_cooldown_seconds: float = Field(default=10.0, validation_alias="NEWSBOT_ASK_COOLDOWN")
+    # None: the engine's fitted default (news.answer), measured on the dev set.
+    answer_threshold: float | None = Field(
+        default=None, ge=0.0, le=1.0, validation_alias="NEWSBOT_ANSWER_THRESHOLD"
+    )
 
     @field_validator("log_level")
     @classmethod
@@ -43,7 +47,7 @@ class Settings(BaseSettings):
             raise ValueError(f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR; got {value!r}")
         return level
 
-    @field_validator("dev_guild", mode="before")
+    @field_validator("dev_guild", "answer_threshold", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value

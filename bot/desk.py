@@ -212,6 +212,7 @@ class NewsDesk:
         *,
         allow_private_urls: bool = False,
         fetch_timeout: float = 15.0,
+        answer_threshold: float | None = None,
     ):
         self.store = stores.articles
         self.guilds = stores.guilds
@@ -222,6 +223,8 @@ class NewsDesk:
         self.staged_search = StagedSearch(self.store)
         self.allow_private_urls = allow_private_urls
         self.fetch_timeout = fetch_timeout
+        # The confidence /ask needs to state an answer (None: the engine's fitted default).
+        self.answer_threshold = answer_threshold
 
     @classmethod
     async def open(cls, location: str | Path, **options: object) -> NewsDesk:
@@ -422,8 +425,9 @@ class NewsDesk:
                 for hit in hits
                 if (a := articles.get(hit.article_id)) is not None
             ]
-            return await self.cpu.run(_answer_open, question, candidates)
-        return await self.cpu.run(answer_question, question, passages)
+            return await self.cpu.run(_answer_open, question, candidates, self.answer_threshold)
+        answer = functools.partial(answer_question, commit_at=self.answer_threshold)
+        return await self.cpu.run(answer, question, passages)
 
     async def summary(self, article: Article, sentences: int = 3) -> list[str]:
         """The stored summary, or a fresh one when another length is asked for."""
@@ -498,6 +502,9 @@ def parse_date(value: str) -> date:
         raise InputError(f"{value!r} is not a date: use YYYY-MM-DD, e.g. 2024-05-01.") from None
 
 
-def _answer_open(question: str, candidates: Sequence[retrieval.Candidate]) -> Answer:
+def _answer_open(
+    question: str, candidates: Sequence[retrieval.Candidate], commit_at: float | None
+) -> Answer:
     """Re-rank the store's candidates, then answer from the best few (a worker's job)."""
-    return answer_question(question, retrieval.open_passages(question, candidates))
+    passages = retrieval.open_passages(question, candidates)
+    return answer_question(question, passages, commit_at=commit_at)

@@ -38,17 +38,31 @@ from bot.style import (
     NOT_FOUND_COLOUR,
     article_date,
 )
-from news.answer import Answer
+from news.answer import Answer, Quote
 from news.text import strip_invisible
+from news.words import PLAIN_WORD, SEARCH_STOP, stem
 from storage.articles import Article, SearchHit
 
 NOT_FOUND = "Not found in the stored articles."
+NOT_SURE = "I could not pin down an exact answer."
+NOT_SURE_LEAD = "These sentences from the stored articles come closest:"
 PAGE_SIZE = 10
 # Room per row on list and search pages: PAGE_SIZE rows always fit one description.
 ROW_TITLE_LIMIT = 150
 SNIPPET_LIMIT = 200
 EVIDENCE_LIMIT = 1500
 CARD_TEXT_LIMIT = 1500
+# A quoted sentence on the passages card: a few lines on a phone, not a wall of text.
+QUOTE_LIMIT = 300
+SEE_ALSO_LIMIT = 5
+# More bold words than this in one quote, or bold on more than a third of its words,
+# and highlighting stops helping the eye: the quote is shown plain.
+MAX_HIGHLIGHTS = 4
+# A highlighted word starts after a space (or an opening quote/bracket) and ends
+# before a space or punctuation, so bold markers never touch an escape, a mention or
+# a URL.
+_BEFORE_HIGHLIGHT = frozenset(" \"'(“‘")
+_AFTER_HIGHLIGHT = frozenset(" .,;:!?\"')”’")
 
 ELLIPSIS = "…"
 ESCAPE_INPUT_LIMIT = 8192  # characters of input escape() reads; longer text is cut first
@@ -250,6 +264,11 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
     return embed
 
 
+def _short_citation(article: Article) -> str:
+    """An article's linked title and id (a "See also" row)."""
+    return f"{link(article.title, article.url, ROW_TITLE_LIMIT)} · #{article.id}"
+
+
 def citation(article: Article) -> str:
     """One line naming an article: linked title, source, date and id."""
     parts = [link(article.title, article.url, ROW_TITLE_LIMIT)]
@@ -278,8 +297,13 @@ def article_card(article: Article, lines: Sequence[str] | None = None) -> discor
     return fit_embed(embed)
 
 
-def answer_embed(answer: Answer, article: Article | None) -> discord.Embed:
-    """The answer in bold, the sentence that proves it as a quote, and the citation."""
+def answer_embed(
+    answer: Answer, article: Article | None, see_also: Sequence[Article] = ()
+) -> discord.Embed:
+    """The answer in bold, the sentence that proves it as a quote, and the citation.
+
+    ``see_also`` are the other close articles, listed by linked title and id.
+    """
     parts = [f"**{escape(answer.answer or '')}**"]
     if answer.evidence:
         parts.append("> " + clamp(escape(" ".join(answer.evidence.split())), EVIDENCE_LIMIT))
@@ -289,14 +313,81 @@ def answer_embed(answer: Answer, article: Article | None) -> discord.Embed:
     embed.set_author(name=clamp(escape_mentions(answer.question), AUTHOR_LIMIT))
     if article is not None:
         embed.add_field(name="Source", value=citation(article), inline=False)
-    related = [i for i in answer.related if i != answer.article_id][:10]
-    if related:
+    others = [a for a in see_also if a.id != answer.article_id][:SEE_ALSO_LIMIT]
+    if others:
         embed.add_field(
             name="See also",
-            value=", ".join(f"#{article_id}" for article_id in related),
+            value="\n".join(f"• {_short_citation(a)}" for a in others),
             inline=False,
         )
     return fit_embed(embed)
+
+
+def passages_embed(question: str, quotes: Sequence[tuple[Quote, Article]]) -> discord.Embed:
+    """The plain "not sure" reply: the most relevant sentences, each quoted (short, the
+    question's words in bold when that stays readable) under the article it comes from.
+
+    Quotes from one article are shown together, in the order the articles first come.
+    """
+    embed = discord.Embed(title=NOT_SURE, colour=NOT_FOUND_COLOUR)
+    embed.set_author(name=clamp(escape_mentions(question), AUTHOR_LIMIT))
+    words = question_words(question)
+    grouped: dict[int, tuple[Article, list[str]]] = {}
+    for shown, article in quotes:
+        grouped.setdefault(article.id, (article, []))[1].append(
+            "> " + quote_text(shown.text, words)
+        )
+    blocks = ["\n".join(lines) + "\n— " + citation(article) for article, lines in grouped.values()]
+    embed.description = "\n\n".join([NOT_SURE_LEAD, *blocks])
+    return fit_embed(embed)
+
+
+def question_words(question: str) -> frozenset[str]:
+    """Stems of the question's content words: what a quote may highlight."""
+    return frozenset(
+        stem(w)
+        for w in PLAIN_WORD.findall(question.lower())
+        if len(w) >= 3 and w not in SEARCH_STOP
+    )
+
+
+def quote_text(text: str, words: frozenset[str] = frozenset(), limit: int = QUOTE_LIMIT) -> str:
+    """One sentence, escaped and cut to about ``limit`` characters around its first
+    matched word, with the matched words in bold when few enough match."""
+    raw = _excerpt(" ".join(text.split()), words, limit)
+    matches = [m for m in PLAIN_WORD.finditer(raw) if _highlightable(raw, m, words)]
+    total = len(PLAIN_WORD.findall(raw))
+    if not matches or len(matches) > MAX_HIGHLIGHTS or 3 * len(matches) > total:
+        return escape(raw)
+    out, done = [], 0
+    for m in matches:
+        out += [escape(raw[done : m.start()]), f"**{m.group()}**"]
+        done = m.end()
+    out.append(escape(raw[done:]))
+    return "".join(out)
+
+
+def _highlightable(text: str, match: re.Match[str], words: frozenset[str]) -> bool:
+    before = text[match.start() - 1] if match.start() else " "
+    after = text[match.end()] if match.end() < len(text) else " "
+    return (
+        before in _BEFORE_HIGHLIGHT and after in _AFTER_HIGHLIGHT and stem(match.group()) in words
+    )
+
+
+def _excerpt(text: str, words: frozenset[str], limit: int) -> str:
+    """``text`` within ``limit``: from the start, or from a little before the first
+    matched word when that would be cut off, with an ellipsis where text was left out."""
+    if len(text) <= limit:
+        return text
+    first = next((m.start() for m in PLAIN_WORD.finditer(text) if stem(m.group()) in words), 0)
+    start = 0
+    if first > limit // 2:
+        space = text.find(" ", first - limit // 3)
+        start = space + 1 if 0 <= space < first else first
+    if start == 0:
+        return clamp(text, limit)
+    return ELLIPSIS + clamp(text[start:], limit - len(ELLIPSIS))
 
 
 def not_found_embed(question: str, closest: Sequence[Article]) -> discord.Embed:

@@ -1,4 +1,5 @@
-"""/ask (an answer with its evidence and citation), /summary, and /news search (paginated)."""
+"""/ask (an answer with its evidence and citation, or the sentences that come closest),
+/summary, and /news search (paginated)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from discord.ext import commands
 
 from bot import render
 from cogs.views import Pager, article_choices, send_summary_card
+from news.answer import Answer
 from news.errors import NotFoundError
 
 if TYPE_CHECKING:
@@ -43,25 +45,51 @@ class Ask(commands.Cog):
         return self.bot.desk
 
     @app_commands.command(name="ask", description="Ask a question about the stored news")
-    @app_commands.describe(question="For example: how many prisoners were released?")
+    @app_commands.describe(
+        question="For example: how many prisoners were released?",
+        article="Ask about this story only: its id, or start typing its title",
+    )
     @app_commands.guild_only()
     @app_commands.checks.dynamic_cooldown(ask_cooldown, key=cooldown_key)
     async def ask(
-        self, interaction: discord.Interaction[Any], question: app_commands.Range[str, 1, 500]
+        self,
+        interaction: discord.Interaction[Any],
+        question: app_commands.Range[str, 1, 500],
+        article: int | None = None,
     ) -> None:
         await interaction.response.defer(thinking=True)
-        guild_id = interaction.guild_id
-        answer = await self.desk.ask(question, guild_id)
-        if answer.answer is None:
-            closest = await self._articles(answer.related[:CLOSEST], guild_id)
-            if not closest:
-                hits = await self.desk.search(question, guild_id, limit=CLOSEST)
-                closest = await self._articles([hit.article_id for hit in hits], guild_id)
-            embed = render.not_found_embed(question, closest)
-        else:
-            found = await self._articles([answer.article_id] if answer.article_id else [], guild_id)
-            embed = render.answer_embed(answer, found[0] if found else None)
-        await interaction.followup.send(embed=embed)
+        answer = await self.desk.ask(question, interaction.guild_id, article)
+        await interaction.followup.send(embed=await self._reply(answer, interaction.guild_id))
+
+    @ask.autocomplete("article")
+    async def _ask_article(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await article_choices(self.desk, interaction, current)
+
+    async def _reply(self, answer: Answer, guild_id: int | None) -> discord.Embed:
+        """The bold answer when the engine commits; else the most relevant sentences;
+        else, when no sentence is relevant, the closest articles."""
+        if answer.committed:
+            cited = await self._articles([answer.article_id], guild_id)
+            others = [i for i in answer.related if i != answer.article_id]
+            see_also = await self._articles(others[: render.SEE_ALSO_LIMIT], guild_id)
+            return render.answer_embed(answer, cited[0] if cited else None, see_also)
+        if answer.passages:
+            found = {
+                a.id: a
+                for a in await self._articles(
+                    dict.fromkeys(q.article_id for q in answer.passages), guild_id
+                )
+            }
+            quotes = [(q, found[q.article_id]) for q in answer.passages if q.article_id in found]
+            if quotes:
+                return render.passages_embed(answer.question, quotes)
+        closest = await self._articles(answer.related[:CLOSEST], guild_id)
+        if not closest:
+            hits = await self.desk.search(answer.question, guild_id, limit=CLOSEST)
+            closest = await self._articles([hit.article_id for hit in hits], guild_id)
+        return render.not_found_embed(answer.question, closest)
 
     @app_commands.command(name="summary", description="A short summary of an article")
     @app_commands.describe(article="The article's id, or start typing its title")

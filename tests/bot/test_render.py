@@ -121,14 +121,16 @@ def test_answer_embed(article_factory: ArticleFactory) -> None:
         qtype="duration",
         related=(1, 4),
     )
-    embed = render.answer_embed(answer, article_factory())
+    see_also = [article_factory(id=1), article_factory(id=4, title="Ferry *resumes*", url=None)]
+    embed = render.answer_embed(answer, article_factory(), see_also)
     assert embed.description == "**six weeks**\n\n> The work took six weeks."
     source = embed.fields[0].value
     assert (
         source
         == "[Harbour wall repaired](https://news.example/harbour) · Harbour Herald · 2024-05-01 · #1"
     )
-    assert embed.fields[1].value == "#4"  # the cited article is not repeated
+    # The other articles by title; the cited one is not repeated.
+    assert embed.fields[1].value == "• Ferry \\*resumes\\* · #4"
 
 
 def test_answer_embed_with_an_enormous_evidence_sentence(article_factory: ArticleFactory) -> None:

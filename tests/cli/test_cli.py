@@ -52,7 +52,12 @@ ARTICLE_HTML = """<!doctype html><html><head><meta charset="utf-8">
 @pytest.fixture
 def runner(tmp_path, monkeypatch) -> Iterator[tuple[CliRunner, Path]]:
     monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
-    for name in ("DISCORD_TOKEN", "NEWSBOT_DB", "NEWSBOT_ALLOW_PRIVATE_URLS"):
+    for name in (
+        "DISCORD_TOKEN",
+        "NEWSBOT_DB",
+        "NEWSBOT_ALLOW_PRIVATE_URLS",
+        "NEWSBOT_ANSWER_THRESHOLD",
+    ):
         monkeypatch.delenv(name, raising=False)
     yield CliRunner(), tmp_path / "cli.db"
 
@@ -292,6 +297,60 @@ def test_ask_abstains_and_batch_answers_each_line(runner, paste_file, tmp_path):
     assert out[0]["answer"] == "250"
     assert "error" in out[1] and "error" in out[2]
     assert len(out) == 3
+
+
+ASK_KEYS = {"question", "answer", "article_id", "evidence", "confidence", "passages", "score"}
+
+
+def stored_text(runner, article_id: int) -> str:
+    return json.loads(invoke(runner, "show", str(article_id), "--json").output)["text"]
+
+
+def test_ask_json_when_it_commits_holds_the_evidence_first_in_the_passages(runner, paste_file):
+    stored = json.loads(invoke(runner, "add", str(paste_file), "--json").output)
+    data = json.loads(invoke(runner, "ask", "How many inmates were freed?", "--json").output)
+    assert set(data) == ASK_KEYS
+    assert data["answer"] == "250" and data["article_id"] == stored["id"]
+    assert 0.0 <= data["confidence"] <= 1.0 and data["score"] == data["confidence"]
+    passages = data["passages"]
+    assert passages[0] == {"article_id": stored["id"], "text": data["evidence"]}
+    assert 1 <= len(passages) <= 3
+    assert len({p["text"] for p in passages}) == len(passages)  # no sentence twice
+    text = stored_text(runner, stored["id"])
+    assert all(p["text"] in text for p in passages)  # only what the article says
+    readable = invoke(runner, "ask", "How many inmates were freed?").output
+    assert readable.splitlines()[0] == "250"
+    assert f"Confidence: {data['confidence']:.2f}" in readable
+
+
+def test_ask_below_the_threshold_prints_the_closest_sentences(runner, paste_file, monkeypatch):
+    stored = json.loads(invoke(runner, "add", str(paste_file), "--json").output)
+    monkeypatch.setenv("NEWSBOT_ANSWER_THRESHOLD", "1")
+    data = json.loads(invoke(runner, "ask", "How many inmates were freed?", "--json").output)
+    assert set(data) == ASK_KEYS
+    assert data["answer"] is None and data["article_id"] is None and data["evidence"] is None
+    assert data["confidence"] < 1.0 and data["score"] == data["confidence"]
+    assert 2 <= len(data["passages"]) <= 3
+    text = stored_text(runner, stored["id"])
+    assert all(p["article_id"] == stored["id"] and p["text"] in text for p in data["passages"])
+    assert any("250" in p["text"] for p in data["passages"])
+
+    lines = invoke(runner, "ask", "How many inmates were freed?").output.splitlines()
+    assert lines[0] == "Could not pin down an exact answer. The most relevant sentences:"
+    for passage, line in zip(data["passages"], lines[1:], strict=False):
+        assert line == f'  "{passage["text"]}" — #{stored["id"]} {TITLE}'
+
+    batch = paste_file.with_name("q.jsonl")
+    batch.write_text('{"question": "How many inmates were freed?"}\n', encoding="utf-8")
+    (line,) = invoke(runner, "ask", "--batch", str(batch)).output.splitlines()
+    assert json.loads(line) == data
+
+
+def test_a_bad_threshold_is_refused(runner, monkeypatch):
+    monkeypatch.setenv("NEWSBOT_ANSWER_THRESHOLD", "1.5")
+    result = invoke(runner, "list")
+    assert result.exit_code != 0
+    assert "NEWSBOT_ANSWER_THRESHOLD" in str(result.exception)
 
 
 def test_summarize_and_digest(runner, paste_file):

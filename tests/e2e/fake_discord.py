@@ -500,18 +500,19 @@ class FakeDiscord:
         name: str,
         member: Member,
         *,
-        sub: str,
+        sub: str | None,
         focused: str,
         value: str,
         guild_id: int | None = None,
+        **options: Any,
     ) -> str:
-        opt = {"name": focused, "type": 3, "value": value, "focused": True}
-        data = {
-            "id": self.command_id(name),
-            "name": name,
-            "type": 1,
-            "options": [{"name": sub, "type": 1, "options": [opt]}],
-        }
+        """Typing into option ``focused`` (of subcommand ``sub``, or of the command itself
+        when None); ``options`` are the ones already filled in."""
+        opts = [option(key, given) for key, given in options.items()]
+        opts.append({"name": focused, "type": 3, "value": value, "focused": True})
+        if sub is not None:
+            opts = [{"name": sub, "type": 1, "options": opts}]
+        data = {"id": self.command_id(name), "name": name, "type": 1, "options": opts}
         return await self.interact(4, data, member, guild_id=guild_id)
 
     async def press(

@@ -14,7 +14,7 @@ from bot.client import NewsBot, run_bot
 from bot.config import load_settings
 
 EXPECTED = {
-    "ask": {"question"},
+    "ask": {"question", "article"},
     "summary": {"article"},
     "article": {"add", "paste", "remove", "show", "list"},
     "news": {"search"},
@@ -40,8 +40,10 @@ async def test_startup_syncs_the_commands_globally(fake: FakeDiscord, bot: NewsB
         if synced[name].get("type", 1) == 1:
             assert {o["name"] for o in synced[name]["options"]} == options
 
-    ask = synced["ask"]["options"][0]
+    ask, pinned = synced["ask"]["options"]
     assert (ask["name"], ask["type"], ask["required"]) == ("question", 3, True)
+    assert (pinned["name"], pinned["type"], pinned.get("required", False)) == ("article", 4, False)
+    assert pinned["autocomplete"] is True
     subs = {o["name"]: o for o in synced["article"]["options"]}
     assert all(o["type"] == 1 for o in subs.values())
     assert [(o["name"], o["type"]) for o in subs["add"]["options"]] == [("url", 3)]

@@ -1,0 +1,150 @@
+"""The /ask replies: the passages card when the engine does not commit, short highlighted
+quotes, "See also" by title, and hostile text that stays inert in every part."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import discord
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot import render
+from news.answer import Answer, Quote
+from storage.articles import Article
+
+ArticleFactory = Callable[..., Article]
+
+FERRY = "Commuters can take a replacement bus that leaves the Ostbank quay every twenty minutes."
+ENGINE = "The operator said the new engine uses forty percent less fuel than the old one."
+HOSTILE = "@everyone <@123456789012345678> **bold** __under__ `code` ||spoiler|| <#42> ~~x~~"
+MARKDOWN = set("*_~`|")
+
+
+def unescaped_markdown(text: str, markdown: frozenset[str] = frozenset(MARKDOWN)) -> list[str]:
+    """Markdown characters in ``text`` not preceded by a backslash, once the bold
+    markers the renderer itself puts around whole words are taken out."""
+    text = re.sub(r"\*\*[^\W_]+\*\*", "w", text)
+    found, escaped = [], False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in markdown:
+            found.append(char)
+    return found
+
+
+def test_the_passages_card_says_it_is_not_sure_and_quotes_each_sentence_under_its_article(
+    article_factory: ArticleFactory,
+) -> None:
+    ferry = article_factory(id=1, title="Ostbank ferry pauses", url="https://news.example/ferry")
+    port = article_factory(id=2, title="Port news", url=None, source="Quay Times")
+    quotes = [(Quote(1, FERRY), ferry), (Quote(2, "Ships wait."), port), (Quote(1, ENGINE), ferry)]
+    embed = render.passages_embed("How often does the replacement bus leave?", quotes)
+    assert embed.title == render.NOT_SURE
+    assert embed.author.name == "How often does the replacement bus leave?"
+    assert embed.colour == discord.Colour(render.NOT_FOUND_COLOUR)
+    assert embed.description == (
+        f"{render.NOT_SURE_LEAD}\n\n"
+        "> Commuters can take a **replacement** **bus** that **leaves** the Ostbank quay "
+        "every twenty minutes.\n"
+        f"> {ENGINE}\n"
+        "— [Ostbank ferry pauses](https://news.example/ferry) · Harbour Herald · 2024-05-01 · #1"
+        "\n\n> Ships wait.\n— Port news · Quay Times · 2024-05-01 · #2"
+    )
+
+
+def test_a_long_sentence_is_quoted_short_around_the_matched_words() -> None:
+    words = render.question_words("When does the ferry leave?")
+    long = " ".join(["Before"] + ["the harbour board met again"] * 30 + ["and the ferry left."])
+    quote = render.quote_text(long, words)
+    assert len(quote) <= render.QUOTE_LIMIT + 10  # the bold markers
+    assert quote.startswith("…") and "**ferry**" in quote
+    head = render.quote_text(long, frozenset())
+    assert head.startswith("Before the harbour") and head.endswith("…")
+    assert len(head) <= render.QUOTE_LIMIT and not head[:-1].endswith(" ")
+
+
+def test_highlighting_stops_when_it_would_stop_helping() -> None:
+    words = render.question_words("Which bus routes leave the bus station by bus?")
+    # Most of the words match: bold everywhere reads worse than none.
+    assert render.quote_text("Bus routes leave.", words) == "Bus routes leave."
+    many = "The bus and the bus and the bus and the bus and the bus left the station late."
+    assert "**" not in render.quote_text(many, words)
+    assert render.quote_text("A bus left at noon from the town square.", words) == (
+        "A **bus** left at noon from the town square."
+    )
+    # Question words ("how", "many") and stop words are never highlighted.
+    assert render.question_words("How many were there?") == frozenset()
+
+
+def test_a_word_inside_a_mention_a_url_or_markup_is_not_highlighted() -> None:
+    words = render.question_words("everyone ferry example")
+    quote = render.quote_text(
+        "@everyone saw https://example.com/ferry and *ferry* at the quay today.", words
+    )
+    assert "**" not in quote and "@everyone" not in quote
+    assert "https://example.com/ferry" in quote
+
+
+def test_hostile_question_and_article_stay_inert_in_the_passages_card(
+    article_factory: ArticleFactory,
+) -> None:
+    article = article_factory(id=9, title=HOSTILE, source=HOSTILE, url="javascript:alert(1)")
+    sentence = f"{HOSTILE}\n> not a quote\n# not a heading\n1. not a list [link](https://x.example)"
+    embed = render.passages_embed(f"{HOSTILE} bold spoiler?", [(Quote(9, sentence), article)])
+    assert embed.author.name is not None and "@everyone" not in embed.author.name
+    description = embed.description or ""
+    assert "@everyone" not in description and not re.search(r"<[@#]&?!?\d", description)
+    assert unescaped_markdown(description.replace(render.NOT_SURE_LEAD, "")) == []
+    lines = description.split("\n")
+    # One quote line (newlines in the sentence cannot start a heading, list or quote)
+    # and one citation line, with no link to a non-web URL.
+    assert len(lines) == 4 and lines[2].startswith("> ") and lines[3].startswith("— ")
+    assert "](" not in lines[3] and "\\[link\\]" in lines[2]
+
+
+def test_hostile_answer_and_see_also_titles_stay_inert(article_factory: ArticleFactory) -> None:
+    answer = Answer(
+        HOSTILE, f"{HOSTILE}", f"The {HOSTILE} said.", 1, 0.9, "thing", (1, 2), confidence=0.9
+    )
+    see_also = [article_factory(id=2, title=HOSTILE)]
+    embed = render.answer_embed(answer, article_factory(id=1, title=HOSTILE), see_also)
+    # The author line is plain text to Discord: only pings need defusing there.
+    assert embed.author.name is not None and "@everyone" not in embed.author.name
+    shown = repr([embed.description, [(f.name, f.value) for f in embed.fields]])
+    assert "@everyone" not in shown and not re.search(r"<[@#]&?!?\d", shown)
+    assert embed.description is not None and embed.description.startswith("**@\u200beveryone")
+    bold, quote = embed.description.split("\n\n")
+    assert bold.endswith("**") and unescaped_markdown(bold[2:-2]) == []
+    assert quote.startswith("> ") and unescaped_markdown(quote) == []
+    assert unescaped_markdown(embed.fields[1].value or "") == []
+
+
+@given(
+    st.text(alphabet=st.sampled_from(list("ab ferry*_~`|>#@<:!\n\\.-1[]()")), max_size=600),
+    st.text(alphabet=st.sampled_from(list("ferry bus*_@<\\")), max_size=80),
+)
+def test_any_quote_is_one_inert_line_of_bounded_length(sentence: str, question: str) -> None:
+    quote = render.quote_text(sentence, render.question_words(question))
+    assert "\n" not in quote
+    assert len(quote) <= 2 * render.QUOTE_LIMIT + 4 * render.MAX_HIGHLIGHTS
+    # A quote holds no link of its own: brackets are escaped too.
+    assert unescaped_markdown(quote, frozenset(MARKDOWN | set("[]"))) == []
+    assert "@everyone" not in quote and not re.search(r"<[@#]", quote)
+
+
+def test_passages_cards_fit_discord_with_the_worst_input(article_factory: ArticleFactory) -> None:
+    article = article_factory(
+        title="*_" * 150, source="|" * 300, url="https://x.example/" + "a" * 500
+    )
+    quotes = [
+        (Quote(n, "word *_* " * 400), article_factory(id=n, title="*" * 300)) for n in range(3)
+    ]
+    embed = render.passages_embed("q" * 600, [(Quote(0, "x" * 9000), article), *quotes])
+    data = embed.to_dict()
+    assert len(data["description"]) <= 4096 and len(embed) <= 6000
+    assert len(data["author"]["name"]) <= 256
