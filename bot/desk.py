@@ -411,12 +411,13 @@ class NewsDesk:
             passages = [Passage(article.id, article.title, article.text, 1.0)]
         else:
             # Words and adjacent pairs of the question (a regex pass over at most
-            # MAX_QUESTION_CHARS: no thread hop), a small bm25 pool, then re-ranking by
-            # proximity and hand-over of the best few, with answering, off the loop.
+            # MAX_QUESTION_CHARS: no thread hop), a small bm25 pool with room for
+            # near-duplicates to collapse, then re-ranking by proximity and hand-over
+            # of the best few, with answering, off the loop.
             hits = await self.staged_search.candidates(
                 retrieval.search_terms(question),
                 guild_id,
-                limit=retrieval.POOL,
+                limit=retrieval.FETCH,
                 phrases=retrieval.search_phrases(question),
             )
             articles = await self.store.get_many([hit.article_id for hit in hits])

@@ -10,6 +10,10 @@ says "he" or "she". A story that merely mentions the question's words in differe
 paragraphs ranks below one that has them together. :func:`passage_scores` hands the
 best few to the answer engine with the mix's odds against the best.
 
+Before re-ranking, :func:`distinct` collapses near-duplicate stories (the same wire
+story stored twice, or an update of it) so that distinct stories fill the pool: the
+desk fetches :data:`FETCH` bm25 hits and keeps :data:`POOL` distinct ones.
+
 The mix's weights are package data (``news/weights/retrieval.json``, written by
 ``bench/retrieval_eval.py``); a missing or malformed file stops the import.
 """
@@ -30,12 +34,17 @@ from news.words import PLAIN_WORD, SEARCH_STOP, sentence_idf, stem
 
 __all__ = [
     "FEATURES",
+    "FETCH",
     "WEIGHTS",
     "Candidate",
     "Ranked",
+    "clear_caches",
+    "distinct",
     "open_passages",
+    "opening_shingles",
     "passage_scores",
     "rerank",
+    "same_story",
     "search_phrases",
     "search_terms",
     "stem_key",
@@ -54,6 +63,17 @@ _CACHE_SIZE = 512
 # the span picker (bench/retrieval_eval.py and bench/qa_eval.py measure both).
 POOL = 10
 HAND_ON = 3
+# How many bm25 hits the desk fetches so that POOL distinct stories remain after
+# near-duplicates collapse. Only the first NEAR_DUP_CHARS of the extra ones are read
+# (shingled); full features are computed for POOL candidates at most.
+FETCH = 14
+
+# Two stored articles are copies of one story when the 5-word shingles of their
+# first NEAR_DUP_CHARS characters overlap this much (Jaccard). Wire copies and
+# lightly edited updates score above 0.8; distinct stories on one subject below 0.2.
+NEAR_DUP_CHARS = 1000
+NEAR_DUP_SHINGLE = 5  # opening_shingles zips five word lists
+NEAR_DUP_JACCARD = 0.5
 
 
 def _words(text: str) -> list[str]:
@@ -112,6 +132,78 @@ def _stem_folded(word: str) -> str:
     return stem(word)
 
 
+# ------------------------------------------------------------------ near-duplicates
+
+_shingle_cache: OrderedDict[tuple[int, int], frozenset[int]] = OrderedDict()
+
+
+def opening_shingles(text: str) -> frozenset[int]:
+    """Hashes of the 5-word shingles of a story's opening (its first NEAR_DUP_CHARS).
+
+    The opening is where copies of one story agree (edits and updates come later),
+    and reading only it keeps the check cheap for candidates that are never re-ranked.
+    Python's string hash is per process; the sets are never stored, so that is enough.
+    """
+    w = PLAIN_WORD.findall(text[:NEAR_DUP_CHARS].casefold())
+    if len(w) < NEAR_DUP_SHINGLE:
+        return frozenset((hash(tuple(w)),)) if w else frozenset()
+    # zip builds the 5-word tuples in C: a third cheaper than slicing.
+    return frozenset(map(hash, zip(w, w[1:], w[2:], w[3:], w[4:], strict=False)))
+
+
+def _shingles(article_id: int, text: str) -> frozenset[int]:
+    """:func:`opening_shingles`, cached per article id and opening."""
+    key = (article_id, hash(text[:NEAR_DUP_CHARS]))
+    hit = _shingle_cache.get(key)
+    if hit is not None:
+        _shingle_cache.move_to_end(key)
+        return hit
+    got = opening_shingles(text)
+    _shingle_cache[key] = got
+    if len(_shingle_cache) > _CACHE_SIZE:
+        _shingle_cache.popitem(last=False)
+    return got
+
+
+def same_story(a: frozenset[int], b: frozenset[int]) -> bool:
+    """Whether two openings' shingles overlap more than NEAR_DUP_JACCARD (Jaccard)."""
+    if not a or not b:
+        return False
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    if len(small) <= NEAR_DUP_JACCARD * len(large):
+        return False  # the Jaccard index is at most len(small) / len(large)
+    shared = len(small & large)
+    return shared > NEAR_DUP_JACCARD * (len(a) + len(b) - shared)
+
+
+def clear_caches() -> None:
+    """Forget every article's derived data (benchmarks time the cold path with it)."""
+    _shingle_cache.clear()
+    _doc_cache.clear()
+
+
+def distinct(candidates: Sequence[Candidate], keep: int = POOL) -> list[Candidate]:
+    """At most ``keep`` candidates, one per story, in the order given.
+
+    Of near-duplicates the one with the higher bm25 score stays, and of equal scores
+    the later stored (higher id: an update supersedes what it repeats); it takes the
+    place of the first copy met, so the order stays bm25's. Both copies are the same
+    story, so whichever stays is the right answer to a question about either.
+    """
+    groups: list[list[Candidate]] = []
+    sets: list[frozenset[int]] = []
+    for c in candidates:
+        sh = _shingles(int(c.article_id), c.text or "")
+        for group, other in zip(groups, sets, strict=True):
+            if same_story(sh, other):
+                group.append(c)
+                break
+        else:
+            groups.append([c])
+            sets.append(sh)
+    return [max(g, key=lambda c: (c.score, int(c.article_id))) for g in groups[:keep]]
+
+
 # ------------------------------------------------------------------ re-ranking
 
 
@@ -162,9 +254,10 @@ def _doc(article_id: int, title: str, text: str) -> _Doc:
     sets: list[frozenset[str]] = []
     tf: Counter[str] = Counter()
     he = she = 0
+    findall, folded = PLAIN_WORD.findall, _stem_folded
     for i, sentence in enumerate(sentences):
-        words = PLAIN_WORD.findall(sentence.casefold())
-        keys = [_stem_folded(w) for w in words]
+        words = findall(sentence.casefold())
+        keys = list(map(folded, words))
         sets.append(frozenset(keys))
         tf.update(keys)
         if i < _LEAD_FOR_PRONOUNS:
@@ -316,9 +409,11 @@ def passage_scores(ranked: Sequence[Ranked], keep: int = HAND_ON) -> list[tuple[
 
 
 def open_passages(question: str, candidates: Sequence[Candidate]) -> list[Passage]:
-    """Re-rank bm25 candidates and hand the best few to the answer engine, best first."""
-    by_id = {int(c.article_id): c for c in candidates}
-    ranked = rerank(question, candidates)
+    """Collapse near-duplicates, re-rank the first POOL distinct bm25 candidates and
+    hand the best few to the answer engine, best first."""
+    pool = distinct(candidates, POOL)
+    by_id = {int(c.article_id): c for c in pool}
+    ranked = rerank(question, pool)
     return [
         Passage(aid, by_id[aid].title, by_id[aid].text, score)
         for aid, score in passage_scores(ranked)
