@@ -33,6 +33,7 @@ from bot.style import article_date
 from news.answer import Answer
 from news.errors import InputError, NewsError
 from storage.articles import Article
+from storage.errors import StorageError
 
 log = logging.getLogger("newsbot")
 T = TypeVar("T")
@@ -68,7 +69,8 @@ def _emit(data: dict[str, object]) -> None:
 
 
 def _with_desk(ctx: Context, work: Callable[[NewsDesk], Awaitable[T]]) -> T:
-    """Open the store, run ``work``, close it; user errors become one line and exit 1."""
+    """Open the store, run ``work``, close it; user errors and database failures (disk
+    full, read-only, locked, damaged) become one line and exit 1."""
 
     async def main() -> T:
         desk = await NewsDesk.open(ctx.db_path, allow_private_urls=ctx.settings.allow_private_urls)
@@ -79,7 +81,7 @@ def _with_desk(ctx: Context, work: Callable[[NewsDesk], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(main())
-    except NewsError as err:
+    except (NewsError, StorageError) as err:
         raise click.ClickException(str(err)) from None
 
 
