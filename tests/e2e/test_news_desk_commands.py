@@ -201,6 +201,13 @@ async def test_list_pages_with_buttons(fake: FakeDiscord, bot: NewsBot) -> None:
     assert page2["footer"]["text"] == "Page 2 of 2 · 12 articles"
     assert "Report 00" in page2["description"] and "Report 11" not in page2["description"]
 
+    # Back to page 1: the keyset pager remembers where each page it showed started.
+    pressed = await fake.press(fake.response_message_id(token), "newsbot:prev", READER)
+    call = await fake.wait_for(lambda c: c.path.endswith(f"/{pressed}/callback"))
+    again = call.json["data"]["embeds"][0]
+    assert again["footer"]["text"] == "Page 1 of 2 · 12 articles"
+    assert again["description"] == embed["description"]
+
 
 async def test_search_pages_results(fake: FakeDiscord, bot: NewsBot) -> None:
     guild = fake.guilds[0].id
