@@ -252,6 +252,114 @@ def _floor_latencies(db_path: Path, rounds: int) -> list[float]:
     return times
 
 
+# ----------------------------------------------------------------------------- browsing
+
+BROWSE_GUILD = 42  # a server with no articles of its own: it sees the global ones
+# What members type into an article option: word starts, whole words, an id, strings no
+# title holds (the worst case: nothing stops the scan early), and nothing at all.
+PREFIXES = (
+    "",
+    "s",
+    "uk",
+    "go",
+    "sal",
+    "mob",
+    "film",
+    "profit",
+    "record",
+    "12",
+    "4711",
+    "qzx",
+    "xylophone",
+    "zzz top",
+    "economy grows",
+    "Ö",
+)
+TARGET_AUTOCOMPLETE_P95_MS = 10.0
+TARGET_LIST_PAGE_MS = 20.0
+
+
+async def _browse(db_path: Path, rounds: int = 5) -> dict[str, float]:
+    """Autocomplete and /article list latencies, and how long a lookup by id waits behind
+    20 autocompletes at once. Works on keyset (``after``) and offset desks alike, so the
+    same code measures the store before and after keyset pages."""
+    import inspect
+
+    from bot.desk import NewsDesk
+
+    page_size = 10  # bot.render.PAGE_SIZE
+    desk = await NewsDesk.open(db_path)
+    try:
+        keyset = "after" in inspect.signature(desk.recent).parameters
+        total = await desk.count(BROWSE_GUILD)
+        last_page = max((total - 1) // page_size, 0)
+
+        async def page(n: int) -> list[object]:
+            if not keyset:
+                return await desk.recent(BROWSE_GUILD, limit=page_size, offset=n * page_size)  # type: ignore[call-arg]
+            return await desk.recent(BROWSE_GUILD, limit=page_size, after=cursors[n])
+
+        cursors: dict[int, object] = {0: None}
+        if keyset and last_page:  # the cursor a member holds on the last page
+            from storage.articles import PageCursor
+
+            raw = sqlite3.connect(db_path)
+            added, before_id = raw.execute(
+                "SELECT added_at, id FROM articles WHERE guild_id IS NULL OR guild_id = ?"
+                " ORDER BY added_at DESC, id DESC LIMIT 1 OFFSET ?",
+                (BROWSE_GUILD, last_page * page_size - 1),
+            ).fetchone()
+            raw.close()
+            cursors[last_page] = PageCursor(datetime.fromisoformat(added), before_id)
+
+        auto: list[float] = []
+        first: list[float] = []
+        deep: list[float] = []
+        counts: list[float] = []
+        for prefix in PREFIXES:  # warm
+            await desk.autocomplete(BROWSE_GUILD, prefix)
+        for _ in range(rounds):
+            for prefix in PREFIXES:
+                start = time.perf_counter()
+                await desk.autocomplete(BROWSE_GUILD, prefix)
+                auto.append((time.perf_counter() - start) * 1000)
+            for n, out in ((0, first), (last_page, deep)):
+                start = time.perf_counter()
+                await page(n)
+                out.append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            await desk.count(BROWSE_GUILD)
+            counts.append((time.perf_counter() - start) * 1000)
+
+        some_id = (await desk.recent(BROWSE_GUILD, limit=1))[0].id
+        waits: list[float] = []
+        for _ in range(rounds):
+            flood = [
+                asyncio.create_task(desk.autocomplete(BROWSE_GUILD, PREFIXES[-4 + i % 4]))
+                for i in range(20)
+            ]
+            await asyncio.sleep(0)
+            start = time.perf_counter()
+            await desk.get(some_id, BROWSE_GUILD)
+            waits.append((time.perf_counter() - start) * 1000)
+            await asyncio.gather(*flood)
+    finally:
+        await desk.close()
+    return {
+        "auto_p50": percentile(auto, 50),
+        "auto_p95": percentile(auto, 95),
+        "auto_max": max(auto),
+        "first_ms": statistics.median(first),
+        "deep_ms": statistics.median(deep),
+        "deep_max": max(deep),
+        "deep_page": last_page + 1,
+        "count_ms": statistics.median(counts),
+        "lookup_ms": statistics.median(waits),
+        "lookup_max": max(waits),
+        "keyset": float(keyset),
+    }
+
+
 # ----------------------------------------------------------------------------- loop lag
 
 
@@ -499,6 +607,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     lags: list[list[object]] = []
     colds: list[list[object]] = []
     digests: list[list[object]] = []
+    browsing: list[list[object]] = []
     verdicts: list[list[object]] = []
     largest: Path | None = None
     for size in sizes:
@@ -589,6 +698,36 @@ def main(argv: Sequence[str] | None = None) -> None:
                 ]
             )
 
+        browse = asyncio.run(_browse(db_path))
+        browsing.append(
+            [
+                size,
+                browse["auto_p50"],
+                browse["auto_p95"],
+                browse["first_ms"],
+                f"{browse['deep_ms']:.1f} (p.{int(browse['deep_page']):,})",
+                browse["count_ms"],
+                browse["lookup_ms"],
+            ]
+        )
+        verdicts.append(
+            [
+                f"autocomplete p95 <= {TARGET_AUTOCOMPLETE_P95_MS:.0f} ms",
+                size,
+                f"{browse['auto_p95']:.1f} ms",
+                _ok(browse["auto_p95"] <= TARGET_AUTOCOMPLETE_P95_MS),
+            ]
+        )
+        worst_page = max(browse["first_ms"], browse["deep_max"])
+        verdicts.append(
+            [
+                f"any list page <= {TARGET_LIST_PAGE_MS:.0f} ms",
+                size,
+                f"{worst_page:.1f} ms",
+                _ok(worst_page <= TARGET_LIST_PAGE_MS),
+            ]
+        )
+
         answer_ms, bare_ms = cold_start(db_path)
         colds.append([size, answer_ms, bare_ms])
 
@@ -626,6 +765,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         "Digest of 25 articles (bot.digest.build_digest + render_messages), median ms",
         ["N", "articles", "build (since=None)", "render", "build (since=1 day)", "render"],
         digests,
+    )
+    print_table(
+        f"Browsing, ms (guild {BROWSE_GUILD} sees the global articles; median unless p50/p95)",
+        [
+            "N",
+            "autocomplete p50",
+            "autocomplete p95",
+            "list page 1",
+            "list last page",
+            "count",
+            "lookup behind 20 autocompletes",
+        ],
+        browsing,
+        f"autocomplete: {len(PREFIXES)} typed prefixes (hits, ids, strings no title holds) x 5;"
+        "\nlookup: NewsDesk.get by id started while 20 autocompletes run at once",
     )
     print_table("Database size", ["N", "MiB", "bytes/article"], storage)
     print_table(

@@ -34,6 +34,7 @@ from bot.style import article_date
 from news.answer import Answer, Quote
 from news.errors import InputError, NewsError
 from storage.articles import Article
+from storage.errors import StorageError
 
 log = logging.getLogger("newsbot")
 T = TypeVar("T")
@@ -69,7 +70,8 @@ def _emit(data: dict[str, object]) -> None:
 
 
 def _with_desk(ctx: Context, work: Callable[[NewsDesk], Awaitable[T]]) -> T:
-    """Open the store, run ``work``, close it; user errors become one line and exit 1."""
+    """Open the store, run ``work``, close it; user errors and database failures (disk
+    full, read-only, locked, damaged) become one line and exit 1."""
 
     async def main() -> T:
         desk = await NewsDesk.open(
@@ -84,7 +86,7 @@ def _with_desk(ctx: Context, work: Callable[[NewsDesk], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(main())
-    except NewsError as err:
+    except (NewsError, StorageError) as err:
         raise click.ClickException(str(err)) from None
 
 

@@ -26,6 +26,7 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.desk import NewsDesk
 from news.errors import NewsError
+from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +206,11 @@ def run_bot(settings: Settings, token: str) -> None:
         asyncio.run(main())
     except KeyboardInterrupt:
         log.info("stopped")
+    except StorageError as err:
+        # The database could not be opened (read-only folder, not a database, damaged,
+        # newer schema, locked): the operator's one line, not a traceback.
+        print(f"Cannot start: {err}", file=sys.stderr)  # noqa: T201
+        raise SystemExit(1) from None
     except discord.LoginFailure as err:
         print(f"Discord rejected DISCORD_TOKEN: {err}", file=sys.stderr)  # noqa: T201
         raise SystemExit(1) from None

@@ -28,7 +28,7 @@ from news.search import StagedSearch
 from news.summarize import summarize
 from news.text import MAX_QUESTION_CHARS, MAX_TEXT_CHARS, first_sentence, normalize_ws
 from news.urls import normalize_url, site_of
-from storage.articles import AddOutcome, Article, NewArticle, SearchHit
+from storage.articles import AddOutcome, Article, NewArticle, PageCursor, SearchHit
 from storage.backend import open_stores
 from storage.interfaces import Articles, Digests, GuildSettings, Stores
 
@@ -380,9 +380,10 @@ class NewsDesk:
         return article
 
     async def recent(
-        self, guild_id: int | None, *, limit: int = 10, offset: int = 0
+        self, guild_id: int | None, *, limit: int = 10, after: PageCursor | None = None
     ) -> list[Article]:
-        return await self.store.recent(guild_id, limit=limit, offset=offset)
+        """Newest first, the page after ``after`` (None: the first page)."""
+        return await self.store.recent(guild_id, limit=limit, after=after)
 
     async def count(self, guild_id: int | None) -> int:
         return await self.store.count(guild_id)

@@ -23,6 +23,7 @@ from cogs.views import (
     send_stored,
     send_summary_card,
 )
+from storage.articles import PageCursor
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
@@ -136,12 +137,16 @@ class Articles(commands.Cog):
         guild_id = interaction.guild_id
         total = await self.desk.count(guild_id)
         pages = max((total + render.PAGE_SIZE - 1) // render.PAGE_SIZE, 1)
+        # Keyset pages: page p starts just past the last article of page p - 1, so a deep
+        # page costs what the first does. The pager moves one page at a time, so the
+        # start of every page it can reach is known.
+        starts: list[PageCursor | None] = [None]
 
         async def fetch(page: int) -> tuple[discord.Embed, bool]:
-            page = min(page, pages - 1)
-            articles = await self.desk.recent(
-                guild_id, limit=render.PAGE_SIZE, offset=page * render.PAGE_SIZE
-            )
+            page = min(page, len(starts) - 1, pages - 1)
+            articles = await self.desk.recent(guild_id, limit=render.PAGE_SIZE, after=starts[page])
+            if articles and len(starts) == page + 1:
+                starts.append(PageCursor.of(articles[-1]))
             return render.list_page(articles, page, pages, total), page + 1 < pages
 
         embed, has_next = await fetch(0)

@@ -6,6 +6,7 @@ the command tree uses, so a user sees the same sentence whatever they pressed.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,38 @@ PASTE_TIMEOUT = 15 * 60.0  # a form stays open while someone copies an article i
 NOT_YOURS = "Only the person who ran the command can use these buttons."
 
 PageFetcher = Callable[[int], Awaitable[tuple[discord.Embed, bool]]]
+
+
+class RateLimit:
+    """A token bucket per member: ``burst`` calls at once, refilled at ``rate`` a second.
+
+    Discord sends an autocomplete request per keystroke, and a held key or a script can
+    send many more; past the bucket a member's requests get no choices and cost the
+    database nothing. Normal typing (a few keys a second) stays within it.
+    """
+
+    def __init__(
+        self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.clock = clock
+        self._buckets: dict[int, tuple[float, float]] = {}  # member -> (tokens, when)
+
+    def allow(self, member_id: int) -> bool:
+        now = self.clock()
+        tokens, when = self._buckets.get(member_id, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - when) * self.rate)
+        allowed = tokens >= 1.0
+        self._buckets[member_id] = (tokens - 1.0 if allowed else tokens, now)
+        if len(self._buckets) > 10_000:  # forget members whose bucket has refilled
+            full = now - self.burst / self.rate
+            self._buckets = {k: v for k, v in self._buckets.items() if v[1] > full}
+        return allowed
+
+
+# Per member, across every article autocomplete.
+AUTOCOMPLETE_LIMIT = RateLimit(rate=4.0, burst=10)
 
 
 class OwnedView(discord.ui.View):
@@ -136,8 +169,9 @@ class PasteModal(discord.ui.Modal, title="Paste an article"):
 async def article_choices(
     desk: NewsDesk, interaction: discord.Interaction[Any], current: str
 ) -> list[app_commands.Choice[int]]:
-    """Autocomplete for an ``article`` option: titles (or ids) visible in this guild."""
-    if interaction.guild_id is None:
+    """Autocomplete for an ``article`` option: titles (or ids) visible in this guild;
+    nothing for a member past :data:`AUTOCOMPLETE_LIMIT`."""
+    if interaction.guild_id is None or not AUTOCOMPLETE_LIMIT.allow(interaction.user.id):
         return []
     articles = await desk.autocomplete(interaction.guild_id, str(current).strip())
     return [

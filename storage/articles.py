@@ -25,12 +25,15 @@ from storage.db import Database, utc_iso
 TITLE_WEIGHT = 10.0
 BODY_WEIGHT = 1.0
 MAX_QUERY_TERMS = 32
+TITLE_WINDOW = 2000  # newest titles per scope that autocomplete searches
 _IN_CHUNK = 400  # keys per IN (...) list: SQLite allows 32,766 parameters
 
 _COLUMNS = (
     "id, guild_id, url, url_norm, title, source, author, published, added_at, added_by, "
     "body, content_hash, summary"
 )
+
+_A_COLUMNS = ", ".join(f"a.{name.strip()}" for name in _COLUMNS.split(","))
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,18 @@ class Article:
             content_hash=row["content_hash"],
             summary=tuple(json.loads(summary)) if summary else None,
         )
+
+
+@dataclass(frozen=True)
+class PageCursor:
+    """Where a newest-first page ends: the (added_at, id) of its last article."""
+
+    added_at: datetime
+    id: int
+
+    @classmethod
+    def of(cls, article: Article) -> PageCursor:
+        return cls(article.added_at, article.id)
 
 
 @dataclass(frozen=True)
@@ -173,6 +188,16 @@ def phrase_queries(phrases: Sequence[Sequence[str]]) -> list[str]:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _scope_parts(guild_id: int | None) -> list[tuple[str, tuple[object, ...]]]:
+    """The scope as separate index-ordered conditions: the global articles and, for a
+    guild, its own. ``guild_id = ? OR guild_id IS NULL`` keeps SQLite from reading the
+    (guild_id, added_at) index in order; each part alone reads it in order."""
+    parts: list[tuple[str, tuple[object, ...]]] = [("guild_id IS NULL", ())]
+    if guild_id is not None:
+        parts.append(("guild_id = ?", (guild_id,)))
+    return parts
 
 
 def _scope_clause(guild_id: int | None, alias: str = "a") -> tuple[str, tuple[object, ...]]:
@@ -289,21 +314,39 @@ class ArticleStore:
         guild_id: int | None,
         *,
         limit: int = 10,
-        offset: int = 0,
+        after: PageCursor | None = None,
         all_scopes: bool = False,
     ) -> list[Article]:
-        """Newest first; ``all_scopes`` lists every guild's articles (CLI only)."""
-        where, params = ("1", ()) if all_scopes else _scope_clause(guild_id)
+        """Newest first, from just past ``after`` (the last article of the previous page);
+        ``all_scopes`` lists every guild's articles (CLI only).
+
+        Keyset pages: each scope part is an index range read in order, merged by UNION
+        ALL, so page 4,000 costs what page 1 does.
+        """
+        keyset = ""
+        key_params: tuple[object, ...] = ()
+        if after is not None:
+            keyset = " AND (added_at, id) < (?, ?)"
+            key_params = (utc_iso(after.added_at), after.id)
+        parts = [("1", ())] if all_scopes else _scope_parts(guild_id)
+        sql = " UNION ALL ".join(
+            f"SELECT * FROM (SELECT {_COLUMNS} FROM articles WHERE {where}{keyset}"
+            " ORDER BY added_at DESC, id DESC LIMIT ?)"
+            for where, _ in parts
+        )
+        params = [p for _, scope in parts for p in (*scope, *key_params, limit)]
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM articles a WHERE {where}"
-            " ORDER BY a.added_at DESC, a.id DESC LIMIT ? OFFSET ?",
-            (*params, limit, offset),
+            f"{sql} ORDER BY added_at DESC, id DESC LIMIT ?", (*params, limit)
         )
         return [Article.from_row(row) for row in rows]
 
     async def count(self, guild_id: int | None, *, all_scopes: bool = False) -> int:
-        where, params = ("1", ()) if all_scopes else _scope_clause(guild_id)
-        row = await self.db.fetchone(f"SELECT count(*) FROM articles a WHERE {where}", params)
+        # One index count per scope part: an OR of the scopes would read the table.
+        parts = [("1", ())] if all_scopes else _scope_parts(guild_id)
+        row = await self.db.fetchone(
+            "SELECT " + " + ".join(f"(SELECT count(*) FROM articles WHERE {w})" for w, _ in parts),
+            tuple(p for _, scope in parts for p in scope),
+        )
         return int(row[0]) if row else 0
 
     async def since(
@@ -328,19 +371,49 @@ class ArticleStore:
         return [Article.from_row(row) for row in rows]
 
     async def titles(self, guild_id: int | None, prefix: str, *, limit: int = 25) -> list[Article]:
-        """Articles whose title contains ``prefix`` (for autocomplete), newest first."""
-        where, params = _scope_clause(guild_id)
+        """Autocomplete: articles in scope whose title contains ``prefix``, newest first,
+        among the newest TITLE_WINDOW of each scope, and the article whose id it is.
+
+        A substring cannot use an index, so the scan is bounded: it reads only the
+        newest titles of the scope's index (which holds the titles), never the table.
+        Older articles are found by id or by /news search.
+        """
         needle = prefix.strip().casefold()
+        filter_sql = ""
+        filter_params: tuple[str, ...] = ()
         if needle:
             escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            where += " AND (lower(a.title) LIKE ? ESCAPE '\\' OR CAST(a.id AS TEXT) = ?)"
-            params = (*params, f"%{escaped}%", needle)
-        rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM articles a WHERE {where}"
-            " ORDER BY a.added_at DESC, a.id DESC LIMIT ?",
-            (*params, limit),
+            filter_sql, filter_params = " WHERE lower(title) LIKE ? ESCAPE '\\'", (f"%{escaped}%",)
+        parts: list[str] = []
+        params: list[object] = []
+        for where, scope_params in _scope_parts(guild_id):
+            parts.append(
+                "SELECT * FROM (SELECT id, added_at FROM (SELECT id, added_at, title"
+                f" FROM articles WHERE {where} ORDER BY added_at DESC, id DESC LIMIT ?)"
+                f"{filter_sql} LIMIT ?)"
+            )
+            params += [*scope_params, TITLE_WINDOW, *filter_params, limit]
+        hits = (
+            "SELECT id, added_at, 0 AS pinned FROM ("
+            + " UNION ALL ".join(parts)
+            + " ORDER BY added_at DESC, id DESC LIMIT ?)"
         )
-        return [Article.from_row(row) for row in rows]
+        params.append(limit)
+        if needle.isascii() and needle.isdigit() and len(needle) <= 18:
+            # The article whose id was typed comes first, if it is in scope.
+            where, scope_params = _scope_clause(guild_id)
+            hits = f"SELECT a.id, a.added_at, 1 AS pinned FROM articles a WHERE a.id = ? AND {where} UNION ALL {hits}"
+            params = [int(needle), *scope_params, *params]
+        # One statement, one trip to the reader thread: hits, then their rows.
+        rows = await self.db.fetchall(
+            f"SELECT {_A_COLUMNS} FROM ({hits}) h JOIN articles a ON a.id = h.id"
+            " ORDER BY h.pinned DESC, h.added_at DESC, h.id DESC",
+            tuple(params),
+        )
+        seen: dict[int, Article] = {}
+        for row in rows:
+            seen.setdefault(row["id"], Article.from_row(row))
+        return list(seen.values())[:limit]
 
     async def search(
         self, text: str, guild_id: int | None, *, limit: int = 10, offset: int = 0

@@ -1,18 +1,20 @@
 """SQLite connections, transactions and numbered migrations.
 
-One writer connection (guarded by a lock, explicit ``BEGIN IMMEDIATE``) and one
-reader connection: in WAL mode readers never wait for the writer and never see
-half-written data.
+One writer connection (guarded by a lock, explicit ``BEGIN IMMEDIATE``) and a small pool
+of reader connections: in WAL mode readers never wait for the writer nor for each other,
+and never see half-written data. A database the process may not write is opened for
+reading only: reads are served, writes raise :class:`~storage.errors.StorageError`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -20,9 +22,12 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.errors import StorageError, is_read_only, read_only_error, translated
+
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
+READERS = 4  # read connections: a lookup never queues behind more than a few reads
 _MIGRATION_NAME = re.compile(r"^(\d{3,})_([a-z0-9_]+)\.sql$")
 
 
@@ -58,101 +63,307 @@ def load_migrations() -> list[Migration]:
     return found
 
 
-async def _configure(conn: aiosqlite.Connection) -> None:
-    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    await conn.execute("PRAGMA foreign_keys = ON")
-    await conn.execute("PRAGMA synchronous = NORMAL")
+def statements(sql: str) -> Iterator[str]:
+    """The statements of a migration script, one at a time (a trigger's body stays whole).
+
+    Migrations run statement by statement inside a transaction the caller holds:
+    ``executescript`` would commit that transaction first.
+    """
+    buffer = ""
+    for piece in sql.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if _has_code(buffer):
+                yield buffer.strip()
+            buffer = ""
+    if _has_code(buffer):
+        yield buffer.strip()
+
+
+def _has_code(sql: str) -> bool:
+    """False for a piece that holds only comments, blanks and semicolons."""
+    code = re.sub(r"--[^\n]*", "", sql)
+    return code.strip(" \t\r\n;") != ""
+
+
+async def _connect(target: str | Path, *, uri: bool = False) -> aiosqlite.Connection:
+    conn = aiosqlite.connect(target, isolation_level=None, uri=uri)
+    try:
+        await conn
+    except BaseException:
+        # aiosqlite stops its worker thread after a failed open and reports back to this
+        # loop: wait for it, or it reports to a closed loop when the CLI exits.
+        await asyncio.to_thread(conn._thread.join, 5)
+        raise
+    try:
+        # The busy timeout first: every later statement, the journal-mode switch of a
+        # new file included, then waits for another process's lock instead of failing.
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        await conn.close()
+        raise
+    conn.row_factory = sqlite3.Row
+    return conn
 
 
 class Database:
-    """The store's two connections; use :func:`open_database` to get one."""
+    """The store's connections; use :func:`open_database` to get one.
 
-    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+    ``writer`` is None when the file could only be opened for reading.
+    """
+
+    def __init__(
+        self, path: Path, writer: aiosqlite.Connection | None, readers: list[aiosqlite.Connection]
+    ):
         self.path = path
         self._writer = writer
-        self._reader = reader
+        self._readers = readers
+        self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        for reader in readers:
+            self._idle.put_nowait(reader)
         self._write_lock = asyncio.Lock()
+
+    @property
+    def read_only(self) -> bool:
+        return self._writer is None
+
+    def _translated(self) -> AbstractContextManager[None]:
+        return translated(self.path, busy_ms=BUSY_TIMEOUT_MS)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction: committed on success, rolled back on any error."""
-        async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._writer
-            except BaseException:
-                await self._writer.execute("ROLLBACK")
-                raise
-            else:
-                await self._writer.execute("COMMIT")
+        """A write transaction: committed on success, rolled back on any error.
 
-    @property
-    def reader(self) -> aiosqlite.Connection:
-        """Connection for reads; it sees only committed data."""
-        return self._reader
+        Environment failures (disk full, lock held, read-only file) surface as
+        :class:`StorageError`; SQLite may already have rolled back by then, so the
+        rollback here never hides the error that caused it.
+        """
+        writer = self._writer
+        if writer is None:
+            raise read_only_error(self.path)
+        async with self._write_lock:
+            with self._translated():
+                await writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield writer
+            except BaseException as exc:
+                await _rollback(writer)
+                if isinstance(exc, sqlite3.Error):
+                    with self._translated():
+                        raise
+                raise
+            with self._translated():
+                try:
+                    await writer.execute("COMMIT")
+                except BaseException:
+                    await _rollback(writer)
+                    raise
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """An idle read connection, for as long as the block runs."""
+        conn = await self._idle.get()
+        try:
+            yield conn
+        finally:
+            self._idle.put_nowait(conn)
 
     async def fetchall(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
-        async with self._reader.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        async with self.reading() as conn:
+            with self._translated():
+                async with conn.execute(sql, params) as cursor:
+                    return list(await cursor.fetchall())
 
     async def fetchone(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Row | None:
-        async with self._reader.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        async with self.reading() as conn:
+            with self._translated():
+                async with conn.execute(sql, params) as cursor:
+                    return await cursor.fetchone()
 
     async def schema_version(self) -> int:
-        row = await self.fetchone("SELECT max(version) FROM schema_version")
-        return int(row[0]) if row and row[0] is not None else 0
+        async with self.reading() as conn:
+            with self._translated():
+                return await _read_version(conn)
 
     async def close(self) -> None:
-        await self._reader.close()
-        await self._writer.close()
+        for reader in self._readers:
+            await reader.close()
+        if self._writer is not None:
+            await self._writer.close()
 
 
-async def _migrate(conn: aiosqlite.Connection, migrations: list[Migration]) -> None:
-    await conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version ("
-        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+async def _rollback(conn: aiosqlite.Connection) -> None:
+    """Roll back if a transaction is still open; SQLite rolls back by itself on some
+    errors (a full disk), and a second ROLLBACK would only raise "no transaction"."""
+    if not conn.in_transaction:
+        return
+    try:
+        await conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        log.warning("rollback failed", exc_info=True)
+
+
+async def _read_version(conn: aiosqlite.Connection) -> int:
+    async with conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+    ) as cursor:
+        row = await cursor.fetchone()
+    if not row or not row[0]:
+        return 0
+    async with conn.execute("SELECT coalesce(max(version), 0) FROM schema_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _newer_error(path: Path, found: int, known: int) -> StorageError:
+    return StorageError(
+        f"The database {path} was made by a newer newsbot (schema {found}; this one knows up "
+        f"to {known}): upgrade newsbot, or use another --db."
     )
-    async with conn.execute("SELECT coalesce(max(version), 0) FROM schema_version") as cur:
-        row = await cur.fetchone()
-    current = int(row[0]) if row else 0
-    for migration in migrations:
-        if migration.version <= current:
-            continue
-        stamp = datetime.now(UTC).isoformat(timespec="seconds")
-        # executescript() commits first, so the script carries its own BEGIN/COMMIT and
-        # the version row is written in the same transaction as the schema change.
-        script = (
-            "BEGIN IMMEDIATE;\n"
-            f"{migration.sql}\n;\n"
-            "INSERT INTO schema_version (version, name, applied_at) VALUES "
-            f"({migration.version}, '{migration.name}', '{stamp}');\n"
-            "COMMIT;"
-        )
+
+
+async def _migrate(conn: aiosqlite.Connection, migrations: list[Migration], path: Path) -> None:
+    """Apply pending migrations, one transaction each.
+
+    The version is read again under the write lock before each one, so of two processes
+    opening a new file at once, one migrates and the other finds the work done.
+    """
+    latest = max((m.version for m in migrations), default=0)
+    current = await _read_version(conn)
+    if current > latest:
+        raise _newer_error(path, current, latest)
+    while current < latest:
+        await conn.execute("BEGIN IMMEDIATE")
         try:
-            await conn.executescript(script)
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            current = await _read_version(conn)
+            if current > latest:
+                raise _newer_error(path, current, latest)
+            pending = next((m for m in migrations if m.version > current), None)
+            if pending is not None:
+                for statement in statements(pending.sql):
+                    await conn.execute(statement)
+                await conn.execute(
+                    "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+                    (
+                        pending.version,
+                        pending.name,
+                        datetime.now(UTC).isoformat(timespec="seconds"),
+                    ),
+                )
         except BaseException:
-            if conn.in_transaction:
-                await conn.execute("ROLLBACK")
+            await _rollback(conn)
             raise
-        log.info("applied migration %03d_%s", migration.version, migration.name)
+        await conn.execute("COMMIT")
+        if pending is not None:
+            log.info("applied migration %03d_%s", pending.version, pending.name)
+            current = pending.version
 
 
-async def open_database(path: str | Path, *, migrations: list[Migration] | None = None) -> Database:
-    """Open (creating if needed) the database at ``path`` and apply pending migrations."""
+async def open_database(
+    path: str | Path, *, migrations: list[Migration] | None = None, readers: int = READERS
+) -> Database:
+    """Open (creating if needed) the database at ``path`` and apply pending migrations.
+
+    A file this process may not write is opened for reading, if its schema is current.
+    Failures of the environment raise :class:`StorageError` with a one-line message.
+    """
     db_path = Path(path)
+    known = load_migrations() if migrations is None else migrations
     if str(db_path) != ":memory:":
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-    writer = await aiosqlite.connect(db_path, isolation_level=None)
+        try:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise StorageError(
+                f"Cannot create the folder {db_path.parent} for the database: "
+                f"{err.strerror or err}. Check the path and its permissions."
+            ) from None
+    opened: list[aiosqlite.Connection] = []
+    try:
+        with translated(db_path, busy_ms=BUSY_TIMEOUT_MS):
+            writer = await _writer(db_path, known, opened)
+            pool = [
+                await _reader(db_path, read_only=writer is None) for _ in range(max(readers, 1))
+            ]
+            opened.extend(pool)
+            if writer is None:
+                await _check_read_only_schema(pool[0], known, db_path)
+    except BaseException:
+        for conn in opened:
+            await conn.close()
+        raise
+    return Database(db_path, writer, pool)
+
+
+async def _writer(
+    path: Path, known: list[Migration], opened: list[aiosqlite.Connection]
+) -> aiosqlite.Connection | None:
+    """The write connection, migrated; None if this process may not write the file."""
+    try:
+        writer = await _connect(path)
+    except sqlite3.OperationalError as err:
+        if is_read_only(err):
+            return None
+        raise
+    opened.append(writer)
     try:
         await writer.execute("PRAGMA journal_mode = WAL")
-        await _configure(writer)
-        await _migrate(writer, load_migrations() if migrations is None else migrations)
-        reader = await aiosqlite.connect(db_path, isolation_level=None)
-    except BaseException:
+        await _migrate(writer, known, path)
+    except sqlite3.OperationalError as err:
+        if not is_read_only(err):
+            raise
+        opened.remove(writer)
         await writer.close()
-        raise
-    await _configure(reader)
-    reader.row_factory = sqlite3.Row
-    writer.row_factory = sqlite3.Row
-    return Database(db_path, writer, reader)
+        return None
+    return writer
+
+
+async def _reader(path: Path, *, read_only: bool) -> aiosqlite.Connection:
+    """A read connection; for a file we may not write, a read-only one.
+
+    A WAL database needs its shared-memory index; where the folder is read-only too and
+    none exists, the file is opened as immutable (nobody can be writing it through us).
+    """
+    if not read_only or str(path) == ":memory:":
+        return await _connect(path)
+    uri = _file_uri(path)
+    try:
+        conn = await _connect(f"{uri}?mode=ro", uri=True)
+    except sqlite3.OperationalError as err:
+        if not is_read_only(err):
+            raise
+    else:
+        try:
+            await (await conn.execute("SELECT count(*) FROM sqlite_master")).close()
+            return conn
+        except sqlite3.OperationalError as err:
+            await conn.close()
+            if not is_read_only(err):
+                raise
+    log.debug("%s: folder and file are read-only; reading it as an immutable snapshot", path)
+    return await _connect(f"{uri}?mode=ro&immutable=1", uri=True)
+
+
+def _file_uri(path: Path) -> str:
+    """``file:///abs/path``, percent-encoded, for SQLite's URI options (no disk access)."""
+    return Path(os.path.abspath(path)).as_uri()
+
+
+async def _check_read_only_schema(
+    conn: aiosqlite.Connection, known: list[Migration], path: Path
+) -> None:
+    latest = max((m.version for m in known), default=0)
+    current = await _read_version(conn)
+    if current > latest:
+        raise _newer_error(path, current, latest)
+    if current < latest:
+        raise StorageError(
+            f"The database {path} is read-only and needs upgrading (schema {current} to "
+            f"{latest}): open it once with write permission on the file and its folder."
+        )
+    log.info("%s is read-only: serving reads, refusing changes", path)

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Protocol
 
 from news.search import TextIndex
-from storage.articles import AddOutcome, Article, NewArticle, SearchHit
+from storage.articles import AddOutcome, Article, NewArticle, PageCursor, SearchHit
 from storage.digests import DigestRun, DigestSchedule, FailureOutcome, RunStatus
 
 
@@ -54,10 +54,11 @@ class Articles(TextIndex, Protocol):
         guild_id: int | None,
         *,
         limit: int = 10,
-        offset: int = 0,
+        after: PageCursor | None = None,
         all_scopes: bool = False,
     ) -> list[Article]:
-        """Newest first; ``all_scopes`` lists every guild's articles (CLI only)."""
+        """Newest first, from just past ``after`` (the previous page's last article, as a
+        keyset: every page costs the same); ``all_scopes`` lists every guild's (CLI only)."""
         ...
 
     async def count(self, guild_id: int | None, *, all_scopes: bool = False) -> int: ...
@@ -71,7 +72,8 @@ class Articles(TextIndex, Protocol):
     async def missing_summaries(self, limit: int = 500) -> list[Article]: ...
 
     async def titles(self, guild_id: int | None, prefix: str, *, limit: int = 25) -> list[Article]:
-        """Articles whose title contains ``prefix`` (for autocomplete), newest first."""
+        """Articles whose title contains ``prefix`` (for autocomplete), newest first; a
+        backend may bound the search to its newest titles, but must answer in a few ms."""
         ...
 
     async def search(

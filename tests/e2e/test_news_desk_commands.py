@@ -209,6 +209,13 @@ async def test_list_pages_with_buttons(fake: FakeDiscord, bot: NewsBot) -> None:
     assert page2["footer"]["text"] == "Page 2 of 2 · 12 articles"
     assert "Report 00" in page2["description"] and "Report 11" not in page2["description"]
 
+    # Back to page 1: the keyset pager remembers where each page it showed started.
+    pressed = await fake.press(fake.response_message_id(token), "newsbot:prev", READER)
+    call = await fake.wait_for(lambda c: c.path.endswith(f"/{pressed}/callback"))
+    again = call.json["data"]["embeds"][0]
+    assert again["footer"]["text"] == "Page 1 of 2 · 12 articles"
+    assert again["description"] == embed["description"]
+
 
 async def test_search_pages_results(fake: FakeDiscord, bot: NewsBot) -> None:
     guild = fake.guilds[0].id
@@ -363,3 +370,35 @@ async def test_a_failing_autocomplete_is_logged_and_offers_nothing(
         await asyncio.sleep(0.02)
     assert "titles index missing" in caplog.text
     assert fake.calls_for(token) == []
+
+
+async def test_autocomplete_is_rate_limited_per_member(
+    fake: FakeDiscord, bot: NewsBot, monkeypatch: Any
+) -> None:
+    import cogs.views
+
+    now = [1000.0]
+    limit = cogs.views.RateLimit(rate=2.0, burst=3, clock=lambda: now[0])
+    monkeypatch.setattr(cogs.views, "AUTOCOMPLETE_LIMIT", limit)
+    await add_via_paste(fake, "Ostbank ferry pauses for an engine swap", PASTED)
+    asked: list[str] = []
+    real = bot.desk.autocomplete
+
+    async def counting(guild_id: int | None, prefix: str, limit: int = 25) -> list[Any]:
+        asked.append(prefix)
+        return await real(guild_id, prefix, limit)
+
+    monkeypatch.setattr(bot.desk, "autocomplete", counting)
+
+    async def choices(user: dict[str, Any], value: str) -> list[Any]:
+        token = await fake.autocomplete("article", user, sub="show", focused="article", value=value)
+        call = await fake.wait_for(lambda c: c.path.endswith(f"/{token}/callback"))
+        return call.json["data"]["choices"]
+
+    typed = [await choices(READER, "ostbank"[: n + 1]) for n in range(6)]
+    assert [len(c) for c in typed] == [1, 1, 1, 0, 0, 0]
+    assert asked == ["o", "os", "ost"]  # the database saw three, not six
+    assert len(await choices(MOD, "ost")) == 1  # another member has a bucket of their own
+    now[0] += 0.5  # one token back after half a second
+    assert len(await choices(READER, "ostbank")) == 1
+    assert await choices(READER, "ostbank") == []

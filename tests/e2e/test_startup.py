@@ -119,3 +119,31 @@ def test_run_bot_turns_a_rejected_token_into_one_line_and_exit_1(
         loop.call_soon_threadsafe(loop.stop)
         thread.join(5)
         loop.close()
+
+
+def test_run_bot_turns_a_database_it_cannot_open_into_one_line_and_exit_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    fake = FakeDiscord()
+    notes = tmp_path / "notes.db"
+    notes.write_text("not a database at all\n" * 100)
+    try:
+        asyncio.run_coroutine_threadsafe(fake.start(), loop).result(5)
+        fake.patch_client(monkeypatch)
+        settings = load_settings(_env_file=None, db_path=notes)
+        with pytest.raises(SystemExit) as exit_info:
+            run_bot(settings, "token")
+        assert exit_info.value.code == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [
+            f"Cannot start: {notes} is not a newsbot database (not an SQLite file):"
+            " check --db or NEWSBOT_DB."
+        ]
+    finally:
+        asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(5)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()

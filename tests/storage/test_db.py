@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from storage.db import Migration, load_migrations, open_database
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_fresh_database_gets_every_migration(tmp_path):
@@ -60,3 +67,44 @@ def test_migration_files_are_numbered_uniquely():
     numbers = [m.version for m in migrations]
     assert numbers == sorted(numbers)
     assert len(numbers) == len(set(numbers))
+
+
+RACE_SCRIPT = """
+import asyncio, sys, time
+from storage.db import open_database
+
+async def main(path, start):
+    while time.time() < start:
+        pass
+    db = await open_database(path)
+    await db.close()
+
+asyncio.run(main(sys.argv[1], float(sys.argv[2])))
+"""
+
+
+def test_processes_opening_a_new_file_at_once_all_succeed(tmp_path):
+    """Each process takes the write lock before it reads the schema version: exactly one
+    migrates, the others find the work done (no "table already exists", no "duplicate
+    column", no "database is locked")."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for trial in range(6):
+        path = tmp_path / f"race{trial}.db"
+        start = time.time() + 1.5
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", RACE_SCRIPT, str(path), str(start)],
+                env=env,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(3)
+        ]
+        errors = [p.communicate(timeout=60)[1] for p in procs]
+        assert [p.returncode for p in procs] == [0, 0, 0], errors
+        raw = sqlite3.connect(path)
+        try:
+            versions = [r[0] for r in raw.execute("SELECT version FROM schema_version")]
+        finally:
+            raw.close()
+        assert versions == [m.version for m in load_migrations()]
