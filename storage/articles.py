@@ -352,15 +352,25 @@ class ArticleStore:
     async def since(
         self, guild_id: int | None, after: datetime | None, *, limit: int = 10
     ) -> list[Article]:
-        """Articles in scope added after ``after`` (all if None), newest first."""
-        where, params = _scope_clause(guild_id)
+        """Articles in scope added after ``after`` (all if None), newest first.
+
+        Read like :meth:`recent`: one index range per scope part, merged, so a digest on
+        a large store does not scan the table.
+        """
+        window = ""
+        window_params: tuple[object, ...] = ()
         if after is not None:
-            where += " AND a.added_at > ?"
-            params = (*params, utc_iso(after))
+            window = " AND added_at > ?"
+            window_params = (utc_iso(after),)
+        parts = _scope_parts(guild_id)
+        sql = " UNION ALL ".join(
+            f"SELECT * FROM (SELECT {_COLUMNS} FROM articles WHERE {where}{window}"
+            " ORDER BY added_at DESC, id DESC LIMIT ?)"
+            for where, _ in parts
+        )
+        params = [p for _, scope in parts for p in (*scope, *window_params, limit)]
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM articles a WHERE {where}"
-            " ORDER BY a.added_at DESC, a.id DESC LIMIT ?",
-            (*params, limit),
+            f"{sql} ORDER BY added_at DESC, id DESC LIMIT ?", (*params, limit)
         )
         return [Article.from_row(row) for row in rows]
 
