@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_core import PydanticUseDefault
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -117,9 +116,10 @@ class Settings(BaseSettings):
 
     @field_validator("llm_timeout", "llm_max_concurrency", "llm_budget_words", mode="before")
     @classmethod
-    def _blank_is_default(cls, value: object) -> object:
+    def _blank_is_default(cls, value: object, info: ValidationInfo) -> object:
         if isinstance(value, str) and not value.strip():
-            raise PydanticUseDefault()
+            assert info.field_name is not None
+            return cls.model_fields[info.field_name].default
         return value
 
     def require_token(self) -> str:
