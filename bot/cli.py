@@ -14,11 +14,12 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import click
 
-from bot.config import MissingTokenError, Settings, load_settings
+from bot.cli_doctor import doctor, reader_line, require_reader
+from bot.config import MissingTokenError, Settings, SettingsError, load_settings
 from bot.desk import (
     HTML_SUFFIXES,
     TEXT_SUFFIXES,
@@ -30,6 +31,7 @@ from bot.desk import (
     process_pool,
     read_source_file,
 )
+from bot.readers import Asked
 from bot.style import article_date
 from news.answer import Answer, Quote
 from news.errors import InputError, NewsError
@@ -69,15 +71,19 @@ def _emit(data: dict[str, object]) -> None:
     click.echo(json.dumps(data, ensure_ascii=False))
 
 
-def _with_desk(ctx: Context, work: Callable[[NewsDesk], Awaitable[T]]) -> T:
+def _with_desk(
+    ctx: Context, work: Callable[[NewsDesk], Awaitable[T]], *, reader: bool = False
+) -> T:
     """Open the store, run ``work``, close it; user errors and database failures (disk
-    full, read-only, locked, damaged) become one line and exit 1."""
+    full, read-only, locked, damaged) become one line and exit 1. ``reader``: with the
+    model reader when one is configured (only ``ask`` answers questions)."""
 
     async def main() -> T:
         desk = await NewsDesk.open(
             ctx.db_path,
             allow_private_urls=ctx.settings.allow_private_urls,
             answer_threshold=ctx.settings.answer_threshold,
+            model=ctx.settings.reader_config() if reader else None,
         )
         try:
             return await work(desk)
@@ -86,7 +92,7 @@ def _with_desk(ctx: Context, work: Callable[[NewsDesk], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(main())
-    except (NewsError, StorageError) as err:
+    except (NewsError, StorageError, SettingsError) as err:
         raise click.ClickException(str(err)) from None
 
 
@@ -387,9 +393,10 @@ def main() -> None:
     cli(prog_name="newsbot")
 
 
-def answer_json(answer: Answer) -> dict[str, object]:
+def answer_json(answer: Answer, reader: str = "offline") -> dict[str, object]:
     """The ``ask --json`` contract: ``answer`` is null when the engine does not commit,
-    and ``passages`` then holds the sentences a member would be shown."""
+    and ``passages`` then holds the sentences a member would be shown; ``reader`` is
+    "model" or "offline", whichever gave what is shown."""
     return {
         "question": answer.question,
         "answer": answer.answer,
@@ -398,6 +405,7 @@ def answer_json(answer: Answer) -> dict[str, object]:
         "confidence": round(answer.confidence, 4),
         "passages": [{"article_id": q.article_id, "text": q.text} for q in answer.passages],
         "score": round(answer.score, 4),  # the old name of confidence, kept for one release
+        "reader": reader,
     }
 
 
@@ -410,6 +418,12 @@ def answer_json(answer: Answer) -> dict[str, object]:
 )
 @click.option("--guild", type=int, help="Ask within this guild's articles and the global ones.")
 @click.option("--article", "article_id", type=int, help="Answer from this article only.")
+@click.option(
+    "--reader",
+    "choice",
+    type=click.Choice(["offline", "model"]),
+    help="Force a reader (default: the model reader when one is configured).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def ask(
@@ -418,26 +432,32 @@ def ask(
     batch: Path | None,
     guild: int | None,
     article_id: int | None,
+    choice: Literal["offline", "model"] | None,
     as_json: bool,
 ) -> None:
     """Answer a question from the stored articles, with the sentence that proves it."""
     if (question is None) == (batch is None):
         raise click.UsageError("Give a QUESTION or --batch FILE, not both.")
+    if choice == "model":
+        require_reader(ctx.settings)
 
-    async def one(desk: NewsDesk) -> tuple[Answer, dict[int, Article]]:
+    async def one(desk: NewsDesk) -> tuple[Asked, dict[int, Article]]:
         assert question is not None
-        answer = await desk.ask(question, guild, article_id)
+        asked = await desk.ask_read(question, guild, article_id, reader=choice or "auto")
+        answer = asked.answer
         ids = [answer.article_id] if answer.article_id else []
         ids += [q.article_id for q in answer.passages]
         found = {i: a for i in dict.fromkeys(ids) if (a := await desk.get_any(i)) is not None}
-        return answer, found
+        return asked, found
 
     if question is not None:
-        answer, found = _with_desk(ctx, one)
+        asked, found = _with_desk(ctx, one, reader=True)
         if as_json:
-            _emit(answer_json(answer))
+            _emit(answer_json(asked.answer, asked.reader))
         else:
-            click.echo(_answer_text(answer, found))
+            click.echo(_answer_text(asked.answer, found))
+            if asked.footer is not None:
+                click.echo(reader_line(asked))
         return
 
     assert batch is not None
@@ -451,14 +471,15 @@ def ask(
                     item = json.loads(line)
                     q = str(item["question"])
                     pinned = item.get("article_id")
-                    answer = await desk.ask(q, guild, int(pinned) if pinned is not None else None)
-                    _emit(answer_json(answer))
+                    pin = int(pinned) if pinned is not None else None
+                    asked = await desk.ask_read(q, guild, pin, reader=choice or "auto")
+                    _emit(answer_json(asked.answer, asked.reader))
                 except (json.JSONDecodeError, KeyError, TypeError, ValueError):
                     _emit({"line": number, "error": 'not a JSON object with a "question"'})
                 except NewsError as err:
                     _emit({"line": number, "question": item.get("question"), "error": str(err)})
 
-    _with_desk(ctx, many)
+    _with_desk(ctx, many, reader=True)
 
 
 def _answer_text(answer: Answer, found: dict[int, Article]) -> str:
@@ -561,3 +582,6 @@ def digest(ctx: Context, guild: int, since: str | None, max_articles: int) -> No
         return render_markdown(built)
 
     click.echo(_with_desk(ctx, work))
+
+
+cli.add_command(doctor)

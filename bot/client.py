@@ -1,9 +1,9 @@
 """NewsBot, the Discord client: start-up, command sync, and the one app-command error handler.
 
-``setup_hook`` opens the NewsDesk, starts the bot's one APScheduler (every timed job,
-such as digests, runs on it), loads the cogs in :data:`EXTENSIONS` and syncs the
-command tree (to ``NEWSBOT_DEV_GUILD`` when set, for instant updates while
-developing; globally otherwise). ``close`` unloads the cogs (which remove their
+``setup_hook`` opens the NewsDesk (with the model reader when one is configured),
+starts the bot's one APScheduler (every timed job, such as digests, runs on it), loads
+the cogs in :data:`EXTENSIONS` and syncs the command tree (to ``NEWSBOT_DEV_GUILD``
+when set, for instant updates while developing; globally otherwise). ``close`` unloads the cogs (which remove their
 jobs), shuts the scheduler down and closes the desk.
 """
 
@@ -23,7 +23,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
 from discord.ext import commands
 
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from bot.desk import NewsDesk
 from news.errors import NewsError
 from storage.errors import StorageError
@@ -148,6 +148,7 @@ class NewsBot(commands.AutoShardedBot):
             self.settings.db_path,
             allow_private_urls=self.settings.allow_private_urls,
             answer_threshold=self.settings.answer_threshold,
+            model=self.settings.reader_config(),
         )
         self.scheduler.start()
         for extension in EXTENSIONS:
@@ -215,6 +216,10 @@ def run_bot(settings: Settings, token: str) -> None:
         asyncio.run(main())
     except KeyboardInterrupt:
         log.info("stopped")
+    except SettingsError as err:
+        # The model reader's settings do not fit together (a base URL without a model).
+        print(f"Cannot start: {err}", file=sys.stderr)  # noqa: T201
+        raise SystemExit(1) from None
     except StorageError as err:
         # The database could not be opened (read-only folder, not a database, damaged,
         # newer schema, locked): the operator's one line, not a traceback.

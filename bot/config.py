@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+if TYPE_CHECKING:
+    from news.answer.model import ModelConfig
+
 DEFAULT_DB = Path("data") / "newsbot.db"
+
+
+class SettingsError(ValueError):
+    """Settings that are each valid but do not fit together; the message names them."""
 
 
 class MissingTokenError(RuntimeError):
@@ -38,6 +47,21 @@ class Settings(BaseSettings):
     answer_threshold: float | None = Field(
         default=None, ge=0.0, le=1.0, validation_alias="NEWSBOT_ANSWER_THRESHOLD"
     )
+    # The optional model reader (an OpenAI-compatible chat server); an empty base URL
+    # turns it off. The key is a SecretStr here and a news Secret in ModelConfig: it
+    # shows as '**********' in any repr, log or validation error.
+    llm_base_url: str = Field(default="", validation_alias="NEWSBOT_LLM_BASE_URL")
+    llm_model: str = Field(default="", validation_alias="NEWSBOT_LLM_MODEL")
+    llm_api_key: SecretStr | None = Field(default=None, validation_alias="NEWSBOT_LLM_API_KEY")
+    llm_timeout: float = Field(
+        default=20.0, gt=0.0, le=600.0, validation_alias="NEWSBOT_LLM_TIMEOUT"
+    )
+    llm_max_concurrency: int = Field(
+        default=2, ge=1, le=64, validation_alias="NEWSBOT_LLM_MAX_CONCURRENCY"
+    )
+    llm_budget_words: int = Field(
+        default=1500, ge=50, le=20_000, validation_alias="NEWSBOT_LLM_BUDGET_WORDS"
+    )
 
     @field_validator("log_level")
     @classmethod
@@ -51,6 +75,52 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
+
+    def reader_config(self) -> ModelConfig | None:
+        """The model reader's settings, or None when NEWSBOT_LLM_BASE_URL is empty (off).
+
+        A base URL without a model, or one that is not http(s), is a SettingsError:
+        a host who set the URL meant the reader to be on. The message never holds the
+        key, nor a user or password written into the URL.
+        """
+        base = self.llm_base_url.strip()
+        if not base:
+            return None
+        try:
+            parts = urlsplit(base)
+            scheme, host = parts.scheme.lower(), parts.hostname
+        except ValueError:
+            scheme, host = "", None
+        if scheme not in ("http", "https") or not host:
+            raise SettingsError(
+                "NEWSBOT_LLM_BASE_URL must be an http:// or https:// address, "
+                "for example http://localhost:11434/v1"
+            )
+        if not self.llm_model.strip():
+            raise SettingsError(
+                "NEWSBOT_LLM_BASE_URL is set but NEWSBOT_LLM_MODEL is empty: name the model "
+                "to ask (for example llama3.1:8b), or empty the base URL to turn the reader off"
+            )
+        # Imported here: the reader pulls in aiohttp, which commands without it skip.
+        from news.answer.model import ModelConfig, Secret
+
+        key = self.llm_api_key.get_secret_value().strip() if self.llm_api_key else ""
+        return ModelConfig(
+            base,
+            self.llm_model.strip(),
+            api_key=Secret(key) if key else None,
+            timeout=self.llm_timeout,
+            max_concurrency=self.llm_max_concurrency,
+            budget_words=self.llm_budget_words,
+        )
+
+    @field_validator("llm_timeout", "llm_max_concurrency", "llm_budget_words", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, str) and not value.strip():
+            assert info.field_name is not None
+            return cls.model_fields[info.field_name].default
+        return value
 
     def require_token(self) -> str:
         """The token, or a MissingTokenError that says what to set and where."""

@@ -3,6 +3,9 @@
 Every way of adding an article ends in :meth:`NewsDesk.add`. CPU work (extraction,
 cleaning, summarizing, answering) runs off the event loop, in one worker thread (see
 :class:`CpuWorker`); bulk imports may hand their preparing to worker processes.
+Every question goes to the offline engine; when the host configured a model reader
+(:mod:`news.answer.model`), its answer replaces the offline one only when its quote
+checks out, and :class:`Asked` says which reader answered.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from bot.readers import READER_OFF, Asked, ReaderChoice, read_with_model
 from news import retrieval
 from news.answer import Answer, Passage, answer_question
 from news.clean import clean_body, clean_title
@@ -31,6 +35,9 @@ from news.urls import normalize_url, site_of
 from storage.articles import AddOutcome, Article, NewArticle, PageCursor, SearchHit
 from storage.backend import open_stores
 from storage.interfaces import Articles, Digests, GuildSettings, Stores
+
+if TYPE_CHECKING:
+    from news.answer.model import ModelConfig, ModelReader
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -213,6 +220,7 @@ class NewsDesk:
         allow_private_urls: bool = False,
         fetch_timeout: float = 15.0,
         answer_threshold: float | None = None,
+        model: ModelConfig | None = None,
     ):
         self.store = stores.articles
         self.guilds = stores.guilds
@@ -225,6 +233,18 @@ class NewsDesk:
         self.fetch_timeout = fetch_timeout
         # The confidence /ask needs to state an answer (None: the engine's fitted default).
         self.answer_threshold = answer_threshold
+        # The optional model reader (None: off). Imported only when on: it pulls in aiohttp.
+        self.model_reader: ModelReader | None = None
+        if model is not None and model.enabled:
+            from news.answer.model import ModelReader
+
+            self.model_reader = ModelReader(model)
+            log.info(
+                "answers: model reader %s at %s (API key %s), offline engine as fallback",
+                model.model,
+                model.shown_url,
+                "set" if model.api_key else "not set",
+            )
 
     @classmethod
     async def open(cls, location: str | Path, **options: object) -> NewsDesk:
@@ -239,8 +259,12 @@ class NewsDesk:
         return desk
 
     async def close(self) -> None:
-        await self.cpu.close()
-        await self._close_stores()
+        try:
+            if self.model_reader is not None:
+                await self.model_reader.close()
+        finally:
+            await self.cpu.close()
+            await self._close_stores()
 
     # -- adding ---------------------------------------------------------------
 
@@ -404,12 +428,32 @@ class NewsDesk:
         self, question: str, guild_id: int | None = None, article_id: int | None = None
     ) -> Answer:
         """Answer from the scope's articles (or one pinned article), with evidence."""
+        return (await self.ask_read(question, guild_id, article_id)).answer
+
+    async def ask_read(
+        self,
+        question: str,
+        guild_id: int | None = None,
+        article_id: int | None = None,
+        *,
+        reader: ReaderChoice = "auto",
+    ) -> Asked:
+        """:meth:`ask`, saying which reader answered; ``reader`` forces one.
+
+        The offline engine always answers first: its passages are what the model is
+        shown and its answer is the fallback. Forcing "model" without a model reader
+        configured is an InputError.
+        """
+        if reader == "model" and self.model_reader is None:
+            raise InputError(READER_OFF)
         question = normalize_ws(question).replace("\n", " ")[:MAX_QUESTION_CHARS]
         if not question:
             raise InputError("Ask a question, for example: how many prisoners were released?")
         if article_id is not None:
             article = await self.get(article_id, guild_id)
             passages = [Passage(article.id, article.title, article.text, 1.0)]
+            answer = functools.partial(answer_question, commit_at=self.answer_threshold)
+            offline = await self.cpu.run(answer, question, passages)
         else:
             # Words and adjacent pairs of the question (a regex pass over at most
             # MAX_QUESTION_CHARS: no thread hop), a small bm25 pool with room for
@@ -427,9 +471,14 @@ class NewsDesk:
                 for hit in hits
                 if (a := articles.get(hit.article_id)) is not None
             ]
-            return await self.cpu.run(_answer_open, question, candidates, self.answer_threshold)
-        answer = functools.partial(answer_question, commit_at=self.answer_threshold)
-        return await self.cpu.run(answer, question, passages)
+            passages, offline = await self.cpu.run(
+                _answer_open, question, candidates, self.answer_threshold
+            )
+        if self.model_reader is None:
+            return Asked(offline)
+        return await read_with_model(
+            self.model_reader, question, passages, offline, reader, self.cpu.run
+        )
 
     async def summary(self, article: Article, sentences: int = 3) -> list[str]:
         """The stored summary, or a fresh one when another length is asked for."""
@@ -506,7 +555,8 @@ def parse_date(value: str) -> date:
 
 def _answer_open(
     question: str, candidates: Sequence[retrieval.Candidate], commit_at: float | None
-) -> Answer:
-    """Re-rank the store's candidates, then answer from the best few (a worker's job)."""
+) -> tuple[list[Passage], Answer]:
+    """Re-rank the store's candidates, then answer from the best few (a worker's job);
+    the passages come back too, for the model reader."""
     passages = retrieval.open_passages(question, candidates)
-    return answer_question(question, passages, commit_at=commit_at)
+    return passages, answer_question(question, passages, commit_at=commit_at)

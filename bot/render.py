@@ -401,6 +401,16 @@ def not_found_embed(question: str, closest: Sequence[Article]) -> discord.Embed:
     return fit_embed(embed)
 
 
+def with_reader(embed: discord.Embed, footer: str | None) -> discord.Embed:
+    """An /ask card with the reader that answered in its footer ("answered by MODEL,
+    quote checked", "offline engine"); unchanged when ``footer`` is None (no model
+    reader is configured, so there is no choice of reader to show)."""
+    if not footer:
+        return embed
+    embed.set_footer(text=footer)
+    return fit_embed(embed)
+
+
 def list_page(articles: Sequence[Article], page: int, pages: int, total: int) -> discord.Embed:
     """One page of the newest articles (``page`` counts from 0)."""
     embed = discord.Embed(title="Stored articles", colour=COLOUR)

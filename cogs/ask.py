@@ -1,4 +1,5 @@
-"""/ask (an answer with its evidence and citation, or the sentences that come closest),
+"""/ask (an answer with its evidence and citation, or the sentences that come closest,
+with the reader that answered in the footer when a model reader is configured),
 /summary, and /news search (paginated)."""
 
 from __future__ import annotations
@@ -57,9 +58,12 @@ class Ask(commands.Cog):
         question: app_commands.Range[str, 1, 500],
         article: int | None = None,
     ) -> None:
+        # Deferred first: a model reader may take up to its timeout (the reply may follow
+        # for 15 minutes); every failure of the model falls back to the offline answer.
         await interaction.response.defer(thinking=True)
-        answer = await self.desk.ask(question, interaction.guild_id, article)
-        await interaction.followup.send(embed=await self._reply(answer, interaction.guild_id))
+        asked = await self.desk.ask_read(question, interaction.guild_id, article)
+        embed = await self._reply(asked.answer, interaction.guild_id)
+        await interaction.followup.send(embed=render.with_reader(embed, asked.footer))
 
     @ask.autocomplete("article")
     async def _ask_article(

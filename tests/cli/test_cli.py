@@ -299,7 +299,16 @@ def test_ask_abstains_and_batch_answers_each_line(runner, paste_file, tmp_path):
     assert len(out) == 3
 
 
-ASK_KEYS = {"question", "answer", "article_id", "evidence", "confidence", "passages", "score"}
+ASK_KEYS = {
+    "question",
+    "answer",
+    "article_id",
+    "evidence",
+    "confidence",
+    "passages",
+    "score",
+    "reader",
+}
 
 
 def stored_text(runner, article_id: int) -> str:
@@ -310,6 +319,7 @@ def test_ask_json_when_it_commits_holds_the_evidence_first_in_the_passages(runne
     stored = json.loads(invoke(runner, "add", str(paste_file), "--json").output)
     data = json.loads(invoke(runner, "ask", "How many inmates were freed?", "--json").output)
     assert set(data) == ASK_KEYS
+    assert data["reader"] == "offline"  # no model reader is configured
     assert data["answer"] == "250" and data["article_id"] == stored["id"]
     assert 0.0 <= data["confidence"] <= 1.0 and data["score"] == data["confidence"]
     passages = data["passages"]

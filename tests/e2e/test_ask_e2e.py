@@ -11,6 +11,7 @@ from fake_discord import READER, BotRunner, FakeDiscord
 
 from bot import render
 from bot.client import NewsBot
+from bot.readers import Asked
 from news.answer import Answer
 
 LIBRARY = (
@@ -125,10 +126,10 @@ async def test_with_no_relevant_sentence_the_closest_articles_are_listed(
 ) -> None:
     _, parking, _ = await store(bot, fake, LIBRARY, PARKING, POOL)
 
-    async def nothing_relevant(question: str, *args: Any) -> Answer:
-        return Answer(question, None, None, None, 0.0, "thing", related=(parking,))
+    async def nothing_relevant(question: str, *args: Any, **options: Any) -> Asked:
+        return Asked(Answer(question, None, None, None, 0.0, "thing", related=(parking,)))
 
-    monkeypatch.setattr(bot.desk, "ask", nothing_relevant)
+    monkeypatch.setattr(bot.desk, "ask_read", nothing_relevant)
     token = await fake.slash("ask", READER, question="Is the station busy?")
     reply = await fake.wait_message(token)
     assert reply["embeds"][0]["title"] == render.NOT_FOUND

@@ -169,7 +169,7 @@ async def test_an_error_after_defer_is_sent_as_a_followup(
     async def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("index corrupted")
 
-    monkeypatch.setattr(bot.desk, "ask", broken)
+    monkeypatch.setattr(bot.desk, "ask_read", broken)
     token = await fake.slash("ask", READER, question="Who won?")
     await fake.wait_message(token)
     calls = fake.calls_for(token)

@@ -1,0 +1,73 @@
+"""Which reader answers a question: the offline engine alone, or the model reader
+(:mod:`news.answer.model`) with the offline engine as its fallback.
+
+:class:`Asked` is what :meth:`bot.desk.NewsDesk.ask_read` gives back: the answer to
+show and, when a model reader is configured, the outcome that names the reader
+(the /ask card's footer, ``newsbot ask``'s "reader").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from news.answer import Answer, Passage
+
+if TYPE_CHECKING:
+    from news.answer.model import ModelReader, ReaderOutcome, Runner
+
+log = logging.getLogger(__name__)
+
+# "auto" is the model reader when one is configured, the offline engine otherwise.
+ReaderChoice = Literal["auto", "offline", "model"]
+READER_OFF = (
+    "The model reader is off: set NEWSBOT_LLM_BASE_URL and NEWSBOT_LLM_MODEL "
+    "(`newsbot doctor` checks them)."
+)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """An answer, and which reader gave it.
+
+    ``outcome`` is None when no model reader is configured: the offline engine is then
+    the only reader, and what a member sees says nothing about readers (``footer`` is
+    None), so a bot without a model shows exactly what it showed before readers
+    existed.
+    """
+
+    answer: Answer
+    outcome: ReaderOutcome | None = None
+
+    @property
+    def reader(self) -> Literal["model", "offline"]:
+        return self.outcome.reader if self.outcome is not None else "offline"
+
+    @property
+    def footer(self) -> str | None:
+        """'answered by MODEL, quote checked', 'offline engine'... or None (no model)."""
+        return self.outcome.footer if self.outcome is not None else None
+
+
+async def read_with_model(
+    model: ModelReader,
+    question: str,
+    passages: Sequence[Passage],
+    offline: Answer,
+    choice: ReaderChoice,
+    run: Runner,
+) -> Asked:
+    """The model's answer when its quote checks out, else the offline one; never raises
+    for the model's sake and never waits past the reader's timeout."""
+    from news.answer.model import ReaderOutcome
+
+    if choice == "offline":
+        return Asked(offline, ReaderOutcome.offline("the offline engine was asked for"))
+    try:
+        shown, outcome = await model.read(question, passages, offline, run=run)
+    except Exception:  # the reader never should; the member still gets the offline answer
+        log.exception("the model reader failed; the offline engine answers")
+        return Asked(offline, ReaderOutcome("offline", "fallback", "the model reader failed"))
+    return Asked(shown, outcome)
