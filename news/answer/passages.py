@@ -30,15 +30,20 @@ MIN_COVERAGE = 0.1
 QUOTE_CHARS = 400
 
 
+def relevance(top: Sequence[Scored], best_span: Mapping[int, float]) -> list[float]:
+    """Each of ``top``'s sentences' place in the order: its logit plus SPAN_WEIGHT
+    times its best span's score (``best_span``: by index in ``top``)."""
+    return [
+        sc.logit + SPAN_WEIGHT * best_span.get(k, -SPAN_WEIGHT * 10) for k, sc in enumerate(top)
+    ]
+
+
 def passage_order(
     ranked: Sequence[Scored], top: Sequence[Scored], best_span: Mapping[int, float]
 ) -> list[Scored]:
     """The relevant sentences, most relevant first (``best_span``: by index in ``top``)."""
-    keyed = sorted(
-        range(len(top)),
-        key=lambda k: top[k].logit + SPAN_WEIGHT * best_span.get(k, -SPAN_WEIGHT * 10),
-        reverse=True,
-    )
+    key = relevance(top, best_span)
+    keyed = sorted(range(len(top)), key=key.__getitem__, reverse=True)
     order = [top[k] for k in keyed]
     order.extend(sc for sc in ranked if all(sc is not t for t in top))
     return [sc for sc in order if sc.coverage >= MIN_COVERAGE]

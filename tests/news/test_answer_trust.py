@@ -30,6 +30,17 @@ The southern council approved a budget of 31 million on Tuesday.
 
 Both councils meet again next month."""
 
+# The sentence that matches "lifeguards hired" word for word gives a running total.
+LIFEGUARDS = """Coastal county hires more lifeguards
+
+Brenmouth county will hire 35 "seasonal" lifeguards to patrol its beaches, the Harbour Gazette reported.
+
+Councillor Ines Harrow spoke with more than 600 beach traders last week about the new posts.
+
+The new posts will bring the total number of lifeguards hired by the county to 180.
+
+The beaches drew more than 9,000 swimmers last summer."""
+
 
 def ask(question: str, *texts: str, commit_at: float | None = None):
     passages = [Passage(i + 1, "", t, 1.0) for i, t in enumerate(texts)]
@@ -66,6 +77,17 @@ def test_words_matching_two_sentences_do_not_commit() -> None:
     assert not ans.committed
     shown = " ".join(q.text for q in ans.passages)
     assert "12 million" in shown and "31 million" in shown
+
+
+def test_a_sentence_offering_only_a_running_total_is_no_rival() -> None:
+    # It leads on the question's words, but its only number is ruled out for a count:
+    # the engine answers from the next sentence and is not made unsure by the first.
+    ans = ask("How many lifeguards were hired?", LIFEGUARDS)
+    assert ans.committed and ans.answer == "35"
+    assert ans.evidence is not None and ans.evidence.startswith("Brenmouth county will hire 35")
+    assert ans.extra is not None and "180" in ans.extra
+    shown = " ".join(q.text for q in ans.passages)
+    assert "600" not in ans.passages[0].text and "180" in shown
 
 
 def test_commit_at_is_the_threshold() -> None:
