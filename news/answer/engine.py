@@ -3,8 +3,9 @@
 The stages run in order: the question is analysed (:mod:`.question`), the articles'
 sentences ranked and the shortlist re-ranked (:mod:`.sentences`), the best sentences'
 spans scored (:mod:`.spans`) and one chosen (:mod:`.choose`). Its calibrated
-confidence (:mod:`.confidence`) decides whether the engine commits to it; either way
-the most relevant sentences are quoted (:mod:`.passages`).
+confidence (:mod:`.confidence`), zero when the article does not say what the
+question asks about (:mod:`.support`), decides whether the engine commits to it;
+either way the most relevant sentences are quoted (:mod:`.passages`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from news.answer.question import FORMS, QuestionInfo, analyze_question
 from news.answer.reader import Answer, Guess, Passage, Quote
 from news.answer.sentences import SENT_FEATURES, Scored, rank_sentences, rerank
 from news.answer.spans import Candidate, fold_weights, span_candidates
+from news.answer.support import supported
 
 # Spans are drawn from this many of the re-ranked shortlist's best sentences.
 TOP_SENTENCES = 4
@@ -102,6 +104,9 @@ class Reading:
     committed_quotes: tuple[Quote, ...]  # the evidence first, then up to two more
     open_quotes: tuple[Quote, ...]  # the most relevant sentences, when it abstains
     extra: str | None = None
+    # Whether the evidence and its article say what the question asks about
+    # (:mod:`.support`); when not, the confidence is 0 whatever the signals say.
+    supported: bool = True
 
 
 def answer_question(
@@ -207,7 +212,8 @@ def read(question: str, passages: Sequence[Passage]) -> Reading:
     }
     if setting == "open":
         signals["rr_margin"] = retrieval_margin(passages)
-    confidence = _MODEL.probability(setting, signals) if text else 0.0
+    backed = supported(info, chosen)
+    confidence = _MODEL.probability(setting, signals) if text and backed else 0.0
     guess = Guess(text, sent.text, int(chosen.passage.article_id)) if text else None
     committed_quotes = quotes(info, order, chosen, (win.start, win.end))
     return Reading(
@@ -221,4 +227,5 @@ def read(question: str, passages: Sequence[Passage]) -> Reading:
         committed_quotes,
         open_quotes,
         total_extra(info, chosen.passage, sent),
+        backed,
     )

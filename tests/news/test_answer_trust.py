@@ -41,6 +41,16 @@ The new posts will bring the total number of lifeguards hired by the county to 1
 
 The beaches drew more than 9,000 swimmers last summer."""
 
+MUSEUM = """Saltmere museum reopens after a two-year refit
+
+The Saltmere maritime museum reopened on Saturday after a refit that cost 4.2 million pounds.
+
+About 1,800 visitors came through the doors on the first weekend, the museum's director, Petra Olsen, said.
+
+The new wing holds a restored 19th-century fishing boat and a gallery of ship models.
+
+Entry stays free for children under 12, and the cafe will open in June."""
+
 
 def ask(question: str, *texts: str, commit_at: float | None = None):
     passages = [Passage(i + 1, "", t, 1.0) for i, t in enumerate(texts)]
@@ -88,6 +98,48 @@ def test_a_sentence_offering_only_a_running_total_is_no_rival() -> None:
     assert ans.extra is not None and "180" in ans.extra
     shown = " ".join(q.text for q in ans.passages)
     assert "600" not in ans.passages[0].text and "180" in shown
+
+
+# Questions about things the articles never mention. Each shares words with its
+# article, and the best span of the best sentence looks like an answer ("640").
+UNANSWERABLE = [
+    (FERRY, "How many lifeboats does the ferry operator own?"),
+    (FERRY, "Who is the harbour master?"),
+    (FERRY, "How much does a ferry ticket cost?"),
+    (FERRY, "How many crew members work on the Tern?"),
+    (FERRY, "What is the name of the ferry company's chief executive?"),
+    (LIFEGUARDS, "How many lifeguards were injured last summer?"),
+    (LIFEGUARDS, "What is a lifeguard's salary?"),
+    (MUSEUM, "How much does entry cost for adults?"),
+    (MUSEUM, "How many staff does the museum employ?"),
+]
+
+
+@pytest.mark.parametrize(("article", "question"), UNANSWERABLE)
+def test_a_question_about_what_the_article_never_names_does_not_commit(
+    article: str, question: str
+) -> None:
+    ans = ask(question, article)
+    assert not ans.committed and ans.confidence == 0.0
+    assert ans.guess is not None  # there was a span to guess; the article does not back it
+    assert 1 <= len(ans.passages) <= 3
+
+
+@pytest.mark.parametrize(
+    ("article", "question", "answer"),
+    [
+        (FERRY, "How much did the pier repairs cost?", "about 90,000 pounds"),
+        (LIFEGUARDS, "How many swimmers did the beaches draw last summer?", "more than 9,000"),
+        (MUSEUM, "How many visitors came on the first weekend?", "About 1,800"),
+        (MUSEUM, "Who is the museum's director?", "Petra Olsen"),
+    ],
+)
+def test_the_same_articles_still_answer_what_they_state(
+    article: str, question: str, answer: str
+) -> None:
+    # The gate turns away only what the article never names.
+    ans = ask(question, article)
+    assert ans.committed and ans.answer == answer
 
 
 def test_commit_at_is_the_threshold() -> None:
