@@ -142,6 +142,28 @@ def test_the_same_articles_still_answer_what_they_state(
     assert ans.committed and ans.answer == answer
 
 
+# Only one sentence names the clock; the cause sits in the sentence before it.
+CLOCK = """Repairs planned in Dunmore
+
+Engineers found a cracked gear inside the mechanism on Friday.
+
+The town hall clock stopped at 4:15 on Thursday afternoon, the council said.
+
+Volunteers have wound it by hand every week since 1962.
+
+A brass band will play when it strikes again."""
+
+
+def test_free_quote_places_go_to_the_matching_sentences_neighbours() -> None:
+    ans = ask("Why did the town hall clock stop?", CLOCK)
+    shown = [q.text for q in ans.passages]
+    assert len(shown) == 3
+    assert shown[0].startswith("The town hall clock stopped")
+    assert shown[1] == "Engineers found a cracked gear inside the mechanism on Friday."
+    assert shown[2].startswith("Volunteers have wound it")
+    assert all(q in CLOCK for q in shown)
+
+
 def test_commit_at_is_the_threshold() -> None:
     sure = ask("How many passengers crossed to the mainland?", FERRY, commit_at=0.0)
     never = ask("How many passengers crossed to the mainland?", FERRY, commit_at=1.01)
