@@ -5,7 +5,9 @@ stored, retrieval as the desk runs it), the engine's reading gives its best span
 and the confidence signals (news.answer.confidence.SIGNALS). A logistic model per
 setting predicts "the best span is right" (token F1 >= 0.5). Confidences are
 out-of-fold: 5 folds grouped by article, so no question is scored by a model that
-saw its article. The default threshold is the lowest on a grid whose out-of-fold
+saw its article. Questions the article does not support (news.answer.support: the
+engine never commits to them) get confidence 0 and are left out of the fit. The
+default threshold is the lowest on a grid whose out-of-fold
 committed F1 reaches TARGET_F1 in both settings. With ``--write`` the model fitted
 on all questions and that threshold go to ``news/weights/confidence.json``.
 
@@ -52,6 +54,7 @@ class Row:
     shown_commit: bool  # gold in answer/evidence/passages if the engine commits
     shown_open: bool  # gold in the passages if it does not
     ms: float = 0.0
+    supported: bool = True  # news.answer.support lets it commit (else confidence 0)
 
     @property
     def right(self) -> float:
@@ -74,6 +77,7 @@ def to_row(reading: Reading, item: Item, ms: float) -> Row:
         _shown(reading.committed_quotes, item.gold) if guess else False,
         _shown(reading.open_quotes, item.gold),
         ms,
+        reading.supported,
     )
 
 
@@ -168,9 +172,10 @@ def folds(groups: list[int], seed: int = SEED) -> np.ndarray:
 
 def out_of_fold(rows: list[Row], setting: str) -> np.ndarray:
     """Each question's confidence from the model fitted on the other folds' articles
-    (0 where the engine has no guess, as it does at run time)."""
+    (0 where the engine has no guess or the article does not support one, as at run
+    time; the model is fitted on the questions it will be asked to score)."""
     fo = folds([r.group for r in rows])
-    has = np.array([r.has_guess for r in rows])
+    has = np.array([r.has_guess and r.supported for r in rows])
     x, y = matrix(rows, setting), np.array([r.right for r in rows])
     p = np.zeros(len(rows))
     for f in range(FOLDS):
@@ -194,7 +199,7 @@ def auc(p: np.ndarray, y: np.ndarray) -> float:
 
 def at_threshold(rows: list[Row], p: np.ndarray, t: float) -> tuple[float, float, float]:
     """Commit rate, F1 when committed, and the share of questions whose gold is shown."""
-    commit = np.array([r.has_guess for r in rows]) & (p >= t)
+    commit = np.array([r.has_guess and r.supported for r in rows]) & (p >= t)
     f1 = np.array([r.f1 for r in rows])
     shown = np.array(
         [r.shown_commit if c else r.shown_open for r, c in zip(rows, commit, strict=True)]
@@ -212,7 +217,7 @@ def risk_coverage(rows: list[Row], p: np.ndarray) -> list[tuple[float, float, fl
         k = round(c * len(rows))
         top = set(order[:k].tolist())
         shown = [
-            (r.shown_commit if i in top and r.has_guess else r.shown_open)
+            (r.shown_commit if i in top and r.has_guess and r.supported else r.shown_open)
             for i, r in enumerate(rows)
         ]
         out.append((c, float(f1[order[:k]].mean()) if k else 0.0, float(np.mean(shown))))
@@ -228,7 +233,10 @@ def choose_threshold(oof: dict[str, tuple[list[Row], np.ndarray]]) -> float:
 
 def report(setting: str, rows: list[Row], p: np.ndarray, t: float, label: str) -> None:
     y = np.array([r.right for r in rows])
+    gated = [r for r in rows if r.has_guess and not r.supported]
     print(f"\n== {setting} ({label}): n={len(rows)}, AUC {auc(p, y):.3f}")
+    gated_f1 = 100 * float(np.mean([r.f1 for r in gated])) if gated else 0.0
+    print(f"  not supported by the article: {len(gated)} (their guesses' F1 {gated_f1:.1f})")
     print("  coverage   F1    gold shown")
     for c, f1, shown in risk_coverage(rows, p):
         print(f"  {100 * c:6.0f}%  {100 * f1:5.1f}  {shown:.3f}")
@@ -250,7 +258,7 @@ def main(argv: list[str] | None = None) -> None:
     for s in SETTINGS:
         rows, p = oof[s]
         report(s, rows, p, t, "out-of-fold, 5 folds grouped by article")
-        has = [r for r in rows if r.has_guess]
+        has = [r for r in rows if r.has_guess and r.supported]
         b, w = fit_logistic(matrix(has, s), np.array([r.right for r in has]))
         models[s] = {"intercept": b, **dict(zip(SIGNALS[s], w.tolist(), strict=True))}
         print(f"  fitted on all: {models[s]}")

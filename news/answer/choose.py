@@ -141,3 +141,10 @@ def is_running_total(sent: Sentence, start: int, end: int) -> bool:
         if after_to and any(t.low == "total" for t in toks[max(0, k - TOTAL_REACH) : k]):
             return True
     return False
+
+
+def counts_only_a_total(sent: Sentence) -> bool:
+    """Whether the sentence's only numbers are running totals: none of its spans can
+    be the count of the event asked about."""
+    nums = [k for k, t in enumerate(sent.toks) if t.num and not t.time]
+    return bool(nums) and all(is_running_total(sent, k, k + 1) for k in nums)

@@ -6,8 +6,12 @@ cross-validation on the dev set (``bench/fit_confidence.py`` fits it and writes
 
 - ``mbr_agree``: the softmax mass of the best spans that overlap the chosen one or
   give the same answer; spans that agree reinforce each other, a split vote means doubt;
-- ``win_sent_margin``: the chosen sentence's fitted logit minus the best other
-  sentence's; a question whose words match two sentences equally has a small one;
+- ``evidence_margin``: how far the chosen sentence stands above the best other one in
+  the passage order (fitted sentence logit plus its best span's score, see
+  :func:`news.answer.passages.relevance`); a question whose words match two sentences
+  that offer equally good answers has a small one. It is taken after the span choice:
+  a sentence that leads on its words alone but whose only answer the span scorer
+  rules out (a running total) is no rival;
 - ``nterms``: the question's content words; a short question matches by chance;
 - ``rr_margin`` (open setting only): how far the re-ranker's best story stands above
   the second, from the passages' retrieval odds.
@@ -34,8 +38,8 @@ from news.weights import WeightsError, load, save
 NAME = "confidence"
 SETTINGS = ("given", "open")
 SIGNALS: dict[str, tuple[str, ...]] = {
-    "given": ("mbr_agree", "win_sent_margin", "nterms"),
-    "open": ("mbr_agree", "win_sent_margin", "nterms", "rr_margin"),
+    "given": ("mbr_agree", "evidence_margin", "nterms"),
+    "open": ("mbr_agree", "evidence_margin", "nterms", "rr_margin"),
 }
 # Margins are told apart up to this many logits (a lone sentence or story counts as this).
 MARGIN_CLIP = 5.0

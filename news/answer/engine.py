@@ -3,8 +3,9 @@
 The stages run in order: the question is analysed (:mod:`.question`), the articles'
 sentences ranked and the shortlist re-ranked (:mod:`.sentences`), the best sentences'
 spans scored (:mod:`.spans`) and one chosen (:mod:`.choose`). Its calibrated
-confidence (:mod:`.confidence`) decides whether the engine commits to it; either way
-the most relevant sentences are quoted (:mod:`.passages`).
+confidence (:mod:`.confidence`), zero when the article does not say what the
+question asks about (:mod:`.support`), decides whether the engine commits to it;
+either way the most relevant sentences are quoted (:mod:`.passages`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from news.answer.choose import (
     MBR_FORMS,
     RUNNING_TOTAL_PENALTY,
     candidate_text,
+    counts_only_a_total,
     is_running_total,
     mbr_pick,
     total_extra,
@@ -30,11 +32,12 @@ from news.answer.confidence import (
     setting_of,
 )
 from news.answer.fitted import load_fitted
-from news.answer.passages import passage_order, quotes
+from news.answer.passages import passage_order, quotes, relevance
 from news.answer.question import FORMS, QuestionInfo, analyze_question
 from news.answer.reader import Answer, Guess, Passage, Quote
 from news.answer.sentences import SENT_FEATURES, Scored, rank_sentences, rerank
 from news.answer.spans import Candidate, fold_weights, span_candidates
+from news.answer.support import supported
 
 # Spans are drawn from this many of the re-ranked shortlist's best sentences.
 TOP_SENTENCES = 4
@@ -101,6 +104,9 @@ class Reading:
     committed_quotes: tuple[Quote, ...]  # the evidence first, then up to two more
     open_quotes: tuple[Quote, ...]  # the most relevant sentences, when it abstains
     extra: str | None = None
+    # Whether the evidence and its article say what the question asks about
+    # (:mod:`.support`); when not, the confidence is 0 whatever the signals say.
+    supported: bool = True
 
 
 def answer_question(
@@ -173,10 +179,14 @@ def read(question: str, passages: Sequence[Passage]) -> Reading:
     related = tuple(related_ids)
     weights = _FOLDED.get(info.form, _FOLDED["other"])
     best_span: dict[int, float] = {}
+    totals_apart = info.qtype == "count" and "total" not in info.terms
+    only_totals = [totals_apart and counts_only_a_total(sc.sentence) for sc in pool.top]
     for c in pool.cands:
         c.score = sum(map(operator.mul, weights, c.feats))
-        totals_apart = info.qtype == "count" and "total" not in info.terms
-        if totals_apart and is_running_total(pool.top[c.sent_index].sentence, c.start, c.end):
+        if totals_apart and (
+            only_totals[c.sent_index]
+            or is_running_total(pool.top[c.sent_index].sentence, c.start, c.end)
+        ):
             c.score -= RUNNING_TOTAL_PENALTY
         if c.score > best_span.get(c.sent_index, -float("inf")):
             best_span[c.sent_index] = c.score
@@ -188,17 +198,22 @@ def read(question: str, passages: Sequence[Passage]) -> Reading:
     chosen = pool.top[win.sent_index]
     sent = chosen.sentence
     text = candidate_text(info, sent, win)
-    others = [sc.logit for k, sc in enumerate(pool.top) if k != win.sent_index]
+    # The margin is taken after the span choice, in the order the evidence is picked
+    # by, against the sentences that offer a rival answer: one ranked first on its
+    # words whose only number is a running total offers none to a count.
+    key = relevance(pool.top, best_span)
+    others = [v for k, v in enumerate(key) if k != win.sent_index and not only_totals[k]]
     signals = {
         "mbr_agree": agreement(
             pool.cands, win, lambda c: candidate_text(info, pool.top[c.sent_index].sentence, c)
         ),
-        "win_sent_margin": clip_margin(chosen.logit - max(others)) if others else 5.0,
+        "evidence_margin": clip_margin(key[win.sent_index] - max(others)) if others else 5.0,
         "nterms": float(len(info.terms)),
     }
     if setting == "open":
         signals["rr_margin"] = retrieval_margin(passages)
-    confidence = _MODEL.probability(setting, signals) if text else 0.0
+    backed = supported(info, chosen)
+    confidence = _MODEL.probability(setting, signals) if text and backed else 0.0
     guess = Guess(text, sent.text, int(chosen.passage.article_id)) if text else None
     committed_quotes = quotes(info, order, chosen, (win.start, win.end))
     return Reading(
@@ -212,4 +227,5 @@ def read(question: str, passages: Sequence[Passage]) -> Reading:
         committed_quotes,
         open_quotes,
         total_extra(info, chosen.passage, sent),
+        backed,
     )

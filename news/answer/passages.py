@@ -7,6 +7,9 @@ span of the asked-for shape is more likely to hold the answer than its words alo
 say); the other matching sentences follow in the engine's order. When the engine
 commits, its evidence leads. No sentence is quoted twice (the same sentence in two
 stories counts once), and a sentence that barely matches the question is not quoted.
+When fewer than QUOTES sentences match, the first one's neighbours fill the free
+places, the one before first: an answer often sits next to the sentence that names
+what the question asks about ("He was ..."), sharing none of its words.
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from news.answer.question import QuestionInfo
-from news.answer.reader import Quote
+from news.answer.reader import Passage, Quote
 from news.answer.sentences import Scored
-from news.answer.tokens import Sentence
+from news.answer.tokens import Sentence, article_sentences
 
 # At most this many quotes (the evidence counts as one when the engine commits).
 QUOTES = 3
@@ -30,15 +33,20 @@ MIN_COVERAGE = 0.1
 QUOTE_CHARS = 400
 
 
+def relevance(top: Sequence[Scored], best_span: Mapping[int, float]) -> list[float]:
+    """Each of ``top``'s sentences' place in the order: its logit plus SPAN_WEIGHT
+    times its best span's score (``best_span``: by index in ``top``)."""
+    return [
+        sc.logit + SPAN_WEIGHT * best_span.get(k, -SPAN_WEIGHT * 10) for k, sc in enumerate(top)
+    ]
+
+
 def passage_order(
     ranked: Sequence[Scored], top: Sequence[Scored], best_span: Mapping[int, float]
 ) -> list[Scored]:
     """The relevant sentences, most relevant first (``best_span``: by index in ``top``)."""
-    keyed = sorted(
-        range(len(top)),
-        key=lambda k: top[k].logit + SPAN_WEIGHT * best_span.get(k, -SPAN_WEIGHT * 10),
-        reverse=True,
-    )
+    key = relevance(top, best_span)
+    keyed = sorted(range(len(top)), key=key.__getitem__, reverse=True)
     order = [top[k] for k in keyed]
     order.extend(sc for sc in ranked if all(sc is not t for t in top))
     return [sc for sc in order if sc.coverage >= MIN_COVERAGE]
@@ -79,16 +87,33 @@ def quotes(
     """Up to QUOTES sentences: ``lead`` (the evidence) first, then ``order``'s."""
     out: list[Quote] = []
     seen: set[str] = set()
-    for sc in ([lead] if lead is not None else []) + list(order):
-        key = _key(sc.sentence.text)
+    head = lead if lead is not None else (order[0] if order else None)
+    candidates: list[tuple[Passage, Sentence, tuple[int, int] | None]] = [
+        (sc.passage, sc.sentence, lead_span if sc is lead else None)
+        for sc in ([lead] if lead is not None else []) + list(order)
+    ]
+    if head is not None:
+        candidates.extend((head.passage, s, None) for s in _neighbours(head))
+    for passage, sentence, focus in candidates:
+        key = _key(sentence.text)
         if key in seen:
             continue
-        text = sc.passage.text if isinstance(sc.passage.text, str) else ""
-        quote = _window(info, sc.sentence, lead_span if sc is lead else None)
+        text = passage.text if isinstance(passage.text, str) else ""
+        quote = _window(info, sentence, focus)
         if not quote or quote not in text:  # never show what the article does not say
             continue
         seen.add(key)
-        out.append(Quote(int(sc.passage.article_id), quote))
+        out.append(Quote(int(passage.article_id), quote))
         if len(out) == QUOTES:
             break
     return tuple(out)
+
+
+def _neighbours(sc: Scored) -> list[Sentence]:
+    """The sentences before and after ``sc`` in its article."""
+    text = sc.passage.text if isinstance(sc.passage.text, str) else ""
+    sents = article_sentences(int(sc.passage.article_id), hash(text), text)
+    at = sc.position
+    return [
+        sents[k] for k in (at - 1, at + 1) if 0 <= k < len(sents) and sents[k] is not sc.sentence
+    ]

@@ -30,6 +30,27 @@ The southern council approved a budget of 31 million on Tuesday.
 
 Both councils meet again next month."""
 
+# The sentence that matches "lifeguards hired" word for word gives a running total.
+LIFEGUARDS = """Coastal county hires more lifeguards
+
+Brenmouth county will hire 35 "seasonal" lifeguards to patrol its beaches, the Harbour Gazette reported.
+
+Councillor Ines Harrow spoke with more than 600 beach traders last week about the new posts.
+
+The new posts will bring the total number of lifeguards hired by the county to 180.
+
+The beaches drew more than 9,000 swimmers last summer."""
+
+MUSEUM = """Saltmere museum reopens after a two-year refit
+
+The Saltmere maritime museum reopened on Saturday after a refit that cost 4.2 million pounds.
+
+About 1,800 visitors came through the doors on the first weekend, the museum's director, Petra Olsen, said.
+
+The new wing holds a restored 19th-century fishing boat and a gallery of ship models.
+
+Entry stays free for children under 12, and the cafe will open in June."""
+
 
 def ask(question: str, *texts: str, commit_at: float | None = None):
     passages = [Passage(i + 1, "", t, 1.0) for i, t in enumerate(texts)]
@@ -66,6 +87,81 @@ def test_words_matching_two_sentences_do_not_commit() -> None:
     assert not ans.committed
     shown = " ".join(q.text for q in ans.passages)
     assert "12 million" in shown and "31 million" in shown
+
+
+def test_a_sentence_offering_only_a_running_total_is_no_rival() -> None:
+    # It leads on the question's words, but its only number is ruled out for a count:
+    # the engine answers from the next sentence and is not made unsure by the first.
+    ans = ask("How many lifeguards were hired?", LIFEGUARDS)
+    assert ans.committed and ans.answer == "35"
+    assert ans.evidence is not None and ans.evidence.startswith("Brenmouth county will hire 35")
+    assert ans.extra is not None and "180" in ans.extra
+    shown = " ".join(q.text for q in ans.passages)
+    assert "600" not in ans.passages[0].text and "180" in shown
+
+
+# Questions about things the articles never mention. Each shares words with its
+# article, and the best span of the best sentence looks like an answer ("640").
+UNANSWERABLE = [
+    (FERRY, "How many lifeboats does the ferry operator own?"),
+    (FERRY, "Who is the harbour master?"),
+    (FERRY, "How much does a ferry ticket cost?"),
+    (FERRY, "How many crew members work on the Tern?"),
+    (FERRY, "What is the name of the ferry company's chief executive?"),
+    (LIFEGUARDS, "How many lifeguards were injured last summer?"),
+    (LIFEGUARDS, "What is a lifeguard's salary?"),
+    (MUSEUM, "How much does entry cost for adults?"),
+    (MUSEUM, "How many staff does the museum employ?"),
+]
+
+
+@pytest.mark.parametrize(("article", "question"), UNANSWERABLE)
+def test_a_question_about_what_the_article_never_names_does_not_commit(
+    article: str, question: str
+) -> None:
+    ans = ask(question, article)
+    assert not ans.committed and ans.confidence == 0.0
+    assert ans.guess is not None  # there was a span to guess; the article does not back it
+    assert 1 <= len(ans.passages) <= 3
+
+
+@pytest.mark.parametrize(
+    ("article", "question", "answer"),
+    [
+        (FERRY, "How much did the pier repairs cost?", "about 90,000 pounds"),
+        (LIFEGUARDS, "How many swimmers did the beaches draw last summer?", "more than 9,000"),
+        (MUSEUM, "How many visitors came on the first weekend?", "About 1,800"),
+        (MUSEUM, "Who is the museum's director?", "Petra Olsen"),
+    ],
+)
+def test_the_same_articles_still_answer_what_they_state(
+    article: str, question: str, answer: str
+) -> None:
+    # The gate turns away only what the article never names.
+    ans = ask(question, article)
+    assert ans.committed and ans.answer == answer
+
+
+# Only one sentence names the clock; the cause sits in the sentence before it.
+CLOCK = """Repairs planned in Dunmore
+
+Engineers found a cracked gear inside the mechanism on Friday.
+
+The town hall clock stopped at 4:15 on Thursday afternoon, the council said.
+
+Volunteers have wound it by hand every week since 1962.
+
+A brass band will play when it strikes again."""
+
+
+def test_free_quote_places_go_to_the_matching_sentences_neighbours() -> None:
+    ans = ask("Why did the town hall clock stop?", CLOCK)
+    shown = [q.text for q in ans.passages]
+    assert len(shown) == 3
+    assert shown[0].startswith("The town hall clock stopped")
+    assert shown[1] == "Engineers found a cracked gear inside the mechanism on Friday."
+    assert shown[2].startswith("Volunteers have wound it")
+    assert all(q in CLOCK for q in shown)
 
 
 def test_commit_at_is_the_threshold() -> None:
