@@ -114,14 +114,10 @@ async def test_the_seed_shaped_question_gets_the_released_count_through_ask(
     answer = await fake.wait_message(token, timeout=20)
     embed = answer["embeds"][0]
     description = embed["description"]
-    # Stated in bold when the engine is sure enough, else the sentence quoted first:
-    # either way the released count's sentence, never another number's.
-    if embed.get("title") == render.NOT_SURE:
-        assert "**" not in description.split("\n")[0]
-        source = description
-    else:
-        assert description.startswith("**250**")
-        source = embed["fields"][0]["value"]
+    # The story states the count plainly, so the bot commits to it (issue 11).
+    assert embed.get("title") != render.NOT_SURE
+    assert description.startswith("**250**")
+    source = embed["fields"][0]["value"]
     quote = next(line for line in description.splitlines() if line.startswith("> "))
     assert "250" in quote and "inmates" in quote
     for wrong in ("2,000", "8,000", "3,000"):
