@@ -6,6 +6,7 @@ its headers so tests can see what was asked and when. Fixture text is written he
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -82,6 +83,9 @@ class FeedSite:
     base: str = ""
     routes: dict[str, Route] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    delay: float = 0.0  # seconds each answer waits (to see how many requests overlap)
+    in_flight: int = 0
+    most_in_flight: int = 0
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -109,6 +113,16 @@ class FeedSite:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         self.requests.append((request.path_qs, dict(request.headers)))
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            return self._answer(request)
+        finally:
+            self.in_flight -= 1
+
+    def _answer(self, request: web.Request) -> web.StreamResponse:
         route = self.routes.get(request.path_qs) or self.routes.get(request.path)
         if route is None:
             return web.Response(status=404, text="not here")
