@@ -561,3 +561,8 @@ def digest(ctx: Context, guild: int, since: str | None, max_articles: int) -> No
         return render_markdown(built)
 
     click.echo(_with_desk(ctx, work))
+
+
+from bot.cli_feed import feed  # noqa: E402  (the feed group's own module; it reads this one)
+
+cli.add_command(feed)
