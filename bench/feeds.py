@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import multiprocessing
 import resource
@@ -113,8 +114,21 @@ class LagMeter:
 
 
 async def run(args: argparse.Namespace, port: int, bump) -> None:  # type: ignore[no-untyped-def]
+    from bot.client import tune_gc
     from bot.desk import NewsDesk
     from bot.feeds import FeedDesk
+
+    tune_gc()  # as the bot runs
+    gc_pauses: list[float] = []
+    gc_start = [0.0]
+
+    def on_gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            gc_start[0] = time.perf_counter()
+        else:
+            gc_pauses.append(time.perf_counter() - gc_start[0])
+
+    gc.callbacks.append(on_gc)
 
     with tempfile.TemporaryDirectory() as tmp:
         desk = await NewsDesk.open(Path(tmp) / "feeds.db", allow_private_urls=True)
@@ -175,7 +189,8 @@ async def run(args: argparse.Namespace, port: int, bump) -> None:  # type: ignor
             "lag max ms",
         ],
         rows,
-        note=f"peak RSS {rss:.0f} MiB (poller process; the site runs in another process)",
+        note=f"peak RSS {rss:.0f} MiB (poller process; the site runs in another process);"
+        f" longest GC pause {max(gc_pauses or [0]) * 1000:.0f} ms",
     )
 
 
