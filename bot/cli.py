@@ -585,3 +585,6 @@ def digest(ctx: Context, guild: int, since: str | None, max_articles: int) -> No
 
 
 cli.add_command(doctor)
+from bot.cli_feed import feed  # noqa: E402  (the feed group's own module; it reads this one)
+
+cli.add_command(feed)

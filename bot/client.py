@@ -30,7 +30,7 @@ from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ["cogs.articles", "cogs.ask", "cogs.admin", "cogs.digest"]
+EXTENSIONS = ["cogs.articles", "cogs.ask", "cogs.admin", "cogs.digest", "cogs.feeds"]
 
 # The guilds intent alone: slash commands, context menus, buttons and modals arrive as
 # interactions whatever the intents, and the bot reads no messages, members or

@@ -63,6 +63,13 @@ class Settings(BaseSettings):
         default=1500, ge=50, le=20_000, validation_alias="NEWSBOT_LLM_BUDGET_WORDS"
     )
 
+    # Feeds: how many a server may follow, new items taken per poll, polls at once.
+    feed_limit: int = Field(default=50, ge=1, le=1000, validation_alias="NEWSBOT_FEED_LIMIT")
+    feed_max_items: int = Field(default=30, ge=1, le=200, validation_alias="NEWSBOT_FEED_MAX_ITEMS")
+    feed_concurrency: int = Field(
+        default=8, ge=1, le=64, validation_alias="NEWSBOT_FEED_CONCURRENCY"
+    )
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:

@@ -34,7 +34,7 @@ from news.text import MAX_QUESTION_CHARS, MAX_TEXT_CHARS, first_sentence, normal
 from news.urls import normalize_url, site_of
 from storage.articles import AddOutcome, Article, NewArticle, PageCursor, SearchHit
 from storage.backend import open_stores
-from storage.interfaces import Articles, Digests, GuildSettings, Stores
+from storage.interfaces import Articles, Digests, Feeds, GuildSettings, Stores
 
 if TYPE_CHECKING:
     from news.answer.model import ModelConfig, ModelReader
@@ -212,6 +212,7 @@ class NewsDesk:
     store: Articles
     guilds: GuildSettings
     digests: Digests
+    feeds: Feeds
 
     def __init__(
         self,
@@ -225,6 +226,7 @@ class NewsDesk:
         self.store = stores.articles
         self.guilds = stores.guilds
         self.digests = stores.digests
+        self.feeds = stores.feeds
         self._close_stores = stores.close
         self.cpu = CpuWorker()
         # The answer engine's candidate search (it caches document counts: one per desk).

@@ -12,6 +12,7 @@ from pathlib import Path
 from storage.articles import ArticleStore
 from storage.db import Database, open_database
 from storage.digests import DigestStore
+from storage.feeds import FeedStore
 from storage.guilds import GuildSettingsStore
 from storage.interfaces import Stores
 
@@ -26,6 +27,7 @@ def sqlite_stores(db: Database) -> Stores:
         articles=ArticleStore(db),
         guilds=GuildSettingsStore(db),
         digests=DigestStore(db),
+        feeds=FeedStore(db),
         close=db.close,
     )
 

@@ -11,7 +11,7 @@ Scope rule, for every backend: a guild sees its own articles and the global ones
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -19,6 +19,7 @@ from typing import Protocol
 from news.search import TextIndex
 from storage.articles import AddOutcome, Article, NewArticle, PageCursor, SearchHit
 from storage.digests import DigestRun, DigestSchedule, FailureOutcome, RunStatus
+from storage.feeds import Feed, PollRecord
 
 
 class Articles(TextIndex, Protocol):
@@ -186,6 +187,91 @@ class Digests(Protocol):
     async def runs(self, guild_id: int, *, limit: int = 10) -> list[DigestRun]: ...
 
 
+class Feeds(Protocol):
+    """Feed subscriptions, the items each feed handed over, and what each channel got.
+
+    ``add`` raises ``storage.feeds.FeedExists`` or ``FeedLimitReached``. ``mark_seen``
+    and ``claim_posts`` must be idempotent under a unique key in the database: an item is
+    stored once per feed, and an article posted once per channel.
+    """
+
+    async def add(
+        self,
+        guild_id: int | None,
+        url: str,
+        *,
+        now: datetime,
+        next_poll: datetime,
+        title: str | None = None,
+        site_url: str | None = None,
+        channel_id: int | None = None,
+        include_words: str = "",
+        exclude_words: str = "",
+        interval_minutes: int = 15,
+        added_by: int | None = None,
+        limit: int = 50,
+    ) -> Feed: ...
+
+    async def get(
+        self, feed_id: int, guild_id: int | None = None, *, any_scope: bool = False
+    ) -> Feed | None: ...
+
+    async def subscriptions(
+        self, guild_id: int | None, *, all_scopes: bool = False
+    ) -> list[Feed]: ...
+
+    async def count(self, guild_id: int | None) -> int: ...
+
+    async def names(self, guild_id: int | None, text: str, *, limit: int = 25) -> list[Feed]: ...
+
+    async def remove(
+        self, feed_id: int, guild_id: int | None, *, any_scope: bool = False
+    ) -> Feed | None: ...
+
+    async def due(self, now: datetime, *, limit: int = 100) -> list[Feed]: ...
+
+    async def reschedule(self, times: Mapping[int, datetime]) -> None: ...
+
+    async def record_poll(
+        self, feed_id: int, record: PollRecord, *, now: datetime
+    ) -> Feed | None: ...
+
+    async def pause(self, feed_id: int, reason: str) -> bool:
+        """True only for the call that paused it."""
+        ...
+
+    async def pause_posting(self, feed_id: int, reason: str) -> None: ...
+
+    async def resume(
+        self,
+        feed_id: int,
+        guild_id: int | None,
+        *,
+        next_poll: datetime,
+        channel_id: int | None = None,
+    ) -> Feed | None: ...
+
+    async def seen(self, feed_id: int, keys: Iterable[str]) -> frozenset[str]: ...
+
+    async def mark_seen(
+        self,
+        feed_id: int,
+        items: Sequence[tuple[Sequence[str], int | None, str | None]],
+        *,
+        now: datetime,
+    ) -> None: ...
+
+    async def seen_details(
+        self, feed_id: int, *, limit: int = 50
+    ) -> list[tuple[int | None, str | None]]: ...
+
+    async def claim_posts(
+        self, channel_id: int, article_ids: Sequence[int], *, feed_id: int, now: datetime
+    ) -> list[int]: ...
+
+    async def release_posts(self, channel_id: int, article_ids: Sequence[int]) -> None: ...
+
+
 @dataclass(frozen=True)
 class Stores:
     """One backend's stores, opened together; :func:`storage.backend.open_stores` makes them."""
@@ -193,4 +279,5 @@ class Stores:
     articles: Articles
     guilds: GuildSettings
     digests: Digests
+    feeds: Feeds
     close: Callable[[], Awaitable[None]]

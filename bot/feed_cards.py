@@ -1,0 +1,92 @@
+"""What feeds put in Discord: compact cards for new items, and a feed's status line.
+
+Every piece of feed text is escaped here (titles, sources, summaries come from strangers'
+feeds), each card fits Discord's limits, and a poll's cards go out at most
+``CARDS_PER_MESSAGE`` to a message, with "… and K more" past ``MAX_CARDS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import discord
+
+from bot.render import clamp, escape, fit_embed, link
+from bot.style import COLOUR, article_date
+from storage.articles import Article
+from storage.feeds import Feed
+
+CARDS_PER_MESSAGE = 5
+MAX_CARDS = 10  # cards one poll posts; the rest are counted in the last message
+CARD_TITLE_LIMIT = 200
+CARD_SUMMARY_LIMIT = 350
+
+
+@dataclass(frozen=True)
+class FeedMessage:
+    content: str | None
+    embeds: tuple[discord.Embed, ...]
+    article_ids: tuple[int, ...]
+
+
+def item_card(article: Article) -> discord.Embed:
+    """Title linked, source, date and the summary's first sentences, all escaped."""
+    lines = list(article.summary or article.text.split("\n")[:2])
+    summary = clamp(escape(" ".join(line.strip() for line in lines[:2])), CARD_SUMMARY_LIMIT)
+    heading = f"**{link(article.title, article.url, CARD_TITLE_LIMIT)}**"
+    embed = discord.Embed(description=f"{heading}\n{summary}".strip(), colour=COLOUR)
+    footer = [article.source or "", article_date(article).isoformat(), f"#{article.id}"]
+    embed.set_footer(text=" · ".join(part for part in footer if part))
+    return fit_embed(embed)
+
+
+def item_messages(feed: Feed, articles: Sequence[Article], more: int = 0) -> list[FeedMessage]:
+    """The messages for one poll's new articles; ``more`` are items counted but not taken."""
+    shown = list(articles[:MAX_CARDS])
+    left = len(articles) - len(shown) + more
+    messages = []
+    for start in range(0, len(shown), CARDS_PER_MESSAGE):
+        chunk = shown[start : start + CARDS_PER_MESSAGE]
+        last = start + CARDS_PER_MESSAGE >= len(shown)
+        content = None
+        if start == 0:
+            content = f"New from {clamp(escape(feed.name), 150)}:"
+        if last and left:
+            tail = f"… and {left} more (they are stored: /search finds them)."
+            content = f"{content}\n{tail}" if content else tail
+        messages.append(
+            FeedMessage(content, tuple(item_card(a) for a in chunk), tuple(a.id for a in chunk))
+        )
+    return messages
+
+
+def stamp(moment: datetime, style: str = "R") -> str:
+    return f"<t:{int(moment.timestamp())}:{style}>"
+
+
+def feed_line(feed: Feed) -> str:
+    """One feed in /feed list: id, linked title, status and next poll."""
+    name = link(feed.name, feed.url, 100)
+    if feed.paused:
+        state = f"⏸ paused: {clamp(escape(feed.pause_reason or ''), 200)}"
+    elif feed.last_status is None:
+        state = "not polled yet"
+    else:
+        state = (
+            f"{escape(feed.last_status)}, polled {stamp(feed.last_polled)}"
+            if feed.last_polled
+            else escape(feed.last_status)
+        )
+        if feed.failures:
+            state += f", {feed.failures} failed in a row"
+    if not feed.paused:
+        state += f"; next {stamp(feed.next_poll)}"
+    where = f" → <#{feed.channel_id}>" if feed.channel_id else ""
+    posting = (
+        f"\n  posting paused: {clamp(escape(feed.posting_paused), 200)}"
+        if feed.posting_paused
+        else ""
+    )
+    return f"`#{feed.id}` {name}{where}\n  {state}{posting}"

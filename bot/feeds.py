@@ -1,0 +1,548 @@
+"""Feeds in the app: subscribe (with discovery), poll, store every new item, post it.
+
+:class:`FeedDesk` holds the use cases the cog and the command line share; the poll of
+one feed is :meth:`FeedDesk.poll`. :class:`FeedPoller` puts polling on the bot's one
+APScheduler: one short interval job wakes up, takes the feeds that are due from the
+store, and polls them under a global limit and at most two requests at once per host.
+
+Every item ends in :meth:`NewsDesk.add_batch`, like every other article, after its page
+was fetched with the safe fetcher and extracted like ``/article add``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.desk import AddResult, Draft, NewsDesk
+from bot.scheduler import DeliveryError, TransientDeliveryError
+from news.errors import FetchError, InputError, NewsError
+from news.feed_fetch import FeedResponse, fetch_feed
+from news.feeds import (
+    FeedError,
+    FeedItem,
+    FeedLink,
+    ParsedFeed,
+    discover,
+    keywords,
+    looks_like_feed,
+    matches,
+    parse_feed,
+)
+from storage.articles import Article
+from storage.feeds import Feed, FeedExists, FeedLimitReached, PollRecord
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL = 15  # minutes
+MIN_INTERVAL = 5
+MAX_INTERVAL = 24 * 60
+PAUSE_AFTER = 5  # failed polls in a row
+MAX_BACKOFF = timedelta(hours=6)
+JITTER = 0.1  # each next poll moves by up to ±10 % of the interval
+TICK_SECONDS = 30  # how often the poller looks for due feeds
+RESTART_SPREAD = timedelta(minutes=5)  # overdue feeds after a start are spread over this
+PER_HOST = 2  # requests at once to one host
+# Below this an item's own text is a teaser, not an article worth storing.
+FALLBACK_MIN_CHARS = 200
+PREVIEW_ITEMS = 3
+
+Clock = Callable[[], datetime]
+Poster = Callable[[Feed, Sequence[Article], int], Awaitable[None]]
+Notifier = Callable[[Feed, str], Awaitable[None]]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class FeedChoices(InputError):
+    """The page announces several feeds; ``links`` are the choices."""
+
+    def __init__(self, links: Sequence[FeedLink]) -> None:
+        listed = "; ".join(link.url for link in links[:5])
+        super().__init__(f"That page has {len(links)} feeds, pick one: {listed}")
+        self.links = list(links)
+
+
+@dataclass
+class PollReport:
+    """One poll, as ``newsbot feed poll --json`` prints it and the cog describes it."""
+
+    feed_id: int
+    status: str  # ok, not_modified, failed, paused
+    new: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    not_modified: bool = False
+    filtered: int = 0
+    over_limit: int = 0
+    detail: str | None = None
+    first: bool = False
+    articles: list[Article] = field(default_factory=list)
+    posted: int = 0
+
+    def json(self) -> dict[str, object]:
+        return {
+            "feed_id": self.feed_id,
+            "status": self.status,
+            "new": self.new,
+            "duplicates": self.duplicates,
+            "failed": self.failed,
+            "not_modified": self.not_modified,
+            "filtered": self.filtered,
+            "over_limit": self.over_limit,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class Found:
+    """A feed fetched and parsed (from its URL or a page that announced it)."""
+
+    url: str
+    response: FeedResponse
+    parsed: ParsedFeed
+
+
+def next_interval(feed: Feed) -> int:
+    """Minutes until the next poll: the feed's own interval, or the server's ttl or
+    Cache-Control when that asks for longer."""
+    return min(max(feed.interval_minutes, feed.server_minutes or 0, MIN_INTERVAL), MAX_INTERVAL)
+
+
+class FeedDesk:
+    """Feed use cases over one NewsDesk. ``post`` and ``notify`` are the bot's (None from
+    the command line, which stores but never posts)."""
+
+    def __init__(
+        self,
+        desk: NewsDesk,
+        *,
+        max_items: int = 30,
+        max_feeds: int = 50,
+        concurrency: int = 8,
+        post: Poster | None = None,
+        notify: Notifier | None = None,
+        clock: Clock = utcnow,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.desk = desk
+        self.store = desk.feeds
+        self.max_items = max_items
+        self.max_feeds = max_feeds
+        self.post = post
+        self.notify = notify
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self._global = asyncio.Semaphore(concurrency)
+        self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(PER_HOST)
+        )
+        self._polling: set[int] = set()
+
+    # -- the network, under the limits -----------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _slot(self, url: str) -> AsyncIterator[None]:
+        from urllib.parse import urlsplit
+
+        host = (urlsplit(url).hostname or "").lower()
+        async with self._hosts[host], self._global:
+            yield
+
+    async def _fetch_feed(self, url: str, feed: Feed | None = None) -> FeedResponse:
+        async with self._slot(url):
+            return await fetch_feed(
+                url,
+                etag=feed.etag if feed else None,
+                last_modified=feed.last_modified if feed else None,
+                allow_private=self.desk.allow_private_urls,
+                timeout=self.desk.fetch_timeout,
+            )
+
+    async def find(self, url: str) -> Found:
+        """The feed at ``url``, or the one feed the page at ``url`` announces."""
+        url = url.strip()
+        response = await self._fetch_feed(url)
+        if not looks_like_feed(response.body, response.content_type):
+            html = response.body[:2_000_000].decode("utf-8", errors="replace")
+            links = await self.desk.cpu.run(discover, html, response.url)
+            if not links:
+                raise FeedError("I found no RSS, Atom or JSON feed at that address or on its page.")
+            if len(links) > 1:
+                raise FeedChoices(links)
+            response = await self._fetch_feed(links[0].url)
+        parsed = await self._parse(response)
+        return Found(response.moved_to or response.url, response, parsed)
+
+    async def _parse(self, response: FeedResponse) -> ParsedFeed:
+        return await self.desk.cpu.run(
+            lambda: parse_feed(
+                response.body,
+                url=response.url,
+                content_type=response.content_type,
+                now=self.clock(),
+            )
+        )
+
+    # -- subscriptions --------------------------------------------------------------------
+
+    async def subscribe(
+        self,
+        url: str,
+        *,
+        guild_id: int | None,
+        channel_id: int | None = None,
+        include: str | None = None,
+        exclude: str | None = None,
+        added_by: int | None = None,
+        interval: int = DEFAULT_INTERVAL,
+    ) -> tuple[Feed, PollReport]:
+        """Find the feed, subscribe the scope and run the first poll (which stores the
+        items and posts none)."""
+        if await self.store.count(guild_id) >= self.max_feeds:
+            raise InputError(
+                f"This server already follows {self.max_feeds} feeds, the most it may."
+            )
+        found = await self.find(url)
+        now = self.clock()
+        try:
+            feed = await self.store.add(
+                guild_id,
+                found.url,
+                now=now,
+                next_poll=now,
+                title=found.parsed.title,
+                site_url=found.parsed.site_url,
+                channel_id=channel_id,
+                include_words=",".join(keywords(include)),
+                exclude_words=",".join(keywords(exclude)),
+                interval_minutes=max(MIN_INTERVAL, interval),
+                added_by=added_by,
+                limit=self.max_feeds,
+            )
+        except FeedExists as err:
+            raise InputError(f"This server already follows that feed (#{err.feed.id}).") from None
+        except FeedLimitReached:
+            raise InputError(
+                f"This server already follows {self.max_feeds} feeds, the most it may."
+            ) from None
+        report = await self._poll_with(feed, found.response, found.parsed)
+        return await self.store.get(feed.id, any_scope=True) or feed, report
+
+    async def preview(self, url: str) -> tuple[Found, list[FeedItem]]:
+        """The feed's newest items; nothing is stored."""
+        found = await self.find(url)
+        return found, list(found.parsed.items[:PREVIEW_ITEMS])
+
+    async def resume(self, feed_id: int, guild_id: int | None) -> Feed:
+        feed = await self.store.resume(feed_id, guild_id, next_poll=self.clock())
+        if feed is None:
+            raise InputError(f"There is no feed #{feed_id} here.")
+        return feed
+
+    async def remove(self, feed_id: int, guild_id: int | None, *, any_scope: bool = False) -> Feed:
+        feed = await self.store.remove(feed_id, guild_id, any_scope=any_scope)
+        if feed is None:
+            raise InputError(f"There is no feed #{feed_id} here.")
+        return feed
+
+    # -- polling --------------------------------------------------------------------------
+
+    async def poll(self, feed: Feed) -> PollReport:
+        """Poll one feed now: fetch (conditionally), store what is new, post it."""
+        if feed.id in self._polling:
+            return PollReport(feed.id, "busy", detail="This feed is being polled right now.")
+        self._polling.add(feed.id)
+        try:
+            try:
+                response = await self._fetch_feed(feed.url, feed)
+                if response.not_modified:
+                    return await self._settle(
+                        feed, PollReport(feed.id, "not_modified", not_modified=True), response
+                    )
+                parsed = await self._parse(response)
+            except NewsError as err:
+                return await self._failed(feed, str(err))
+            return await self._poll_with(feed, response, parsed)
+        finally:
+            self._polling.discard(feed.id)
+
+    async def poll_due(self) -> list[PollReport]:
+        """Poll every feed that is due (the scheduler's job)."""
+        feeds = [f for f in await self.store.due(self.clock()) if f.id not in self._polling]
+        return list(await asyncio.gather(*(self._guarded(feed) for feed in feeds)))
+
+    async def _guarded(self, feed: Feed) -> PollReport:
+        try:
+            return await self.poll(feed)
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:
+            # A bug or a database failure on one feed must not stop the others.
+            log.exception("feed %s: poll failed", feed.id)
+            return PollReport(feed.id, "failed", detail=type(err).__name__)
+
+    async def spread_overdue(self) -> int:
+        """After a start, move overdue feeds to random times over the next few minutes,
+        so a restart does not poll every feed at once."""
+        now = self.clock()
+        overdue = await self.store.due(now, limit=100_000)
+        spread = {
+            feed.id: now + timedelta(seconds=self.rng.uniform(0, RESTART_SPREAD.total_seconds()))
+            for feed in overdue
+        }
+        if spread:
+            await self.store.reschedule(spread)
+        return len(spread)
+
+    async def _poll_with(
+        self, feed: Feed, response: FeedResponse, parsed: ParsedFeed
+    ) -> PollReport:
+        first = feed.primed_at is None
+        report = PollReport(feed.id, "ok", first=first)
+        report.failed = len(parsed.refused)
+        seen = await self.store.seen(feed.id, (k for item in parsed.items for k in item.keys))
+        fresh: list[FeedItem] = []
+        fresh_keys: set[str] = set()
+        for item in parsed.items:
+            if seen.intersection(item.keys) or fresh_keys.intersection(item.keys):
+                continue  # the same item again (or twice in this document)
+            fresh.append(item)
+            fresh_keys.update(item.keys)
+        include, exclude = keywords(feed.include_words), keywords(feed.exclude_words)
+        wanted = [item for item in fresh if matches(item, include, exclude)]
+        filtered = [item for item in fresh if item not in wanted]
+        report.filtered = len(filtered)
+        taken, rest = wanted[: self.max_items], wanted[self.max_items :]
+        report.over_limit = len(rest) + parsed.over_limit
+        marks: list[tuple[Sequence[str], int | None, str | None]] = [
+            (item.keys, None, "left out by the feed's keywords") for item in filtered
+        ]
+        if first:
+            # The backlog of a new subscription is not news: the newest items are stored,
+            # the older ones are marked as handed over, so a later poll never posts them.
+            marks += [
+                (item.keys, None, "older than the first poll's newest items") for item in rest
+            ]
+        outcomes = await self._store_items(feed, taken)
+        for item, (result, detail) in zip(taken, outcomes, strict=True):
+            if isinstance(result, AddResult):
+                report.articles.append(result.article)
+                if result.duplicate:
+                    report.duplicates += 1
+                else:
+                    report.new += 1
+                marks.append((item.keys, result.article.id, detail))
+            else:
+                report.failed += 1
+                marks.append((item.keys, None, detail))
+        await self.store.mark_seen(feed.id, marks, now=self.clock())
+        notes = [f"{r.title}: {r.reason}" for r in parsed.refused[:3]]
+        report.detail = "; ".join(notes) or None
+        if not first:
+            await self._post(feed, report)
+        return await self._settle(feed, report, response, parsed)
+
+    async def _store_items(
+        self, feed: Feed, items: Sequence[FeedItem]
+    ) -> list[tuple[AddResult | NewsError, str | None]]:
+        drafts = await asyncio.gather(*(self._draft(item) for item in items))
+        good = [(i, d) for i, (d, _) in enumerate(drafts) if isinstance(d, Draft)]
+        results: list[tuple[AddResult | NewsError, str | None]] = [
+            (d if isinstance(d, NewsError) else InputError("not stored"), note)
+            for d, note in drafts
+        ]
+        if good:
+            stored = await self.desk.add_batch([d for _, d in good], guild_id=feed.guild_id)
+            for (index, _), result in zip(good, stored, strict=True):
+                note = drafts[index][1]
+                if isinstance(result, NewsError):
+                    note = str(result)
+                results[index] = (result, note)
+        return results
+
+    async def _draft(self, item: FeedItem) -> tuple[Draft | NewsError, str | None]:
+        """The item's draft: its page extracted, or its own text with the reason why."""
+        why: str
+        if item.link is not None:
+            from news.fetch import fetch_html
+
+            try:
+                async with self._slot(item.link):
+                    page = await fetch_html(
+                        item.link,
+                        allow_private=self.desk.allow_private_urls,
+                        timeout=self.desk.fetch_timeout,
+                    )
+                draft = await self.desk.cpu.run(_page_draft, page.html, page.url, item)
+                return draft, None
+            except NewsError as err:
+                why = str(err)
+        else:
+            why = "the item has no link"
+        if len(item.content) >= FALLBACK_MIN_CHARS:
+            note = f"stored the feed's own text: {why}"
+            return _item_draft(item), note
+        return FetchError(f"nothing to store: {why}"), f"not stored: {why}"
+
+    async def _post(self, feed: Feed, report: PollReport) -> None:
+        if self.post is None or feed.channel_id is None or feed.posting_paused:
+            return
+        ids = [a.id for a in report.articles]
+        if not ids:
+            return
+        claimed = await self.store.claim_posts(
+            feed.channel_id, ids, feed_id=feed.id, now=self.clock()
+        )
+        articles = [a for a in report.articles if a.id in set(claimed)]
+        if not articles:
+            return
+        try:
+            await self.post(feed, articles, report.over_limit)
+            report.posted = len(articles)
+        except DeliveryError as err:
+            await self.store.pause_posting(feed.id, str(err))
+            report.detail = f"posting paused: {err}"
+        except TransientDeliveryError as err:
+            await self.store.release_posts(feed.channel_id, claimed)
+            report.detail = f"posting failed: {err}"
+
+    async def _settle(
+        self,
+        feed: Feed,
+        report: PollReport,
+        response: FeedResponse,
+        parsed: ParsedFeed | None = None,
+    ) -> PollReport:
+        server = max(response.max_age_minutes or 0, (parsed.ttl_minutes or 0) if parsed else 0)
+        minutes = (
+            next_interval(feed)
+            if not server
+            else min(max(feed.interval_minutes, server), MAX_INTERVAL)
+        )
+        record = PollRecord(
+            status=report.status,
+            detail=report.detail,
+            next_poll=self._jittered(minutes),
+            ok=True,
+            etag=response.etag,
+            last_modified=response.last_modified,
+            title=parsed.title if parsed else None,
+            site_url=parsed.site_url if parsed else None,
+            url=response.moved_to,
+            server_minutes=server or None,
+            primed=parsed is not None,
+        )
+        await self.store.record_poll(feed.id, record, now=self.clock())
+        return report
+
+    async def _failed(self, feed: Feed, reason: str) -> PollReport:
+        failures = feed.failures + 1
+        backoff = min(timedelta(minutes=next_interval(feed)) * 2 ** (failures - 1), MAX_BACKOFF)
+        record = PollRecord(
+            status="failed",
+            detail=reason,
+            next_poll=self._jittered(backoff.total_seconds() / 60),
+            ok=False,
+        )
+        await self.store.record_poll(feed.id, record, now=self.clock())
+        report = PollReport(feed.id, "failed", failed=0, detail=reason)
+        if failures >= PAUSE_AFTER and await self.store.pause(feed.id, reason):
+            report.status = "paused"
+            if self.notify is not None and feed.channel_id is not None:
+                text = (
+                    f"I stopped polling the feed {feed.name} after {failures} failed tries in"
+                    f" a row: {reason} A moderator can try again with /feed resume."
+                )
+                try:
+                    await self.notify(feed, text)
+                except (DeliveryError, TransientDeliveryError):
+                    log.warning("feed %s: could not tell its channel it paused", feed.id)
+        return report
+
+    def _jittered(self, minutes: float) -> datetime:
+        spread = 1 + self.rng.uniform(-JITTER, JITTER)
+        return self.clock() + timedelta(minutes=minutes * spread)
+
+
+def _page_draft(html: str, url: str, item: FeedItem) -> Draft:
+    """Extract the item's page like /article add; the item fills what the page lacks."""
+    from news.extract import extract_html
+
+    page = extract_html(html, url)
+    return Draft(
+        text=page.text,
+        title=page.title or item.title,
+        url=url,
+        source=page.site,
+        author=page.author or item.author,
+        published=page.published or (item.published.date() if item.published else None),
+    )
+
+
+def _item_draft(item: FeedItem) -> Draft:
+    return Draft(
+        text=item.content,
+        title=item.title,
+        url=item.link,
+        author=item.author,
+        published=item.published.date() if item.published else None,
+    )
+
+
+class FeedPoller:
+    """The feeds' one interval job on the bot's APScheduler (id ``feeds:poll``)."""
+
+    JOB_ID = "feeds:poll"
+
+    def __init__(self, feeds: FeedDesk, scheduler: AsyncIOScheduler) -> None:
+        self.feeds = feeds
+        self._scheduler = scheduler
+        self._running: set[asyncio.Task[object]] = set()
+
+    async def start(self) -> None:
+        moved = await self.feeds.spread_overdue()
+        if moved:
+            log.info("%d overdue feeds spread over the next minutes", moved)
+        self._scheduler.add_job(
+            self._fire,
+            "interval",
+            seconds=TICK_SECONDS,
+            id=self.JOB_ID,
+            name="poll due feeds",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
+
+    async def _fire(self) -> None:
+        task: asyncio.Task[object] = asyncio.current_task()  # type: ignore[assignment]
+        self._running.add(task)
+        try:
+            await self.feeds.poll_due()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("feed poll round failed")
+        finally:
+            self._running.discard(task)
+
+    async def close(self) -> None:
+        job = self._scheduler.get_job(self.JOB_ID)
+        if job is not None:
+            job.remove()
+        running = [task for task in self._running if not task.done()]
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)

@@ -1,0 +1,258 @@
+"""/feed add|remove|list|preview|resume, and posting new feed items to their channels.
+
+The cog builds the feeds' use cases (:class:`bot.feeds.FeedDesk`) with this bot's
+posting, and puts the poller's one job on the bot's scheduler in ``cog_load`` (removed
+in ``cog_unload``). Posting is the only place that turns Discord's refusals into
+DeliveryError: a deleted channel or a missing permission pauses posting, not storing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.checks import moderator_only
+from bot.feed_cards import feed_line, item_messages
+from bot.feeds import FeedChoices, FeedDesk, FeedPoller, PollReport
+from bot.render import clamp, escape, link
+from bot.scheduler import DeliveryError, TransientDeliveryError
+from bot.style import CHOICE_NAME_LIMIT, COLOUR
+from cogs.views import AUTOCOMPLETE_LIMIT
+from storage.articles import Article
+from storage.feeds import Feed
+
+if TYPE_CHECKING:
+    from bot.client import NewsBot
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+LIST_PAGE = 10
+
+
+def describe_first_poll(feed: Feed, report: PollReport) -> str:
+    stored = report.new + report.duplicates
+    noun = "item" if stored == 1 else "items"
+    text = f"Following {link(feed.name, feed.url, 150)} (`#{feed.id}`): stored {stored} {noun}"
+    if report.failed:
+        text += f", {report.failed} could not be stored"
+    if report.over_limit:
+        text += f"; {report.over_limit} older ones were left out"
+    text += "."
+    if feed.channel_id:
+        text += f" New items will be posted in <#{feed.channel_id}>."
+    return text
+
+
+class Feeds(commands.Cog):
+    """Feed subscriptions: new items are stored, and posted to a channel."""
+
+    feed = app_commands.Group(name="feed", description="Follow news feeds", guild_only=True)
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        settings = bot.settings
+        self.feeds = FeedDesk(
+            bot.desk,
+            max_items=settings.feed_max_items,
+            max_feeds=settings.feed_limit,
+            concurrency=settings.feed_concurrency,
+            post=self.post,
+            notify=self.notify,
+        )
+        self.poller = FeedPoller(self.feeds, bot.scheduler)
+
+    async def cog_load(self) -> None:
+        await self.poller.start()
+
+    async def cog_unload(self) -> None:
+        await self.poller.close()
+
+    # -- posting -------------------------------------------------------------------------
+
+    def _channel(self, channel_id: int) -> discord.abc.Messageable:
+        channel = self.bot.get_channel(channel_id) or self.bot.get_partial_messageable(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            raise DeliveryError(f"<#{channel_id}> is not a channel I can post in.")
+        return channel
+
+    async def _send(
+        self, channel_id: int, content: str | None, embeds: list[discord.Embed]
+    ) -> None:
+        try:
+            await self._channel(channel_id).send(
+                content=content, embeds=embeds, allowed_mentions=NO_MENTIONS
+            )
+        except discord.DiscordServerError as err:
+            raise TransientDeliveryError(f"Discord server error {err.status}") from err
+        except (aiohttp.ClientError, OSError, TimeoutError) as err:
+            raise TransientDeliveryError("connection to Discord failed") from err
+        except discord.NotFound:
+            raise DeliveryError(
+                "The feed's channel no longer exists: choose another with /feed resume."
+            ) from None
+        except discord.Forbidden:
+            raise DeliveryError(
+                f"I'm not allowed to post in <#{channel_id}>: I need View Channel, Send"
+                " Messages and Embed Links there."
+            ) from None
+
+    async def post(self, feed: Feed, articles: Sequence[Article], more: int) -> None:
+        """New items as compact cards, at most five to a message (discord.py waits out
+        Discord's rate limits between messages)."""
+        assert feed.channel_id is not None
+        for message in item_messages(feed, articles, more):
+            await self._send(feed.channel_id, message.content, list(message.embeds))
+
+    async def notify(self, feed: Feed, text: str) -> None:
+        assert feed.channel_id is not None
+        await self._send(feed.channel_id, clamp(escape(text), 1900), [])
+
+    # -- commands ------------------------------------------------------------------------
+
+    async def _feed_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[int]]:
+        if interaction.guild_id is None or not AUTOCOMPLETE_LIMIT.allow(interaction.user.id):
+            return []
+        found = await self.feeds.store.names(interaction.guild_id, current[:100])
+        return [
+            app_commands.Choice(name=clamp(f"#{f.id} {f.name}", CHOICE_NAME_LIMIT), value=f.id)
+            for f in found
+        ]
+
+    @feed.command(name="add", description="Follow a feed (or a site that announces one)")
+    @app_commands.describe(
+        url="The feed's address, or a page of the site",
+        channel="Post new items here (default: store them only)",
+        include="Only items with one of these words (comma-separated)",
+        exclude="Never items with one of these words (comma-separated)",
+    )
+    @moderator_only()
+    async def add(
+        self,
+        interaction: discord.Interaction[Any],
+        url: str,
+        channel: discord.TextChannel | None = None,
+        include: str | None = None,
+        exclude: str | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        if channel is not None and channel.guild.me is not None:
+            allowed = channel.permissions_for(channel.guild.me)
+            if not (allowed.view_channel and allowed.send_messages and allowed.embed_links):
+                await interaction.response.send_message(
+                    f"I can't post in {channel.mention}: give me View Channel, Send Messages"
+                    " and Embed Links there, or choose another channel.",
+                    ephemeral=True,
+                )
+                return
+        await interaction.response.defer(thinking=True)
+        try:
+            feed, report = await self.feeds.subscribe(
+                url,
+                guild_id=interaction.guild_id,
+                channel_id=channel.id if channel else None,
+                include=include,
+                exclude=exclude,
+                added_by=interaction.user.id,
+            )
+        except FeedChoices as err:
+            rows = [
+                f"• {link(c.title or c.url, c.url, 100)} ({c.kind}): `{escape(c.url)[:300]}`"
+                for c in err.links[:10]
+            ]
+            await interaction.followup.send(
+                "That page announces several feeds. Run /feed add again with one of these:\n"
+                + "\n".join(rows),
+                allowed_mentions=NO_MENTIONS,
+            )
+            return
+        await interaction.followup.send(
+            describe_first_poll(feed, report), allowed_mentions=NO_MENTIONS
+        )
+
+    @feed.command(name="remove", description="Stop following a feed (its articles stay)")
+    @app_commands.describe(feed="The feed (start typing its name)")
+    @moderator_only()
+    async def remove(self, interaction: discord.Interaction[Any], feed: int) -> None:
+        removed = await self.feeds.remove(feed, interaction.guild_id)
+        await interaction.response.send_message(
+            f"Stopped following {link(removed.name, removed.url, 150)}. Its articles stay.",
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @remove.autocomplete("feed")
+    async def _remove_feed(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await self._feed_choices(interaction, current)
+
+    @feed.command(name="resume", description="Poll and post a paused feed again")
+    @app_commands.describe(feed="The feed (start typing its name)")
+    @moderator_only()
+    async def resume(self, interaction: discord.Interaction[Any], feed: int) -> None:
+        resumed = await self.feeds.resume(feed, interaction.guild_id)
+        await interaction.response.send_message(
+            f"Resumed {link(resumed.name, resumed.url, 150)}: it is polled again within a minute.",
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @resume.autocomplete("feed")
+    async def _resume_feed(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await self._feed_choices(interaction, current)
+
+    @feed.command(name="list", description="The feeds this server follows, with their status")
+    @app_commands.describe(page="Page number (10 feeds a page)")
+    async def list_(
+        self, interaction: discord.Interaction[Any], page: app_commands.Range[int, 1, 100] = 1
+    ) -> None:
+        feeds = await self.feeds.store.subscriptions(interaction.guild_id)
+        pages = max(1, -(-len(feeds) // LIST_PAGE))
+        page = min(page, pages)
+        shown = feeds[(page - 1) * LIST_PAGE : page * LIST_PAGE]
+        embed = discord.Embed(
+            title="Feeds",
+            description="\n".join(feed_line(f) for f in shown) or "This server follows no feeds.",
+            colour=COLOUR,
+        )
+        embed.set_footer(text=f"Page {page} of {pages} · {len(feeds)} feeds")
+        await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+
+    @feed.command(name="preview", description="The latest 3 items of a feed; nothing is stored")
+    @app_commands.describe(url="The feed's address, or a page of the site")
+    @moderator_only()
+    async def preview(self, interaction: discord.Interaction[Any], url: str) -> None:
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        try:
+            found, items = await self.feeds.preview(url)
+        except FeedChoices as err:
+            listed = "\n".join(f"• `{escape(c.url)[:300]}`" for c in err.links[:10])
+            await interaction.followup.send(
+                f"That page announces several feeds:\n{listed}", ephemeral=True
+            )
+            return
+        rows = []
+        for item in items:
+            when = item.published.date().isoformat() if item.published else "no date"
+            summary = clamp(escape(item.summary), 200)
+            rows.append(f"**{link(item.title, item.link, 150)}** · {when}\n{summary}".strip())
+        embed = discord.Embed(
+            title=clamp(escape(found.parsed.title or found.url), 200),
+            description="\n\n".join(rows) or "The feed has no items.",
+            colour=COLOUR,
+        )
+        embed.set_footer(text=f"{found.parsed.total} items in the feed · nothing was stored")
+        await interaction.followup.send(embed=embed, ephemeral=True)
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(Feeds(bot))

@@ -1,0 +1,562 @@
+"""Feeds as text: parse RSS, Atom and JSON Feed, and find a site's feeds in its HTML.
+
+No network and no storage here: the caller hands over bytes the safe fetcher already
+capped (``news.feed_fetch``), and gets back items in a fixed shape, newest first, with
+every item that cannot be used counted and explained. CPU-bound and synchronous:
+callers run it in a worker thread.
+
+RSS 0.9x/1.0/2.0 and Atom go through ``feedparser``. It is given a byte stream, never a
+string: a string is taken for a URL or a file name and feedparser would open it. Its
+XML parser is expat through ``xml.sax`` with external entities off (the default since
+Python 3.7.1), and feedparser strips the document's DOCTYPE entity declarations before
+parsing, so neither "billion laughs" nor ``SYSTEM`` entities expand; the fetcher's byte
+cap bounds everything else. JSON Feed 1.1 (and 1.0) is read here by hand.
+"""
+
+from __future__ import annotations
+
+import calendar
+import codecs
+import io
+import ipaddress
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from html import unescape
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+
+from news.errors import InputError
+from news.text import normalize_ws
+from news.urls import normalize_url
+
+# Items a parse returns at most: a feed of 10,000 items is parsed (the byte cap bounds
+# that) but only its newest are handed on, and the rest are counted.
+MAX_ITEMS = 200
+MAX_TITLE_CHARS = 300
+MAX_SUMMARY_CHARS = 2_000
+MAX_CONTENT_CHARS = 100_000
+MAX_FIELD_CHARS = 2_000  # guid, link, author: longer is junk, not an identifier
+# A date this far past "now" is a feed's clock or typo, not a publication date.
+FUTURE_SLACK = timedelta(days=1)
+FEED_TYPES = {
+    "application/rss+xml": "rss",
+    "application/atom+xml": "atom",
+    "application/feed+json": "json",
+    "application/json": "json",
+    "application/rdf+xml": "rss",
+    "application/xml": "rss",
+    "text/xml": "rss",
+}
+
+NOT_A_FEED = "That address is not an RSS, Atom or JSON feed."
+
+
+class FeedError(InputError):
+    """The bytes are not a feed we can read; ``str()`` says why, in one sentence."""
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One usable item. ``keys`` identify it across polls: its guid and/or its
+    normalised link (an item whose guid changes keeps its link, and the reverse)."""
+
+    keys: tuple[str, ...]
+    link: str | None
+    title: str
+    published: datetime | None
+    author: str | None
+    summary: str  # plain text, for cards and keyword filters
+    content: str  # plain text of the item's own body, the fallback when the page fails
+    date_note: str | None = None  # why ``published`` is empty (invalid, future, missing)
+
+
+@dataclass(frozen=True)
+class Refused:
+    """An item that was not used, and why (one sentence)."""
+
+    title: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    kind: str  # "rss", "atom" or "json"
+    title: str | None
+    site_url: str | None
+    ttl_minutes: int | None  # RSS <ttl>: the feed asks not to be polled more often
+    items: tuple[FeedItem, ...]  # newest first, at most ``limit``
+    total: int  # items in the document
+    refused: tuple[Refused, ...] = ()
+
+    @property
+    def over_limit(self) -> int:
+        """Usable items beyond ``items`` (counted, not handed on)."""
+        return max(0, self.total - len(self.items) - len(self.refused))
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    """A feed a page announces with ``<link rel="alternate">``."""
+
+    url: str
+    kind: str
+    title: str | None
+
+
+# --- plain text from feed HTML ---------------------------------------------------------
+
+
+class _TextOnly(HTMLParser):
+    _SKIP = frozenset({"script", "style", "template", "noscript", "iframe", "object"})
+    _BREAK = frozenset({"p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self._skipping += 1
+        elif tag in self._BREAK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP and self._skipping:
+            self._skipping -= 1
+        elif tag in self._BREAK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+_TAG_HINT = re.compile(r"<[A-Za-z/!]|&[#A-Za-z]")
+
+
+def plain_text(value: str | None, limit: int) -> str:
+    """Text of an HTML fragment (tags dropped, entities decoded), whitespace tidied.
+
+    The result is plain text, not safe markup: whoever shows it escapes it.
+    """
+    if not value:
+        return ""
+    value = value[: limit * 4]
+    if _TAG_HINT.search(value):
+        parser = _TextOnly()
+        try:
+            parser.feed(value)
+            parser.close()
+            value = "".join(parser.parts)
+        except (AssertionError, ValueError):
+            value = unescape(re.sub(r"<[^>]*>", " ", value))
+    text = normalize_ws(value)
+    return text[:limit].strip()
+
+
+def one_line(value: str | None, limit: int) -> str:
+    return " ".join(plain_text(value, limit).split())[:limit]
+
+
+# --- links and dates -------------------------------------------------------------------
+
+_BAD_LINK = "its link is not an http(s) address"
+_PRIVATE_LINK = "its link points to a private, local or reserved network address"
+
+
+def item_link(raw: object, base: str | None) -> tuple[str | None, str | None]:
+    """(link, None) for a usable http(s) link, (None, reason) for a refused one, and
+    (None, None) when there is none.
+
+    A link whose host is an IP literal outside the public internet (loopback aside, as
+    the fetcher's private-URL setting allows) is refused here, before anything connects;
+    names are checked by the fetcher when the page is fetched.
+    """
+    if not isinstance(raw, str) or not raw.strip():
+        return None, None
+    text = raw.strip()[:MAX_FIELD_CHARS]
+    if base and not urlsplit(text).scheme:
+        text = urljoin(base, text)
+    if normalize_url(text) is None:
+        return None, _BAD_LINK
+    host = (urlsplit(text).hostname or "").strip("[]")
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return text, None
+    from news.fetch import is_public_or_loopback  # aiohttp is slow to import
+
+    if not is_public_or_loopback(ip):
+        return None, _PRIVATE_LINK
+    return text, None
+
+
+def _checked_date(moment: datetime | None, now: datetime) -> tuple[datetime | None, str | None]:
+    if moment is None:
+        return None, "the item has no date"
+    if moment > now + FUTURE_SLACK:
+        return None, "the item's date is in the future"
+    return moment, None
+
+
+def _struct_date(value: Any) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), UTC) if value else None
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _iso_date(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()[:64].replace("Z", "+00:00").replace("z", "+00:00")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+# --- parsing ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Raw:
+    guid: str | None
+    link: object
+    title: str | None
+    published: datetime | None
+    invalid_date: bool
+    author: str | None
+    summary: str | None
+    content: str | None
+    position: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_feed(
+    body: bytes,
+    *,
+    url: str | None = None,
+    content_type: str | None = None,
+    limit: int = MAX_ITEMS,
+    now: datetime | None = None,
+) -> ParsedFeed:
+    """The feed in ``body`` (already size-capped), its newest ``limit`` usable items first.
+
+    Raises :class:`FeedError` when the bytes are not a feed.
+    """
+    now = now or datetime.now(UTC)
+    mimetype = (content_type or "").split(";", 1)[0].strip().lower()
+    stripped = body.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if mimetype in ("application/feed+json", "application/json") or stripped.startswith(b"{"):
+        kind, title, site, ttl, raws = _parse_json(body, content_type)
+    else:
+        kind, title, site, ttl, raws = _parse_xml(body, content_type)
+    return _finish(kind, title, site, ttl, raws, base=url, limit=limit, now=now)
+
+
+def _parse_xml(
+    body: bytes, content_type: str | None
+) -> tuple[str, str | None, str | None, int | None, list[_Raw]]:
+    # No content-location: feedparser would resolve guids against it, and an item's
+    # identity must not change when the feed moves.
+    headers = {"content-type": content_type} if content_type else {}
+    # A stream, never a str or bytes: feedparser opens a string that names a file or URL.
+    parsed = feedparser.parse(
+        io.BytesIO(_without_doctype(body)), response_headers=headers, resolve_relative_uris=False
+    )
+    version = str(parsed.get("version") or "")
+    if not version and not parsed.entries:
+        raise FeedError(NOT_A_FEED)
+    kind = "atom" if version.startswith("atom") else "rss"
+    feed = parsed.feed
+    raws = []
+    for position, entry in enumerate(parsed.entries):
+        # dict.get: FeedParserDict.get maps a missing "published" to "updated" with a
+        # DeprecationWarning; the fallback is spelled out here instead.
+        struct = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
+        published = _struct_date(struct)
+        raw_date = dict.get(entry, "published") or dict.get(entry, "updated")
+        content = entry.get("content") or []
+        body_html = " ".join(str(part.get("value") or "") for part in content[:3])
+        raws.append(
+            _Raw(
+                guid=_text(entry.get("id")),
+                link=entry.get("link"),
+                title=entry.get("title"),
+                published=published,
+                invalid_date=bool(raw_date) and published is None,
+                author=_text(entry.get("author")),
+                summary=entry.get("summary"),
+                content=body_html or None,
+                position=position,
+            )
+        )
+    ttl = _int(feed.get("ttl"))
+    return kind, feed.get("title"), _text(feed.get("link")), ttl, raws
+
+
+_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
+_DOCTYPE = re.compile(rb"<!DOCTYPE(?:[^\[>]|\[.*?\])*>", re.IGNORECASE | re.DOTALL)
+_ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+
+
+def _without_doctype(body: bytes) -> bytes:
+    """The document without its DOCTYPE: no feed needs one, and its entity declarations
+    are how "billion laughs" works. feedparser strips unsafe entities itself, but not in
+    every layout, and expat's own amplification limit still lets ~8 MB of text through
+    the handlers (seconds of CPU): none is declared, so none expands."""
+    match = _FIRST_ELEMENT.search(body, 0, 65_536)
+    end = match.start() if match else min(len(body), 65_536)
+    head = body[:end]
+    if b"<!" not in head:
+        return body
+    head = _DOCTYPE.sub(b"", head)
+    if _ENTITY_DECL.search(head):
+        raise FeedError("That feed declares XML entities, which I don't read.")
+    return head + body[end:]
+
+
+def _decode_json(body: bytes, content_type: str | None) -> str:
+    if body.startswith(codecs.BOM_UTF8):
+        return body[3:].decode("utf-8", errors="replace")
+    charset = None
+    if content_type and "charset=" in content_type.lower():
+        charset = content_type.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'")
+    try:
+        return body.decode(charset or "utf-8", errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
+
+
+def _parse_json(
+    body: bytes, content_type: str | None
+) -> tuple[str, str | None, str | None, int | None, list[_Raw]]:
+    try:
+        doc = json.loads(_decode_json(body, content_type))
+    except (ValueError, RecursionError):
+        raise FeedError("That feed is not valid JSON.") from None
+    if not isinstance(doc, dict) or not str(doc.get("version", "")).startswith(
+        "https://jsonfeed.org/version/"
+    ):
+        raise FeedError(NOT_A_FEED)
+    items = doc.get("items")
+    if not isinstance(items, list):
+        raise FeedError("That JSON feed has no list of items.")
+    raws = []
+    for position, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        published = _iso_date(item.get("date_published")) or _iso_date(item.get("date_modified"))
+        raw_date = item.get("date_published") or item.get("date_modified")
+        raws.append(
+            _Raw(
+                guid=_text(item.get("id")),
+                link=item.get("url") or item.get("external_url"),
+                title=_text(item.get("title")),
+                published=published,
+                invalid_date=bool(raw_date) and published is None,
+                author=_json_author(item) or _json_author(doc),
+                summary=_text(item.get("summary")),
+                content=_text(item.get("content_html")) or _text(item.get("content_text")),
+                position=position,
+            )
+        )
+    return "json", _text(doc.get("title")), _text(doc.get("home_page_url")), None, raws
+
+
+def _json_author(obj: Mapping[str, Any]) -> str | None:
+    authors = obj.get("authors")
+    if isinstance(authors, list):
+        names = [_text(a.get("name")) for a in authors[:5] if isinstance(a, dict)]
+        joined = ", ".join(name for name in names if name)
+        if joined:
+            return joined
+    author = obj.get("author")
+    return _text(author.get("name")) if isinstance(author, dict) else None
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    value = value.strip()[:MAX_FIELD_CHARS]
+    return value or None
+
+
+def _int(value: object) -> int | None:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= 7 * 24 * 60 else None
+
+
+def _finish(
+    kind: str,
+    title: str | None,
+    site: str | None,
+    ttl: int | None,
+    raws: list[_Raw],
+    *,
+    base: str | None,
+    limit: int,
+    now: datetime,
+) -> ParsedFeed:
+    # Newest first: dated items by date, then undated ones in the document's order
+    # (feeds list newest first). Only the first ``limit`` are built into items.
+    dated = sorted(
+        (raw for raw in raws if raw.published is not None and raw.published <= now + FUTURE_SLACK),
+        key=lambda raw: raw.published or now,
+        reverse=True,
+    )
+    chosen = {id(raw) for raw in dated}
+    ordered = dated + [raw for raw in raws if id(raw) not in chosen]
+    items: list[FeedItem] = []
+    refused: list[Refused] = []
+    for raw in ordered:
+        if len(items) >= limit:
+            break
+        item_title = one_line(raw.title, MAX_TITLE_CHARS)
+        link, reason = item_link(raw.link, base)
+        if reason is not None:
+            refused.append(Refused(item_title or "(untitled)", reason))
+            continue
+        keys = _keys(raw.guid, link)
+        if not keys:
+            refused.append(Refused(item_title or "(untitled)", "it has neither an id nor a link"))
+            continue
+        published, note = _checked_date(raw.published, now)
+        if raw.invalid_date:
+            note = "the item's date could not be read"
+        summary = plain_text(raw.summary or raw.content, MAX_SUMMARY_CHARS)
+        content = plain_text(raw.content or raw.summary, MAX_CONTENT_CHARS)
+        items.append(
+            FeedItem(
+                keys=keys,
+                link=link,
+                title=item_title or one_line(summary, 120),
+                published=published,
+                author=one_line(raw.author, 200) or None,
+                summary=summary,
+                content=content,
+                date_note=note,
+            )
+        )
+    return ParsedFeed(
+        kind=kind,
+        title=one_line(title, MAX_TITLE_CHARS) or None,
+        site_url=item_link(site, base)[0],
+        ttl_minutes=ttl,
+        items=tuple(items),
+        total=len(raws),
+        refused=tuple(refused),
+    )
+
+
+def _keys(guid: str | None, link: str | None) -> tuple[str, ...]:
+    keys = []
+    if guid:
+        keys.append("id:" + guid)
+    norm = normalize_url(link) if link else None
+    if norm:
+        keys.append("url:" + norm)
+    return tuple(keys)
+
+
+# --- what a fetched document is ----------------------------------------------------------
+
+_XML_FEED_ROOT = re.compile(rb"<(?:[A-Za-z0-9_]+:)?(?:rss|feed|RDF)[\s>]")
+_HTML_ROOT = re.compile(rb"<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE)
+
+
+def looks_like_feed(body: bytes, content_type: str | None) -> bool:
+    """True when a fetched document is a feed rather than an HTML page."""
+    mimetype = (content_type or "").split(";", 1)[0].strip().lower()
+    if mimetype in FEED_TYPES:
+        return True
+    head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"{"):
+        return b"jsonfeed.org" in body[:8192]
+    if _HTML_ROOT.search(head[:1024]):
+        return False
+    return bool(_XML_FEED_ROOT.search(head))
+
+
+# --- discovery ---------------------------------------------------------------------------
+
+
+class _Alternates(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[dict[str, str]] = []
+        self.base: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name.lower(): (value or "") for name, value in attrs}
+        if tag == "base" and values.get("href") and self.base is None:
+            self.base = values["href"]
+        elif tag in ("link", "a") and "alternate" in values.get("rel", "").lower().split():
+            self.links.append(values)
+        if len(self.links) > 50:
+            raise StopIteration
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+
+def discover(html: str, page_url: str) -> list[FeedLink]:
+    """Feeds the page announces with ``<link rel="alternate">``, in page order, no repeats."""
+    parser = _Alternates()
+    try:
+        parser.feed(html[:2_000_000])
+        parser.close()
+    except (StopIteration, AssertionError, ValueError):
+        pass
+    base = urljoin(page_url, parser.base) if parser.base else page_url
+    found: list[FeedLink] = []
+    seen: set[str] = set()
+    for values in parser.links:
+        kind = FEED_TYPES.get(values.get("type", "").split(";")[0].strip().lower())
+        href = values.get("href", "").strip()
+        if kind is None or not href:
+            continue
+        link, reason = item_link(href, base)
+        norm = normalize_url(link) if link else None
+        if link is None or reason or norm is None or norm in seen:
+            continue
+        seen.add(norm)
+        found.append(FeedLink(link, kind, one_line(values.get("title"), 100) or None))
+    return found
+
+
+def matches(item: FeedItem, include: Iterable[str], exclude: Iterable[str]) -> bool:
+    """The moderator's keyword filter: any include word (if any are set) and no exclude
+    word, matched as whole words, case-insensitively, in the title and summary."""
+    text = f"{item.title} {item.summary}".casefold()
+
+    def found(word: str) -> bool:
+        word = word.strip().casefold()
+        return bool(word) and re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) is not None
+
+    include = [w for w in include if w.strip()]
+    if include and not any(found(w) for w in include):
+        return False
+    return not any(found(w) for w in exclude)
+
+
+def keywords(text: str | None) -> tuple[str, ...]:
+    """A moderator's comma-separated words, tidied (at most 20 of at most 50 characters)."""
+    if not text:
+        return ()
+    words = [" ".join(w.split())[:50] for w in text.split(",")]
+    return tuple(dict.fromkeys(w for w in words if w))[:20]

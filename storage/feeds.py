@@ -1,0 +1,404 @@
+"""FeedStore: subscriptions, the items each feed has handed over, and what each channel got.
+
+Seen items are keyed (feed, item key) under a primary key, so an item is stored and
+posted once however often it reappears; a post is claimed per (channel, article) before
+it is sent, so one story in two feeds of one guild reaches a channel once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from news.urls import normalize_url
+from storage.db import Database, utc_iso
+
+_COLUMNS = (
+    "id, guild_id, url, title, site_url, channel_id, include_words, exclude_words,"
+    " interval_minutes, server_minutes, etag, last_modified, added_at, added_by, primed_at,"
+    " last_polled, next_poll, last_status, last_detail, failures, paused, pause_reason,"
+    " posting_paused"
+)
+
+
+class FeedLimitReached(Exception):
+    """The scope already follows as many feeds as it may."""
+
+
+class FeedExists(Exception):
+    """The scope already follows this URL; ``feed`` is that subscription."""
+
+    def __init__(self, feed: Feed) -> None:
+        super().__init__(feed.url)
+        self.feed = feed
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class Feed:
+    id: int
+    guild_id: int | None
+    url: str
+    title: str | None
+    site_url: str | None
+    channel_id: int | None
+    include_words: str
+    exclude_words: str
+    interval_minutes: int
+    server_minutes: int | None
+    etag: str | None
+    last_modified: str | None
+    added_at: datetime
+    added_by: int | None
+    primed_at: datetime | None
+    last_polled: datetime | None
+    next_poll: datetime
+    last_status: str | None
+    last_detail: str | None
+    failures: int
+    paused: bool
+    pause_reason: str | None
+    posting_paused: str | None
+
+    @property
+    def name(self) -> str:
+        return self.title or self.url
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Feed:
+        return cls(
+            id=row["id"],
+            guild_id=row["guild_id"],
+            url=row["url"],
+            title=row["title"],
+            site_url=row["site_url"],
+            channel_id=row["channel_id"],
+            include_words=row["include_words"],
+            exclude_words=row["exclude_words"],
+            interval_minutes=row["interval_minutes"],
+            server_minutes=row["server_minutes"],
+            etag=row["etag"],
+            last_modified=row["last_modified"],
+            added_at=datetime.fromisoformat(row["added_at"]),
+            added_by=row["added_by"],
+            primed_at=_dt(row["primed_at"]),
+            last_polled=_dt(row["last_polled"]),
+            next_poll=datetime.fromisoformat(row["next_poll"]),
+            last_status=row["last_status"],
+            last_detail=row["last_detail"],
+            failures=row["failures"],
+            paused=bool(row["paused"]),
+            pause_reason=row["pause_reason"],
+            posting_paused=row["posting_paused"],
+        )
+
+
+@dataclass(frozen=True)
+class PollRecord:
+    """What one poll changes on its feed (None leaves a field as it is)."""
+
+    status: str
+    detail: str | None
+    next_poll: datetime
+    ok: bool
+    etag: str | None = None
+    last_modified: str | None = None
+    title: str | None = None
+    site_url: str | None = None
+    url: str | None = None  # a permanent redirect's target
+    server_minutes: int | None = None
+    primed: bool = False
+
+
+class FeedStore:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def add(
+        self,
+        guild_id: int | None,
+        url: str,
+        *,
+        now: datetime,
+        next_poll: datetime,
+        title: str | None = None,
+        site_url: str | None = None,
+        channel_id: int | None = None,
+        include_words: str = "",
+        exclude_words: str = "",
+        interval_minutes: int = 15,
+        added_by: int | None = None,
+        limit: int = 50,
+    ) -> Feed:
+        """Subscribe the scope to ``url``; FeedExists or FeedLimitReached if it may not."""
+        norm = normalize_url(url)
+        if norm is None:
+            raise ValueError("a feed URL must be http(s)")
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                f"SELECT {_COLUMNS} FROM feeds WHERE ifnull(guild_id, 0) = ? AND url_norm = ?",
+                (guild_id or 0, norm),
+            ) as cursor:
+                existing = await cursor.fetchone()
+            if existing is not None:
+                raise FeedExists(Feed.from_row(existing))
+            async with conn.execute(
+                "SELECT count(*) FROM feeds WHERE guild_id IS ?", (guild_id,)
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is not None and row[0] >= limit:
+                raise FeedLimitReached()
+            async with conn.execute(
+                "INSERT INTO feeds (guild_id, url, url_norm, title, site_url, channel_id,"
+                " include_words, exclude_words, interval_minutes, added_at, added_by, next_poll)"
+                f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
+                (
+                    guild_id,
+                    url,
+                    norm,
+                    title,
+                    site_url,
+                    channel_id,
+                    include_words,
+                    exclude_words,
+                    interval_minutes,
+                    utc_iso(now),
+                    added_by,
+                    utc_iso(next_poll),
+                ),
+            ) as cursor:
+                created = await cursor.fetchone()
+        assert created is not None
+        return Feed.from_row(created)
+
+    async def get(
+        self, feed_id: int, guild_id: int | None = None, *, any_scope: bool = False
+    ) -> Feed | None:
+        """The feed if it belongs to ``guild_id``'s scope (any scope with ``any_scope``)."""
+        if any_scope:
+            row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM feeds WHERE id = ?", (feed_id,))
+        else:
+            row = await self.db.fetchone(
+                f"SELECT {_COLUMNS} FROM feeds WHERE id = ? AND guild_id IS ?", (feed_id, guild_id)
+            )
+        return Feed.from_row(row) if row else None
+
+    async def subscriptions(self, guild_id: int | None, *, all_scopes: bool = False) -> list[Feed]:
+        if all_scopes:
+            rows = await self.db.fetchall(f"SELECT {_COLUMNS} FROM feeds ORDER BY id")
+        else:
+            rows = await self.db.fetchall(
+                f"SELECT {_COLUMNS} FROM feeds WHERE guild_id IS ? ORDER BY id", (guild_id,)
+            )
+        return [Feed.from_row(row) for row in rows]
+
+    async def count(self, guild_id: int | None) -> int:
+        row = await self.db.fetchone("SELECT count(*) FROM feeds WHERE guild_id IS ?", (guild_id,))
+        return int(row[0]) if row else 0
+
+    async def names(self, guild_id: int | None, text: str, *, limit: int = 25) -> list[Feed]:
+        """The scope's feeds whose title or URL contains ``text`` (for autocomplete)."""
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM feeds WHERE guild_id IS ? AND"
+            " (ifnull(title, '') LIKE ? ESCAPE '\\' OR url LIKE ? ESCAPE '\\')"
+            " ORDER BY id LIMIT ?",
+            (guild_id, pattern, pattern, limit),
+        )
+        return [Feed.from_row(row) for row in rows]
+
+    async def remove(
+        self, feed_id: int, guild_id: int | None, *, any_scope: bool = False
+    ) -> Feed | None:
+        """Unsubscribe; the removed feed, or None. Its stored articles stay."""
+        feed = await self.get(feed_id, guild_id, any_scope=any_scope)
+        if feed is None:
+            return None
+        async with self.db.transaction() as conn:
+            await conn.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
+        return feed
+
+    async def due(self, now: datetime, *, limit: int = 100) -> list[Feed]:
+        """Feeds not paused whose next poll is at or before ``now``, the most overdue first."""
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM feeds WHERE paused = 0 AND next_poll <= ?"
+            " ORDER BY next_poll, id LIMIT ?",
+            (utc_iso(now), limit),
+        )
+        return [Feed.from_row(row) for row in rows]
+
+    async def reschedule(self, times: Mapping[int, datetime]) -> None:
+        """Move feeds' next polls (spreading overdue feeds after a restart)."""
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "UPDATE feeds SET next_poll = ? WHERE id = ?",
+                [(utc_iso(when), feed_id) for feed_id, when in times.items()],
+            )
+
+    async def record_poll(self, feed_id: int, record: PollRecord, *, now: datetime) -> Feed | None:
+        """Settle a poll. A good one clears the failure count; a failed one adds to it."""
+        sets = [
+            "last_polled = ?",
+            "last_status = ?",
+            "last_detail = ?",
+            "next_poll = ?",
+            "failures = CASE WHEN ? THEN 0 ELSE failures + 1 END",
+        ]
+        params: list[object] = [
+            utc_iso(now),
+            record.status,
+            record.detail,
+            utc_iso(record.next_poll),
+            record.ok,
+        ]
+        if record.ok:
+            sets += ["etag = ?", "last_modified = ?"]
+            params += [record.etag, record.last_modified]
+        for column, value in (
+            ("title", record.title),
+            ("site_url", record.site_url),
+            ("server_minutes", record.server_minutes),
+        ):
+            if value is not None:
+                sets.append(f"{column} = ?")
+                params.append(value)
+        moved = normalize_url(record.url) if record.url else None
+        if record.primed:
+            sets.append("primed_at = ifnull(primed_at, ?)")
+            params.append(utc_iso(now))
+        async with self.db.transaction() as conn:
+            if moved is not None:
+                # Follow a permanent redirect unless the scope already follows its target.
+                async with conn.execute(
+                    "SELECT 1 FROM feeds WHERE url_norm = ? AND id != ? AND ifnull(guild_id, 0) ="
+                    " (SELECT ifnull(guild_id, 0) FROM feeds WHERE id = ?)",
+                    (moved, feed_id, feed_id),
+                ) as cursor:
+                    taken = await cursor.fetchone() is not None
+                if not taken:
+                    sets += ["url = ?", "url_norm = ?"]
+                    params += [record.url, moved]
+            async with conn.execute(
+                f"UPDATE feeds SET {', '.join(sets)} WHERE id = ? RETURNING {_COLUMNS}",
+                (*params, feed_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+        return Feed.from_row(row) if row else None
+
+    async def pause(self, feed_id: int, reason: str) -> bool:
+        """Stop polling; True only for the call that paused it (so one message is sent)."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE feeds SET paused = 1, pause_reason = ? WHERE id = ? AND paused = 0",
+                (reason, feed_id),
+            )
+            changed = cursor.rowcount
+            await cursor.close()
+        return changed > 0
+
+    async def pause_posting(self, feed_id: int, reason: str) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE feeds SET posting_paused = ? WHERE id = ?", (reason, feed_id)
+            )
+
+    async def resume(
+        self,
+        feed_id: int,
+        guild_id: int | None,
+        *,
+        next_poll: datetime,
+        channel_id: int | None = None,
+    ) -> Feed | None:
+        """Poll and post again (and post to ``channel_id`` when given)."""
+        async with (
+            self.db.transaction() as conn,
+            conn.execute(
+                "UPDATE feeds SET paused = 0, pause_reason = NULL, posting_paused = NULL,"
+                " failures = 0, next_poll = ?, channel_id = ifnull(?, channel_id)"
+                f" WHERE id = ? AND guild_id IS ? RETURNING {_COLUMNS}",
+                (utc_iso(next_poll), channel_id, feed_id, guild_id),
+            ) as cursor,
+        ):
+            row = await cursor.fetchone()
+        return Feed.from_row(row) if row else None
+
+    # -- items ------------------------------------------------------------------------
+
+    async def seen(self, feed_id: int, keys: Iterable[str]) -> frozenset[str]:
+        """Which of ``keys`` the feed has already handed over."""
+        wanted = list(dict.fromkeys(keys))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = await self.db.fetchall(
+                "SELECT item_key FROM feed_seen WHERE feed_id = ? AND item_key IN"
+                f" ({','.join('?' * len(chunk))})",
+                (feed_id, *chunk),
+            )
+            found.update(row[0] for row in rows)
+        return frozenset(found)
+
+    async def mark_seen(
+        self,
+        feed_id: int,
+        items: Sequence[tuple[Sequence[str], int | None, str | None]],
+        *,
+        now: datetime,
+    ) -> None:
+        """Record items as handed over: (keys, article id or None, detail) each."""
+        rows = [
+            (feed_id, key, article_id, detail, utc_iso(now))
+            for keys, article_id, detail in items
+            for key in keys
+        ]
+        if not rows:
+            return
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO feed_seen (feed_id, item_key, article_id, detail, seen_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                rows,
+            )
+
+    async def seen_details(
+        self, feed_id: int, *, limit: int = 50
+    ) -> list[tuple[int | None, str | None]]:
+        """The newest items' (article id, detail), for the command line and tests."""
+        rows = await self.db.fetchall(
+            "SELECT article_id, detail FROM feed_seen WHERE feed_id = ?"
+            " ORDER BY seen_at DESC, rowid DESC LIMIT ?",
+            (feed_id, limit),
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    async def claim_posts(
+        self, channel_id: int, article_ids: Sequence[int], *, feed_id: int, now: datetime
+    ) -> list[int]:
+        """Claim articles for a channel before posting them; those not posted there yet."""
+        claimed: list[int] = []
+        async with self.db.transaction() as conn:
+            for article_id in dict.fromkeys(article_ids):
+                async with conn.execute(
+                    "INSERT INTO feed_posted (channel_id, article_id, feed_id, posted_at)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING article_id",
+                    (channel_id, article_id, feed_id, utc_iso(now)),
+                ) as cursor:
+                    if await cursor.fetchone() is not None:
+                        claimed.append(article_id)
+        return claimed
+
+    async def release_posts(self, channel_id: int, article_ids: Sequence[int]) -> None:
+        """Give back claims whose message Discord did not accept."""
+        if not article_ids:
+            return
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "DELETE FROM feed_posted WHERE channel_id = ? AND article_id = ?",
+                [(channel_id, article_id) for article_id in article_ids],
+            )

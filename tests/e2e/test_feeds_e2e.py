@@ -1,0 +1,158 @@
+"""Feeds through the real client and the fake Discord, with a real feed site on 127.0.0.1:
+/feed add (first poll stores, posts nothing), new items posted as cards five to a message,
+a deleted channel pausing posting but not storing, moderators only, autocomplete."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fake_discord import MEMBER_PERMISSIONS, MOD, READER, FakeDiscord
+
+from bot.client import NewsBot
+from bot.feeds import FeedPoller
+from tests.harness.feed_site import FeedSite, article_page, feed_site, rfc822, rss, rss_item, story
+
+GUILD = 1001
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[FeedSite]:
+    async with feed_site() as s:
+        yield s
+
+
+def publish(site: FeedSite, numbers: range, etag: str) -> str:
+    items = []
+    for n in numbers:
+        title, paragraphs = story(n)
+        if n == 4:  # a hostile title, on the page and in the feed
+            title += " @everyone"
+        link = site.serve(f"/s/{n}", article_page(title, paragraphs), "text/html")
+        items.append(rss_item(link, title, guid=str(n), date=rfc822(1 + n)))
+    return site.serve("/feed.xml", rss(items), etag=etag)
+
+
+async def feed_add(fake: FakeDiscord, member: Any, url: str, *, with_channel: bool = True) -> str:
+    channel = fake.guild(GUILD).channel_id
+    options: list[dict[str, Any]] = [{"name": "url", "type": 3, "value": url}]
+    resolved: dict[str, Any] = {}
+    if with_channel:
+        options.append({"name": "channel", "type": 7, "value": str(channel)})
+        resolved = {
+            "channels": {
+                str(channel): {
+                    "id": str(channel),
+                    "type": 0,
+                    "name": "news",
+                    "permissions": str(MEMBER_PERMISSIONS),
+                    "guild_id": str(GUILD),
+                }
+            }
+        }
+    data = {
+        "id": fake.command_id("feed"),
+        "name": "feed",
+        "type": 1,
+        "options": [{"name": "add", "type": 1, "options": options}],
+        "resolved": resolved,
+    }
+    return await fake.interact(2, data, member, guild_id=GUILD)
+
+
+def channel_posts(fake: FakeDiscord) -> list[dict[str, Any]]:
+    path = f"/channels/{fake.guild(GUILD).channel_id}/messages"
+    return [c.json for c in fake.calls if c.method == "POST" and c.path == path and c.status == 200]
+
+
+async def poll_now(bot: NewsBot) -> None:
+    cog: Any = bot.get_cog("Feeds")  # the extension's own module copy: no isinstance
+    feeds = await cog.feeds.store.subscriptions(GUILD)
+    await cog.feeds.store.reschedule({f.id: datetime.now(UTC) for f in feeds})
+    await cog.feeds.poll_due()
+
+
+async def test_add_stores_without_posting_then_new_items_are_posted_as_cards(
+    fake: FakeDiscord, bot: NewsBot, site: FeedSite
+) -> None:
+    assert bot.scheduler.get_job(FeedPoller.JOB_ID) is not None  # on the bot's one scheduler
+    url = publish(site, range(3), '"1"')
+    token = await feed_add(fake, MOD, url)
+    reply = await fake.wait_for(
+        lambda c: (
+            f"/{token}" in c.path
+            and c.method == "POST"
+            and c.message is not None
+            and "Following" in (c.message.get("content") or "")
+        )
+    )
+    assert "stored 3 items" in reply.message["content"]
+    assert channel_posts(fake) == []
+    assert await bot.desk.count(GUILD) == 3
+
+    publish(site, range(10), '"2"')  # seven new items
+    await poll_now(bot)
+    posts = channel_posts(fake)
+    assert [len(p["embeds"]) for p in posts] == [5, 2]
+    assert posts[0]["content"].startswith("New from Coast Gazette")
+    assert all(p["allowed_mentions"]["parse"] == [] for p in posts)
+    descriptions = " ".join(e["description"] for p in posts for e in p["embeds"])
+    assert "@everyone" not in descriptions and "@\u200beveryone" in descriptions
+    assert site.url("/s/9") in posts[0]["embeds"][0]["description"]  # the title is linked
+
+    await poll_now(bot)  # unchanged: a 304, nothing posted again
+    assert len(channel_posts(fake)) == 2
+
+
+async def test_a_deleted_channel_pauses_posting_not_storing(
+    fake: FakeDiscord, bot: NewsBot, site: FeedSite
+) -> None:
+    url = publish(site, range(2), '"1"')
+    token = await feed_add(fake, MOD, url)
+    await fake.wait_for(
+        lambda c: (
+            f"/{token}" in c.path
+            and c.message is not None
+            and "Following" in (c.message.get("content") or "")
+        )
+    )
+    path = rf"/channels/{fake.guild(GUILD).channel_id}/messages"
+    fake.fail("POST", path, 404, body={"message": "Unknown Channel", "code": 10003})
+    publish(site, range(4), '"2"')
+    await poll_now(bot)
+    cog: Any = bot.get_cog("Feeds")
+    (feed,) = await cog.feeds.store.subscriptions(GUILD)
+    assert feed.posting_paused and "no longer exists" in feed.posting_paused
+    assert not feed.paused and await bot.desk.count(GUILD) == 4
+    publish(site, range(5), '"3"')
+    before = len(fake.calls)
+    await poll_now(bot)
+    assert await bot.desk.count(GUILD) == 5
+    assert not [c for c in fake.calls[before:] if c.path == path]  # no more tries
+
+
+async def test_only_moderators_add_and_everyone_lists(
+    fake: FakeDiscord, bot: NewsBot, site: FeedSite
+) -> None:
+    url = publish(site, range(1), '"1"')
+    token = await feed_add(fake, READER, url)
+    refused = await fake.wait_message(token)
+    assert "Only moderators" in refused["content"]
+    assert site.requests == []
+    token = await feed_add(fake, MOD, url, with_channel=False)
+    await fake.wait_for(
+        lambda c: (
+            f"/{token}" in c.path
+            and c.message is not None
+            and "Following" in (c.message.get("content") or "")
+        )
+    )
+    token = await fake.slash("feed", READER, sub="list")
+    listed = await fake.wait_message(token)
+    assert "Coast Gazette" in listed["embeds"][0]["description"]
+    assert "next <t:" in listed["embeds"][0]["description"]
+    token = await fake.autocomplete("feed", MOD, sub="remove", focused="feed", value="coast")
+    call = await fake.wait_for(lambda c: c.path.endswith(f"/{token}/callback"))
+    assert call.json["data"]["choices"] == [{"name": "#1 Coast Gazette", "value": 1}]
