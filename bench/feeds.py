@@ -114,11 +114,11 @@ class LagMeter:
 
 
 async def run(args: argparse.Namespace, port: int, bump) -> None:  # type: ignore[no-untyped-def]
-    from bot.client import tune_gc
+    from bot.client import tune_runtime
     from bot.desk import NewsDesk
     from bot.feeds import FeedDesk
 
-    tune_gc()  # as the bot runs
+    tune_runtime()  # as the bot runs
     gc_pauses: list[float] = []
     gc_start = [0.0]
 
