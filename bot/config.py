@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     # The optional model reader (an OpenAI-compatible chat server); an empty base URL
     # turns it off. The key is a SecretStr here and a news Secret in ModelConfig: it
     # shows as '**********' in any repr, log or validation error.
-    llm_base_url: str = Field(default="", validation_alias="NEWSBOT_LLM_BASE_URL")
+    llm_base_url: str = Field(default="", validation_alias="NEWSBOT_LLM_BASE_URL", repr=False)
     llm_model: str = Field(default="", validation_alias="NEWSBOT_LLM_MODEL")
     llm_api_key: SecretStr | None = Field(default=None, validation_alias="NEWSBOT_LLM_API_KEY")
     llm_timeout: float = Field(

@@ -101,7 +101,8 @@ class Secret:
 class ModelConfig:
     """The host's settings for the model reader; an empty base URL turns it off."""
 
-    base_url: str
+    # A base URL may carry a user and password: it stays out of repr, like the key.
+    base_url: str = field(repr=False)
     model: str
     api_key: Secret | None = None
     timeout: float = DEFAULT_TIMEOUT

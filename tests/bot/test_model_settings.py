@@ -59,6 +59,14 @@ def test_the_settings_become_a_model_config(monkeypatch: pytest.MonkeyPatch) -> 
         assert KEY not in shown
 
 
+def test_a_password_in_the_base_url_is_not_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = settings(monkeypatch, BASE_URL="https://ada:pw-HIDDEN-77@llm.example/v1", MODEL="m")
+    config = s.reader_config()
+    assert config is not None and config.shown_url == "https://llm.example/v1"
+    for shown in (repr(s), str(s), repr(config), str(config)):
+        assert "pw-HIDDEN-77" not in shown
+
+
 def test_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     config = settings(monkeypatch, BASE_URL="http://10.0.0.5:8000/v1", MODEL="m").reader_config()
     assert config is not None and config.api_key is None
