@@ -1,9 +1,11 @@
 """Benchmark the answer engine on NewsQA dev (../shared/eval/newsqa-dev.jsonl).
 
 Two settings: the article given (one Passage), and open (all articles stored in a
-temporary SQLite store, the question asked through the desk). Prints EM / token F1
-(SQuAD normalisation), evidence hit rate, recall@1, abstention and latency,
-overall and per question type.
+temporary SQLite store, the question asked through the desk). Prints, overall and per
+question type, the engine's best guess scored whether or not it commits (EM / token F1
+with SQuAD normalisation, its sentence holding the gold answer, the article it comes
+from: recall@1), how often it does not commit, and latency; then the out-of-fold
+risk-coverage tables of ``bench.fit_confidence``.
 
 Run: ``.venv/bin/python -m bench.qa_eval [--limit N] [--shared DIR]``
 """
@@ -93,14 +95,18 @@ class Row:
     abst: list[float] = field(default_factory=list)
     ms: list[float] = field(default_factory=list)
 
-    def add(self, ans: Answer, gold: str, gold_article: int | None, got: int | None, ms: float):
-        self.em.append(exact_match(ans.answer, gold))
-        self.f1.append(token_f1(ans.answer, gold))
-        ev = normalize_answer(ans.evidence or "")
+    def add(self, ans: Answer, gold: str, gold_article: int | None, ms: float) -> None:
+        guess = ans.guess
+        text = ans.answer if ans.committed else (guess.text if guess else None)
+        evidence = ans.evidence if ans.committed else (guess.evidence if guess else None)
+        got = ans.article_id if ans.committed else (guess.article_id if guess else None)
+        self.em.append(exact_match(text, gold))
+        self.f1.append(token_f1(text, gold))
+        ev = normalize_answer(evidence or "")
         self.evid.append(float(bool(ev) and normalize_answer(gold) in ev))
         if gold_article is not None:
             self.r1.append(float(got == gold_article))
-        self.abst.append(float(ans.answer is None))
+        self.abst.append(float(not ans.committed))
         self.ms.append(ms)
 
 
@@ -117,7 +123,7 @@ def _mean(values: Iterable[float]) -> float:
 
 
 def print_table(title: str, rows: dict[str, Row]) -> None:
-    head = ("type", "n", "EM", "F1", "evid", "R@1", "abst", "p50ms", "p95ms")
+    head = ("type", "n", "EM", "F1", "evid", "R@1", "no commit", "p50ms", "p95ms")
     lines = [head]
     for name, r in rows.items():
         lines.append(
@@ -167,7 +173,7 @@ def run_given(texts: list[str], items: list[Item]) -> dict[str, Row]:
         ans = answer_question(it.question, [passage])
         ms = 1000 * (time.perf_counter() - t0)
         for key in ("all", ans.qtype):
-            rows[key].add(ans, it.gold, None, ans.article_id, ms)
+            rows[key].add(ans, it.gold, None, ms)
     return _finish(rows)
 
 
@@ -194,7 +200,7 @@ async def run_open(texts: list[str], items: list[Item]) -> tuple[dict[str, Row],
                 ms = 1000 * (time.perf_counter() - t0)
                 gold_id = ids[it.article_index]
                 for key in ("all", ans.qtype):
-                    rows[key].add(ans, it.gold, gold_id, ans.article_id, ms)
+                    rows[key].add(ans, it.gold, gold_id, ms)
         finally:
             await db.close()
     return _finish(rows), how
