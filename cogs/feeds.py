@@ -215,6 +215,11 @@ class Feeds(commands.Cog):
         post_latest: bool = False,
     ) -> None:
         assert interaction.guild_id is not None
+        if post_latest and channel is None:
+            await interaction.response.send_message(
+                "To post the latest items now, choose the channel they go to.", ephemeral=True
+            )
+            return
         if channel is not None and channel.guild.me is not None:
             allowed = channel.permissions_for(channel.guild.me)
             if not (allowed.view_channel and allowed.send_messages and allowed.embed_links):

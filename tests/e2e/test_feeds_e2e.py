@@ -181,6 +181,10 @@ async def test_add_may_post_the_latest_three_at_once(
     fake: FakeDiscord, bot: NewsBot, site: FeedSite
 ) -> None:
     url = publish(site, range(6), '"1"')
+    token = await feed_add(fake, MOD, url, with_channel=False, post_latest=True)
+    asked = await fake.wait_message(token)
+    assert asked["flags"] == 64 and "choose the channel" in asked["content"]
+    assert site.requests == []
     token = await feed_add(fake, MOD, url, post_latest=True)
     reply = await fake.wait_for(following(token))
     assert "stored 6 items" in reply.message["content"]
