@@ -25,6 +25,7 @@ from bot.scheduler import DeliveryError, TransientDeliveryError
 from bot.style import CHOICE_NAME_LIMIT, COLOUR, EMBED_DESCRIPTION_LIMIT
 from cogs.views import AUTOCOMPLETE_LIMIT, ModeratorView, Pager
 from news.feeds import FeedLink
+from news.text import strip_invisible
 from storage.articles import Article
 from storage.feeds import Feed
 
@@ -91,8 +92,10 @@ class PickFeed(ModeratorView):
         self.subscribe = subscribe
         options = [
             discord.SelectOption(
-                label=clamp(link_.title or link_.url, 100),
-                description=clamp(f"{link_.kind} · {link_.url}", 100),
+                # Labels are plain text (no markdown, no mentions), but what a stranger's
+                # page wrote still loses its bidi and invisible controls.
+                label=clamp(strip_invisible(link_.title or link_.url) or link_.url, 100),
+                description=clamp(strip_invisible(f"{link_.kind} · {link_.url}"), 100),
                 value=str(index),
             )
             for index, link_ in enumerate(self.links)
