@@ -244,12 +244,15 @@ class Feeds(commands.Cog):
         try:
             feed, report = await self.feeds.subscribe(url, **options)
         except FeedChoices as err:
-            rows = [
-                f"• {link(c.title or c.url, c.url, 100)} ({escape(c.kind)})"
-                for c in err.links[:SELECT_OPTIONS]
-            ]
+            text = "That page announces several feeds. Choose one:"
+            for shown, choice in enumerate(err.links[:SELECT_OPTIONS]):
+                row = f"\n• {link(choice.title or choice.url, choice.url, 100)} ({choice.kind})"
+                if len(text) + len(row) > 1800:  # whole rows only: a cut link breaks
+                    text += f"\n… and {len(err.links[:SELECT_OPTIONS]) - shown} more in the menu."
+                    break
+                text += row
             await interaction.followup.send(
-                clamp("That page announces several feeds. Choose one:\n" + "\n".join(rows), 1900),
+                text,
                 view=PickFeed(self, interaction.user.id, err.links, options),
                 allowed_mentions=NO_MENTIONS,
             )
