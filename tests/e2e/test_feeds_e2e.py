@@ -239,6 +239,20 @@ async def test_several_feeds_on_a_page_are_offered_in_a_select_menu(
     (feed,) = await cog.feeds.store.subscriptions(GUILD)
     assert feed.url == second and feed.channel_id == fake.guild(GUILD).channel_id
 
+    # The same choice again: the menu goes and the refusal is one ephemeral sentence.
+    token = await feed_add(fake, MOD, page)
+    await fake.wait_for(
+        lambda c: f"/{token}" in c.path and c.message is not None and c.message.get("components")
+    )
+    again = await fake.choose(fake.response_message_id(token), menu["custom_id"], ["1"], MOD)
+    refusal = await fake.wait_for(
+        lambda c: f"/{again}" in c.path and c.method == "POST" and c.message is not None
+    )
+    assert refusal.message["flags"] == 64
+    assert f"This server already follows that feed (#{feed.id})" in refusal.message["content"]
+    cleared = [c for c in fake.calls_for(again) if c.method == "PATCH"]
+    assert cleared and cleared[0].json["components"] == []
+
 
 async def test_list_pages_with_buttons_and_says_why_items_were_not_taken(
     fake: FakeDiscord, bot: NewsBot, site: FeedSite
