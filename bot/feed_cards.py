@@ -22,6 +22,7 @@ CARDS_PER_MESSAGE = 5
 MAX_CARDS = 10  # cards one poll posts; the rest are counted in the last message
 CARD_TITLE_LIMIT = 200
 CARD_SUMMARY_LIMIT = 350
+DETAIL_LIMIT = 150  # a status detail in /feed list (ten rows must fit one embed)
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,9 @@ def stamp(moment: datetime, style: str = "R") -> str:
     return f"<t:{int(moment.timestamp())}:{style}>"
 
 
-def feed_line(feed: Feed) -> str:
-    """One feed in /feed list: id, linked title, status and next poll."""
+def feed_line(feed: Feed, refusal: str | None = None) -> str:
+    """One feed in /feed list: id, linked title, status and next poll, what its last
+    poll did, and why its most recently refused item was not taken (``refusal``)."""
     name = link(feed.name, feed.url, 100)
     if feed.paused:
         state = f"⏸ paused: {clamp(escape(feed.pause_reason or ''), 200)}"
@@ -89,4 +91,10 @@ def feed_line(feed: Feed) -> str:
         if feed.posting_paused
         else ""
     )
-    return f"`#{feed.id}` {name}{where}\n  {state}{posting}"
+    last = (
+        f"\n  last poll: {clamp(escape(feed.last_detail), DETAIL_LIMIT)}"
+        if feed.last_detail and not feed.paused
+        else ""
+    )
+    why = f"\n  last item not taken: {clamp(escape(refusal), DETAIL_LIMIT)}" if refusal else ""
+    return f"`#{feed.id}` {name}{where}\n  {state}{last}{why}{posting}"

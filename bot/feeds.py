@@ -54,6 +54,7 @@ PER_HOST = 2  # requests at once to one host
 # Below this an item's own text is a teaser, not an article worth storing.
 FALLBACK_MIN_CHARS = 200
 PREVIEW_ITEMS = 3
+POST_LATEST = 3  # items a new subscription posts when the moderator asks for them
 
 Clock = Callable[[], datetime]
 Poster = Callable[[Feed, Sequence[Article], int], Awaitable[None]]
@@ -90,6 +91,23 @@ class PollReport:
     articles: list[Article] = field(default_factory=list)
     posted: int = 0
 
+    def summary(self) -> str | None:
+        """What the poll did, in one short line (the feed's recorded detail)."""
+        if self.status != "ok":
+            return self.detail
+        parts = [f"{self.new} new"]
+        for count, words in (
+            (self.duplicates, "already stored"),
+            (self.failed, "not stored"),
+            (self.filtered, "left out by keywords"),
+            (self.over_limit, "over the limit"),
+            (self.posted, "posted"),
+        ):
+            if count:
+                parts.append(f"{count} {words}")
+        text = ", ".join(parts)
+        return f"{text}; {self.detail}" if self.detail else text
+
     def json(self) -> dict[str, object]:
         return {
             "feed_id": self.feed_id,
@@ -111,6 +129,12 @@ class Found:
     url: str
     response: FeedResponse
     parsed: ParsedFeed
+
+
+def _too_many(guild_id: int | None, limit: int) -> InputError:
+    if guild_id is None:
+        return InputError(f"There are already {limit} global feeds, the most there may be.")
+    return InputError(f"This server already follows {limit} feeds, the most it may.")
 
 
 def next_interval(feed: Feed) -> int:
@@ -206,13 +230,12 @@ class FeedDesk:
         exclude: str | None = None,
         added_by: int | None = None,
         interval: int = DEFAULT_INTERVAL,
+        post_latest: bool = False,
     ) -> tuple[Feed, PollReport]:
-        """Find the feed, subscribe the scope and run the first poll (which stores the
-        items and posts none)."""
+        """Find the feed, subscribe the scope and run the first poll, which stores the
+        items and posts none of them, or only the newest few with ``post_latest``."""
         if await self.store.count(guild_id) >= self.max_feeds:
-            raise InputError(
-                f"This server already follows {self.max_feeds} feeds, the most it may."
-            )
+            raise _too_many(guild_id, self.max_feeds)
         found = await self.find(url)
         now = self.clock()
         try:
@@ -231,12 +254,14 @@ class FeedDesk:
                 limit=self.max_feeds,
             )
         except FeedExists as err:
+            if guild_id is None:
+                raise InputError(
+                    f"That feed is already followed globally (#{err.feed.id})."
+                ) from None
             raise InputError(f"This server already follows that feed (#{err.feed.id}).") from None
         except FeedLimitReached:
-            raise InputError(
-                f"This server already follows {self.max_feeds} feeds, the most it may."
-            ) from None
-        report = await self._poll_with(feed, found.response, found.parsed)
+            raise _too_many(guild_id, self.max_feeds) from None
+        report = await self._poll_with(feed, found.response, found.parsed, post_latest=post_latest)
         return await self.store.get(feed.id, any_scope=True) or feed, report
 
     async def preview(self, url: str) -> tuple[Found, list[FeedItem]]:
@@ -306,7 +331,7 @@ class FeedDesk:
         return len(spread)
 
     async def _poll_with(
-        self, feed: Feed, response: FeedResponse, parsed: ParsedFeed
+        self, feed: Feed, response: FeedResponse, parsed: ParsedFeed, *, post_latest: bool = False
     ) -> PollReport:
         first = feed.primed_at is None
         report = PollReport(feed.id, "ok", first=first)
@@ -342,6 +367,8 @@ class FeedDesk:
                     report.duplicates += 1
                 else:
                     report.new += 1
+                if item.date_note:  # the feed's date was not used: say why
+                    detail = f"{detail}; {item.date_note}" if detail else item.date_note
                 marks.append((item.keys, result.article.id, detail))
             else:
                 report.failed += 1
@@ -350,7 +377,11 @@ class FeedDesk:
         notes = [f"{r.title}: {r.reason}" for r in parsed.refused[:3]]
         report.detail = "; ".join(notes) or None
         if not first:
-            await self._post(feed, report)
+            await self._post(feed, report, report.articles, report.over_limit)
+        elif post_latest:
+            # Asked for by the moderator who subscribed: a taste of the feed, not its
+            # backlog (the rest stay stored and are not counted as "more").
+            await self._post(feed, report, report.articles[:POST_LATEST], 0)
         return await self._settle(feed, report, response, parsed)
 
     async def _store_items(
@@ -395,20 +426,22 @@ class FeedDesk:
             return _item_draft(item), note
         return FetchError(f"nothing to store: {why}"), f"not stored: {why}"
 
-    async def _post(self, feed: Feed, report: PollReport) -> None:
+    async def _post(
+        self, feed: Feed, report: PollReport, candidates: Sequence[Article], more: int
+    ) -> None:
         if self.post is None or feed.channel_id is None or feed.posting_paused:
             return
-        ids = [a.id for a in report.articles]
+        ids = [a.id for a in candidates]
         if not ids:
             return
         claimed = await self.store.claim_posts(
             feed.channel_id, ids, feed_id=feed.id, now=self.clock()
         )
-        articles = [a for a in report.articles if a.id in set(claimed)]
+        articles = [a for a in candidates if a.id in set(claimed)]
         if not articles:
             return
         try:
-            await self.post(feed, articles, report.over_limit)
+            await self.post(feed, articles, more)
             report.posted = len(articles)
         except DeliveryError as err:
             await self.store.pause_posting(feed.id, str(err))
@@ -432,7 +465,7 @@ class FeedDesk:
         )
         record = PollRecord(
             status=report.status,
-            detail=report.detail,
+            detail=report.summary(),
             next_poll=self._jittered(minutes),
             ok=True,
             etag=response.etag,

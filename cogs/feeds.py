@@ -22,8 +22,10 @@ from bot.feed_cards import feed_line, item_messages
 from bot.feeds import FeedChoices, FeedDesk, FeedPoller, PollReport
 from bot.render import clamp, escape, link
 from bot.scheduler import DeliveryError, TransientDeliveryError
-from bot.style import CHOICE_NAME_LIMIT, COLOUR
-from cogs.views import AUTOCOMPLETE_LIMIT
+from bot.style import CHOICE_NAME_LIMIT, COLOUR, EMBED_DESCRIPTION_LIMIT
+from cogs.views import AUTOCOMPLETE_LIMIT, ModeratorView, Pager
+from news.feeds import FeedLink
+from news.text import strip_invisible
 from storage.articles import Article
 from storage.feeds import Feed
 
@@ -33,7 +35,22 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
-LIST_PAGE = 10
+LIST_PAGE = 10  # feeds a page of /feed list, fewer when their rows are long
+SELECT_OPTIONS = 25  # Discord's most options in one select menu
+
+
+def list_pages(rows: Sequence[str]) -> list[str]:
+    """/feed list's rows cut into pages of at most LIST_PAGE rows that fit an embed."""
+    pages: list[list[str]] = [[]]
+    size = 0
+    room = EMBED_DESCRIPTION_LIMIT - 100
+    for row in rows:
+        if pages[-1] and (len(pages[-1]) >= LIST_PAGE or size + len(row) + 1 > room):
+            pages.append([])
+            size = 0
+        pages[-1].append(row)
+        size += len(row) + 1
+    return ["\n".join(page) for page in pages]
 
 
 def describe_first_poll(feed: Feed, report: PollReport) -> str:
@@ -46,8 +63,63 @@ def describe_first_poll(feed: Feed, report: PollReport) -> str:
         text += f"; {report.over_limit} older ones were left out"
     text += "."
     if feed.channel_id:
-        text += f" New items will be posted in <#{feed.channel_id}>."
+        if report.posted:
+            text += f" Posted the latest {report.posted} in <#{feed.channel_id}>;"
+            text += " new items will be posted there too."
+        else:
+            text += f" New items will be posted in <#{feed.channel_id}>."
+    if report.detail and report.detail.startswith("posting"):
+        text += f" ({clamp(escape(report.detail), 300)})"
     return text
+
+
+class FeedSelect(discord.ui.Select["PickFeed"]):
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        assert self.view is not None
+        await self.view.chosen(interaction, int(self.values[0]))
+
+
+class PickFeed(ModeratorView):
+    """A select menu of the feeds a page announced: choosing one subscribes to it with
+    the options of the /feed add that found them (its invoker only, while a moderator)."""
+
+    def __init__(
+        self, cog: Feeds, owner_id: int, links: Sequence[FeedLink], subscribe: dict[str, Any]
+    ) -> None:
+        super().__init__(owner_id)
+        self.cog = cog
+        self.links = list(links[:SELECT_OPTIONS])
+        self.subscribe = subscribe
+        options = [
+            discord.SelectOption(
+                # Labels are plain text (no markdown, no mentions), but what a stranger's
+                # page wrote still loses its bidi and invisible controls.
+                label=clamp(strip_invisible(link_.title or link_.url) or link_.url, 100),
+                description=clamp(strip_invisible(f"{link_.kind} · {link_.url}"), 100),
+                value=str(index),
+            )
+            for index, link_ in enumerate(self.links)
+        ]
+        self.add_item(
+            FeedSelect(
+                placeholder="Choose the feed to follow",
+                custom_id="newsbot:feed-pick",
+                options=options,
+            )
+        )
+
+    async def chosen(self, interaction: discord.Interaction[Any], index: int) -> None:
+        self.stop()
+        await interaction.response.defer()  # the message is edited when the poll is done
+        try:
+            feed, report = await self.cog.feeds.subscribe(self.links[index].url, **self.subscribe)
+        except Exception:
+            # The menu goes either way; the error reaches the member through on_error.
+            await interaction.edit_original_response(view=None)
+            raise
+        await interaction.edit_original_response(
+            content=describe_first_poll(feed, report), view=None, allowed_mentions=NO_MENTIONS
+        )
 
 
 class Feeds(commands.Cog):
@@ -133,6 +205,7 @@ class Feeds(commands.Cog):
         channel="Post new items here (default: store them only)",
         include="Only items with one of these words (comma-separated)",
         exclude="Never items with one of these words (comma-separated)",
+        post_latest="Post the latest 3 items in the channel now (default: only new ones)",
     )
     @moderator_only()
     async def add(
@@ -142,8 +215,14 @@ class Feeds(commands.Cog):
         channel: discord.TextChannel | None = None,
         include: str | None = None,
         exclude: str | None = None,
+        post_latest: bool = False,
     ) -> None:
         assert interaction.guild_id is not None
+        if post_latest and channel is None:
+            await interaction.response.send_message(
+                "To post the latest items now, choose the channel they go to.", ephemeral=True
+            )
+            return
         if channel is not None and channel.guild.me is not None:
             allowed = channel.permissions_for(channel.guild.me)
             if not (allowed.view_channel and allowed.send_messages and allowed.embed_links):
@@ -154,23 +233,27 @@ class Feeds(commands.Cog):
                 )
                 return
         await interaction.response.defer(thinking=True)
+        options: dict[str, Any] = {
+            "guild_id": interaction.guild_id,
+            "channel_id": channel.id if channel else None,
+            "include": include,
+            "exclude": exclude,
+            "added_by": interaction.user.id,
+            "post_latest": post_latest,
+        }
         try:
-            feed, report = await self.feeds.subscribe(
-                url,
-                guild_id=interaction.guild_id,
-                channel_id=channel.id if channel else None,
-                include=include,
-                exclude=exclude,
-                added_by=interaction.user.id,
-            )
+            feed, report = await self.feeds.subscribe(url, **options)
         except FeedChoices as err:
-            rows = [
-                f"• {link(c.title or c.url, c.url, 100)} ({c.kind}): `{escape(c.url)[:300]}`"
-                for c in err.links[:10]
-            ]
+            text = "That page announces several feeds. Choose one:"
+            for shown, choice in enumerate(err.links[:SELECT_OPTIONS]):
+                row = f"\n• {link(choice.title or choice.url, choice.url, 100)} ({choice.kind})"
+                if len(text) + len(row) > 1800:  # whole rows only: a cut link breaks
+                    text += f"\n… and {len(err.links[:SELECT_OPTIONS]) - shown} more in the menu."
+                    break
+                text += row
             await interaction.followup.send(
-                "That page announces several feeds. Run /feed add again with one of these:\n"
-                + "\n".join(rows),
+                text,
+                view=PickFeed(self, interaction.user.id, err.links, options),
                 allowed_mentions=NO_MENTIONS,
             )
             return
@@ -211,21 +294,29 @@ class Feeds(commands.Cog):
         return await self._feed_choices(interaction, current)
 
     @feed.command(name="list", description="The feeds this server follows, with their status")
-    @app_commands.describe(page="Page number (10 feeds a page)")
-    async def list_(
-        self, interaction: discord.Interaction[Any], page: app_commands.Range[int, 1, 100] = 1
-    ) -> None:
+    async def list_(self, interaction: discord.Interaction[Any]) -> None:
         feeds = await self.feeds.store.subscriptions(interaction.guild_id)
-        pages = max(1, -(-len(feeds) // LIST_PAGE))
-        page = min(page, pages)
-        shown = feeds[(page - 1) * LIST_PAGE : page * LIST_PAGE]
-        embed = discord.Embed(
-            title="Feeds",
-            description="\n".join(feed_line(f) for f in shown) or "This server follows no feeds.",
-            colour=COLOUR,
-        )
-        embed.set_footer(text=f"Page {page} of {pages} · {len(feeds)} feeds")
-        await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+        refusals = await self.feeds.store.last_refusals([f.id for f in feeds])
+        pages = list_pages([feed_line(f, refusals.get(f.id)) for f in feeds])
+
+        async def fetch(page: int) -> tuple[discord.Embed, bool]:
+            page = min(page, len(pages) - 1)
+            embed = discord.Embed(
+                title="Feeds",
+                description=pages[page] or "This server follows no feeds.",
+                colour=COLOUR,
+            )
+            embed.set_footer(text=f"Page {page + 1} of {len(pages)} · {len(feeds)} feeds")
+            return embed, page + 1 < len(pages)
+
+        embed, has_next = await fetch(0)
+        if has_next:
+            view = Pager(interaction.user.id, fetch, has_next)
+            await interaction.response.send_message(
+                embed=embed, view=view, allowed_mentions=NO_MENTIONS
+            )
+        else:
+            await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
 
     @feed.command(name="preview", description="The latest 3 items of a feed; nothing is stored")
     @app_commands.describe(url="The feed's address, or a page of the site")

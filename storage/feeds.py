@@ -377,6 +377,21 @@ class FeedStore:
         )
         return [(row[0], row[1]) for row in rows]
 
+    async def last_refusals(self, feed_ids: Sequence[int]) -> dict[int, str]:
+        """Per feed, why its most recently refused item was not taken (feeds that never
+        refused one are left out)."""
+        if not feed_ids:
+            return {}
+        ids = list(dict.fromkeys(feed_ids))[:500]
+        rows = await self.db.fetchall(
+            "SELECT f.id, (SELECT s.detail FROM feed_seen s WHERE s.feed_id = f.id"
+            " AND s.article_id IS NULL AND s.detail IS NOT NULL"
+            " ORDER BY s.seen_at DESC, s.rowid DESC LIMIT 1)"
+            f" FROM feeds f WHERE f.id IN ({','.join('?' * len(ids))})",
+            tuple(ids),
+        )
+        return {row[0]: row[1] for row in rows if row[1] is not None}
+
     async def claim_posts(
         self, channel_id: int, article_ids: Sequence[int], *, feed_id: int, now: datetime
     ) -> list[int]:

@@ -107,4 +107,22 @@ def test_errors_are_one_line(site, run):
     url = publish(site, range(1), '"x"')
     assert run("feed", "add", url).exit_code == 0
     again = run("feed", "add", url)
-    assert again.exit_code == 1 and "already follows" in again.output
+    assert again.exit_code == 1 and again.output.count("\n") == 1
+    assert again.output == "Error: That feed is already followed globally (#1).\n"
+    assert run("feed", "add", url, "--guild", "5").exit_code == 0  # another scope may
+    twice = run("feed", "add", url, "--guild", "5")
+    assert twice.output == "Error: This server already follows that feed (#2).\n"
+
+
+def test_a_page_with_several_feeds_is_one_line_listing_them(site, run):
+    publish(site, range(1), '"x"')
+    site.serve("/b.xml", rss([], title="Second"))
+    links = (
+        '<link rel="alternate" type="application/rss+xml" href="/feed.xml">'
+        '<link rel="alternate" type="application/rss+xml" href="/b.xml">'
+    )
+    page = site.serve("/home", f"<html><head>{links}</head><body></body></html>", "text/html")
+    chosen = run("feed", "add", page)
+    assert chosen.exit_code == 1 and chosen.output.count("\n") == 1
+    assert site.url("/feed.xml") in chosen.output and site.url("/b.xml") in chosen.output
+    assert chosen.output.startswith("Error: That page has 2 feeds, pick one:")

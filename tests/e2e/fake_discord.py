@@ -526,6 +526,23 @@ class FakeDiscord:
         data = {"custom_id": custom_id, "component_type": 2}
         return await self.interact(3, data, member, guild_id=guild_id, message=message)
 
+    async def choose(
+        self,
+        message_id: str,
+        custom_id: str,
+        values: list[str],
+        member: Member,
+        *,
+        guild_id: int | None = None,
+    ) -> str:
+        """Pick ``values`` in a select menu on a message the bot sent."""
+        channel = str(self.guild(guild_id).channel_id)
+        message = message_payload(
+            message_id, channel, author=user_payload(BOT_ID, "newsbot", bot=True)
+        )
+        data = {"custom_id": custom_id, "component_type": 3, "values": values}
+        return await self.interact(3, data, member, guild_id=guild_id, message=message)
+
     async def submit_modal(
         self, custom_id: str, values: dict[str, str], member: Member, *, guild_id: int | None = None
     ) -> str:

@@ -9,11 +9,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from fake_discord import MEMBER_PERMISSIONS, MOD, READER, FakeDiscord
+from fake_discord import MEMBER_PERMISSIONS, MOD, READER, FakeDiscord, Member
 
 from bot.client import NewsBot
 from bot.feeds import FeedPoller
 from tests.harness.feed_site import FeedSite, article_page, feed_site, rfc822, rss, rss_item, story
+
+DEMOTED = Member(MOD.user_id, MOD.name, MEMBER_PERMISSIONS)  # the same member, role taken away
 
 GUILD = 1001
 
@@ -35,9 +37,18 @@ def publish(site: FeedSite, numbers: range, etag: str) -> str:
     return site.serve("/feed.xml", rss(items), etag=etag)
 
 
-async def feed_add(fake: FakeDiscord, member: Any, url: str, *, with_channel: bool = True) -> str:
+async def feed_add(
+    fake: FakeDiscord,
+    member: Any,
+    url: str,
+    *,
+    with_channel: bool = True,
+    post_latest: bool | None = None,
+) -> str:
     channel = fake.guild(GUILD).channel_id
     options: list[dict[str, Any]] = [{"name": "url", "type": 3, "value": url}]
+    if post_latest is not None:
+        options.append({"name": "post_latest", "type": 5, "value": post_latest})
     resolved: dict[str, Any] = {}
     if with_channel:
         options.append({"name": "channel", "type": 7, "value": str(channel)})
@@ -156,3 +167,120 @@ async def test_only_moderators_add_and_everyone_lists(
     token = await fake.autocomplete("feed", MOD, sub="remove", focused="feed", value="coast")
     call = await fake.wait_for(lambda c: c.path.endswith(f"/{token}/callback"))
     assert call.json["data"]["choices"] == [{"name": "#1 Coast Gazette", "value": 1}]
+
+
+def following(token: str) -> Any:
+    return lambda c: (
+        f"/{token}" in c.path
+        and c.message is not None
+        and "Following" in (c.message.get("content") or "")
+    )
+
+
+async def test_add_may_post_the_latest_three_at_once(
+    fake: FakeDiscord, bot: NewsBot, site: FeedSite
+) -> None:
+    url = publish(site, range(6), '"1"')
+    token = await feed_add(fake, MOD, url, with_channel=False, post_latest=True)
+    asked = await fake.wait_message(token)
+    assert asked["flags"] == 64 and "choose the channel" in asked["content"]
+    assert site.requests == []
+    token = await feed_add(fake, MOD, url, post_latest=True)
+    reply = await fake.wait_for(following(token))
+    assert "stored 6 items" in reply.message["content"]
+    assert "Posted the latest 3 in <#" in reply.message["content"]
+    (post,) = channel_posts(fake)
+    assert len(post["embeds"]) == 3 and "more" not in post["content"]  # a taste, no backlog
+    assert site.url("/s/5") in post["embeds"][0]["description"]  # the newest first
+    assert post["allowed_mentions"]["parse"] == []
+    publish(site, range(7), '"2"')
+    await poll_now(bot)  # the next poll posts only the new item
+    assert [len(p["embeds"]) for p in channel_posts(fake)] == [3, 1]
+
+
+async def test_several_feeds_on_a_page_are_offered_in_a_select_menu(
+    fake: FakeDiscord, bot: NewsBot, site: FeedSite
+) -> None:
+    first = publish(site, range(2), '"1"')
+    second = site.serve("/other.xml", rss([], title="Harbour @everyone notes"))
+    alternates = (
+        f'<link rel="alternate" type="application/rss+xml" title="Main" href="{first}">'
+        '<link rel="alternate" type="application/rss+xml" title="Harbour @everyone notes"'
+        ' href="/other.xml">'
+    )
+    page = site.serve("/", f"<html><head>{alternates}</head><body>hi</body></html>", "text/html")
+    token = await feed_add(fake, MOD, page)
+    offer = await fake.wait_for(
+        lambda c: f"/{token}" in c.path and c.message is not None and c.message.get("components")
+    )
+    content = offer.message["content"]
+    assert "several feeds" in content and "@everyone" not in content  # escaped
+    (menu,) = offer.message["components"][0]["components"]
+    assert menu["type"] == 3 and [o["label"] for o in menu["options"]] == [
+        "Main",
+        "Harbour @everyone notes",  # a label cannot mention anyone; the message is escaped
+    ]
+    message_id = fake.response_message_id(token)
+    cog: Any = bot.get_cog("Feeds")
+
+    refused = await fake.choose(message_id, menu["custom_id"], ["0"], DEMOTED)
+    assert "Only moderators" in (await fake.wait_message(refused))["content"]
+    other = Member(MOD.user_id + 1, "other mod", MOD.permissions)
+    refused = await fake.choose(message_id, menu["custom_id"], ["0"], other)
+    assert "Only the person" in (await fake.wait_message(refused))["content"]
+    assert await cog.feeds.store.subscriptions(GUILD) == []
+
+    chosen = await fake.choose(message_id, menu["custom_id"], ["1"], MOD)
+    edit = await fake.wait_for(
+        lambda c: f"/{chosen}/messages/@original" in c.path and c.method == "PATCH"
+    )
+    assert "Following" in edit.json["content"] and edit.json["components"] == []
+    assert fake.calls_for(chosen)[0].json == {"type": 6}  # deferred within the deadline
+    (feed,) = await cog.feeds.store.subscriptions(GUILD)
+    assert feed.url == second and feed.channel_id == fake.guild(GUILD).channel_id
+
+    # The same choice again: the menu goes and the refusal is one ephemeral sentence.
+    token = await feed_add(fake, MOD, page)
+    await fake.wait_for(
+        lambda c: f"/{token}" in c.path and c.message is not None and c.message.get("components")
+    )
+    again = await fake.choose(fake.response_message_id(token), menu["custom_id"], ["1"], MOD)
+    refusal = await fake.wait_for(
+        lambda c: f"/{again}" in c.path and c.method == "POST" and c.message is not None
+    )
+    assert refusal.message["flags"] == 64
+    assert f"This server already follows that feed (#{feed.id})" in refusal.message["content"]
+    cleared = [c for c in fake.calls_for(again) if c.method == "PATCH"]
+    assert cleared and cleared[0].json["components"] == []
+
+
+async def test_list_pages_with_buttons_and_says_why_items_were_not_taken(
+    fake: FakeDiscord, bot: NewsBot, site: FeedSite
+) -> None:
+    title, paragraphs = story(1)
+    good = site.serve("/s/1", article_page(title, paragraphs), "text/html")
+    items = [
+        rss_item(good, title, guid="1", date=rfc822(2)),
+        rss_item(site.url("/gone"), "A teaser only", guid="2", date=rfc822(3)),
+    ]
+    token = await feed_add(fake, MOD, site.serve("/feed.xml", rss(items)), with_channel=False)
+    await fake.wait_for(following(token))
+    cog: Any = bot.get_cog("Feeds")
+    now = datetime.now(UTC)
+    for n in range(11):  # eleven more, never polled
+        await cog.feeds.store.add(GUILD, site.url(f"/more/{n}.xml"), now=now, next_poll=now)
+
+    token = await fake.slash("feed", READER, sub="list")
+    shown = await fake.wait_message(token)
+    embed = shown["embeds"][0]
+    assert embed["footer"]["text"] == "Page 1 of 2 · 12 feeds"
+    rows = embed["description"].split("\n`#")
+    assert len(rows) == 10
+    assert "last poll: 1 new, 1 not stored" in rows[0]
+    assert "last item not taken: not stored: " in rows[0] and "404" in rows[0]
+    assert "not polled yet; next <t:" in rows[1]
+    pressed = await fake.press(fake.response_message_id(token), "newsbot:next", READER)
+    call = await fake.wait_for(lambda c: c.path.endswith(f"/{pressed}/callback"))
+    page2 = call.json["data"]["embeds"][0]
+    assert page2["footer"]["text"] == "Page 2 of 2 · 12 feeds"
+    assert page2["description"].count("`#") == 2

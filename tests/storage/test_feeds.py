@@ -132,3 +132,23 @@ async def test_remove_keeps_posted_records_and_drops_seen(store):
     assert (await store.remove(feed.id, GUILD)) is not None
     assert await store.seen(feed.id, ["id:1"]) == frozenset()
     assert await store.claim_posts(5, [1], feed_id=feed.id, now=T0) == []
+
+
+async def test_last_refusals_give_each_feed_its_newest_reason(store):
+    one = await add(store, "https://a.example/rss")
+    two = await add(store, "https://b.example/rss")
+    quiet = await add(store, "https://c.example/rss")
+    await store.mark_seen(one.id, [(("id:1",), None, "not stored: HTTP 404")], now=T0)
+    later = T0 + timedelta(minutes=15)
+    await store.mark_seen(
+        one.id,
+        [(("id:2",), None, "left out by the feed's keywords"), (("id:3",), 7, "stored")],
+        now=later,
+    )
+    await store.mark_seen(two.id, [(("id:1",), None, "older than the first poll")], now=T0)
+    await store.mark_seen(quiet.id, [(("id:1",), 8, None)], now=T0)  # stored: no refusal
+    assert await store.last_refusals([one.id, two.id, quiet.id, 999]) == {
+        one.id: "left out by the feed's keywords",
+        two.id: "older than the first poll",
+    }
+    assert await store.last_refusals([]) == {}
