@@ -271,7 +271,9 @@ def _doc(article_id: int, title: str, text: str) -> _Doc:
 
 
 def _weight(idf: dict[str, float], keys: Iterable[str]) -> float:
-    return sum(idf[k] for k in keys)
+    # The keys are often a set, whose order follows the process's string hashing:
+    # fsum is exact whatever the order, so a score is the same in every run.
+    return math.fsum(idf[k] for k in keys)
 
 
 def _best_window(matched: Sequence[frozenset[str]], idf: dict[str, float], window: int) -> float:
