@@ -13,18 +13,15 @@ import re
 from dataclasses import dataclass
 
 import aiohttp
-from yarl import URL
 
 from news.errors import FetchError
 from news.fetch import (
-    REDIRECT_STATUSES,
     USER_AGENT,
     IpPolicy,
-    _check_host,
     _megabytes,
-    _parse_url,
     _PinnedResolver,
     _read_limited,
+    follow,
     is_public_address,
     is_public_or_loopback,
 )
@@ -112,46 +109,23 @@ async def _get(
     max_redirects: int,
     request_timeout: float,
 ) -> FeedResponse:
-    current = url
-    permanent = True
-    seen: set[str] = set()
-    for _ in range(max_redirects + 1):
-        target = _parse_url(current)
-        if str(target) in seen:
-            raise FetchError("That feed redirects to itself.")
-        seen.add(str(target))
-        checked = await _check_host(target, policy)
-        if checked is not None:
-            resolver.pin(target.raw_host or "", checked)
-        try:
-            async with session.get(
-                target,
-                allow_redirects=False,
-                headers=headers,
-                timeout=aiohttp.ClientTimeout(total=request_timeout),
-            ) as resp:
-                if resp.status in REDIRECT_STATUSES:
-                    location = resp.headers.get("Location")
-                    if not location:
-                        raise FetchError("The site sent a redirect without saying where to.")
-                    permanent = permanent and resp.status in (301, 308)
-                    current = str(resp.url.join(URL(location)))
-                    continue
-                moved = current if permanent and current != url else None
-                return await _read(resp, current, moved, max_bytes)
-        except FetchError:
-            raise
-        except TimeoutError:
-            raise FetchError("The site took too long to answer.") from None
-        except aiohttp.InvalidURL:
-            raise FetchError("That is not a valid web address.") from None
-        except aiohttp.ClientConnectorError:
-            raise FetchError(f"I couldn't connect to {target.host}.") from None
-        except aiohttp.ClientPayloadError:
-            raise FetchError("The site sent a broken response.") from None
-        except (aiohttp.ClientError, OSError, ValueError):
-            raise FetchError(f"I couldn't fetch the feed from {target.host}.") from None
-    raise FetchError("That link redirects too many times.")
+    async def read(resp: aiohttp.ClientResponse, final: str, hops: tuple[int, ...]) -> FeedResponse:
+        # Moved for good only when every redirect on the way was permanent.
+        permanent = all(status in (301, 308) for status in hops)
+        moved = final if permanent and final != url else None
+        return await _read(resp, final, moved, max_bytes)
+
+    return await follow(
+        session,
+        resolver,
+        url,
+        read,
+        policy=policy,
+        headers=headers,
+        max_redirects=max_redirects,
+        request_timeout=request_timeout,
+        noun="feed",
+    )
 
 
 async def _read(

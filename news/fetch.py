@@ -14,8 +14,9 @@ import codecs
 import ipaddress
 import re
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -277,19 +278,37 @@ def _decode(body: bytes, header_charset: str | None) -> str:
     return body.decode("utf-8", errors="replace")
 
 
-async def _get_page(
+T = TypeVar("T")
+
+
+async def follow(
     session: aiohttp.ClientSession,
     resolver: _PinnedResolver | None,
     url: str,
+    read: Callable[[aiohttp.ClientResponse, str, tuple[int, ...]], Awaitable[T]],
     *,
     policy: IpPolicy,
-    max_bytes: int,
+    headers: dict[str, str],
     max_redirects: int,
     request_timeout: float,
-) -> FetchedPage:
+    noun: str = "page",
+) -> T:
+    """GET ``url``, following redirects by hand, and hand the final response to ``read``
+    (with the URL it came from and the redirect statuses on the way).
+
+    Every hop's host is checked against ``policy`` (and the connection pinned to the
+    address checked), a redirect back to a URL already visited is refused, and
+    aiohttp's errors become one-line FetchErrors naming the ``noun`` fetched. Pages and
+    feeds both come through here, so the rules hold for both.
+    """
     current = url
+    seen: set[str] = set()
+    hops: list[int] = []
     for _ in range(max_redirects + 1):
         target = _parse_url(current)
+        if str(target) in seen:
+            raise FetchError(f"That {noun} redirects to itself.")
+        seen.add(str(target))
         # Checked on the first hop and again on every redirect: a public page
         # may redirect to http://10.0.0.1/.
         checked = await _check_host(target, policy)
@@ -299,16 +318,17 @@ async def _get_page(
             async with session.get(
                 target,
                 allow_redirects=False,
-                headers=_HEADERS,
+                headers=headers,
                 timeout=aiohttp.ClientTimeout(total=request_timeout),
             ) as resp:
                 if resp.status in REDIRECT_STATUSES:
                     location = resp.headers.get("Location")
                     if not location:
                         raise FetchError("The site sent a redirect without saying where to.")
+                    hops.append(resp.status)
                     current = str(resp.url.join(URL(location)))
                     continue
-                return await _read_page(resp, max_bytes)
+                return await read(resp, current, tuple(hops))
         except FetchError:
             raise
         except TimeoutError:
@@ -321,7 +341,7 @@ async def _get_page(
         except aiohttp.ClientPayloadError:
             raise FetchError("The site sent a broken response.") from None
         except (aiohttp.ClientError, OSError, ValueError):
-            raise FetchError(f"I couldn't fetch the page from {target.host}.") from None
+            raise FetchError(f"I couldn't fetch the {noun} from {target.host}.") from None
     raise FetchError("That link redirects too many times.")
 
 
@@ -373,13 +393,17 @@ async def fetch_html(
     else:
         policy = is_public_address
 
+    async def read(resp: aiohttp.ClientResponse, _url: str, _hops: tuple[int, ...]) -> FetchedPage:
+        return await _read_page(resp, max_bytes)
+
     async def get(client: aiohttp.ClientSession, resolver: _PinnedResolver | None) -> FetchedPage:
-        return await _get_page(
+        return await follow(
             client,
             resolver,
             url,
+            read,
             policy=policy,
-            max_bytes=max_bytes,
+            headers=_HEADERS,
             max_redirects=max_redirects,
             request_timeout=timeout,
         )

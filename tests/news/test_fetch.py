@@ -338,6 +338,11 @@ async def test_too_many_redirects_refused(server: TestServer) -> None:
     await fetch_html(url_of(server, "/redirect/0"), allow_private=True, max_redirects=1)
 
 
+async def test_a_page_that_redirects_to_itself_is_named_as_such(server: TestServer) -> None:
+    # Pages and feeds follow redirects through the same loop, which spots a cycle.
+    assert "redirects to itself" in await refused(url_of(server, "/loop"), allow_private=True)
+
+
 async def test_redirect_without_location_refused(server: TestServer) -> None:
     await refused(url_of(server, "/no-location"), allow_private=True)
 
