@@ -33,7 +33,7 @@ from typing import Any
 
 from news.answer.reader import Passage
 from news.answer.spans import Candidate
-from news.weights import WeightsError, load, save
+from news.weights import WeightsError, load, save, table
 
 NAME = "confidence"
 SETTINGS = ("given", "open")
@@ -109,21 +109,6 @@ class Model:
         return 1.0 / (1.0 + math.exp(-z))
 
 
-def _checked(setting: str, got: Any) -> dict[str, float]:
-    where = f"weights file news/weights/{NAME}.json"
-    if not isinstance(got, Mapping):
-        raise WeightsError(f'{where} has no "{setting}" model')
-    names = ("intercept", *SIGNALS[setting])
-    missing = [n for n in names if n not in got]
-    unknown = sorted(set(got) - set(names))
-    if missing or unknown:
-        raise WeightsError(
-            f"{where}: the {setting} model does not fit the engine's signals "
-            f"(missing: {', '.join(missing) or '-'}; unknown: {', '.join(unknown[:5]) or '-'})"
-        )
-    return {n: float(got[n]) for n in names}
-
-
 def load_model(name: str = NAME) -> Model:
     """The fitted model; raises :class:`WeightsError` if the file is missing or does not
     fit the engine's signals."""
@@ -131,13 +116,16 @@ def load_model(name: str = NAME) -> Model:
     commit_at = tables.get("commit_at")
     if not isinstance(commit_at, int | float) or not 0.0 <= commit_at <= 1.0:
         raise WeightsError(f"weights file news/weights/{name}.json: commit_at is not in [0, 1]")
-    return Model({s: _checked(s, tables.get(s)) for s in SETTINGS}, float(commit_at))
+    return Model(
+        {s: table(name, tables, s, ("intercept", *SIGNALS[s])) for s in SETTINGS}, float(commit_at)
+    )
 
 
 def save_model(weights: Mapping[str, Mapping[str, float]], commit_at: float, **meta: Any) -> Path:
     """Write a fitted model (rounded to 4 places) and how it was fitted (``meta``)."""
+    rounded = {s: {n: float(f"{v:.4f}") for n, v in weights[s].items()} for s in SETTINGS}
     tables: dict[str, Any] = {
-        s: _checked(s, {n: float(f"{v:.4f}") for n, v in weights[s].items()}) for s in SETTINGS
+        s: table(NAME, rounded, s, ("intercept", *SIGNALS[s])) for s in SETTINGS
     }
     tables["commit_at"] = float(f"{commit_at:.4f}")
     return save(NAME, tables, **meta)

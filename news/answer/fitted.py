@@ -16,7 +16,7 @@ from typing import Any
 
 from news.answer.sentences import SENT_FEATURES
 from news.answer.spans import FEATURES
-from news.weights import WeightsError, load, save
+from news.weights import load, save, table
 
 NAME = "answer"
 _TABLES: dict[str, tuple[str, ...]] = {"span": FEATURES, "sentence": SENT_FEATURES}
@@ -30,34 +30,18 @@ class Fitted:
     sentence: dict[str, float]
 
 
-def _checked(table: str, got: Any) -> dict[str, float]:
-    where = f"weights file news/weights/{NAME}.json"
-    if not isinstance(got, Mapping):
-        raise WeightsError(f'{where} has no "{table}" table')
-    names = _TABLES[table]
-    missing = [n for n in names if n not in got]
-    unknown = sorted(set(got) - set(names))
-    if missing or unknown:
-        raise WeightsError(
-            f"{where}: the {table} table does not fit the engine's features "
-            f"(missing: {', '.join(missing[:5]) or '-'}; unknown: {', '.join(unknown[:5]) or '-'})"
-        )
-    return {n: float(got[n]) for n in names}
-
-
 def load_fitted(name: str = NAME) -> Fitted:
     """The fitted weights; raises :class:`WeightsError` if the file is missing or does not
     fit the engine's features."""
     tables = load(name, expect=frozenset(_TABLES))["weights"]
-    return Fitted(
-        _checked("span", tables.get("span")), _checked("sentence", tables.get("sentence"))
-    )
+    return Fitted(*(table(name, tables, key, _TABLES[key]) for key in ("span", "sentence")))
 
 
 def save_fitted(span: Mapping[str, float], sentence: Mapping[str, float], **meta: Any) -> Path:
     """Write fitted weights (rounded to 4 places) and how they were fitted (``meta``)."""
-    tables = {
-        table: _checked(table, {n: float(f"{v:.4f}") for n, v in weights.items()})
-        for table, weights in (("span", span), ("sentence", sentence))
+    rounded = {
+        key: {n: float(f"{v:.4f}") for n, v in weights.items()}
+        for key, weights in (("span", span), ("sentence", sentence))
     }
+    tables = {key: table(NAME, rounded, key, _TABLES[key]) for key in rounded}
     return save(NAME, tables, **meta)

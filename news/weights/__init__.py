@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["WeightsError", "load", "path_of", "save"]
+__all__ = ["WeightsError", "load", "path_of", "save", "table"]
 
 
 class WeightsError(RuntimeError):
@@ -51,6 +51,26 @@ def load(name: str, *, expect: frozenset[str] | None = None) -> dict[str, Any]:
                 + ", ".join(unknown[:5])
             )
     return data
+
+
+def table(name: str, tables: dict[str, Any], key: str, names: tuple[str, ...]) -> dict[str, float]:
+    """The table ``key`` of a loaded file, holding exactly ``names``, as floats.
+
+    A table fitted for another set of features or signals is refused, naming what is
+    missing and what is unknown, rather than half-used.
+    """
+    where = f"weights file news/weights/{name}.json"
+    got = tables.get(key)
+    if not isinstance(got, dict):
+        raise WeightsError(f'{where} has no "{key}" table')
+    missing = [n for n in names if n not in got]
+    unknown = sorted(set(got) - set(names))
+    if missing or unknown:
+        raise WeightsError(
+            f"{where}: the {key} table does not fit the engine "
+            f"(missing: {', '.join(missing[:5]) or '-'}; unknown: {', '.join(unknown[:5]) or '-'})"
+        )
+    return {n: float(got[n]) for n in names}
 
 
 def _check_numbers(name: str, table: dict[str, Any], where: str = "weights") -> None:
