@@ -101,31 +101,19 @@ async def collect_open(texts: list[str], items: list[Item]) -> list[Row]:
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        db = await open_database(Path(tmp) / "bench.sqlite3")
+        desk = NewsDesk(sqlite_stores(await open_database(Path(tmp) / "bench.sqlite3")))
         try:
-            desk = NewsDesk(sqlite_stores(db))
             for text in texts:
                 title = first_sentence(text) or "untitled"
                 await desk.store.add(NewArticle(title=title, text=text, guild_id=None))
             for it in items:
                 q = it.question
                 t0 = time.perf_counter()
-                hits = await desk.staged_search.candidates(
-                    retrieval.search_terms(q),
-                    None,
-                    limit=retrieval.POOL,
-                    phrases=retrieval.search_phrases(q),
-                )
-                arts = await desk.store.get_many([h.article_id for h in hits])
-                cands = [
-                    retrieval.Candidate(a.id, a.title, a.text, h.score)
-                    for h in hits
-                    if (a := arts.get(h.article_id)) is not None
-                ]
+                cands = await desk.candidates(q, None)
                 reading = read(q, retrieval.open_passages(q, cands))
                 rows.append(to_row(reading, it, 1000 * (time.perf_counter() - t0)))
         finally:
-            await db.close()
+            await desk.close()
     return rows
 
 

@@ -113,37 +113,26 @@ def report(title: str, t: Tally) -> None:
 async def open_setting(texts: list[str], stack: AsyncExitStack) -> Passages:
     """Every article stored; candidates as the desk finds them (bm25 in stages, then
     the re-ranking's best few)."""
+    from bot.desk import NewsDesk
     from news import retrieval
-    from news.search import StagedSearch
     from news.text import first_sentence
-    from storage.articles import ArticleStore, NewArticle
+    from storage.articles import NewArticle
+    from storage.backend import sqlite_stores
     from storage.db import open_database
 
     tmp = stack.enter_context(tempfile.TemporaryDirectory())
     db = await open_database(Path(tmp) / "bench.sqlite3")
-    stack.push_async_callback(db.close)
-    store = ArticleStore(db)
-    await store.add_many(
+    desk = NewsDesk(sqlite_stores(db))
+    stack.push_async_callback(desk.close)
+    await desk.store.add_many(
         NewArticle(title=first_sentence(text) or "untitled", text=text, guild_id=None)
         for text in texts
     )
-    staged = StagedSearch(store)
 
     async def passages_for(it: Item) -> list[Passage]:
-        q = it.question
-        hits = await staged.candidates(
-            retrieval.search_terms(q),
-            None,
-            limit=retrieval.POOL,
-            phrases=retrieval.search_phrases(q),
-        )
-        articles = await store.get_many([h.article_id for h in hits])
-        candidates = [
-            retrieval.Candidate(a.id, a.title, a.text, h.score)
-            for h in hits
-            if (a := articles.get(h.article_id)) is not None
-        ]
-        return retrieval.open_passages(q, candidates)
+        # The desk's own candidates, re-ranked and handed over as the bot does.
+        candidates = await desk.candidates(it.question, None)
+        return retrieval.open_passages(it.question, candidates)
 
     return passages_for
 
