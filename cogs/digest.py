@@ -14,7 +14,6 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -32,15 +31,14 @@ from bot.schedule_input import (
 from bot.scheduler import (
     MAX_ARTICLES_LIMIT,
     PAUSE_AFTER_FAILURES,
-    DeliveryError,
     DigestScheduler,
     RunResult,
     Sent,
     Skip,
     SlotRunner,
-    TransientDeliveryError,
     next_run_for,
 )
+from cogs.views import NO_MENTIONS, deliver, postable
 from news.errors import InputError
 from storage.digests import DigestRun, DigestSchedule, RunStatus, ScheduleState
 
@@ -48,8 +46,6 @@ if TYPE_CHECKING:
     from bot.client import NewsBot
 
 log = logging.getLogger(__name__)
-
-NO_MENTIONS = discord.AllowedMentions.none()
 
 
 def stamp(moment: datetime, style: str = "f") -> str:
@@ -136,31 +132,15 @@ class Digests(commands.Cog):
         """Send a digest, telling ``sent`` of each message Discord accepted. A deleted
         channel or a missing permission becomes DeliveryError; a Discord server error or
         a network failure, TransientDeliveryError."""
-        channel = self.bot.get_channel(channel_id) or self.bot.get_partial_messageable(channel_id)
-        if not isinstance(channel, discord.abc.Messageable):
-            raise DeliveryError(
-                f"<#{channel_id}> is not a channel I can post in: choose a text channel."
-            )
+        channel = postable(self.bot, channel_id)
         for message in render_messages(digest):
-            try:
-                await channel.send(
-                    content=message.content,
-                    embeds=list(message.embeds),
-                    allowed_mentions=NO_MENTIONS,
-                )
-            except discord.DiscordServerError as err:
-                raise TransientDeliveryError(f"server error {err.status}") from err
-            except (aiohttp.ClientError, OSError, TimeoutError) as err:
-                raise TransientDeliveryError("connection failed") from err
-            except discord.NotFound:
-                raise DeliveryError(
-                    "The digest channel no longer exists: choose another with /digest set."
-                ) from None
-            except discord.Forbidden:
-                raise DeliveryError(
-                    f"I'm not allowed to post in <#{channel_id}>: I need View Channel, "
-                    "Send Messages and Embed Links there."
-                ) from None
+            await deliver(
+                channel,
+                channel_id,
+                gone="The digest channel no longer exists: choose another with /digest set.",
+                content=message.content,
+                embeds=list(message.embeds),
+            )
             await sent(message)
 
     # -- commands ------------------------------------------------------------------

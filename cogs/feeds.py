@@ -12,7 +12,6 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -21,9 +20,8 @@ from bot.checks import moderator_only
 from bot.feed_cards import feed_line, item_messages
 from bot.feeds import FeedChoices, FeedDesk, FeedPoller, PollReport
 from bot.render import clamp, escape, link
-from bot.scheduler import DeliveryError, TransientDeliveryError
 from bot.style import CHOICE_NAME_LIMIT, COLOUR, EMBED_DESCRIPTION_LIMIT
-from cogs.views import AUTOCOMPLETE_LIMIT, ModeratorView, Pager
+from cogs.views import AUTOCOMPLETE_LIMIT, NO_MENTIONS, ModeratorView, Pager, deliver, postable
 from news.feeds import FeedLink
 from news.text import strip_invisible
 from storage.articles import Article
@@ -34,7 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
 LIST_PAGE = 10  # feeds a page of /feed list, fewer when their rows are long
 SELECT_OPTIONS = 25  # Discord's most options in one select menu
 
@@ -148,32 +145,16 @@ class Feeds(commands.Cog):
 
     # -- posting -------------------------------------------------------------------------
 
-    def _channel(self, channel_id: int) -> discord.abc.Messageable:
-        channel = self.bot.get_channel(channel_id) or self.bot.get_partial_messageable(channel_id)
-        if not isinstance(channel, discord.abc.Messageable):
-            raise DeliveryError(f"<#{channel_id}> is not a channel I can post in.")
-        return channel
-
     async def _send(
         self, channel_id: int, content: str | None, embeds: list[discord.Embed]
     ) -> None:
-        try:
-            await self._channel(channel_id).send(
-                content=content, embeds=embeds, allowed_mentions=NO_MENTIONS
-            )
-        except discord.DiscordServerError as err:
-            raise TransientDeliveryError(f"Discord server error {err.status}") from err
-        except (aiohttp.ClientError, OSError, TimeoutError) as err:
-            raise TransientDeliveryError("connection to Discord failed") from err
-        except discord.NotFound:
-            raise DeliveryError(
-                "The feed's channel no longer exists: choose another with /feed resume."
-            ) from None
-        except discord.Forbidden:
-            raise DeliveryError(
-                f"I'm not allowed to post in <#{channel_id}>: I need View Channel, Send"
-                " Messages and Embed Links there."
-            ) from None
+        await deliver(
+            postable(self.bot, channel_id),
+            channel_id,
+            gone="The feed's channel no longer exists: choose another with /feed resume.",
+            content=content,
+            embeds=embeds,
+        )
 
     async def post(self, feed: Feed, articles: Sequence[Article], more: int) -> None:
         """New items as compact cards, at most five to a message (discord.py waits out

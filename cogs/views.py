@@ -10,12 +10,14 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 from discord import app_commands
 
 from bot import render
 from bot.checks import is_moderator
 from bot.client import report_error
+from bot.scheduler import DeliveryError, TransientDeliveryError
 from bot.style import CHOICES_LIMIT, TEXT_INPUT_LIMIT
 
 if TYPE_CHECKING:
@@ -196,3 +198,43 @@ async def send_summary_card(
     found = await desk.get(article_id, interaction.guild_id)
     lines = await desk.summary(found)
     await interaction.response.send_message(embed=render.article_card(found, lines or None))
+
+
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def postable(bot: discord.Client, channel_id: int) -> discord.abc.Messageable:
+    """The channel the bot posts scheduled messages (digests, feed items) to."""
+    channel = bot.get_channel(channel_id) or bot.get_partial_messageable(channel_id)
+    if not isinstance(channel, discord.abc.Messageable):
+        raise DeliveryError(
+            f"<#{channel_id}> is not a channel I can post in: choose a text channel."
+        )
+    return channel
+
+
+async def deliver(
+    channel: discord.abc.Messageable,
+    channel_id: int,
+    *,
+    gone: str,
+    content: str | None,
+    embeds: list[discord.Embed],
+) -> None:
+    """Send one scheduled message without mentions. A deleted channel (``gone`` says
+    what to do) or a missing permission is a DeliveryError, which counts toward
+    pausing; a Discord server error or a network failure is a TransientDeliveryError,
+    which does not."""
+    try:
+        await channel.send(content=content, embeds=embeds, allowed_mentions=NO_MENTIONS)
+    except discord.DiscordServerError as err:
+        raise TransientDeliveryError(f"Discord server error {err.status}") from err
+    except (aiohttp.ClientError, OSError, TimeoutError) as err:
+        raise TransientDeliveryError("connection to Discord failed") from err
+    except discord.NotFound:
+        raise DeliveryError(gone) from None
+    except discord.Forbidden:
+        raise DeliveryError(
+            f"I'm not allowed to post in <#{channel_id}>: I need View Channel, Send"
+            " Messages and Embed Links there."
+        ) from None
