@@ -13,28 +13,13 @@ from hypothesis import strategies as st
 from bot import render
 from news.answer import Answer, Quote
 from storage.articles import Article
+from tests.harness.markdown import MARKDOWN, unescaped_markdown
 
 ArticleFactory = Callable[..., Article]
 
 FERRY = "Commuters can take a replacement bus that leaves the Ostbank quay every twenty minutes."
 ENGINE = "The operator said the new engine uses forty percent less fuel than the old one."
 HOSTILE = "@everyone <@123456789012345678> **bold** __under__ `code` ||spoiler|| <#42> ~~x~~"
-MARKDOWN = set("*_~`|")
-
-
-def unescaped_markdown(text: str, markdown: frozenset[str] = frozenset(MARKDOWN)) -> list[str]:
-    """Markdown characters in ``text`` not preceded by a backslash, once the bold
-    markers the renderer itself puts around whole words are taken out."""
-    text = re.sub(r"\*\*[^\W_]+\*\*", "w", text)
-    found, escaped = [], False
-    for char in text:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char in markdown:
-            found.append(char)
-    return found
 
 
 def test_the_passages_card_says_it_is_not_sure_and_quotes_each_sentence_under_its_article(

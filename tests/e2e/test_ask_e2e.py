@@ -13,6 +13,7 @@ from bot import render
 from bot.client import NewsBot
 from bot.readers import Asked
 from news.answer import Answer
+from tests.harness.markdown import unescaped_markdown
 
 LIBRARY = (
     "Brenholt library extends its opening hours\n"
@@ -33,26 +34,10 @@ POOL = (
     "neighbouring town of Kessling until the work is finished."
 )
 HOSTILE = "@everyone <@123456789012345678> **loud** __under__ `tick` ||hidden|| <#42> ~~gone~~"
-MARKDOWN = set("*_~`|")
 
 
 def description(message: dict[str, Any]) -> str:
     return str(message["embeds"][0].get("description") or "")
-
-
-def unescaped_markdown(text: str) -> list[str]:
-    """Markdown characters not escaped, once the renderer's own bold words and links are
-    taken out."""
-    text = re.sub(r"\*\*[^\W_]+\*\*", "w", text)
-    found, escaped = [], False
-    for char in text:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char in MARKDOWN:
-            found.append(char)
-    return found
 
 
 async def store(bot: NewsBot, fake: FakeDiscord, *texts: str) -> list[int]:
