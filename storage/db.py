@@ -42,6 +42,11 @@ def utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def stored_time(value: str | None) -> datetime | None:
+    """An instant as :func:`utc_iso` stored it, or None for an empty column."""
+    return datetime.fromisoformat(value) if value else None
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from storage.db import Database, utc_iso
+from storage.db import Database, stored_time, utc_iso
 
 
 class RunStatus(StrEnum):
@@ -44,10 +44,6 @@ _RUN_COLUMNS = (
     "id, guild_id, slot, kind, status, channel_id, articles, covers_until, detail,"
     " claimed_at, finished_at"
 )
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 @dataclass(frozen=True)
@@ -111,10 +107,10 @@ class DigestRun:
             status=RunStatus(row["status"]),
             channel_id=row["channel_id"],
             articles=row["articles"],
-            covers_until=_dt(row["covers_until"]),
+            covers_until=stored_time(row["covers_until"]),
             detail=row["detail"],
             claimed_at=datetime.fromisoformat(row["claimed_at"]),
-            finished_at=_dt(row["finished_at"]),
+            finished_at=stored_time(row["finished_at"]),
         )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from news.urls import normalize_url
-from storage.db import Database, utc_iso
+from storage.db import Database, stored_time, utc_iso
 
 _COLUMNS = (
     "id, guild_id, url, title, site_url, channel_id, include_words, exclude_words,"
@@ -33,10 +33,6 @@ class FeedExists(Exception):
     def __init__(self, feed: Feed) -> None:
         super().__init__(feed.url)
         self.feed = feed
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 @dataclass(frozen=True)
@@ -86,8 +82,8 @@ class Feed:
             last_modified=row["last_modified"],
             added_at=datetime.fromisoformat(row["added_at"]),
             added_by=row["added_by"],
-            primed_at=_dt(row["primed_at"]),
-            last_polled=_dt(row["last_polled"]),
+            primed_at=stored_time(row["primed_at"]),
+            last_polled=stored_time(row["last_polled"]),
             next_poll=datetime.fromisoformat(row["next_poll"]),
             last_status=row["last_status"],
             last_detail=row["last_detail"],
