@@ -7,19 +7,17 @@ Scope rule: a guild sees its own articles and the global ones (``guild_id`` NULL
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import NamedTuple
 
-import aiosqlite
-
 from news.retrieval import MAX_PHRASES
 from news.text import content_hash, normalize_ws
 from news.urls import normalize_url
 from news.words import PLAIN_WORD
-from storage.db import Database, utc_iso
+from storage.db import utc_iso
+from storage.sql import Row, SqlDatabase, Tx
 
 # bm25 column weights: a match in the title counts ten times one in the body.
 TITLE_WEIGHT = 10.0
@@ -69,7 +67,7 @@ class Article:
     summary: tuple[str, ...] | None = field(default=None)
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Article:
+    def from_row(cls, row: Row) -> Article:
         summary = row["summary"]
         return cls(
             id=row["id"],
@@ -209,7 +207,7 @@ def _scope_clause(guild_id: int | None, alias: str = "a") -> tuple[str, tuple[ob
 class ArticleStore:
     """Articles in SQLite; returns dataclasses, never rows."""
 
-    def __init__(self, db: Database):
+    def __init__(self, db: SqlDatabase):
         self.db = db
 
     # -- writing ---------------------------------------------------------------
@@ -272,10 +270,10 @@ class ArticleStore:
     async def remove(self, article_id: int, guild_id: int | None) -> bool:
         """Delete an article owned by exactly this scope; True if one was deleted."""
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 "DELETE FROM articles WHERE id = ? AND guild_id IS ?", (article_id, guild_id)
             )
-            return cursor.rowcount > 0
+            return changed > 0
 
     async def set_summary(self, article_id: int, summary: Sequence[str]) -> None:
         async with self.db.transaction() as conn:
@@ -328,10 +326,10 @@ class ArticleStore:
         if after is not None:
             keyset = " AND (added_at, id) < (?, ?)"
             key_params = (utc_iso(after.added_at), after.id)
-        parts = [("1", ())] if all_scopes else _scope_parts(guild_id)
+        parts = [("1 = 1", ())] if all_scopes else _scope_parts(guild_id)
         sql = " UNION ALL ".join(
             f"SELECT * FROM (SELECT {_COLUMNS} FROM articles WHERE {where}{keyset}"
-            " ORDER BY added_at DESC, id DESC LIMIT ?)"
+            " ORDER BY added_at DESC, id DESC LIMIT ?) AS part"
             for where, _ in parts
         )
         params = [p for _, scope in parts for p in (*scope, *key_params, limit)]
@@ -342,7 +340,7 @@ class ArticleStore:
 
     async def count(self, guild_id: int | None, *, all_scopes: bool = False) -> int:
         # One index count per scope part: an OR of the scopes would read the table.
-        parts = [("1", ())] if all_scopes else _scope_parts(guild_id)
+        parts = [("1 = 1", ())] if all_scopes else _scope_parts(guild_id)
         row = await self.db.fetchone(
             "SELECT " + " + ".join(f"(SELECT count(*) FROM articles WHERE {w})" for w, _ in parts),
             tuple(p for _, scope in parts for p in scope),
@@ -365,7 +363,7 @@ class ArticleStore:
         parts = _scope_parts(guild_id)
         sql = " UNION ALL ".join(
             f"SELECT * FROM (SELECT {_COLUMNS} FROM articles WHERE {where}{window}"
-            " ORDER BY added_at DESC, id DESC LIMIT ?)"
+            " ORDER BY added_at DESC, id DESC LIMIT ?) AS part"
             for where, _ in parts
         )
         params = [p for _, scope in parts for p in (*scope, *window_params, limit)]
@@ -399,14 +397,14 @@ class ArticleStore:
         for where, scope_params in _scope_parts(guild_id):
             parts.append(
                 "SELECT * FROM (SELECT id, added_at FROM (SELECT id, added_at, title"
-                f" FROM articles WHERE {where} ORDER BY added_at DESC, id DESC LIMIT ?)"
-                f"{filter_sql} LIMIT ?)"
+                f" FROM articles WHERE {where} ORDER BY added_at DESC, id DESC LIMIT ?) AS newest"
+                f"{filter_sql} LIMIT ?) AS part"
             )
             params += [*scope_params, TITLE_WINDOW, *filter_params, limit]
         hits = (
             "SELECT id, added_at, 0 AS pinned FROM ("
             + " UNION ALL ".join(parts)
-            + " ORDER BY added_at DESC, id DESC LIMIT ?)"
+            + " ORDER BY added_at DESC, id DESC LIMIT ?) AS found"
         )
         params.append(limit)
         if needle.isascii() and needle.isdigit() and len(needle) <= 18:
@@ -558,7 +556,7 @@ def _prepare(item: NewArticle) -> _Row:
     )
 
 
-async def _existing(conn: aiosqlite.Connection, prepared: Sequence[_Row]) -> dict[_Key, Article]:
+async def _existing(conn: Tx, prepared: Sequence[_Row]) -> dict[_Key, Article]:
     """Stored articles sharing a hash or normalised URL with ``prepared``, keyed by
     ``(scope, hash)`` and ``(scope, "url:" + url_norm)``."""
     found: dict[_Key, Article] = {}
@@ -576,13 +574,11 @@ async def _existing(conn: aiosqlite.Connection, prepared: Sequence[_Row]) -> dic
             keys = sorted(keysets[kind])
             for start in range(0, len(keys), _IN_CHUNK):
                 chunk = keys[start : start + _IN_CHUNK]
-                cursor = await conn.execute(
+                rows = await conn.fetchall(
                     f"SELECT {_COLUMNS} FROM articles WHERE ifnull(guild_id, 0) = ?"
                     f" AND {column} IN ({','.join('?' * len(chunk))})",
                     (scope, *chunk),
                 )
-                rows = await cursor.fetchall()
-                await cursor.close()
                 for row in rows:
                     article = Article.from_row(row)
                     found.setdefault((scope, article.content_hash), article)

@@ -13,7 +13,7 @@ import logging
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import AbstractContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +23,7 @@ from pathlib import Path
 import aiosqlite
 
 from storage.errors import StorageError, is_read_only, read_only_error, translated
+from storage.sql import Dialect, Params, Row
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +55,10 @@ class Migration:
     sql: str
 
 
-def load_migrations() -> list[Migration]:
-    """The numbered ``storage/migrations/NNN_name.sql`` files, in order."""
+def load_migrations(package: str = "storage.migrations") -> list[Migration]:
+    """The numbered ``NNN_name.sql`` files of ``package`` (SQLite's by default), in order."""
     found: list[Migration] = []
-    for entry in resources.files("storage.migrations").iterdir():
+    for entry in resources.files(package).iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
             found.append(Migration(int(match.group(1)), match.group(2), entry.read_text("utf-8")))
@@ -113,8 +114,32 @@ async def _connect(target: str | Path, *, uri: bool = False) -> aiosqlite.Connec
     return conn
 
 
+class SqliteTx:
+    """The statements of one SQLite write transaction (:class:`storage.sql.Tx`)."""
+
+    def __init__(self, conn: aiosqlite.Connection):
+        self.conn = conn
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self.conn.execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        async with self.conn.execute(sql, tuple(params)) as cursor:
+            row: Row | None = await cursor.fetchone()
+            return row
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        async with self.conn.execute(sql, tuple(params)) as cursor:
+            return cursor.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        await self.conn.executemany(sql, [tuple(row) for row in rows])
+
+
 class Database:
-    """The store's connections; use :func:`open_database` to get one.
+    """The store's connections (:class:`storage.sql.SqlDatabase`); use
+    :func:`open_database` to get one.
 
     ``writer`` is None when the file could only be opened for reading.
     """
@@ -131,6 +156,10 @@ class Database:
         self._write_lock = asyncio.Lock()
 
     @property
+    def dialect(self) -> Dialect:
+        return "sqlite"
+
+    @property
     def read_only(self) -> bool:
         return self._writer is None
 
@@ -138,7 +167,7 @@ class Database:
         return translated(self.path, busy_ms=BUSY_TIMEOUT_MS)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[SqliteTx]:
         """A write transaction: committed on success, rolled back on any error.
 
         Environment failures (disk full, lock held, read-only file) surface as
@@ -152,7 +181,7 @@ class Database:
             with self._translated():
                 await writer.execute("BEGIN IMMEDIATE")
             try:
-                yield writer
+                yield SqliteTx(writer)
             except BaseException as exc:
                 await _rollback(writer)
                 if isinstance(exc, sqlite3.Error):
@@ -175,17 +204,18 @@ class Database:
         finally:
             self._idle.put_nowait(conn)
 
-    async def fetchall(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         async with self.reading() as conn:
             with self._translated():
-                async with conn.execute(sql, params) as cursor:
+                async with conn.execute(sql, tuple(params)) as cursor:
                     return list(await cursor.fetchall())
 
-    async def fetchone(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Row | None:
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         async with self.reading() as conn:
             with self._translated():
-                async with conn.execute(sql, params) as cursor:
-                    return await cursor.fetchone()
+                async with conn.execute(sql, tuple(params)) as cursor:
+                    row: Row | None = await cursor.fetchone()
+                    return row
 
     async def schema_version(self) -> int:
         async with self.reading() as conn:

@@ -8,13 +8,13 @@ accepted (``record_posted``), so a digest that stops part-way is resumed, not re
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from storage.db import Database, stored_time, utc_iso
+from storage.db import stored_time, utc_iso
+from storage.sql import Row, SqlDatabase
 
 
 class RunStatus(StrEnum):
@@ -66,7 +66,7 @@ class DigestSchedule:
         return self.state == ScheduleState.ACTIVE
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> DigestSchedule:
+    def from_row(cls, row: Row) -> DigestSchedule:
         return cls(
             guild_id=row["guild_id"],
             channel_id=row["channel_id"],
@@ -98,7 +98,7 @@ class DigestRun:
     finished_at: datetime | None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> DigestRun:
+    def from_row(cls, row: Row) -> DigestRun:
         return cls(
             id=row["id"],
             guild_id=row["guild_id"],
@@ -123,7 +123,7 @@ class FailureOutcome:
 class DigestStore:
     """Digest schedules and runs in SQLite; returns dataclasses, never rows."""
 
-    def __init__(self, db: Database):
+    def __init__(self, db: SqlDatabase):
         self.db = db
 
     # -- schedules -------------------------------------------------------------
@@ -147,7 +147,7 @@ class DigestStore:
         """
         stamp = utc_iso(now)
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            row = await conn.fetchone(
                 "INSERT INTO digest_schedules (guild_id, channel_id, time_of_day, timezone, days,"
                 " max_articles, state, pause_reason, failures, active_since, updated_at,"
                 " updated_by) VALUES (?, ?, ?, ?, ?, ?, 'active', NULL, 0, ?, ?, ?)"
@@ -170,8 +170,6 @@ class DigestStore:
                     updated_by,
                 ),
             )
-            row = await cursor.fetchone()
-            await cursor.close()
         assert row is not None
         return DigestSchedule.from_row(row)
 
@@ -180,12 +178,12 @@ class DigestStore:
     ) -> bool:
         """Stop a guild's schedule (kept, so /digest show can say it is off)."""
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE digest_schedules SET state = 'off', pause_reason = NULL,"
                 " updated_at = ?, updated_by = ? WHERE guild_id = ? AND state != 'off'",
                 (utc_iso(now), updated_by, guild_id),
             )
-            return cursor.rowcount > 0
+            return changed > 0
 
     async def get_schedule(self, guild_id: int) -> DigestSchedule | None:
         row = await self.db.fetchone(
@@ -222,14 +220,12 @@ class DigestStore:
         stamp = utc_iso(now)
         finished = None if status == RunStatus.CLAIMED else stamp
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            row = await conn.fetchone(
                 "INSERT INTO digest_runs (guild_id, slot, kind, status, channel_id, detail,"
                 " claimed_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 f" ON CONFLICT DO NOTHING RETURNING {_RUN_COLUMNS}",
                 (guild_id, utc_iso(slot), kind, status, channel_id, detail, stamp, finished),
             )
-            row = await cursor.fetchone()
-            await cursor.close()
         return DigestRun.from_row(row) if row else None
 
     async def finish(
@@ -279,23 +275,19 @@ class DigestStore:
         cannot leave a counted failure without its run or the other way round.
         """
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            row = await conn.fetchone(
                 "UPDATE digest_runs SET status = 'failed', detail = ?, finished_at = ?"
                 " WHERE id = ? RETURNING guild_id",
                 (detail, utc_iso(now), run_id),
             )
-            row = await cursor.fetchone()
-            await cursor.close()
             if row is None or not count:
                 return FailureOutcome(failures=0, paused=False)
             guild_id = row[0]
-            cursor = await conn.execute(
+            counted = await conn.fetchone(
                 "UPDATE digest_schedules SET failures = failures + 1 WHERE guild_id = ?"
                 " RETURNING failures, state",
                 (guild_id,),
             )
-            counted = await cursor.fetchone()
-            await cursor.close()
             if counted is None:
                 return FailureOutcome(failures=0, paused=False)
             failures, state = int(counted[0]), counted[1]
@@ -323,8 +315,9 @@ class DigestStore:
         stamp = utc_iso(now)
         async with self.db.transaction() as conn:
             await conn.executemany(
-                "INSERT OR IGNORE INTO digest_posted (run_id, guild_id, article_id, posted_at)"
-                " SELECT id, guild_id, ?, ? FROM digest_runs WHERE id = ?",
+                "INSERT INTO digest_posted (run_id, guild_id, article_id, posted_at)"
+                " SELECT id, guild_id, CAST(? AS BIGINT), CAST(? AS TEXT) FROM digest_runs"
+                " WHERE id = ? ON CONFLICT DO NOTHING",
                 [(article_id, stamp, run_id) for article_id in article_ids],
             )
             await conn.execute(
@@ -350,13 +343,11 @@ class DigestStore:
         """Claim an interrupted run again, to post the rest of it; None if it is not
         interrupted (any more: one of several claimants gets it)."""
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            row = await conn.fetchone(
                 "UPDATE digest_runs SET status = 'claimed', detail = NULL, finished_at = NULL,"
                 f" claimed_at = ? WHERE id = ? AND status = 'interrupted' RETURNING {_RUN_COLUMNS}",
                 (utc_iso(now), run_id),
             )
-            row = await cursor.fetchone()
-            await cursor.close()
         return DigestRun.from_row(row) if row else None
 
     async def abandon_claims(self, *, now: datetime) -> int:
@@ -366,12 +357,12 @@ class DigestStore:
         slot (:meth:`resume`) and post the rest.
         """
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE digest_runs SET status = 'interrupted', finished_at = ?,"
                 " detail = 'The bot stopped while posting this digest.' WHERE status = 'claimed'",
                 (utc_iso(now),),
             )
-            return cursor.rowcount
+            return changed
 
     async def get_run(self, guild_id: int, slot: datetime) -> DigestRun | None:
         """The scheduled slot's run, if it was recorded."""

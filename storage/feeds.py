@@ -7,13 +7,13 @@ it is sent, so one story in two feeds of one guild reaches a channel once.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from news.urls import normalize_url
-from storage.db import Database, stored_time, utc_iso
+from storage.db import stored_time, utc_iso
+from storage.sql import Row, SqlDatabase
 
 _COLUMNS = (
     "id, guild_id, url, title, site_url, channel_id, include_words, exclude_words,"
@@ -66,7 +66,7 @@ class Feed:
         return self.title or self.url
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Feed:
+    def from_row(cls, row: Row) -> Feed:
         return cls(
             id=row["id"],
             guild_id=row["guild_id"],
@@ -112,7 +112,7 @@ class PollRecord:
 
 
 class FeedStore:
-    def __init__(self, db: Database):
+    def __init__(self, db: SqlDatabase):
         self.db = db
 
     async def add(
@@ -136,20 +136,16 @@ class FeedStore:
         if norm is None:
             raise ValueError("a feed URL must be http(s)")
         async with self.db.transaction() as conn:
-            async with conn.execute(
+            existing = await conn.fetchone(
                 f"SELECT {_COLUMNS} FROM feeds WHERE ifnull(guild_id, 0) = ? AND url_norm = ?",
                 (guild_id or 0, norm),
-            ) as cursor:
-                existing = await cursor.fetchone()
+            )
             if existing is not None:
                 raise FeedExists(Feed.from_row(existing))
-            async with conn.execute(
-                "SELECT count(*) FROM feeds WHERE guild_id IS ?", (guild_id,)
-            ) as cursor:
-                row = await cursor.fetchone()
+            row = await conn.fetchone("SELECT count(*) FROM feeds WHERE guild_id IS ?", (guild_id,))
             if row is not None and row[0] >= limit:
                 raise FeedLimitReached()
-            async with conn.execute(
+            created = await conn.fetchone(
                 "INSERT INTO feeds (guild_id, url, url_norm, title, site_url, channel_id,"
                 " include_words, exclude_words, interval_minutes, added_at, added_by, next_poll)"
                 f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
@@ -167,8 +163,7 @@ class FeedStore:
                     added_by,
                     utc_iso(next_poll),
                 ),
-            ) as cursor:
-                created = await cursor.fetchone()
+            )
         assert created is not None
         return Feed.from_row(created)
 
@@ -270,31 +265,30 @@ class FeedStore:
         async with self.db.transaction() as conn:
             if moved is not None:
                 # Follow a permanent redirect unless the scope already follows its target.
-                async with conn.execute(
-                    "SELECT 1 FROM feeds WHERE url_norm = ? AND id != ? AND ifnull(guild_id, 0) ="
-                    " (SELECT ifnull(guild_id, 0) FROM feeds WHERE id = ?)",
-                    (moved, feed_id, feed_id),
-                ) as cursor:
-                    taken = await cursor.fetchone() is not None
+                taken = (
+                    await conn.fetchone(
+                        "SELECT 1 FROM feeds WHERE url_norm = ? AND id != ? AND ifnull(guild_id, 0) ="
+                        " (SELECT ifnull(guild_id, 0) FROM feeds WHERE id = ?)",
+                        (moved, feed_id, feed_id),
+                    )
+                    is not None
+                )
                 if not taken:
                     sets += ["url = ?", "url_norm = ?"]
                     params += [record.url, moved]
-            async with conn.execute(
+            row = await conn.fetchone(
                 f"UPDATE feeds SET {', '.join(sets)} WHERE id = ? RETURNING {_COLUMNS}",
                 (*params, feed_id),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
         return Feed.from_row(row) if row else None
 
     async def pause(self, feed_id: int, reason: str) -> bool:
         """Stop polling; True only for the call that paused it (so one message is sent)."""
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE feeds SET paused = 1, pause_reason = ? WHERE id = ? AND paused = 0",
                 (reason, feed_id),
             )
-            changed = cursor.rowcount
-            await cursor.close()
         return changed > 0
 
     async def pause_posting(self, feed_id: int, reason: str) -> None:
@@ -312,16 +306,13 @@ class FeedStore:
         channel_id: int | None = None,
     ) -> Feed | None:
         """Poll and post again (and post to ``channel_id`` when given)."""
-        async with (
-            self.db.transaction() as conn,
-            conn.execute(
+        async with self.db.transaction() as conn:
+            row = await conn.fetchone(
                 "UPDATE feeds SET paused = 0, pause_reason = NULL, posting_paused = NULL,"
                 " failures = 0, next_poll = ?, channel_id = ifnull(?, channel_id)"
                 f" WHERE id = ? AND guild_id IS ? RETURNING {_COLUMNS}",
                 (utc_iso(next_poll), channel_id, feed_id, guild_id),
-            ) as cursor,
-        ):
-            row = await cursor.fetchone()
+            )
         return Feed.from_row(row) if row else None
 
     # -- items ------------------------------------------------------------------------
@@ -395,13 +386,13 @@ class FeedStore:
         claimed: list[int] = []
         async with self.db.transaction() as conn:
             for article_id in dict.fromkeys(article_ids):
-                async with conn.execute(
+                row = await conn.fetchone(
                     "INSERT INTO feed_posted (channel_id, article_id, feed_id, posted_at)"
                     " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING article_id",
                     (channel_id, article_id, feed_id, utc_iso(now)),
-                ) as cursor:
-                    if await cursor.fetchone() is not None:
-                        claimed.append(article_id)
+                )
+                if row is not None:
+                    claimed.append(article_id)
         return claimed
 
     async def release_posts(self, channel_id: int, article_ids: Sequence[int]) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from storage.db import Database
+from storage.sql import SqlDatabase
 
 
 class GuildSettingsStore:
-    def __init__(self, db: Database):
+    def __init__(self, db: SqlDatabase):
         self.db = db
 
     async def mod_role(self, guild_id: int) -> int | None:

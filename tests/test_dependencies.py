@@ -22,19 +22,32 @@ ROOT = Path(__file__).resolve().parent.parent
 APP_PACKAGES = ("news", "bot", "cogs", "storage")
 
 
-def _declared() -> list[Requirement]:
+# Optional backends import packages of their extra only; the default install has none.
+OPTIONAL = {"postgres": ROOT / "storage" / "postgres"}
+
+
+def _declared(extra: str | None = None) -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
-    return [Requirement(spec) for spec in project["dependencies"]]
+    specs = project["dependencies"] if extra is None else project["optional-dependencies"][extra]
+    return [Requirement(spec) for spec in specs]
 
 
-def _declared_names() -> set[str]:
-    return {canonicalize_name(req.name) for req in _declared()}
+def _declared_names(extra: str | None = None) -> set[str]:
+    return {canonicalize_name(req.name) for req in _declared(extra)}
 
 
-def _imported_modules() -> set[str]:
+def _in_optional(path: Path) -> bool:
+    return any(path.is_relative_to(folder) for folder in OPTIONAL.values())
+
+
+def _imported_modules(extra: str | None = None) -> set[str]:
     found: set[str] = set()
     for package in APP_PACKAGES:
         for path in (ROOT / package).rglob("*.py"):
+            if (extra is None and _in_optional(path)) or (
+                extra is not None and not path.is_relative_to(OPTIONAL[extra])
+            ):
+                continue
             for node in ast.walk(ast.parse(path.read_text("utf-8"))):
                 if isinstance(node, ast.Import):
                     found.update(alias.name.split(".")[0] for alias in node.names)
@@ -52,6 +65,19 @@ def test_every_imported_package_is_declared() -> None:
         if not declared & {canonicalize_name(dist) for dist in owners.get(module, [module])}
     }
     assert not missing, f"imported but not in [project].dependencies: {missing}"
+
+
+def test_an_optional_backend_imports_only_its_extra() -> None:
+    owners = metadata.packages_distributions()
+    for extra in OPTIONAL:
+        declared = _declared_names() | _declared_names(extra)
+        missing = {
+            module
+            for module in _imported_modules(extra)
+            if not declared & {canonicalize_name(d) for d in owners.get(module, [module])}
+        }
+        assert not missing, f"imported by the {extra} backend but not in its extra: {missing}"
+        assert _declared_names(extra), f"the {extra} extra declares nothing"
 
 
 def _requirements(dist: str, extras: set[str]) -> list[Requirement]:

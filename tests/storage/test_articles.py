@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from storage.articles import ArticleStore, NewArticle, fts_query, query_terms
-from storage.db import open_database
 
 HARBOUR = (
     "The harbour authority in Portwell opened a second ferry terminal on Tuesday. "
@@ -20,10 +19,8 @@ ORCHARD = (
 
 
 @pytest.fixture
-async def store(tmp_path):
-    db = await open_database(tmp_path / "articles.db")
-    yield ArticleStore(db)
-    await db.close()
+def store(stores):
+    return stores.articles
 
 
 def article(title: str, text: str, **fields) -> NewArticle:

@@ -8,17 +8,14 @@ import pytest
 
 import storage.articles
 from storage.articles import ArticleStore, NewArticle, PageCursor
-from storage.db import open_database
 
 BASE = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 TEXT = "Notes from the Wrenfield market: stall {n} sold out of pears by noon on a busy day."
 
 
 @pytest.fixture
-async def store(tmp_path):
-    db = await open_database(tmp_path / "browse.db")
-    yield ArticleStore(db)
-    await db.close()
+def store(stores):
+    return stores.articles
 
 
 async def fill(store: ArticleStore) -> None:

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storage.db import open_database
+from storage.db import load_migrations
 from storage.digests import DigestStore, RunStatus, ScheduleState
+from storage.postgres import MIGRATIONS
 
 T0 = datetime(2025, 6, 2, 7, 0, tzinfo=UTC)
 GUILD = 1111
@@ -16,10 +17,8 @@ OTHER = 2222
 
 
 @pytest.fixture
-async def store(tmp_path):
-    db = await open_database(tmp_path / "t.db")
-    yield DigestStore(db)
-    await db.close()
+def store(stores):
+    return stores.digests
 
 
 async def set_schedule(store: DigestStore, guild: int = GUILD, **fields):
@@ -36,7 +35,10 @@ async def set_schedule(store: DigestStore, guild: int = GUILD, **fields):
 
 
 async def test_migration_creates_tables(store):
-    assert await store.db.schema_version() >= 4
+    package = "storage.migrations" if store.db.dialect == "sqlite" else MIGRATIONS
+    latest = max(m.version for m in load_migrations(package))
+    assert await store.db.schema_version() == latest
+    assert await store.active_schedules() == []
 
 
 async def test_set_get_and_replace_schedule(store):

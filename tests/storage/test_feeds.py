@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from storage.backend import open_stores
-from storage.db import open_database
 from storage.feeds import FeedExists, FeedLimitReached, FeedStore, PollRecord
 
 T0 = datetime(2025, 6, 2, 7, 0, tzinfo=UTC)
@@ -17,10 +16,8 @@ GUILD, OTHER = 1111, 2222
 
 
 @pytest.fixture
-async def store(tmp_path):
-    db = await open_database(tmp_path / "t.db")
-    yield FeedStore(db)
-    await db.close()
+def store(stores):
+    return stores.feeds
 
 
 async def add(store: FeedStore, url: str = "https://coast.example/rss", guild=GUILD, **kw):
