@@ -1,6 +1,9 @@
 # Two commands do all the set-up on a fresh clone:
 #   make run    install into .venv if needed, then run the bot
-#   make test   install into .venv if needed, then lint, type-check and run every test
+#   make test   install into .venv if needed, then lint, type-check and run every test against
+#               a throwaway PostgreSQL (scripts/postgres.sh installs the server with apt-get if it
+#               is missing, starts it in a temp directory, and stops it at the end)
+# `make run` needs no PostgreSQL: the bot's default store is SQLite.
 # The install uses the pip that comes with the venv (23.2 on Python 3.11), on purpose:
 # it is the oldest pip we support, so CI proves the dependencies install with it.
 PYTHON ?= python3
@@ -27,7 +30,7 @@ lint: $(STAMP)
 	$(PY) -m mypy
 
 test: lint
-	$(PY) -m pytest -q
+	scripts/postgres.sh run $(PY) -m pytest -q
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'

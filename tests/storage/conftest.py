@@ -15,7 +15,7 @@ import pytest
 
 from storage.backend import open_stores
 from storage.interfaces import Stores
-from tests.harness.postgres import require_postgres, reset_database, scratch_database
+from tests.harness.postgres import fresh_database, require_postgres, reset_database
 
 BACKENDS = ["sqlite", "postgres"]
 
@@ -26,7 +26,7 @@ def postgres_url() -> str:
     base = require_postgres()
     # Asked for from inside a test's event loop: made on a thread with a loop of its own.
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, scratch_database(base, "newsbot_store_tests")).result()
+        return pool.submit(asyncio.run, fresh_database(base)).result()
 
 
 @pytest.fixture(params=BACKENDS)
