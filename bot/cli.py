@@ -588,3 +588,6 @@ cli.add_command(doctor)
 from bot.cli_feed import feed  # noqa: E402  (the feed group's own module; it reads this one)
 
 cli.add_command(feed)
+from bot.cli_db import db  # noqa: E402  (the db group's own module)
+
+cli.add_command(db)

@@ -1,0 +1,92 @@
+"""``newsbot db``: the database itself. ``newsbot db copy --to URL`` moves a SQLite file
+into PostgreSQL (``storage/copy.py`` says how it stays safe to run again).
+
+Registered on the main group at the bottom of ``bot/cli.py``. The URL's password is
+never printed: messages name the server by host, port and database only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from storage.backend import is_postgres
+from storage.errors import StorageError
+
+if TYPE_CHECKING:
+    from bot.cli import Context
+    from storage.copy import CopyReport
+
+PROGRESS_EVERY = 1.0  # seconds between two progress lines of one table
+
+
+@click.group()
+def db() -> None:
+    """The database: copy a SQLite file into PostgreSQL."""
+
+
+@db.command(name="copy")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="URL",
+    help="The PostgreSQL database to copy into: postgresql://user:password@host:port/name.",
+)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The SQLite file to copy (default: newsbot's --db, NEWSBOT_DB, ./data/newsbot.db).",
+)
+@click.option(
+    "--batch",
+    type=click.IntRange(1, 10_000),
+    default=500,
+    show_default=True,
+    help="Rows per transaction.",
+)
+@click.pass_obj
+def copy(ctx: Context, target: str, db_path: Path | None, batch: int) -> None:
+    """Copy every article, summary, server setting, schedule, run and feed from the SQLite
+    file into PostgreSQL, keeping ids. Stop the bot first. Safe to run again after an
+    interruption: rows already copied are skipped. Exit status 0 when every table's count
+    matches, 1 otherwise."""
+    from storage.copy import copy_database
+
+    if not is_postgres(target):
+        raise click.ClickException(
+            "--to takes a PostgreSQL URL: postgresql://user:password@host:port/database."
+        )
+    source = db_path or ctx.db_path
+    shown: dict[str, float] = {}
+
+    def progress(table: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - shown.get(table, 0.0) < PROGRESS_EVERY:
+            return
+        shown[table] = now
+        click.echo(f"{table} {done}/{total}", err=True)
+
+    try:
+        report = asyncio.run(copy_database(source, target, batch=batch, progress=progress))
+    except StorageError as err:
+        raise click.ClickException(str(err)) from None
+    _summary(report, source)
+
+
+def _summary(report: CopyReport, source: Path) -> None:
+    for table in report.tables:
+        click.echo(
+            f"{table.table}: {table.copied} copied, {table.skipped} already there "
+            f"({table.target} in the target)"
+        )
+    click.echo(
+        f"Copied {source} to {report.target}: {report.copied} new rows of {report.rows} in "
+        f"{report.seconds:.1f} s ({report.rows_per_second:.0f} rows/s); every count matches."
+    )
