@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 import aiosqlite
 
-from storage.db import BUSY_TIMEOUT_MS, _reader, load_migrations
+from storage.db import BUSY_TIMEOUT_MS, load_migrations, open_reader
 from storage.errors import StorageError, translated
 
 if TYPE_CHECKING:
@@ -177,7 +177,7 @@ async def _open_source(path: Path) -> aiosqlite.Connection:
         raise StorageError(f"There is no database at {path}: check --db or NEWSBOT_DB.")
     with translated(path, busy_ms=BUSY_TIMEOUT_MS):
         # Read-only (as an immutable snapshot where even the folder is read-only).
-        conn = await _reader(path, read_only=True)
+        conn = await open_reader(path, read_only=True)
     try:
         with translated(path, busy_ms=BUSY_TIMEOUT_MS):
             version = await _sqlite_version(conn)
@@ -225,10 +225,7 @@ async def _open_target(url: str, open_pg_database: Any) -> PgDatabase:
     try:
         db: PgDatabase = await open_pg_database(url, pool_size=2)
     except StorageError as err:
-        # The server's one line names the setting the bot reads; here the URL was given.
-        raise StorageError(
-            _scrub(str(err).replace("Check NEWSBOT_DATABASE_URL", "Check the URL"), url)
-        ) from None
+        raise StorageError(_scrub(str(err), url)) from None
     except (ValueError, asyncpg.InterfaceError) as err:
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise StorageError(

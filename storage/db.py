@@ -323,7 +323,7 @@ async def open_database(
         with translated(db_path, busy_ms=BUSY_TIMEOUT_MS):
             writer = await _writer(db_path, known, opened)
             pool = [
-                await _reader(db_path, read_only=writer is None) for _ in range(max(readers, 1))
+                await open_reader(db_path, read_only=writer is None) for _ in range(max(readers, 1))
             ]
             opened.extend(pool)
             if writer is None:
@@ -358,7 +358,7 @@ async def _writer(
     return writer
 
 
-async def _reader(path: Path, *, read_only: bool) -> aiosqlite.Connection:
+async def open_reader(path: Path, *, read_only: bool) -> aiosqlite.Connection:
     """A read connection; for a file we may not write, a read-only one.
 
     A WAL database needs its shared-memory index; where the folder is read-only too and

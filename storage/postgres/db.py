@@ -88,7 +88,7 @@ def translated(location: str) -> Iterator[None]:
         yield
     except _UNREACHABLE as err:
         raise StorageError(
-            f"PostgreSQL at {location}: {_reason(err)}. Check NEWSBOT_DATABASE_URL and that "
+            f"PostgreSQL at {location}: {_reason(err)}. Check the database URL and that "
             "the server is running."
         ) from err
 

@@ -110,7 +110,7 @@ def test_an_unreachable_server_is_one_line(source):
         port = probe.getsockname()[1]
     url = f"postgresql://newsbot:{PASSWORD}@127.0.0.1:{port}/news"
     line = one_error_line(run("db", "copy", "--db", str(source), "--to", url))
-    assert f"PostgreSQL at 127.0.0.1:{port}/news" in line and "Check the URL" in line
+    assert f"PostgreSQL at 127.0.0.1:{port}/news" in line and "Check the database URL" in line
 
 
 def test_only_a_postgresql_url_is_taken(source, tmp_path):
