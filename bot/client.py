@@ -172,8 +172,10 @@ class NewsBot(commands.AutoShardedBot):
         log.info("synced %d application commands", len(self.synced))
 
     async def on_ready(self) -> None:
-        shards = self.own_shards
-        held = f"shards {shards.ids} of {shards.count}" if shards else "every shard"
+        held = "every shard"
+        if self.own_shards is not None:
+            ids = ",".join(map(str, self.own_shards.ids))
+            held = f"shards {ids} of {self.own_shards.count}"
         log.info("logged in as %s in %d guilds (%s)", self.user, len(self.guilds), held)
 
     async def close(self) -> None:
