@@ -1,5 +1,5 @@
 """``newsbot db``: the database itself. ``newsbot db copy --to URL`` moves a SQLite file
-into PostgreSQL (``storage/copy.py`` says how it stays safe to run again).
+into PostgreSQL (``storage/postgres/copy.py`` says how it stays safe to run again).
 
 Registered on the main group at the bottom of ``bot/cli.py``. The URL's password is
 never printed: messages name the server by host, port and database only.
@@ -19,7 +19,7 @@ from storage.errors import StorageError
 
 if TYPE_CHECKING:
     from bot.cli import Context
-    from storage.copy import CopyReport
+    from storage.postgres.copy import CopyReport
 
 PROGRESS_EVERY = 1.0  # seconds between two progress lines of one table
 
@@ -27,6 +27,14 @@ PROGRESS_EVERY = 1.0  # seconds between two progress lines of one table
 @click.group()
 def db() -> None:
     """The database: copy a SQLite file into PostgreSQL."""
+
+
+def _sqlite_file(ctx: Context) -> Path:
+    """The SQLite file to copy: the global --db when it names a file, else NEWSBOT_DB
+    (NEWSBOT_DATABASE_URL is where the bot runs, not what is copied)."""
+    if ctx.db is not None and not is_postgres(ctx.db):
+        return Path(ctx.db.removeprefix("sqlite:///"))
+    return ctx.settings.db_path
 
 
 @db.command(name="copy")
@@ -57,13 +65,13 @@ def copy(ctx: Context, target: str, db_path: Path | None, batch: int) -> None:
     file into PostgreSQL, keeping ids. Stop the bot first. Safe to run again after an
     interruption: rows already copied are skipped. Exit status 0 when every table's count
     matches, 1 otherwise."""
-    from storage.copy import copy_database
+    from storage.postgres.copy import copy_database
 
     if not is_postgres(target):
         raise click.ClickException(
             "--to takes a PostgreSQL URL: postgresql://user:password@host:port/database."
         )
-    source = db_path or ctx.db_path
+    source = db_path or _sqlite_file(ctx)
     shown: dict[str, float] = {}
 
     def progress(table: str, done: int, total: int) -> None:

@@ -1,4 +1,4 @@
-"""Copying a SQLite file into PostgreSQL (storage/copy.py), both databases real.
+"""Copying a SQLite file into PostgreSQL (storage/postgres/copy.py), both databases real.
 
 The file is filled through the SQLite stores with every kind of row the bot keeps; the
 copy is read back through the PostgreSQL stores and compared with what the SQLite stores
@@ -20,12 +20,12 @@ import pytest
 
 from storage.articles import NewArticle
 from storage.backend import open_stores
-from storage.copy import TABLES, copy_database
 from storage.db import load_migrations, open_database
 from storage.digests import RunStatus
 from storage.errors import StorageError
 from storage.feeds import PollRecord
 from storage.interfaces import Stores
+from storage.postgres.copy import TABLES, copy_database
 from tests.harness.postgres import require_postgres, scratch_database
 
 T0 = datetime(2025, 3, 4, 9, 15, 30, 123456, tzinfo=UTC)
