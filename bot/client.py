@@ -26,7 +26,7 @@ from discord.ext import commands
 from bot.config import Settings, SettingsError
 from bot.desk import NewsDesk
 from news.errors import NewsError
-from storage.backend import runner_lock_for
+from storage.backend import hold_runner
 from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
@@ -223,10 +223,13 @@ def run_bot(settings: Settings, token: str) -> None:
     tune_runtime()
 
     async def main() -> None:
-        # Held until the process ends: a second bot on one SQLite file stops here.
-        with runner_lock_for(settings.database_location()):
-            async with NewsBot(settings) as bot:
-                await bot.start(token)
+        # Held until the process ends: a second bot on one SQLite file, or on shards
+        # another process runs, stops here.
+        async with (
+            hold_runner(settings.database_location(), settings.shards()),
+            NewsBot(settings) as bot,
+        ):
+            await bot.start(token)
 
     try:
         asyncio.run(main())

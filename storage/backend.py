@@ -8,7 +8,8 @@ scheme is the only choice; nothing above storage knows which backend it runs on.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from storage.articles import ArticleStore
@@ -18,8 +19,9 @@ from storage.errors import StorageError
 from storage.feeds import FeedStore
 from storage.guilds import GuildSettingsStore
 from storage.interfaces import Stores
+from storage.shards import Shards
 
-__all__ = ["is_postgres", "open_stores", "runner_lock_for", "sqlite_stores"]
+__all__ = ["hold_runner", "is_postgres", "open_stores", "sqlite_stores"]
 
 _SQLITE_PREFIX = "sqlite:///"
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -54,27 +56,41 @@ async def open_stores(location: str | Path) -> Stores:
     return sqlite_stores(await open_database(_sqlite_path(location)))
 
 
-def runner_lock_for(location: str | Path) -> AbstractContextManager[None]:
+@asynccontextmanager
+async def hold_runner(location: str | Path, shards: Shards | None) -> AsyncIterator[None]:
     """What a long-running bot process holds on ``location`` for its life.
 
     SQLite: the file's runner lock (:func:`storage.db.runner_lock`), so a second bot on
     one file stops at once with a one-line :class:`~storage.errors.StorageError`.
-    PostgreSQL: nothing; several processes share it, each write transaction serialised
-    and every once-only action claimed in the database.
+    PostgreSQL: its shards (every guild, as shard 0 of 1, without shard settings),
+    claimed in the database (:mod:`storage.postgres.runner`), so no two processes run
+    one shard or disagree on the number of shards.
     """
-    if is_postgres(location):
-        return nullcontext()
-    return runner_lock(_sqlite_path(location))
+    if not is_postgres(location):
+        with runner_lock(_sqlite_path(location)):
+            yield
+        return
+    try:
+        from storage.postgres.runner import hold_shards
+    except ImportError:
+        raise _no_asyncpg() from None
+    ids, count = (shards.ids, shards.count) if shards is not None else ((0,), 1)
+    async with hold_shards(str(location), ids, count):
+        yield
+
+
+def _no_asyncpg() -> StorageError:
+    return StorageError(
+        "NEWSBOT_DATABASE_URL names PostgreSQL, but asyncpg is not installed: "
+        "pip install 'newsbot[postgres]'."
+    )
 
 
 async def _postgres_stores(url: str) -> Stores:
     try:
         from storage.postgres.db import open_pg_database
     except ImportError:
-        raise StorageError(
-            "NEWSBOT_DATABASE_URL names PostgreSQL, but asyncpg is not installed: "
-            "pip install 'newsbot[postgres]'."
-        ) from None
+        raise _no_asyncpg() from None
     from storage.postgres.articles import PgArticleStore
 
     db = await open_pg_database(url)
