@@ -48,6 +48,9 @@ class Scored:
     next_cov: float = 0.0
     bigrams: float = 0.0  # share of the question's word pairs found in order
     logit: float = 0.0  # fitted sentence-model score (set for the shortlist)
+    # Its place in the passage order (news.answer.passages.relevance), set for the
+    # sentences spans were drawn from.
+    relevance: float | None = None
 
 
 def rank_sentences(info: QuestionInfo, passages: Sequence[Passage]) -> list[Scored]:

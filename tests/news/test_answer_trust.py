@@ -8,6 +8,9 @@ import pytest
 
 from news.answer import DEFAULT_COMMIT_AT, Passage, answer_question
 from news.answer.confidence import load_model
+from news.answer.passages import OPENING_GAP, quotes
+from news.answer.question import QuestionInfo, analyze_question
+from news.answer.sentences import Scored, rank_sentences
 
 FERRY = """Island ferry service resumes after storm
 
@@ -162,6 +165,75 @@ def test_free_quote_places_go_to_the_matching_sentences_neighbours() -> None:
     assert shown[1] == "Engineers found a cracked gear inside the mechanism on Friday."
     assert shown[2].startswith("Volunteers have wound it")
     assert all(q in CLOCK for q in shown)
+
+
+# The opening sentence gives the number in other words than the question's; the
+# sentence ranked third only shares "people" with it.
+FLOOD = """About 2,400 residents of Marrow Bay were moved to safety on Tuesday after the river burst its banks.
+
+The flood forced 40 families from their homes in the hill villages as well, the county said.
+
+The flood also closed the coast road for most of the day.
+
+The school will stay shut until Friday.
+
+Engineers say the water should fall by the weekend, and the people of the town are used to it."""
+
+
+def test_a_weak_last_place_goes_to_the_storys_opening_sentence() -> None:
+    question = "How many people did the flood force from their homes?"
+    for commit_at in (0.0, 1.01):
+        shown = [q.text for q in ask(question, FLOOD, commit_at=commit_at).passages]
+        assert shown[0].startswith("The flood forced 40 families")
+        assert shown[1].startswith("The flood also closed")
+        assert shown[2].startswith("About 2,400 residents")
+        assert not any(q.startswith("Engineers say") for q in shown)
+
+
+def _scored(question: str, story: str) -> tuple[QuestionInfo, list[Scored]]:
+    info = analyze_question(question)
+    return info, rank_sentences(info, [Passage(1, "", story, 1.0)])
+
+
+@pytest.mark.parametrize(
+    ("gap", "opening_shown"),
+    [(OPENING_GAP - 0.5, False), (OPENING_GAP + 0.5, True), (None, True)],
+)
+def test_the_opening_sentence_displaces_only_a_far_weaker_last_place(
+    gap: float | None, opening_shown: bool
+) -> None:
+    info, ranked = _scored("How many people did the flood force from their homes?", FLOOD)
+    order = [sc for sc in ranked if sc.position != 0][:3]
+    assert len(order) == 3
+    order[0].relevance, order[1].relevance = 10.0, 9.0
+    order[2].relevance = None if gap is None else 10.0 - gap
+    shown = [q.text for q in quotes(info, order)]
+    assert shown[:2] == [order[0].sentence.text, order[1].sentence.text]
+    opening = FLOOD.split("\n")[0]
+    assert shown[2] == (opening if opening_shown else order[2].sentence.text)
+
+
+# Only the last sentence names the cafe; a headline sits above the story.
+TIMETABLE = """Ferry timetable changes for winter
+
+The winter timetable for the Calder Sound ferry starts on 3 November, the operator said.
+
+Boats will leave the north quay every ninety minutes instead of every hour.
+
+Ticket prices stay the same until April.
+
+Cyclists must now book a place for their bikes a day ahead.
+
+The cafe on board will close at 6pm on weekdays."""
+
+
+def test_a_free_place_goes_to_the_opening_sentence_before_the_neighbours() -> None:
+    shown = [q.text for q in ask("When does the cafe close?", TIMETABLE).passages]
+    assert shown == [
+        "The cafe on board will close at 6pm on weekdays.",
+        "The winter timetable for the Calder Sound ferry starts on 3 November, the operator said.",
+        "Cyclists must now book a place for their bikes a day ahead.",
+    ]  # the headline is passed over
 
 
 def test_commit_at_is_the_threshold() -> None:
