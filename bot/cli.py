@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar
 import click
 
 from bot.cli_doctor import doctor, reader_line, require_reader
-from bot.config import MissingTokenError, Settings, SettingsError, load_settings
+from bot.config import Settings, SettingsError, checked_location, load_settings
 from bot.desk import (
     HTML_SUFFIXES,
     TEXT_SUFFIXES,
@@ -46,7 +46,14 @@ POOL_THRESHOLD = 1000  # items from which an import prepares in worker processes
 @dataclass
 class Context:
     settings: Settings
-    db_path: Path
+    db: str | None  # --db: a file or a database URL, over the settings
+
+    @property
+    def location(self) -> str | Path:
+        """The database every command opens: --db, else NEWSBOT_DATABASE_URL, else NEWSBOT_DB."""
+        if self.db is not None:
+            return checked_location(self.db, "--db")
+        return self.settings.database_location()
 
 
 def article_json(article: Article, *, text: bool = False, **extra: object) -> dict[str, object]:
@@ -80,7 +87,7 @@ def _with_desk(
 
     async def main() -> T:
         desk = await NewsDesk.open(
-            ctx.db_path,
+            ctx.location,
             allow_private_urls=ctx.settings.allow_private_urls,
             answer_threshold=ctx.settings.answer_threshold,
             model=ctx.settings.reader_config() if reader else None,
@@ -99,13 +106,14 @@ def _with_desk(
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="SQLite file (default: NEWSBOT_DB, else ./data/newsbot.db).",
+    metavar="FILE|URL",
+    help="SQLite file or postgresql:// URL (default: NEWSBOT_DATABASE_URL, else NEWSBOT_DB, "
+    "else ./data/newsbot.db). Put a URL with a password in NEWSBOT_DATABASE_URL instead: "
+    "a command line is visible to other users.",
 )
 @click.pass_context
-def cli(click_ctx: click.Context, db_path: Path | None) -> None:
+def cli(click_ctx: click.Context, db: str | None) -> None:
     """newsbot: a Discord news desk. Store articles, ask about them, post digests."""
     settings = load_settings()
     # The bot logs at LOG_LEVEL; one-shot commands stay quiet unless LOG_LEVEL is set.
@@ -115,20 +123,7 @@ def cli(click_ctx: click.Context, db_path: Path | None) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    click_ctx.obj = Context(settings, db_path or settings.db_path)
-
-
-@cli.command()
-@click.pass_obj
-def run(ctx: Context) -> None:
-    """Run the Discord bot (needs DISCORD_TOKEN in the environment or .env)."""
-    try:
-        token = ctx.settings.require_token()
-    except MissingTokenError as err:
-        raise click.ClickException(str(err)) from None
-    from bot.client import run_bot
-
-    run_bot(ctx.settings.model_copy(update={"db_path": ctx.db_path}), token)
+    click_ctx.obj = Context(settings, db)
 
 
 @cli.command()
@@ -585,6 +580,9 @@ def digest(ctx: Context, guild: int, since: str | None, max_articles: int) -> No
 
 
 cli.add_command(doctor)
+from bot.cli_run import run  # noqa: E402  (its own module, like feed's)
+
+cli.add_command(run)
 from bot.cli_feed import feed  # noqa: E402  (the feed group's own module; it reads this one)
 
 cli.add_command(feed)

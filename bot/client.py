@@ -26,6 +26,7 @@ from discord.ext import commands
 from bot.config import Settings, SettingsError
 from bot.desk import NewsDesk
 from news.errors import NewsError
+from storage.backend import runner_lock_for
 from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
@@ -124,13 +125,21 @@ class NewsBot(commands.AutoShardedBot):
     """The news desk's Discord client; ``desk`` is open between setup_hook and close.
 
     ``scheduler`` is the bot's one APScheduler, running between setup_hook and close:
-    cogs add their jobs to it and remove them when they unload.
+    cogs add their jobs to it and remove them when they unload. ``own_shards`` are the
+    shards this process serves (None: all), for the jobs that keep to their guilds.
     """
 
     desk: NewsDesk
 
     def __init__(self, settings: Settings, **options: Any) -> None:
         options.setdefault("chunk_guilds_at_startup", False)
+        # Some shards only (NEWSBOT_SHARDS): Discord sends this process their guilds'
+        # events, and the digest and feed jobs keep to the same guilds. None: Discord's
+        # recommended count, every shard in this process.
+        own_shards = settings.shards()
+        if own_shards is not None:
+            options.setdefault("shard_ids", list(own_shards.ids))
+            options.setdefault("shard_count", own_shards.count)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=INTENTS,
@@ -140,12 +149,13 @@ class NewsBot(commands.AutoShardedBot):
             **options,
         )
         self.settings = settings
+        self.own_shards = own_shards
         self.synced: list[app_commands.AppCommand] = []
         self.scheduler = AsyncIOScheduler(timezone=UTC)
 
     async def setup_hook(self) -> None:
         self.desk = await NewsDesk.open(
-            self.settings.db_path,
+            self.settings.database_location(),
             allow_private_urls=self.settings.allow_private_urls,
             answer_threshold=self.settings.answer_threshold,
             model=self.settings.reader_config(),
@@ -162,7 +172,9 @@ class NewsBot(commands.AutoShardedBot):
         log.info("synced %d application commands", len(self.synced))
 
     async def on_ready(self) -> None:
-        log.info("logged in as %s in %d guilds", self.user, len(self.guilds))
+        shards = self.own_shards
+        held = f"shards {shards.ids} of {shards.count}" if shards else "every shard"
+        log.info("logged in as %s in %d guilds (%s)", self.user, len(self.guilds), held)
 
     async def close(self) -> None:
         try:
@@ -209,20 +221,23 @@ def run_bot(settings: Settings, token: str) -> None:
     tune_runtime()
 
     async def main() -> None:
-        async with NewsBot(settings) as bot:
-            await bot.start(token)
+        # Held until the process ends: a second bot on one SQLite file stops here.
+        with runner_lock_for(settings.database_location()):
+            async with NewsBot(settings) as bot:
+                await bot.start(token)
 
     try:
         asyncio.run(main())
     except KeyboardInterrupt:
         log.info("stopped")
     except SettingsError as err:
-        # The model reader's settings do not fit together (a base URL without a model).
+        # Settings that do not fit together (a model URL without a model, shards without
+        # a count, a database URL of another kind).
         print(f"Cannot start: {err}", file=sys.stderr)  # noqa: T201
         raise SystemExit(1) from None
     except StorageError as err:
         # The database could not be opened (read-only folder, not a database, damaged,
-        # newer schema, locked): the operator's one line, not a traceback.
+        # newer schema, locked, another bot on the SQLite file): the operator's one line.
         print(f"Cannot start: {err}", file=sys.stderr)  # noqa: T201
         raise SystemExit(1) from None
     except discord.LoginFailure as err:

@@ -10,10 +10,13 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from storage.shards import Shards
+
 if TYPE_CHECKING:
     from news.answer.model import ModelConfig
 
 DEFAULT_DB = Path("data") / "newsbot.db"
+DATABASE_SCHEMES = ("postgresql://", "postgres://", "sqlite:///")
 
 
 class SettingsError(ValueError):
@@ -39,6 +42,12 @@ class Settings(BaseSettings):
 
     discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
     db_path: Path = Field(default=DEFAULT_DB, validation_alias="NEWSBOT_DB")
+    # A database URL wins over NEWSBOT_DB: postgresql://user:password@host/db. A
+    # SecretStr, for the password: '**********' in any repr, log or validation error.
+    database_url: SecretStr | None = Field(default=None, validation_alias="NEWSBOT_DATABASE_URL")
+    # This process's shards ("0,1") of NEWSBOT_SHARD_COUNT; checked by shards().
+    shard_ids: str = Field(default="", validation_alias="NEWSBOT_SHARDS")
+    shard_count: int | None = Field(default=None, validation_alias="NEWSBOT_SHARD_COUNT")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     dev_guild: int | None = Field(default=None, validation_alias="NEWSBOT_DEV_GUILD")
     allow_private_urls: bool = Field(default=False, validation_alias="NEWSBOT_ALLOW_PRIVATE_URLS")
@@ -78,7 +87,7 @@ class Settings(BaseSettings):
             raise ValueError(f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR; got {value!r}")
         return level
 
-    @field_validator("dev_guild", "answer_threshold", mode="before")
+    @field_validator("dev_guild", "answer_threshold", "shard_count", "database_url", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
@@ -129,6 +138,17 @@ class Settings(BaseSettings):
             return cls.model_fields[info.field_name].default
         return value
 
+    def database_location(self) -> str | Path:
+        """Where the stores are: NEWSBOT_DATABASE_URL when set, else the NEWSBOT_DB file."""
+        url = self.database_url.get_secret_value().strip() if self.database_url else ""
+        if not url:
+            return self.db_path
+        return checked_location(url, "NEWSBOT_DATABASE_URL")
+
+    def shards(self) -> Shards | None:
+        """The shards this process serves, or None for every guild (one process)."""
+        return parse_shards(self.shard_ids, self.shard_count)
+
     def require_token(self) -> str:
         """The token, or a MissingTokenError that says what to set and where."""
         if self.discord_token is None or not self.discord_token.get_secret_value().strip():
@@ -139,3 +159,62 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Read settings from the environment and `.env`; keyword overrides win."""
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def checked_location(text: str, name: str) -> str | Path:
+    """A database location as given in ``name``: a URL newsbot opens (PostgreSQL's, or
+    ``sqlite:///path``), else a SQLite file's path. Any other URL is a SettingsError
+    whose message does not repeat it (it may hold a password)."""
+    if "://" not in text:
+        return Path(text)
+    if not text.startswith(DATABASE_SCHEMES):
+        raise SettingsError(
+            f"{name} must be a SQLite file or a URL starting with postgresql:// (for example "
+            "postgresql://newsbot:PASSWORD@localhost/newsbot) or sqlite:///"
+        )
+    return text
+
+
+def parse_shards(
+    ids: str,
+    count: int | None,
+    *,
+    ids_name: str = "NEWSBOT_SHARDS",
+    count_name: str = "NEWSBOT_SHARD_COUNT",
+) -> Shards | None:
+    """The shards ``ids`` ("0,1") of ``count``; None when neither is set (every guild).
+
+    A count alone means this process holds all its shards (discord.py connects each).
+    Anything that does not fit is a SettingsError in one line naming ``ids_name`` and
+    ``count_name`` (the settings, or the command line's options).
+    """
+    text = ids.strip()
+    if not text and count is None:
+        return None
+    if count is None:
+        raise SettingsError(
+            f"{ids_name} is set but {count_name} is not: give the number of shards all the "
+            f"bot's processes share, for example {ids_name}=0,1 with {count_name}=4"
+        )
+    if count < 1:
+        raise SettingsError(f"{count_name} must be at least 1; got {count}")
+    if not text:
+        return Shards(tuple(range(count)), count)
+    shards: list[int] = []
+    for part in text.split(","):
+        piece = part.strip()
+        if not (piece.isascii() and piece.isdigit()):
+            raise SettingsError(
+                f"{ids_name} must be shard numbers separated by commas, for example 0,1; "
+                f"got {ids.strip()[:40]!r}"
+            )
+        shard = int(piece)
+        if shard >= count:
+            raise SettingsError(
+                f"{ids_name}: shard {shard} is not below {count_name}={count} "
+                f"(shards are numbered 0 to {count - 1})"
+            )
+        if shard in shards:
+            raise SettingsError(f"{ids_name}: shard {shard} is listed twice")
+        shards.append(shard)
+    return Shards(tuple(shards), count)

@@ -39,6 +39,7 @@ from news.feeds import (
 )
 from storage.articles import Article
 from storage.feeds import Feed, FeedExists, FeedLimitReached, PollRecord
+from storage.shards import Shards
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,11 @@ MAX_BACKOFF = timedelta(hours=6)
 JITTER = 0.1  # each next poll moves by up to ±10 % of the interval
 TICK_SECONDS = 30  # how often the poller looks for due feeds
 RESTART_SPREAD = timedelta(minutes=5)  # overdue feeds after a start are spread over this
+# A round claims its due feeds until this long from now (the poll's record then sets the
+# real next poll): longer than a round of polls takes, so no other process takes them
+# meanwhile; a process that dies mid-round leaves its feeds to be taken again after it.
+POLL_LEASE = timedelta(minutes=15)
+DUE_PER_ROUND = 100  # feeds one round takes at most; the rest wait for the next tick
 PER_HOST = 2  # requests at once to one host
 # Below this an item's own text is a teaser, not an article worth storing.
 FALLBACK_MIN_CHARS = 200
@@ -145,7 +151,8 @@ def next_interval(feed: Feed) -> int:
 
 class FeedDesk:
     """Feed use cases over one NewsDesk. ``post`` and ``notify`` are the bot's (None from
-    the command line, which stores but never posts)."""
+    the command line, which stores but never posts). ``shards``: the bot process's, whose
+    guilds' feeds (and, with shard 0, the global ones) its rounds poll; None: all."""
 
     def __init__(
         self,
@@ -158,8 +165,10 @@ class FeedDesk:
         notify: Notifier | None = None,
         clock: Clock = utcnow,
         rng: random.Random | None = None,
+        shards: Shards | None = None,
     ) -> None:
         self.desk = desk
+        self.shards = shards
         self.store = desk.feeds
         self.max_items = max_items
         self.max_feeds = max_feeds
@@ -303,8 +312,14 @@ class FeedDesk:
             self._polling.discard(feed.id)
 
     async def poll_due(self) -> list[PollReport]:
-        """Poll every feed that is due (the scheduler's job)."""
-        feeds = [f for f in await self.store.due(self.clock()) if f.id not in self._polling]
+        """Poll the feeds that are due (the scheduler's job), claimed in the database
+        first: of several processes racing on one due feed, one polls it."""
+        now = self.clock()
+        claimed = await self.store.claim_due(
+            now, until=now + POLL_LEASE, shards=self.shards, limit=DUE_PER_ROUND
+        )
+        # A feed polled right now on request (/feed poll) settles its own next poll.
+        feeds = [f for f in claimed if f.id not in self._polling]
         return list(await asyncio.gather(*(self._guarded(feed) for feed in feeds)))
 
     async def _guarded(self, feed: Feed) -> PollReport:
@@ -321,7 +336,7 @@ class FeedDesk:
         """After a start, move overdue feeds to random times over the next few minutes,
         so a restart does not poll every feed at once."""
         now = self.clock()
-        overdue = await self.store.due(now, limit=100_000)
+        overdue = await self.store.due(now, shards=self.shards, limit=100_000)
         spread = {
             feed.id: now + timedelta(seconds=self.rng.uniform(0, RESTART_SPREAD.total_seconds()))
             for feed in overdue

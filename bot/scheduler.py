@@ -31,6 +31,7 @@ from bot.digest import DEFAULT_MAX_ARTICLES, Digest, DigestDesk, DigestMessage, 
 from bot.schedule_input import format_days, parse_days, parse_time
 from storage.digests import DigestSchedule, RunStatus
 from storage.interfaces import Digests
+from storage.shards import Shards
 
 log = logging.getLogger(__name__)
 
@@ -382,16 +383,25 @@ class DigestScheduler:
 
     The jobs run on the bot's one APScheduler, which the bot starts and shuts down;
     this class only adds and removes its own jobs (ids ``digest:<guild>``).
-    Only one process may run this (see docs/ARCHITECTURE.md, "Where the next pieces go");
-    even so, the claim in the store keeps a second one from double-posting.
+    With ``shards`` it keeps to their guilds: several processes, each with its own
+    shards, schedule each guild once between them. The claim in the store keeps any
+    second scheduler of a guild (a misconfigured process) from double-posting.
     """
 
     JOB_PREFIX = "digest:"
 
-    def __init__(self, store: Digests, runner: SlotRunner, scheduler: AsyncIOScheduler):
+    def __init__(
+        self,
+        store: Digests,
+        runner: SlotRunner,
+        scheduler: AsyncIOScheduler,
+        *,
+        shards: Shards | None = None,
+    ):
         self.store = store
         self.runner = runner
         self._scheduler = scheduler
+        self.shards = shards
         # Jobs running right now, so close() can wait for them to finish cancelling.
         self._running: set[asyncio.Task[object]] = set()
 
@@ -401,10 +411,10 @@ class DigestScheduler:
 
     async def start(self) -> None:
         """Settle interrupted runs and add a job for every active schedule."""
-        abandoned = await self.store.abandon_claims(now=self.runner.clock())
+        abandoned = await self.store.abandon_claims(now=self.runner.clock(), shards=self.shards)
         if abandoned:
             log.warning("%d digest runs were interrupted by the last shutdown", abandoned)
-        for schedule in await self.store.active_schedules():
+        for schedule in await self.store.active_schedules(shards=self.shards):
             try:
                 self.schedule(schedule)
             except Exception:
@@ -413,15 +423,18 @@ class DigestScheduler:
     async def catch_up(self) -> dict[int, RunResult]:
         """Post (once) or record as missed each guild's slot that passed while we were down."""
         results: dict[int, RunResult] = {}
-        for schedule in await self.store.active_schedules():
+        for schedule in await self.store.active_schedules(shards=self.shards):
             result = await self._run_guarded(schedule.guild_id)
             if result is not None:
                 results[schedule.guild_id] = result
         return results
 
     def schedule(self, schedule: DigestSchedule) -> None:
-        """Add, replace or (if not active) remove the guild's job."""
-        if not schedule.active:
+        """Add, replace or (if not active) remove the guild's job; a guild of another
+        process's shards gets none here."""
+        if not schedule.active or (
+            self.shards is not None and not self.shards.owns(schedule.guild_id)
+        ):
             self.unschedule(schedule.guild_id)
             return
         self._scheduler.add_job(

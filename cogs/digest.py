@@ -100,7 +100,9 @@ class Digests(commands.Cog):
         self.bot = bot
         self.store = bot.desk.digests
         self.runner = SlotRunner(bot.desk, self.store, self.post)
-        self.scheduler = DigestScheduler(self.store, self.runner, bot.scheduler)
+        self.scheduler = DigestScheduler(
+            self.store, self.runner, bot.scheduler, shards=bot.own_shards
+        )
         self._catch_up: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:

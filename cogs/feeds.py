@@ -134,6 +134,7 @@ class Feeds(commands.Cog):
             concurrency=settings.feed_concurrency,
             post=self.post,
             notify=self.notify,
+            shards=bot.own_shards,
         )
         self.poller = FeedPoller(self.feeds, bot.scheduler)
 

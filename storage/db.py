@@ -14,7 +14,7 @@ import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator
-from contextlib import AbstractContextManager, asynccontextmanager
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -402,3 +402,83 @@ async def _check_read_only_schema(
             f"{latest}): open it once with write permission on the file and its folder."
         )
     log.info("%s is read-only: serving reads, refusing changes", path)
+
+
+class AlreadyRunning(StorageError):
+    """Another bot process holds the SQLite file's runner lock."""
+
+
+def lock_path(path: str | Path) -> Path:
+    """The runner lock's file, next to the database: ``<db>.lock``."""
+    return Path(f"{path}.lock")
+
+
+@contextmanager
+def runner_lock(path: str | Path) -> Iterator[None]:
+    """Hold the database's runner lock for as long as the block runs (a bot's life), or
+    raise :class:`AlreadyRunning` at once if another process holds it.
+
+    One bot per SQLite file: two would both schedule every digest and poll every feed
+    through one writer. Commands that run and end (add, ask, import) do not take it;
+    SQLite's own locking serialises their writes with the bot's. An OS lock (``flock``)
+    rather than a pid file: the kernel drops it when its process ends, however it ends,
+    so nothing stale is left behind. The pid written into the file is only for the
+    message; the lock decides.
+    """
+    if str(path) == ":memory:":
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # no flock on this system: run unguarded, as before the lock
+        log.warning("no OS file locks here: nothing stops a second bot on %s", path)
+        yield
+        return
+    target = lock_path(path)
+    fd = _open_lock(target)
+    if fd is None:
+        # The folder cannot be written, so this process cannot write the database
+        # either (SQLite needs its journal files there): nothing to guard.
+        log.debug("%s cannot be created: running without the runner lock", target)
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_pid(fd)
+            raise AlreadyRunning(
+                f"Another newsbot is already running on {path} ({holder}). One process per "
+                "SQLite file; to run several, use PostgreSQL (README: Growing past one "
+                "machine)."
+            ) from None
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError:
+            pass  # a read-only lock file still locks; only the message loses the pid
+        yield
+    finally:
+        os.close(fd)  # closing the last descriptor releases the lock
+
+
+def _open_lock(target: Path) -> int | None:
+    """A descriptor of the lock file (created if missing), or None where it cannot be
+    made. Not inherited by child processes, which must not keep the lock alive."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)  # the database's folder, as it will be
+        return os.open(target, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError:
+        pass
+    try:
+        return os.open(target, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+
+
+def _read_pid(fd: int) -> str:
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        text = ""
+    return f"pid {text}" if text.isdigit() else "pid unknown"

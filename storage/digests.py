@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from storage.db import stored_time, utc_iso
+from storage.shards import Shards, shard_filter
 from storage.sql import Row, SqlDatabase
 
 
@@ -191,10 +192,13 @@ class DigestStore:
         )
         return DigestSchedule.from_row(row) if row else None
 
-    async def active_schedules(self) -> list[DigestSchedule]:
+    async def active_schedules(self, *, shards: Shards | None = None) -> list[DigestSchedule]:
+        """Active schedules of ``shards``' guilds (every guild's if None)."""
+        mine, params = shard_filter(shards)
         rows = await self.db.fetchall(
             f"SELECT {_SCHEDULE_COLUMNS} FROM digest_schedules WHERE state = 'active'"
-            " ORDER BY guild_id"
+            f" AND {mine} ORDER BY guild_id",
+            params,
         )
         return [DigestSchedule.from_row(row) for row in rows]
 
@@ -350,17 +354,20 @@ class DigestStore:
             )
         return DigestRun.from_row(row) if row else None
 
-    async def abandon_claims(self, *, now: datetime) -> int:
+    async def abandon_claims(self, *, now: datetime, shards: Shards | None = None) -> int:
         """Settle runs left "claimed" by a process that stopped mid-post.
 
         What they posted is in ``digest_posted``; the catch-up at start may resume the
-        slot (:meth:`resume`) and post the rest.
+        slot (:meth:`resume`) and post the rest. Only ``shards``' guilds (all if None):
+        a process starting must not settle the runs another process is posting.
         """
+        mine, params = shard_filter(shards)
         async with self.db.transaction() as conn:
             changed = await conn.execute(
                 "UPDATE digest_runs SET status = 'interrupted', finished_at = ?,"
-                " detail = 'The bot stopped while posting this digest.' WHERE status = 'claimed'",
-                (utc_iso(now),),
+                " detail = 'The bot stopped while posting this digest.'"
+                f" WHERE status = 'claimed' AND {mine}",
+                (utc_iso(now), *params),
             )
             return changed
 

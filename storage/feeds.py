@@ -13,6 +13,7 @@ from datetime import datetime
 
 from news.urls import normalize_url
 from storage.db import stored_time, utc_iso
+from storage.shards import Shards, shard_filter
 from storage.sql import Row, SqlDatabase
 
 _COLUMNS = (
@@ -214,13 +215,37 @@ class FeedStore:
             await conn.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
         return feed
 
-    async def due(self, now: datetime, *, limit: int = 100) -> list[Feed]:
-        """Feeds not paused whose next poll is at or before ``now``, the most overdue first."""
+    async def due(
+        self, now: datetime, *, shards: Shards | None = None, limit: int = 100
+    ) -> list[Feed]:
+        """Feeds of ``shards``' guilds (all if None), not paused, whose next poll is at or
+        before ``now``, the most overdue first. A read: see :meth:`claim_due` to poll."""
+        where, params = _due(now, shards)
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM feeds WHERE paused = 0 AND next_poll <= ?"
-            " ORDER BY next_poll, id LIMIT ?",
-            (utc_iso(now), limit),
+            f"SELECT {_COLUMNS} FROM feeds WHERE {where} ORDER BY next_poll, id LIMIT ?",
+            (*params, limit),
         )
+        return [Feed.from_row(row) for row in rows]
+
+    async def claim_due(
+        self, now: datetime, *, until: datetime, shards: Shards | None = None, limit: int = 100
+    ) -> list[Feed]:
+        """Take the due feeds (as :meth:`due` finds them) for one poller: their next poll
+        moves to ``until`` in the same write transaction, so another process (or a second
+        round of this one) sees them as not due and polls none of them. The poll's record
+        sets the real next poll; a poller that dies leaves its feeds to be taken again at
+        ``until``. Returned as they were before the claim, the most overdue first."""
+        where, params = _due(now, shards)
+        async with self.db.transaction() as conn:
+            rows = await conn.fetchall(
+                f"SELECT {_COLUMNS} FROM feeds WHERE {where} ORDER BY next_poll, id LIMIT ?",
+                (*params, limit),
+            )
+            if rows:
+                await conn.executemany(
+                    "UPDATE feeds SET next_poll = ? WHERE id = ?",
+                    [(utc_iso(until), row["id"]) for row in rows],
+                )
         return [Feed.from_row(row) for row in rows]
 
     async def reschedule(self, times: Mapping[int, datetime]) -> None:
@@ -404,3 +429,9 @@ class FeedStore:
                 "DELETE FROM feed_posted WHERE channel_id = ? AND article_id = ?",
                 [(channel_id, article_id) for article_id in article_ids],
             )
+
+
+def _due(now: datetime, shards: Shards | None) -> tuple[str, tuple[object, ...]]:
+    """The condition (and parameters) of a feed due at ``now`` on ``shards``."""
+    mine, params = shard_filter(shards)
+    return f"paused = 0 AND next_poll <= ? AND {mine}", (utc_iso(now), *params)

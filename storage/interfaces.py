@@ -20,6 +20,7 @@ from news.search import TextIndex
 from storage.articles import AddOutcome, Article, NewArticle, PageCursor, SearchHit
 from storage.digests import DigestRun, DigestSchedule, FailureOutcome, RunStatus
 from storage.feeds import Feed, PollRecord
+from storage.shards import Shards
 
 
 class Articles(TextIndex, Protocol):
@@ -99,6 +100,7 @@ class Digests(Protocol):
 
     ``claim`` must be atomic in the database: of any number of claimants of one
     scheduled slot (triggers, restarts, processes), exactly one gets the run.
+    ``shards`` (None: every guild) keeps a process to the guilds it serves.
     """
 
     async def set_schedule(
@@ -122,7 +124,9 @@ class Digests(Protocol):
 
     async def get_schedule(self, guild_id: int) -> DigestSchedule | None: ...
 
-    async def active_schedules(self) -> list[DigestSchedule]: ...
+    async def active_schedules(self, *, shards: Shards | None = None) -> list[DigestSchedule]:
+        """Active schedules of ``shards``' guilds (every guild's if None)."""
+        ...
 
     async def claim(
         self,
@@ -174,8 +178,9 @@ class Digests(Protocol):
         """Claim an interrupted run again; None if it is not interrupted (any more)."""
         ...
 
-    async def abandon_claims(self, *, now: datetime) -> int:
-        """Settle runs left claimed by a process that stopped mid-post."""
+    async def abandon_claims(self, *, now: datetime, shards: Shards | None = None) -> int:
+        """Settle runs of ``shards``' guilds (all if None) left claimed by a process
+        that stopped mid-post."""
         ...
 
     async def get_run(self, guild_id: int, slot: datetime) -> DigestRun | None: ...
@@ -228,7 +233,18 @@ class Feeds(Protocol):
         self, feed_id: int, guild_id: int | None, *, any_scope: bool = False
     ) -> Feed | None: ...
 
-    async def due(self, now: datetime, *, limit: int = 100) -> list[Feed]: ...
+    async def due(
+        self, now: datetime, *, shards: Shards | None = None, limit: int = 100
+    ) -> list[Feed]:
+        """Due feeds of ``shards``' guilds (global feeds are shard 0's), most overdue first."""
+        ...
+
+    async def claim_due(
+        self, now: datetime, *, until: datetime, shards: Shards | None = None, limit: int = 100
+    ) -> list[Feed]:
+        """Take the due feeds for one poller, atomically in the database: their next poll
+        moves to ``until``, so of several processes (or rounds) only one polls each."""
+        ...
 
     async def reschedule(self, times: Mapping[int, datetime]) -> None: ...
 
