@@ -96,13 +96,15 @@ class LoadReport:
         self.dup_ids |= other.dup_ids
 
 
-async def _writer(desk: object, report: LoadReport, writer: int, stop: float, seed: int) -> None:
+async def _writer(
+    desk: object, report: LoadReport, writer: int, running: Callable[[], bool], seed: int
+) -> None:
     from news.errors import NewsError
 
     rng = random.Random(seed * 1000 + writer)
     mine: list[tuple[str, str, str]] = []
     seq = 0
-    while time.monotonic() < stop:
+    while running():
         roll = rng.random()
         if roll < 0.1 and mine:
             title, text, url = rng.choice(mine)
@@ -146,11 +148,13 @@ async def _writer(desk: object, report: LoadReport, writer: int, stop: float, se
                 report.errors.append(f"{kind} article stored as new: {url}")
 
 
-async def _reader(desk: object, report: LoadReport, reader: int, stop: float, seed: int) -> None:
+async def _reader(
+    desk: object, report: LoadReport, reader: int, running: Callable[[], bool], seed: int
+) -> None:
     from news.errors import NewsError
 
     rng = random.Random(seed * 7919 + reader)
-    while time.monotonic() < stop:
+    while running():
         op = rng.choice(("ask", "ask", "search", "recent", "get"))
         start = time.perf_counter()
         try:
@@ -181,21 +185,29 @@ async def run_load(
     writer_offset: int = 0,
     audit: bool = True,
     beside: Callable[[NewsDesk], Awaitable[object]] | None = None,
+    report: LoadReport | None = None,
+    stop: asyncio.Event | None = None,
 ) -> LoadReport:
     """Run writers and readers on one NewsDesk for ``seconds``; audit the store after.
 
     ``location``: a SQLite file or a ``postgresql://`` URL (what ``NewsDesk.open`` takes).
     ``beside``: more work on the same desk while the load runs (the digest racers).
+    ``report``: filled as the load runs (a test can look at it meanwhile); ``stop``: set
+    it to end the load before ``seconds``.
     """
     from bot.desk import NewsDesk
 
-    report = LoadReport()
+    report = report if report is not None else LoadReport()
     desk = await NewsDesk.open(location)
     try:
-        stop = time.monotonic() + seconds
+        deadline = time.monotonic() + seconds
+
+        def running() -> bool:
+            return time.monotonic() < deadline and not (stop is not None and stop.is_set())
+
         await asyncio.gather(
-            *(_writer(desk, report, writer_offset + w, stop, seed) for w in range(writers)),
-            *(_reader(desk, report, r, stop, seed) for r in range(readers)),
+            *(_writer(desk, report, writer_offset + w, running, seed) for w in range(writers)),
+            *(_reader(desk, report, r, running, seed) for r in range(readers)),
             *([beside(desk)] if beside is not None else []),
         )
     finally:
