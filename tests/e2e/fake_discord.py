@@ -76,8 +76,8 @@ class FakeDiscord:
         self.guilds = guilds or [Guild(1001, 2001, "Guild A"), Guild(1002, 2002, "Guild B")]
         self.shard_count = shard_count
         self.shards: dict[web.WebSocketResponse, tuple[int, int]] = {}  # identified: [id, count]
-        self.delays: list[tuple[str, re.Pattern[str], float]] = []
-        self.pending: list[Call] = []  # requests held by a delay, not yet answered
+        self.holds: list[tuple[str, re.Pattern[str], asyncio.Event]] = []
+        self.pending: list[Call] = []  # requests held by hold(), not yet answered
         self.calls: list[Call] = []
         self.failures: list[Failure] = []
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id -> synced
@@ -155,11 +155,14 @@ class FakeDiscord:
             times=1,
         )
 
-    def delay(self, method: str, path_regex: str, seconds: float) -> None:
-        """Hold matching requests ``seconds`` before taking them (they are in
-        :attr:`pending` meanwhile). A caller that hangs up meanwhile (its process was
-        killed) never reaches "Discord": nothing is recorded or created for it."""
-        self.delays.append((method, re.compile(path_regex), seconds))
+    def hold(self, method: str, path_regex: str) -> asyncio.Event:
+        """Hold matching requests until the returned event is set (they are in
+        :attr:`pending` meanwhile), as a slow network would. A caller that hangs up
+        meanwhile (its process was killed) never reaches "Discord": nothing is recorded
+        or created for it."""
+        gate = asyncio.Event()
+        self.holds.append((method, re.compile(path_regex), gate))
+        return gate
 
     def _failure_for(self, method: str, path: str) -> Failure | None:
         for failure in self.failures:
@@ -227,13 +230,11 @@ class FakeDiscord:
             text = await request.text()
             body = json.loads(text) if text else None
         call = Call(request.method, path, dict(request.query), body)
-        held = sum(t for m, rx, t in self.delays if m == request.method and rx.fullmatch(path))
-        if held:
-            async with self._changed:
-                self.pending.append(call)
-                self._changed.notify_all()
+        gates = [g for m, rx, g in self.holds if m == request.method and rx.fullmatch(path)]
+        if gates:
+            self.pending.append(call)
             try:
-                await asyncio.sleep(held)
+                await asyncio.gather(*(gate.wait() for gate in gates))
             finally:
                 self.pending.remove(call)
             if request.transport is None or request.transport.is_closing():

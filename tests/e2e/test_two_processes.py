@@ -2,15 +2,16 @@
 
 Eight servers, two on each of four shards; process A runs ``newsbot run`` with shards 0,1
 and process B with shards 2,3 (real subprocesses, ``tests/e2e/bot_runners.py``). Every
-server's digest is due at the same second. The fake holds each digest message a moment
-before taking it, and once both processes are posting, one of them is stopped (SIGTERM,
-which the bot does not catch, or SIGKILL) with its messages still on their way, then
-started again; later the other one is restarted too. Every server must get exactly one
-digest, every article once, from the process that holds its shard.
+server's digest is due at the same second. The fake holds the digest messages on their
+way, and once both processes are posting, one of them is stopped (SIGTERM, which the bot
+does not catch, or SIGKILL) and started again: it must settle only its own shards' claims
+(the other process's are still posting), then resume them. Later the other one restarts
+too and must post nothing. Every server gets exactly one digest, every article once,
+from the process that holds its shard.
 
 A message Discord took but whose answer the bot never read (killed in the few
 milliseconds between) would be posted again by the resumed digest: the fake makes the
-kill land before the messages reach "Discord", where the store's record is what counts.
+stop land before the messages reach "Discord", where the store's record is what counts.
 """
 
 from __future__ import annotations
@@ -36,8 +37,7 @@ from tests.harness.postgres import require_postgres, scratch_database
 
 SHARD_COUNT = 4
 HOLDERS = {"A": "0,1", "B": "2,3"}
-HOLD = 0.8  # seconds the fake holds each digest message before taking it
-LEAD = 7  # seconds from setting the schedules to the digests being due
+LEAD = 6  # seconds from setting the schedules to the digests being due
 ARTICLE_ID = re.compile(r"(?:^| · )#(\d+)$", re.MULTILINE)
 
 
@@ -144,7 +144,7 @@ async def test_two_processes_post_each_digest_once_across_restarts(
 ) -> None:
     async with scratch_database(require_postgres()) as url:
         slot, expected = await prepare(url)
-        fake.delay("POST", r"/channels/\d+/messages", HOLD)
+        gate = fake.hold("POST", r"/channels/\d+/messages")
         bots = {
             name: BotProcess(
                 fake.port,
@@ -164,16 +164,38 @@ async def test_two_processes_post_each_digest_once_across_restarts(
         try:
             for bot in bots.values():
                 bot.start()
-            await fake.wait_for_shards(set(range(SHARD_COUNT)), timeout=LEAD + 10)
+            await fake.wait_for_shards(set(range(SHARD_COUNT)), timeout=LEAD + 20)
 
-            def posting() -> set[str]:
-                return {holder(CHANNELS[c]) for p in fake.pending if (c := channel_of(p.path))}
+            # Both processes' digests are on their way (the cron jobs of all a process's
+            # servers fire at once; one that started late posts them one by one): stop one.
+            def in_flight() -> list[Guild]:
+                channels = {channel_of(p.path) for p in fake.pending}
+                return [g for g in GUILDS if g.channel_id in channels]
 
-            # Both processes are posting, their messages on their way: stop one.
-            await until(lambda: posting() == {"A", "B"}, "both processes posting", LEAD + 10)
-            in_flight = {channel_of(p.path) for p in fake.pending}
+            await until(
+                lambda: {holder(g) for g in in_flight()} == {"A", "B"},
+                "both processes' digests on their way",
+                LEAD + 20,
+            )
+            await asyncio.sleep(0.3)  # the rest of the servers due at the same second
             assert delivered(fake) == {g.id: [] for g in GUILDS}
-            await asyncio.to_thread(bots[victim].restart, signum)
+            await asyncio.to_thread(bots[victim].send, signum)
+            others_posting = [g for g in in_flight() if holder(g) == other]
+            mark = len(bots[victim].log())
+            bots[victim].start()
+            # Started again, it settles the claims its stop left (its own shards' only)
+            # while the other process is still posting, then resumes them.
+            await asyncio.to_thread(
+                bots[victim].wait_log, "digest runs were interrupted", after=mark, timeout=20
+            )
+            desk = await NewsDesk.open(url)
+            try:
+                for guild in others_posting:
+                    run = await desk.digests.get_run(guild.id, slot)
+                    assert run is not None and run.status == "claimed", (guild.name, run)
+            finally:
+                await desk.close()
+            gate.set()
 
             def all_posted() -> bool:
                 return all(set(ids) >= expected[g] for g, ids in delivered(fake).items())
@@ -187,14 +209,14 @@ async def test_two_processes_post_each_digest_once_across_restarts(
             await asyncio.to_thread(
                 bots[other].wait_log, "digest catch-up at start-up", after=mark, timeout=20
             )
-            await asyncio.sleep(HOLD + 0.5)  # anything posted twice would have landed
+            await asyncio.sleep(1.0)  # anything posted twice would have landed
         finally:
+            gate.set()
             for bot in bots.values():
                 await asyncio.to_thread(bot.stop)
 
         logs = {name: bot.log() for name, bot in bots.items()}
         assert fake.pending == []
-        assert any(holder(CHANNELS[c]) == victim for c in in_flight if c)
         messages = channel_messages(fake)
         for guild in GUILDS:
             # One digest: it fits one message, and the stopped process sent none of its own.
@@ -207,9 +229,9 @@ async def test_two_processes_post_each_digest_once_across_restarts(
             assert set(got) == expected[guild.id], guild.name
         # Each server's messages came from the process holding its shard.
         for name, log in logs.items():
-            mine = [g for g in GUILDS if holder(g) == name]
+            held = [g for g in GUILDS if holder(g) == name]
             theirs = [g for g in GUILDS if holder(g) != name]
-            assert all(f"guild {g.id}: digest for" in log for g in mine), log[-2000:]
+            assert all(f"guild {g.id}: digest for" in log for g in held), log[-2000:]
             assert not any(f"guild {g.id}: digest for" in log for g in theirs), log[-2000:]
         desk = await NewsDesk.open(url)
         try:
