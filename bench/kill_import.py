@@ -1,19 +1,23 @@
 """Crash test: SIGKILL a ``newsbot import`` at a random moment, check, then resume.
 
-Run as ``.venv/bin/python -m bench.kill_import [--lines 3000] [--runs 5] [--seed 1]``.
+Run as ``.venv/bin/python -m bench.kill_import [--lines 3000] [--runs 5] [--seed 1]``
+(SQLite), or with ``--backend postgres --database-url postgresql://...`` (a fresh
+database per run on that server, dropped after it).
 
 Each run writes a JSONL file of invented articles, starts ``newsbot --db X import``
 in its own process group, kills the group with SIGKILL at a random moment after the
-first batch is committed, and checks the file: ``PRAGMA integrity_check`` ok, the FTS
-index consistent with the table (FTS5 ``integrity-check``, one docsize row per
-article), every article summarized and findable; then runs the import again and
-checks it completes with no duplicates.  Starting, killing and checking the import are in
+first batch is committed, and checks the store: on SQLite ``PRAGMA integrity_check``
+ok and the FTS index consistent with the table (FTS5 ``integrity-check``, one docsize
+row per article); on PostgreSQL every row's full-text column current and the GIN index
+finding what the table holds; every article summarized and findable; then runs the
+import again and checks it completes with no duplicates.  Starting, killing and checking the import are in
 ``tests/harness/crash.py``, shared with the tests; this file picks the moments and prints.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import random
 import tempfile
 import time
@@ -30,6 +34,8 @@ from tests.harness.crash import (
     wait_for_articles,
     write_jsonl,
 )
+from tests.harness.load import Location
+from tests.harness.postgres import drop_database, fresh_database
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -37,7 +43,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--lines", type=int, default=6000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--database-url", help="PostgreSQL server for --backend postgres")
     args = parser.parse_args(argv)
+    if args.backend == "postgres" and not args.database_url:
+        parser.error("--backend postgres needs --database-url")
     rng = random.Random(args.seed)
 
     print_table("Machine", ["item", "value"], machine())
@@ -47,25 +57,29 @@ def main(argv: Sequence[str] | None = None) -> None:
         jsonl = Path(tmp) / "articles.jsonl"
         total = write_jsonl(jsonl, args.lines, args.seed)
         for run in range(1, args.runs + 1):
-            db_path = Path(tmp) / f"run{run}.db"
-            proc = start_import(db_path, jsonl)
+            location: Location = Path(tmp) / f"run{run}.db"
+            if args.backend == "postgres":
+                location = asyncio.run(fresh_database(args.database_url))
+            proc = start_import(location, jsonl)
             started = time.monotonic()
-            first = wait_for_articles(db_path, proc, timeout=120)
+            first = wait_for_articles(location, proc, timeout=120)
             # A random moment after the first commit: anywhere in the rest of the import.
             time.sleep(rng.uniform(0.0, 3.0))
             at_kill = time.monotonic() - started
             exited = proc.poll() is not None
             kill_group(proc)
-            after_kill = check_store(db_path)
+            after_kill = check_store(location)
             bad = problems(after_kill)
-            summary = run_import(db_path, jsonl)
-            final = check_store(db_path)
+            summary = run_import(location, jsonl)
+            final = check_store(location)
             bad += [f"after resume: {p}" for p in problems(final)]
             if final["articles"] != total:
                 bad.append(f"after resume {final['articles']} articles, expected {total}")
             added = int(summary.split()[1].rstrip(","))
             if added + int(after_kill["articles"]) != total:  # type: ignore[call-overload]
                 bad.append(f"resume added {added} on top of {after_kill['articles']}")
+            if args.backend == "postgres":
+                asyncio.run(drop_database(args.database_url, str(location)))
             failures += [f"run {run}: {b}" for b in bad]
             rows.append(
                 [
@@ -82,7 +96,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 ]
             )
     print_table(
-        f"Kill -9 during `newsbot import` of {total:,} invented articles, then resume",
+        f"Kill -9 during `newsbot import` of {total:,} invented articles on {args.backend},"
+        " then resume",
         [
             "run",
             "killed at s",
@@ -96,8 +111,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             "verdict",
         ],
         rows,
-        "checks: integrity_check, FTS5 integrity-check, one docsize row, summary and MATCH hit"
-        " per article,\nno duplicate URL or body, resume adds exactly the missing ones",
+        "checks (SQLite): integrity_check, FTS5 integrity-check, one docsize row per article;"
+        " (PostgreSQL): search column current, GIN index = table scan;\nboth: a summary and a"
+        " full-text hit per article, no duplicate URL or body, resume adds exactly the missing"
+        " ones",
     )
     if failures:
         print_table("Failures", ["problem"], [[f] for f in failures])

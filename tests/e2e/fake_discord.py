@@ -5,7 +5,12 @@ interactions, records every HTTP call the bot makes (:attr:`FakeDiscord.calls`),
 and lets a test inject gateway events (slash commands, autocomplete, button
 presses, modal submits) and per-route failures (a 403, a 429 that must be retried).
 
-Point the client at it with :meth:`FakeDiscord.patch_client` before ``login()``.
+Point the client at it with :meth:`FakeDiscord.patch_client` before ``login()``;
+``tests/e2e/bot_runners.py`` runs the bot against it, in the test's process or in others.
+
+Sharding as Discord does it: ``shard_count`` is what ``GET /gateway/bot`` recommends; each
+IDENTIFY names its ``shard: [id, count]``, and that connection gets READY and GUILD_CREATE
+for the guilds with ``(guild_id >> 22) % count == id`` only, and their events.
 """
 
 from __future__ import annotations
@@ -15,145 +20,64 @@ import itertools
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import discord
 import yarl
 from aiohttp import WSMsgType, web
+from bot_runners import BotRunner
+from discord_payloads import (
+    APP_ID,
+    BOT_ID,
+    MANAGE_GUILD,
+    MANAGE_MESSAGES,
+    MEMBER_PERMISSIONS,
+    MOD,
+    OWNER_ID,
+    READER,
+    TOKEN,
+    Call,
+    Failure,
+    Guild,
+    Member,
+    message_payload,
+    option,
+    user_payload,
+)
 
-from bot.client import NewsBot
-from bot.config import load_settings
-
-TOKEN = "fake-bot-token"
-APP_ID = 900_000_000_000_000_001
-BOT_ID = 900_000_000_000_000_002
-OWNER_ID = 900_000_000_000_000_003
-
-MANAGE_MESSAGES = 1 << 13
-MANAGE_GUILD = 1 << 5
-# What @everyone holds in a default server: view, send, read history, embed, use commands.
-MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 16) | (1 << 14) | (1 << 31)
-
-
-def user_payload(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
-    return {
-        "id": str(user_id),
-        "username": name,
-        "discriminator": "0",
-        "global_name": name,
-        "avatar": None,
-        "bot": bot,
-    }
-
-
-@dataclass
-class Call:
-    """One HTTP request the bot made to the fake."""
-
-    method: str
-    path: str  # without the /api/v10 prefix
-    query: dict[str, str]
-    json: Any  # the JSON body (``payload_json`` for multipart), or None
-    status: int = 200
-    response_id: str | None = None  # the id of the message this call created, if any
-
-    @property
-    def message(self) -> dict[str, Any] | None:
-        """The message this call sends or edits, whatever the route; None otherwise."""
-        if not isinstance(self.json, dict):
-            return None
-        if self.path.endswith("/callback"):
-            if self.json.get("type") in (4, 7):
-                return self.json.get("data") or {}
-            return None
-        if self.method in ("POST", "PATCH") and (
-            self.path.startswith("/webhooks/")
-            or re.fullmatch(r"/channels/\d+/messages(/\d+)?", self.path)
-        ):
-            return self.json
-        return None
-
-
-@dataclass
-class Failure:
-    method: str
-    pattern: re.Pattern[str]
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str]
-    times: int | None  # None: forever
-    after: int = 0  # matching requests let through before the failures start
-
-
-@dataclass
-class Member:
-    """A guild member the test acts as."""
-
-    user_id: int
-    name: str
-    permissions: int = MEMBER_PERMISSIONS
-    roles: list[int] = field(default_factory=list)
-
-    def payload(self) -> dict[str, Any]:
-        return {
-            "user": user_payload(self.user_id, self.name),
-            "roles": [str(r) for r in self.roles],
-            "flags": 0,
-            "joined_at": "2024-01-01T00:00:00+00:00",
-            "deaf": False,
-            "mute": False,
-            "permissions": str(self.permissions),
-        }
-
-
-@dataclass
-class Guild:
-    id: int
-    channel_id: int
-    name: str = "Test guild"
-
-    def payload(self) -> dict[str, Any]:
-        bot_member = Member(BOT_ID, "newsbot", MEMBER_PERMISSIONS).payload()
-        bot_member["user"]["bot"] = True
-        return {
-            "id": str(self.id),
-            "name": self.name,
-            "icon": None,
-            "owner_id": str(OWNER_ID),
-            "unavailable": False,
-            "member_count": 2,
-            "roles": [
-                {"id": str(self.id), "name": "@everyone", "permissions": str(MEMBER_PERMISSIONS)}
-            ],
-            "channels": [self.channel_payload()],
-            "members": [bot_member],
-            "features": [],
-            "emojis": [],
-            "stickers": [],
-        }
-
-    def channel_payload(self) -> dict[str, Any]:
-        return {
-            "id": str(self.channel_id),
-            "type": 0,
-            "name": "news",
-            "position": 0,
-            "guild_id": str(self.id),
-            "permission_overwrites": [],
-        }
-
-
-MOD = Member(3001, "mod", MEMBER_PERMISSIONS | MANAGE_MESSAGES)
-READER = Member(3002, "reader")
+# Tests import the payload pieces from here, with the fake.
+__all__ = [
+    "APP_ID",
+    "BOT_ID",
+    "MANAGE_GUILD",
+    "MANAGE_MESSAGES",
+    "MEMBER_PERMISSIONS",
+    "MOD",
+    "OWNER_ID",
+    "READER",
+    "TOKEN",
+    "BotRunner",
+    "Call",
+    "Failure",
+    "FakeDiscord",
+    "Guild",
+    "Member",
+    "Pages",
+    "message_payload",
+    "option",
+    "user_payload",
+]
 
 
 class FakeDiscord:
     """REST + gateway on one aiohttp server; see the module docstring."""
 
-    def __init__(self, guilds: list[Guild] | None = None) -> None:
+    def __init__(self, guilds: list[Guild] | None = None, *, shard_count: int = 1) -> None:
         self.guilds = guilds or [Guild(1001, 2001, "Guild A"), Guild(1002, 2002, "Guild B")]
+        self.shard_count = shard_count
+        self.shards: dict[web.WebSocketResponse, tuple[int, int]] = {}  # identified: [id, count]
+        self.holds: list[tuple[str, re.Pattern[str], asyncio.Event]] = []
+        self.pending: list[Call] = []  # requests held by hold(), not yet answered
         self.calls: list[Call] = []
         self.failures: list[Failure] = []
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id -> synced
@@ -231,6 +155,15 @@ class FakeDiscord:
             times=1,
         )
 
+    def hold(self, method: str, path_regex: str) -> asyncio.Event:
+        """Hold matching requests until the returned event is set (they are in
+        :attr:`pending` meanwhile), as a slow network would. A caller that hangs up
+        meanwhile (its process was killed) never reaches "Discord": nothing is recorded
+        or created for it."""
+        gate = asyncio.Event()
+        self.holds.append((method, re.compile(path_regex), gate))
+        return gate
+
     def _failure_for(self, method: str, path: str) -> Failure | None:
         for failure in self.failures:
             if failure.method == method and failure.pattern.fullmatch(path):
@@ -297,6 +230,15 @@ class FakeDiscord:
             text = await request.text()
             body = json.loads(text) if text else None
         call = Call(request.method, path, dict(request.query), body)
+        gates = [g for m, rx, g in self.holds if m == request.method and rx.fullmatch(path)]
+        if gates:
+            self.pending.append(call)
+            try:
+                await asyncio.gather(*(gate.wait() for gate in gates))
+            finally:
+                self.pending.remove(call)
+            if request.transport is None or request.transport.is_closing():
+                raise web.HTTPServiceUnavailable()  # the caller is gone: nothing was sent
         failure = self._failure_for(request.method, path)
         if failure is not None:
             call.status = failure.status
@@ -324,7 +266,7 @@ class FakeDiscord:
         if path == "/gateway/bot":
             return {
                 "url": f"ws://127.0.0.1:{self.port}/gw",
-                "shards": 1,
+                "shards": self.shard_count,
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 1000,
@@ -408,33 +350,60 @@ class FakeDiscord:
                 if frame["op"] == 1:
                     await ws.send_str(json.dumps({"op": 11}))
                 elif frame["op"] == 2:
-                    await self._identify(ws)
+                    shard = (frame.get("d") or {}).get("shard") or [0, 1]
+                    await self._identify(ws, int(shard[0]), int(shard[1]))
         finally:
             self.sockets.remove(ws)
+            self.shards.pop(ws, None)
         return ws
 
-    async def _identify(self, ws: web.WebSocketResponse) -> None:
+    def shard_guilds(self, shard_id: int, count: int) -> list[Guild]:
+        """The guilds Discord sends to shard ``shard_id`` of ``count``."""
+        return [g for g in self.guilds if (g.id >> 22) % count == shard_id]
+
+    def _sockets_for(self, guild_id: int | None) -> list[web.WebSocketResponse]:
+        if guild_id is None:
+            return list(self.sockets)
+        held = [(ws, self.shards.get(ws, (0, 1))) for ws in self.sockets]
+        return [ws for ws, (shard, count) in held if (guild_id >> 22) % count == shard]
+
+    async def _identify(self, ws: web.WebSocketResponse, shard_id: int, count: int) -> None:
+        guilds = self.shard_guilds(shard_id, count)
+        self.shards[ws] = (shard_id, count)
         ready = {
             "v": 10,
             "session_id": "fake-session",
             "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gw",
             "user": user_payload(BOT_ID, "newsbot", bot=True),
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in self.guilds],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
             "application": {"id": str(APP_ID), "flags": 0},
-            "shard": [0, 1],
+            "shard": [shard_id, count],
         }
         await self._send(ws, "READY", ready)
-        for guild in self.guilds:
+        for guild in guilds:
             await self._send(ws, "GUILD_CREATE", guild.payload())
+        async with self._changed:
+            self._changed.notify_all()  # wait_for_shards
         self.identified.set()
+
+    async def wait_for_shards(self, shard_ids: set[int], *, timeout: float = 20.0) -> None:  # noqa: ASYNC109
+        """Until a connection has identified as each of ``shard_ids``."""
+
+        def connected() -> bool:
+            return shard_ids <= {shard for shard, _ in self.shards.values()}
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(connected), timeout)
 
     async def _send(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
         await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send a gateway event to every connected shard."""
-        assert self.sockets, "the bot is not connected to the fake gateway"
-        for ws in list(self.sockets):
+        """Send a gateway event to the shard of its guild (every shard for one without)."""
+        guild_id = data.get("guild_id")
+        sockets = self._sockets_for(int(guild_id) if guild_id is not None else None)
+        assert sockets, "no connection to the fake gateway holds this event's shard"
+        for ws in sockets:
             await self._send(ws, event, data)
 
     # -- interactions ------------------------------------------------------------
@@ -581,41 +550,6 @@ class FakeDiscord:
         raise AssertionError("no message with components was sent for this interaction")
 
 
-def option(name: str, value: Any) -> dict[str, Any]:
-    kind = 4 if isinstance(value, int) and not isinstance(value, bool) else 3
-    return {"name": name, "type": kind, "value": value}
-
-
-def message_payload(
-    message_id: str,
-    channel_id: str,
-    *,
-    content: str = "",
-    embeds: list[dict[str, Any]] | None = None,
-    components: list[dict[str, Any]] | None = None,
-    author: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """A MESSAGE object as Discord returns it (what discord.py needs to parse)."""
-    return {
-        "id": message_id,
-        "channel_id": channel_id,
-        "author": author or user_payload(OWNER_ID, "someone"),
-        "content": content,
-        "timestamp": "2024-05-01T12:00:00+00:00",
-        "edited_timestamp": None,
-        "tts": False,
-        "mention_everyone": False,
-        "mentions": [],
-        "mention_roles": [],
-        "attachments": [],
-        "embeds": embeds or [],
-        "components": components or [],
-        "pinned": False,
-        "type": 0,
-        "flags": 0,
-    }
-
-
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     # Exactly "application/json": discord.py parses nothing else (json_response adds a charset).
     return web.Response(
@@ -624,53 +558,6 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
         content_type="application/json",
         headers=headers,
     )
-
-
-class BotRunner:
-    """Starts the real client against the fake; stop() and start() again to restart."""
-
-    def __init__(self, fake: FakeDiscord, db_path: Path) -> None:
-        self.fake = fake
-        self.db_path = db_path
-        self.bot: NewsBot | None = None
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self, **overrides: Any) -> NewsBot:
-        """Start a new NewsBot and wait until it is ready; ``overrides`` go to Settings."""
-        assert self.bot is None, "stop() the running bot first"
-        fields: dict[str, Any] = {
-            "db_path": self.db_path,
-            "allow_private_urls": True,
-            "ask_cooldown_seconds": 0.0,
-            "dev_guild": None,
-        }
-        settings = load_settings(_env_file=None, **{**fields, **overrides})
-        self.fake.identified.clear()
-        bot = NewsBot(settings, guild_ready_timeout=0.05)
-        self.bot = bot
-        self._task = asyncio.create_task(bot.start(TOKEN), name="newsbot-under-test")
-        ready = asyncio.create_task(bot.wait_until_ready())
-        done, _ = await asyncio.wait({ready, self._task}, timeout=10, return_when="FIRST_COMPLETED")
-        if self._task in done:  # start() ended early: re-raise its error (e.g. LoginFailure)
-            ready.cancel()
-            self.bot, task, self._task = None, self._task, None
-            await bot.close()  # what `async with NewsBot(...)` does in run_bot
-            await task
-        assert ready in done, "the bot did not become ready"
-        return bot
-
-    async def stop(self) -> None:
-        if self.bot is None:
-            return
-        bot, task = self.bot, self._task
-        self.bot = self._task = None
-        await bot.close()
-        if task is not None:
-            await task
-
-    async def restart(self, **overrides: Any) -> NewsBot:
-        await self.stop()
-        return await self.start(**overrides)
 
 
 class Pages:

@@ -1,11 +1,14 @@
 """Drive a real ``newsbot import`` subprocess, SIGKILL it, and check the store it left.
 
-Used by ``tests/storage/test_crash.py`` (one kill) and ``bench/kill_import.py`` (several
-kills at random moments, with a table).
+The store is a SQLite file or a ``postgresql://`` URL (the CLI's ``--db`` takes either).
+Used by ``tests/storage/test_crash.py`` (SQLite), ``tests/storage/test_crash_pg.py``
+(PostgreSQL, with another process serving beside the import) and ``bench/kill_import.py``
+(several kills at random moments, with a table).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
@@ -16,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.harness.load import invented_article
+from tests.harness.load import Location, invented_article
 
 ROOT = Path(__file__).resolve().parents[2]  # the project root: where `python -m bot` works
 
@@ -31,16 +34,22 @@ def write_jsonl(path: Path, lines: int, seed: int = 1) -> int:
     return lines
 
 
-def newsbot_command(db_path: Path, *args: str) -> list[str]:
+def newsbot_command(location: Location, *args: str) -> list[str]:
     exe = Path(sys.executable).parent / "newsbot"
     base = [str(exe)] if exe.exists() else [sys.executable, "-m", "bot"]
-    return [*base, "--db", str(db_path), *args]
+    return [*base, "--db", str(location), *args]
 
 
-def start_import(db_path: Path, jsonl: Path) -> subprocess.Popen[bytes]:
+def _import_args(jsonl: Path, guild: int | None) -> list[str]:
+    return ["import", str(jsonl), *(["--guild", str(guild)] if guild is not None else [])]
+
+
+def start_import(
+    location: Location, jsonl: Path, *, guild: int | None = None
+) -> subprocess.Popen[bytes]:
     """``newsbot import`` in a new session, so its worker processes can be killed too."""
     return subprocess.Popen(
-        newsbot_command(db_path, "import", str(jsonl)),
+        newsbot_command(location, *_import_args(jsonl, guild)),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -49,24 +58,60 @@ def start_import(db_path: Path, jsonl: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def stored_count(db_path: Path) -> int:
+def _is_postgres(location: Location) -> bool:
+    from storage.backend import is_postgres
+
+    return is_postgres(location)
+
+
+def stored_count(location: Location, *, guild: int | None = None) -> int:
+    """Articles stored (in ``guild`` only, when given); 0 before the schema exists."""
+    if _is_postgres(location):
+        return asyncio.run(_pg_count(str(location), guild))
+    db_path = Path(location)
     if not db_path.exists():
         return 0
     try:
         conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=1)
         try:
-            return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+            sql, params = "SELECT count(*) FROM articles", ()
+            if guild is not None:
+                sql, params = sql + " WHERE guild_id = ?", (guild,)
+            return int(conn.execute(sql, params).fetchone()[0])
         finally:
             conn.close()
     except sqlite3.Error:
         return 0  # not created or not migrated yet
 
 
-def wait_for_articles(db_path: Path, proc: subprocess.Popen[bytes], timeout: float) -> int:
+async def _pg_count(url: str, guild: int | None) -> int:
+    import asyncpg
+
+    try:
+        conn = await asyncpg.connect(url)
+    except (OSError, asyncpg.PostgresError):
+        return 0
+    try:
+        if guild is None:
+            return int(await conn.fetchval("SELECT count(*) FROM articles"))
+        return int(await conn.fetchval("SELECT count(*) FROM articles WHERE guild_id = $1", guild))
+    except asyncpg.UndefinedTableError:
+        return 0  # not migrated yet
+    finally:
+        await conn.close()
+
+
+def wait_for_articles(
+    location: Location,
+    proc: subprocess.Popen[bytes],
+    timeout: float,
+    *,
+    guild: int | None = None,
+) -> int:
     """Poll until the first batch is committed; the count seen, or 0 on timeout/exit."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
-        count = stored_count(db_path)
+        count = stored_count(location, guild=guild)
         if count:
             return count
         time.sleep(0.02)
@@ -80,9 +125,19 @@ def kill_group(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-def check_store(db_path: Path) -> dict[str, object]:
-    """Consistency of a store that may have been killed mid-import."""
-    conn = sqlite3.connect(db_path)
+def check_store(location: Location, *, guild: int | None = None) -> dict[str, object]:
+    """Consistency of a store that may have been killed mid-import.
+
+    On SQLite: the file's and the FTS index's own checks, over every article. On
+    PostgreSQL (which has no integrity_check): every row's full-text column must be what
+    its title and body give, and the GIN index must find what a scan of the table finds;
+    ``guild`` limits the counts to the articles an import stored there.
+    """
+    if _is_postgres(location):
+        return asyncio.run(_check_pg(str(location), guild))
+    if guild is not None:
+        raise ValueError("check_store counts a SQLite file's every article")
+    conn = sqlite3.connect(Path(location))
     try:
         out: dict[str, object] = {}
         out["integrity"] = conn.execute("PRAGMA integrity_check").fetchone()[0]
@@ -110,6 +165,48 @@ def check_store(db_path: Path) -> dict[str, object]:
     return out
 
 
+async def _check_pg(url: str, guild: int | None) -> dict[str, object]:
+    import asyncpg
+
+    scope, params = ("guild_id = $1", (guild,)) if guild is not None else ("TRUE", ())
+    conn = await asyncpg.connect(url)
+    try:
+
+        async def count(what: str, where: str = "TRUE") -> int:
+            sql = f"SELECT {what} FROM articles WHERE {scope} AND {where}"
+            return int(await conn.fetchval(sql, *params))
+
+        council = "search @@ to_tsquery('english', 'council')"
+        out: dict[str, object] = {}
+        async with conn.transaction():
+            await conn.execute("SET LOCAL enable_seqscan = off")
+            through_index = await count("count(*)", council)
+        async with conn.transaction():
+            await conn.execute("SET LOCAL enable_bitmapscan = off")
+            await conn.execute("SET LOCAL enable_indexscan = off")
+            on_table = await count("count(*)", council)
+        stale = await count(
+            "count(*)",
+            "search IS DISTINCT FROM setweight(to_tsvector('english', title), 'A')"
+            " || setweight(to_tsvector('english', body), 'D')",
+        )
+        out["integrity"] = "ok" if not stale else f"{stale} rows' search column is stale"
+        out["fts check"] = (
+            "ok"
+            if through_index == on_table
+            else f"GIN index finds {through_index}, the table {on_table}"
+        )
+        out["articles"] = await count("count(*)")
+        out["fts docs"] = await count("count(*)", "search IS NOT NULL")
+        out["findable"] = through_index
+        out["no summary"] = await count("count(*)", "(summary IS NULL OR summary IN ('', '[]'))")
+        out["distinct urls"] = await count("count(DISTINCT url_norm)")
+        out["distinct bodies"] = await count("count(DISTINCT content_hash)")
+    finally:
+        await conn.close()
+    return out
+
+
 def problems(state: dict[str, object]) -> list[str]:
     """What is wrong with a store per :func:`check_store` (empty: consistent)."""
     found = []
@@ -126,10 +223,12 @@ def problems(state: dict[str, object]) -> list[str]:
     return found
 
 
-def run_import(db_path: Path, jsonl: Path, timeout: float = 600) -> str:
+def run_import(
+    location: Location, jsonl: Path, timeout: float = 600, *, guild: int | None = None
+) -> str:
     """Run ``newsbot import`` to completion; its summary line."""
     done = subprocess.run(
-        newsbot_command(db_path, "import", str(jsonl)),
+        newsbot_command(location, *_import_args(jsonl, guild)),
         cwd=ROOT,
         capture_output=True,
         text=True,

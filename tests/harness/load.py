@@ -1,11 +1,12 @@
-"""Many writers and readers on one store through NewsDesk, then an audit of the file.
+"""Many writers and readers on one store through NewsDesk, then an audit of the store.
 
 Writers add invented articles (about one in ten re-adds an earlier one, which must come
 back as a duplicate; about one in twenty is too short, which must be refused with a
-reason).  Readers ask questions, search, list and fetch articles.  :func:`audit_store`
-then checks the store: every article reported stored is there with its FTS entry and
-summary, every duplicate points at a stored article, no SQLite "database is locked" or
-other unexpected error was raised, and ``PRAGMA integrity_check`` is ok.
+reason).  Readers ask questions, search, list and fetch articles.  :func:`audit_location`
+then checks the store: every article reported stored is there with its full-text entry
+and summary, every duplicate points at a stored article, and no "database is locked" or
+other unexpected error was raised.  On SQLite ``PRAGMA integrity_check`` must be ok; on
+PostgreSQL the GIN full-text index must find what a scan of the table finds.
 
 Used by ``tests/storage/test_concurrency.py`` (short runs) and ``bench/load.py`` (long
 runs, several processes, tables).
@@ -19,8 +20,15 @@ import random
 import sqlite3
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.desk import NewsDesk
+
+Location = str | Path  # a SQLite file or a postgresql:// URL
 
 TOWNS = ("Ardmore", "Bellhaven", "Corrin", "Dunmere", "Eastwick", "Fallow", "Glenrock")
 TOPICS = (
@@ -88,13 +96,15 @@ class LoadReport:
         self.dup_ids |= other.dup_ids
 
 
-async def _writer(desk: object, report: LoadReport, writer: int, stop: float, seed: int) -> None:
+async def _writer(
+    desk: object, report: LoadReport, writer: int, running: Callable[[], bool], seed: int
+) -> None:
     from news.errors import NewsError
 
     rng = random.Random(seed * 1000 + writer)
     mine: list[tuple[str, str, str]] = []
     seq = 0
-    while time.monotonic() < stop:
+    while running():
         roll = rng.random()
         if roll < 0.1 and mine:
             title, text, url = rng.choice(mine)
@@ -138,11 +148,13 @@ async def _writer(desk: object, report: LoadReport, writer: int, stop: float, se
                 report.errors.append(f"{kind} article stored as new: {url}")
 
 
-async def _reader(desk: object, report: LoadReport, reader: int, stop: float, seed: int) -> None:
+async def _reader(
+    desk: object, report: LoadReport, reader: int, running: Callable[[], bool], seed: int
+) -> None:
     from news.errors import NewsError
 
     rng = random.Random(seed * 7919 + reader)
-    while time.monotonic() < stop:
+    while running():
         op = rng.choice(("ask", "ask", "search", "recent", "get"))
         start = time.perf_counter()
         try:
@@ -164,7 +176,7 @@ async def _reader(desk: object, report: LoadReport, reader: int, stop: float, se
 
 
 async def run_load(
-    db_path: Path,
+    location: Location,
     *,
     writers: int,
     readers: int,
@@ -172,66 +184,147 @@ async def run_load(
     seed: int = 1,
     writer_offset: int = 0,
     audit: bool = True,
+    beside: Callable[[NewsDesk], Awaitable[object]] | None = None,
+    report: LoadReport | None = None,
+    stop: asyncio.Event | None = None,
 ) -> LoadReport:
-    """Run writers and readers on one NewsDesk for ``seconds``; audit the store after."""
+    """Run writers and readers on one NewsDesk for ``seconds``; audit the store after.
+
+    ``location``: a SQLite file or a ``postgresql://`` URL (what ``NewsDesk.open`` takes).
+    ``beside``: more work on the same desk while the load runs (the digest racers).
+    ``report``: filled as the load runs (a test can look at it meanwhile); ``stop``: set
+    it to end the load before ``seconds``.
+    """
     from bot.desk import NewsDesk
 
-    report = LoadReport()
-    desk = await NewsDesk.open(db_path)
+    report = report if report is not None else LoadReport()
+    desk = await NewsDesk.open(location)
     try:
-        stop = time.monotonic() + seconds
+        deadline = time.monotonic() + seconds
+
+        def running() -> bool:
+            return time.monotonic() < deadline and not (stop is not None and stop.is_set())
+
         await asyncio.gather(
-            *(_writer(desk, report, writer_offset + w, stop, seed) for w in range(writers)),
-            *(_reader(desk, report, r, stop, seed) for r in range(readers)),
+            *(_writer(desk, report, writer_offset + w, running, seed) for w in range(writers)),
+            *(_reader(desk, report, r, running, seed) for r in range(readers)),
+            *([beside(desk)] if beside is not None else []),
         )
     finally:
         await desk.close()
     if audit:
-        audit_store(db_path, report)
+        await audit_location(location, report)
     return report
 
 
+@dataclass
+class StoreFacts:
+    """What the audit reads back from a store, whichever backend holds it."""
+
+    integrity: str  # "ok", or what the backend's own check said
+    rows: dict[str, int]  # url -> id
+    indexed: int  # articles the full-text index holds
+    no_summary: int
+    not_findable: int  # articles a full-text search for 'council' misses (every one says it)
+
+
+async def audit_location(location: Location, report: LoadReport) -> None:
+    """:func:`audit_store` for a SQLite file, :func:`audit_postgres` for a URL."""
+    from storage.backend import is_postgres
+
+    if is_postgres(location):
+        await audit_postgres(str(location), report)
+    else:
+        audit_store(Path(location), report)
+
+
 def audit_store(db_path: Path, report: LoadReport) -> None:
-    """Check the store against what the writers were told."""
+    """Check a SQLite store against what the writers were told."""
     conn = sqlite3.connect(db_path)
     try:
-        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        rows = dict(conn.execute("SELECT url, id FROM articles").fetchall())
-        articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-        fts = conn.execute("SELECT count(*) FROM articles_fts_docsize").fetchone()[0]
-        no_summary = conn.execute(
-            "SELECT count(*) FROM articles WHERE summary IS NULL OR summary = '[]'"
-        ).fetchone()[0]
-        unindexed = conn.execute(
-            "SELECT count(*) FROM articles WHERE id NOT IN"
-            " (SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'council')"
-        ).fetchone()[0]
-        ids = {i for (i,) in conn.execute("SELECT id FROM articles")}
+        facts = StoreFacts(
+            integrity=conn.execute("PRAGMA integrity_check").fetchone()[0],
+            rows=dict(conn.execute("SELECT url, id FROM articles").fetchall()),
+            indexed=conn.execute("SELECT count(*) FROM articles_fts_docsize").fetchone()[0],
+            no_summary=conn.execute(
+                "SELECT count(*) FROM articles WHERE summary IS NULL OR summary = '[]'"
+            ).fetchone()[0],
+            not_findable=conn.execute(
+                "SELECT count(*) FROM articles WHERE id NOT IN"
+                " (SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'council')"
+            ).fetchone()[0],
+        )
     finally:
         conn.close()
+    _judge(facts, report)
+
+
+async def audit_postgres(url: str, report: LoadReport) -> None:
+    """Check a PostgreSQL store against what the writers were told.
+
+    PostgreSQL has no ``integrity_check``; what can go wrong for us is the full-text
+    index disagreeing with the table, so the search for 'council' is run twice, once
+    through the GIN index (sequential scans off) and once on the table, and must agree.
+    """
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        rows = {r["url"]: r["id"] for r in await conn.fetch("SELECT url, id FROM articles")}
+        council = "SELECT count(*) FROM articles WHERE search @@ to_tsquery('english', 'council')"
+        async with conn.transaction():
+            await conn.execute("SET LOCAL enable_seqscan = off")
+            through_index = int(await conn.fetchval(council))
+        async with conn.transaction():
+            await conn.execute("SET LOCAL enable_bitmapscan = off")
+            await conn.execute("SET LOCAL enable_indexscan = off")
+            on_table = int(await conn.fetchval(council))
+        facts = StoreFacts(
+            integrity="ok"
+            if through_index == on_table
+            else f"GIN index finds {through_index}, the table {on_table}",
+            rows=rows,
+            indexed=int(
+                await conn.fetchval("SELECT count(*) FROM articles WHERE search IS NOT NULL")
+            ),
+            no_summary=int(
+                await conn.fetchval(
+                    "SELECT count(*) FROM articles WHERE summary IS NULL OR summary = '[]'"
+                )
+            ),
+            not_findable=len(rows) - through_index,
+        )
+    finally:
+        await conn.close()
+    _judge(facts, report)
+
+
+def _judge(facts: StoreFacts, report: LoadReport) -> None:
+    rows, articles = facts.rows, len(facts.rows)
+    ids = set(rows.values())
     lost = [url for url, i in report.stored.items() if rows.get(url) != i]
     dangling = sorted(report.dup_ids - ids)
     report.audit = {
-        "integrity": integrity,
+        "integrity": facts.integrity,
         "articles": articles,
-        "fts rows": fts,
+        "fts rows": facts.indexed,
         "reported stored": len(report.stored),
         "lost": len(lost),
         "dup -> missing": len(dangling),
-        "no summary": no_summary,
-        "not findable": unindexed,
+        "no summary": facts.no_summary,
+        "not findable": facts.not_findable,
     }
-    if integrity != "ok":
-        report.errors.append(f"integrity_check: {integrity}")
+    if facts.integrity != "ok":
+        report.errors.append(f"integrity: {facts.integrity}")
     if lost:
         report.errors.append(f"{len(lost)} articles reported stored are missing, e.g. {lost[0]}")
     if dangling:
         report.errors.append(f"duplicates point at missing articles {dangling[:5]}")
-    if articles != fts:
-        report.errors.append(f"{articles} articles but {fts} FTS rows")
+    if articles != facts.indexed:
+        report.errors.append(f"{articles} articles but {facts.indexed} full-text rows")
     if articles != len(report.stored):
         report.errors.append(f"{articles} articles stored but {len(report.stored)} reported")
-    if no_summary:
-        report.errors.append(f"{no_summary} articles without a summary")
-    if unindexed:
-        report.errors.append(f"{unindexed} articles not found by a search for 'council'")
+    if facts.no_summary:
+        report.errors.append(f"{facts.no_summary} articles without a summary")
+    if facts.not_findable:
+        report.errors.append(f"{facts.not_findable} articles not found by a search for 'council'")
