@@ -22,10 +22,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from discord_payloads import TOKEN
-
 from bot.client import NewsBot
 from bot.config import load_settings
+from tests.e2e.discord_payloads import TOKEN
 
 if TYPE_CHECKING:
     from fake_discord import FakeDiscord

@@ -25,8 +25,9 @@ from typing import Any
 import discord
 import yarl
 from aiohttp import WSMsgType, web
-from bot_runners import BotRunner
-from discord_payloads import (
+
+from tests.e2e.bot_runners import BotRunner
+from tests.e2e.discord_payloads import (
     APP_ID,
     BOT_ID,
     MANAGE_GUILD,
