@@ -10,9 +10,11 @@ jobs), shuts the scheduler down and closes the desk.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import secrets
+import signal
 import sys
 from datetime import UTC
 from typing import Any
@@ -206,6 +208,25 @@ def tune_runtime() -> None:
     gc.set_threshold(20_000, 50, 1_000)
 
 
+def stop_on_sigterm() -> asyncio.Event:
+    """SIGTERM (systemd's and most supervisors' stop) stops the bot as Ctrl-C does: the
+    running task is cancelled, so the bot, its scheduler and the database close in
+    order and the runner lock is released, rather than the process dying mid-write.
+    The event is set when that happened."""
+    stopping = asyncio.Event()
+    task = asyncio.current_task()
+
+    def stop() -> None:
+        log.info("SIGTERM: stopping")
+        stopping.set()
+        if task is not None:
+            task.cancel()
+
+    with contextlib.suppress(NotImplementedError):  # no Unix signals on this platform
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop)
+    return stopping
+
+
 def run_bot(settings: Settings, token: str) -> None:
     """Run the bot until Ctrl-C; a rejected token is one line on stderr and exit code 1."""
     if not logging.getLogger().handlers:
@@ -225,11 +246,17 @@ def run_bot(settings: Settings, token: str) -> None:
     async def main() -> None:
         # Held until the process ends: a second bot on one SQLite file, or on shards
         # another process runs, stops here.
-        async with (
-            hold_runner(settings.database_location(), settings.shards()),
-            NewsBot(settings) as bot,
-        ):
-            await bot.start(token)
+        stopping = stop_on_sigterm()
+        try:
+            async with (
+                hold_runner(settings.database_location(), settings.shards()),
+                NewsBot(settings) as bot,
+            ):
+                await bot.start(token)
+        except asyncio.CancelledError:
+            if not stopping.is_set():
+                raise
+            log.info("stopped")
 
     try:
         asyncio.run(main())

@@ -252,3 +252,18 @@ def test_the_command_line_works_on_postgresql(runner, monkeypatch):
         assert "Lamplighters returned" in listed.output
     finally:
         asyncio.run(drop_database(base, url))
+
+
+def test_sigterm_stops_the_bot_cleanly_and_frees_the_file(fake, tmp_path):
+    db = tmp_path / "news.db"
+    first = start_bot(fake, db)
+    first.send_signal(signal.SIGTERM)
+    try:
+        code = first.wait(20)
+    finally:
+        stop(first)
+    assert code == 0, first.stderr.read() if first.stderr else ""
+    # Closed, not killed: the lock is free at once for the next bot.
+    second = start_bot(fake, db)
+    stop(second)
+    assert second.returncode == 0
