@@ -23,7 +23,7 @@ from pathlib import Path
 import aiosqlite
 
 from storage.errors import StorageError, is_read_only, read_only_error, translated
-from storage.sql import Dialect, Params, Row
+from storage.sql import Dialect, Domain, Params, Row
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ class Database:
         return translated(self.path, busy_ms=BUSY_TIMEOUT_MS)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[SqliteTx]:
+    async def transaction(self, domain: Domain = "articles") -> AsyncIterator[SqliteTx]:
         """A write transaction: committed on success, rolled back on any error.
 
         Environment failures (disk full, lock held, read-only file) surface as

@@ -147,7 +147,7 @@ class DigestStore:
         chosen a channel, which is the usual fix for the failures that pause one.
         """
         stamp = utc_iso(now)
-        async with self.db.transaction() as conn:
+        async with self.db.transaction("digests") as conn:
             row = await conn.fetchone(
                 "INSERT INTO digest_schedules (guild_id, channel_id, time_of_day, timezone, days,"
                 " max_articles, state, pause_reason, failures, active_since, updated_at,"
@@ -178,7 +178,7 @@ class DigestStore:
         self, guild_id: int, *, now: datetime, updated_by: int | None = None
     ) -> bool:
         """Stop a guild's schedule (kept, so /digest show can say it is off)."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction("digests") as conn:
             changed = await conn.execute(
                 "UPDATE digest_schedules SET state = 'off', pause_reason = NULL,"
                 " updated_at = ?, updated_by = ? WHERE guild_id = ? AND state != 'off'",
@@ -223,7 +223,7 @@ class DigestStore:
         """
         stamp = utc_iso(now)
         finished = None if status == RunStatus.CLAIMED else stamp
-        async with self.db.transaction() as conn:
+        async with self.db.transaction("digests") as conn:
             row = await conn.fetchone(
                 "INSERT INTO digest_runs (guild_id, slot, kind, status, channel_id, detail,"
                 " claimed_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -244,7 +244,7 @@ class DigestStore:
         reset_failures: bool = False,
     ) -> None:
         """Settle a claimed run; ``reset_failures`` after a delivery that worked."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction("digests") as conn:
             await conn.execute(
                 "UPDATE digest_runs SET status = ?, articles = ?, covers_until = ?, detail = ?,"
                 " finished_at = ? WHERE id = ?",
@@ -278,7 +278,7 @@ class DigestStore:
         The run, the counter and the pause change in one transaction, so a crash
         cannot leave a counted failure without its run or the other way round.
         """
-        async with self.db.transaction() as conn:
+        async with self.db.transaction("digests") as conn:
             row = await conn.fetchone(
                 "UPDATE digest_runs SET status = 'failed', detail = ?, finished_at = ?"
                 " WHERE id = ? RETURNING guild_id",
@@ -317,7 +317,7 @@ class DigestStore:
         part-way (an error, a restart), what reached the channel is on record.
         """
         stamp = utc_iso(now)
-        async with self.db.transaction() as conn:
+        async with self.db.transaction("digests") as conn:
             await conn.executemany(
                 "INSERT INTO digest_posted (run_id, guild_id, article_id, posted_at)"
                 " SELECT id, guild_id, CAST(? AS BIGINT), CAST(? AS TEXT) FROM digest_runs"
@@ -346,7 +346,7 @@ class DigestStore:
     async def resume(self, run_id: int, *, now: datetime) -> DigestRun | None:
         """Claim an interrupted run again, to post the rest of it; None if it is not
         interrupted (any more: one of several claimants gets it)."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction("digests") as conn:
             row = await conn.fetchone(
                 "UPDATE digest_runs SET status = 'claimed', detail = NULL, finished_at = NULL,"
                 f" claimed_at = ? WHERE id = ? AND status = 'interrupted' RETURNING {_RUN_COLUMNS}",
@@ -362,7 +362,7 @@ class DigestStore:
         a process starting must not settle the runs another process is posting.
         """
         mine, params = shard_filter(shards)
-        async with self.db.transaction() as conn:
+        async with self.db.transaction("digests") as conn:
             changed = await conn.execute(
                 "UPDATE digest_runs SET status = 'interrupted', finished_at = ?,"
                 " detail = 'The bot stopped while posting this digest.'"

@@ -136,7 +136,7 @@ class FeedStore:
         norm = normalize_url(url)
         if norm is None:
             raise ValueError("a feed URL must be http(s)")
-        async with self.db.transaction() as conn:
+        async with self.db.transaction("feeds") as conn:
             existing = await conn.fetchone(
                 f"SELECT {_COLUMNS} FROM feeds WHERE ifnull(guild_id, 0) = ? AND url_norm = ?",
                 (guild_id or 0, norm),
@@ -211,7 +211,7 @@ class FeedStore:
         feed = await self.get(feed_id, guild_id, any_scope=any_scope)
         if feed is None:
             return None
-        async with self.db.transaction() as conn:
+        async with self.db.transaction("feeds") as conn:
             await conn.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
         return feed
 
@@ -236,7 +236,7 @@ class FeedStore:
         sets the real next poll; a poller that dies leaves its feeds to be taken again at
         ``until``. Returned as they were before the claim, the most overdue first."""
         where, params = _due(now, shards)
-        async with self.db.transaction() as conn:
+        async with self.db.transaction("feeds") as conn:
             rows = await conn.fetchall(
                 f"SELECT {_COLUMNS} FROM feeds WHERE {where} ORDER BY next_poll, id LIMIT ?",
                 (*params, limit),
@@ -250,7 +250,7 @@ class FeedStore:
 
     async def reschedule(self, times: Mapping[int, datetime]) -> None:
         """Move feeds' next polls (spreading overdue feeds after a restart)."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction("feeds") as conn:
             await conn.executemany(
                 "UPDATE feeds SET next_poll = ? WHERE id = ?",
                 [(utc_iso(when), feed_id) for feed_id, when in times.items()],
@@ -287,7 +287,7 @@ class FeedStore:
         if record.primed:
             sets.append("primed_at = ifnull(primed_at, ?)")
             params.append(utc_iso(now))
-        async with self.db.transaction() as conn:
+        async with self.db.transaction("feeds") as conn:
             if moved is not None:
                 # Follow a permanent redirect unless the scope already follows its target.
                 taken = (
@@ -309,7 +309,7 @@ class FeedStore:
 
     async def pause(self, feed_id: int, reason: str) -> bool:
         """Stop polling; True only for the call that paused it (so one message is sent)."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction("feeds") as conn:
             changed = await conn.execute(
                 "UPDATE feeds SET paused = 1, pause_reason = ? WHERE id = ? AND paused = 0",
                 (reason, feed_id),
@@ -317,7 +317,7 @@ class FeedStore:
         return changed > 0
 
     async def pause_posting(self, feed_id: int, reason: str) -> None:
-        async with self.db.transaction() as conn:
+        async with self.db.transaction("feeds") as conn:
             await conn.execute(
                 "UPDATE feeds SET posting_paused = ? WHERE id = ?", (reason, feed_id)
             )
@@ -331,7 +331,7 @@ class FeedStore:
         channel_id: int | None = None,
     ) -> Feed | None:
         """Poll and post again (and post to ``channel_id`` when given)."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction("feeds") as conn:
             row = await conn.fetchone(
                 "UPDATE feeds SET paused = 0, pause_reason = NULL, posting_paused = NULL,"
                 " failures = 0, next_poll = ?, channel_id = ifnull(?, channel_id)"
@@ -371,7 +371,7 @@ class FeedStore:
         ]
         if not rows:
             return
-        async with self.db.transaction() as conn:
+        async with self.db.transaction("feeds") as conn:
             await conn.executemany(
                 "INSERT INTO feed_seen (feed_id, item_key, article_id, detail, seen_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -409,7 +409,7 @@ class FeedStore:
     ) -> list[int]:
         """Claim articles for a channel before posting them; those not posted there yet."""
         claimed: list[int] = []
-        async with self.db.transaction() as conn:
+        async with self.db.transaction("feeds") as conn:
             for article_id in dict.fromkeys(article_ids):
                 row = await conn.fetchone(
                     "INSERT INTO feed_posted (channel_id, article_id, feed_id, posted_at)"
@@ -424,7 +424,7 @@ class FeedStore:
         """Give back claims whose message Discord did not accept."""
         if not article_ids:
             return
-        async with self.db.transaction() as conn:
+        async with self.db.transaction("feeds") as conn:
             await conn.executemany(
                 "DELETE FROM feed_posted WHERE channel_id = ? AND article_id = ?",
                 [(channel_id, article_id) for article_id in article_ids],

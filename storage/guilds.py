@@ -19,7 +19,7 @@ class GuildSettingsStore:
         return int(row[0]) if row and row[0] is not None else None
 
     async def set_mod_role(self, guild_id: int, role_id: int | None) -> None:
-        async with self.db.transaction() as conn:
+        async with self.db.transaction("guilds") as conn:
             await conn.execute(
                 "INSERT INTO guild_settings (guild_id, mod_role_id, updated_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (guild_id) DO UPDATE SET mod_role_id = excluded.mod_role_id,"

@@ -15,6 +15,9 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Literal, Protocol
 
 Dialect = Literal["sqlite", "postgres"]
+# What a write transaction reads and then writes: writes of one domain are serialised
+# across processes; writes of different domains never touch each other's rows.
+Domain = Literal["articles", "digests", "feeds", "guilds"]
 Params = Sequence[object]
 
 
@@ -41,9 +44,11 @@ class Tx(Protocol):
 class SqlDatabase(Protocol):
     """An open database: reads from a pool, writes in transactions.
 
-    ``transaction`` commits when its block ends and rolls back on any error; writes of
-    all processes sharing the database are serialised, as SQLite's single writer does, so
-    a store may read and then write in one transaction without another writer between.
+    ``transaction`` commits when its block ends and rolls back on any error. Writes of one
+    ``domain``, from every process sharing the database, are serialised (SQLite's single
+    writer serialises all of them), so a store may read and then write its own tables in
+    one transaction without another writer between; an import's long article batches do
+    not hold up a digest's claim.
     """
 
     @property
@@ -52,7 +57,7 @@ class SqlDatabase(Protocol):
     @property
     def read_only(self) -> bool: ...
 
-    def transaction(self) -> AbstractAsyncContextManager[Tx]: ...
+    def transaction(self, domain: Domain = "articles") -> AbstractAsyncContextManager[Tx]: ...
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
 

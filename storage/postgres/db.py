@@ -2,9 +2,11 @@
 
 The stores' statements are written once with ``?`` placeholders (``storage/sql.py``);
 here they are numbered (``$1``...) and SQLite's ``IS ?`` becomes ``IS NOT DISTINCT
-FROM``. Every write transaction first takes one advisory lock, so writes from all
-processes are serialised as SQLite's single writer serialises them: a store's
-read-then-write (deduplication, a feed limit) needs no other guard. Reads never wait.
+FROM``. Every write transaction first takes the advisory lock of its domain (articles,
+digests, feeds, guilds), so writes of one domain from all processes are serialised as
+SQLite's single writer serialises them: a store's read-then-write (deduplication, a
+feed limit, a claim of due feeds) needs no other guard, and an import's article batches
+do not hold up a digest. Reads never wait.
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ from yarl import URL
 from storage.db import Migration, load_migrations
 from storage.errors import StorageError
 from storage.postgres import MIGRATIONS
-from storage.sql import Dialect, Params, Row
+from storage.sql import Dialect, Domain, Params, Row
 
 log = logging.getLogger(__name__)
 
 # Advisory lock keys (any fixed numbers no other program on the server uses).
-WRITE_LOCK = 0x6E657773  # "news": every write transaction
+WRITE_LOCK = 0x6E657773  # "news": (WRITE_LOCK, domain) for every write transaction
+WRITE_DOMAINS: dict[str, int] = {"articles": 1, "digests": 2, "feeds": 3, "guilds": 4}
 MIGRATION_LOCK = 0x6E657774  # applying migrations
 POOL_SIZE = 10
 
@@ -138,11 +141,14 @@ class PgDatabase:
         return False
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[PgTx]:
-        """A write transaction, committed on success and rolled back on any error."""
+    async def transaction(self, domain: Domain = "articles") -> AsyncIterator[PgTx]:
+        """A write transaction, committed on success and rolled back on any error, after
+        every earlier one of its ``domain`` from any process."""
         with translated(self.location):
             async with self._pool.acquire() as conn, conn.transaction():
-                await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
+                await conn.execute(
+                    "SELECT pg_advisory_xact_lock($1, $2)", WRITE_LOCK, WRITE_DOMAINS[domain]
+                )
                 yield PgTx(conn)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
