@@ -8,7 +8,9 @@ neither mention anyone nor break the markdown around it.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Protocol
@@ -287,3 +289,18 @@ def render_messages(digest: Digest) -> list[DigestMessage]:
     content = _clip(_window_sentence(digest, discord_time=True), MESSAGE_LIMIT)
     messages[0] = replace(first, content=content)
     return messages
+
+
+def message_nonce(channel_id: int, article_ids: Sequence[int]) -> str | None:
+    """The nonce of a digest message: the same for the same articles in the same channel.
+
+    A resumed digest renders the articles it has no record of; if the process died
+    after Discord accepted a message but before recording it, that message is rendered
+    again with the same articles and the same nonce, and Discord (``enforce_nonce``)
+    returns the first one instead of posting it twice. Articles are posted once per
+    guild, so no other message carries the same set. Discord allows 25 characters.
+    """
+    if not article_ids:
+        return None
+    key = f"{channel_id}:{','.join(map(str, sorted(article_ids)))}"
+    return "d" + hashlib.sha256(key.encode()).hexdigest()[:24]

@@ -18,7 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.digest import DEFAULT_MAX_ARTICLES, Digest, render_messages
+from bot.digest import DEFAULT_MAX_ARTICLES, Digest, message_nonce, render_messages
 from bot.schedule_input import (
     describe_days,
     format_days,
@@ -142,6 +142,7 @@ class Digests(commands.Cog):
                 gone="The digest channel no longer exists: choose another with /digest set.",
                 content=message.content,
                 embeds=list(message.embeds),
+                nonce=message_nonce(channel_id, message.article_ids),
             )
             await sent(message)
 

@@ -220,13 +220,21 @@ async def deliver(
     gone: str,
     content: str | None,
     embeds: list[discord.Embed],
+    nonce: str | None = None,
 ) -> None:
-    """Send one scheduled message without mentions. A deleted channel (``gone`` says
+    """Send one scheduled message without mentions. With a ``nonce``, Discord keeps one
+    message per nonce for a few minutes (``enforce_nonce``), so a message sent again after
+    a crash between Discord accepting it and the bot recording it is not posted twice. A deleted channel (``gone`` says
     what to do) or a missing permission is a DeliveryError, which counts toward
     pausing; a Discord server error or a network failure is a TransientDeliveryError,
     which does not."""
     try:
-        await channel.send(content=content, embeds=embeds, allowed_mentions=NO_MENTIONS)
+        if nonce is None:
+            await channel.send(content=content, embeds=embeds, allowed_mentions=NO_MENTIONS)
+        else:
+            await channel.send(
+                content=content, embeds=embeds, allowed_mentions=NO_MENTIONS, nonce=nonce
+            )
     except discord.DiscordServerError as err:
         raise TransientDeliveryError(f"Discord server error {err.status}") from err
     except (aiohttp.ClientError, OSError, TimeoutError) as err:

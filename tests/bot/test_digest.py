@@ -252,3 +252,14 @@ def test_each_message_names_the_articles_it_holds():
     for message in messages:
         text = "".join(e.description or "" for e in message.embeds)
         assert all(f"#{i}" in text for i in message.article_ids)
+
+
+def test_a_digest_message_nonce_names_its_channel_and_articles() -> None:
+    from bot.digest import message_nonce
+
+    first = message_nonce(5005, [3, 1, 2])
+    assert first is not None and len(first) <= 25  # Discord's limit
+    assert message_nonce(5005, [1, 2, 3]) == first  # the same message, re-rendered
+    assert message_nonce(5005, [1, 2]) != first
+    assert message_nonce(6006, [1, 2, 3]) != first
+    assert message_nonce(5005, []) is None

@@ -4,6 +4,7 @@ restart, a 403 channel recorded as a failure while the bot keeps running, and /d
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -116,6 +117,10 @@ async def test_scheduled_digest_posts_once_and_a_restart_does_not_repost(
     assert "museum" not in text  # another guild's article
     assert call.json["allowed_mentions"] == {"parse": []}
     assert text.index("Covered market") < text.index("Ferry")  # newest first
+    # Discord keeps one message per nonce: the same articles sent again after a crash
+    # (accepted, not yet recorded) are not posted twice.
+    assert call.json["enforce_nonce"] is True
+    assert re.fullmatch(r"d[0-9a-f]{24}", call.json["nonce"])
 
     await bot.desk.add_text(LATE, guild_id=guild.id)  # after the digest: for the next one
     await asyncio.sleep(1.5)
