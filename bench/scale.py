@@ -768,6 +768,7 @@ def _run(args: argparse.Namespace, pg_base: str | None) -> None:
                 browse["deep_ms"],
                 nbytes / 2**20,
                 nbytes / 2**20,
+                f"{answered}/{len(QUESTIONS)}",
             ]
         )
         if pg_base is not None:
@@ -787,6 +788,7 @@ def _run(args: argparse.Namespace, pg_base: str | None) -> None:
                     got["deep_ms"],
                     got["bytes"] / 2**20,
                     got["articles_bytes"] / 2**20,
+                    f"{int(got['answered'])}/{len(QUESTIONS)}",
                 ]
             )
             verdicts.append(
@@ -795,6 +797,14 @@ def _run(args: argparse.Namespace, pg_base: str | None) -> None:
                     size,
                     f"{got['ask_p95']:.1f} ms",
                     _ok(got["ask_p95"] < TARGET_ASK_P95_MS),
+                ]
+            )
+            verdicts.append(
+                [
+                    f"PostgreSQL autocomplete p95 <= {TARGET_AUTOCOMPLETE_P95_MS:.0f} ms",
+                    size,
+                    f"{got['auto_p95']:.1f} ms",
+                    _ok(got["auto_p95"] <= TARGET_AUTOCOMPLETE_P95_MS),
                 ]
             )
 
@@ -866,6 +876,7 @@ def _run(args: argparse.Namespace, pg_base: str | None) -> None:
                 "list last page",
                 "DB MiB",
                 "articles MiB",
+                "answered",
             ],
             backends,
             "ms unless named; PostgreSQL: a new database on the same machine, VACUUM ANALYZE"
