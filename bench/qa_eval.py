@@ -1,13 +1,19 @@
 """Benchmark the answer engine on NewsQA dev (../shared/eval/newsqa-dev.jsonl).
 
 Two settings: the article given (one Passage), and open (all articles stored in a
-temporary SQLite store, the question asked through the desk). Prints, overall and per
+temporary store, the question asked through the desk). Prints, overall and per
 question type, the engine's best guess scored whether or not it commits (EM / token F1
 with SQuAD normalisation, its sentence holding the gold answer, the article it comes
-from: recall@1), how often it does not commit, and latency; then the out-of-fold
-risk-coverage tables of ``bench.fit_confidence``.
+from: recall@1, the gold answer inside what the card shows), how often it does not
+commit, and latency; then the out-of-fold risk-coverage tables of
+``bench.fit_confidence`` (SQLite only).
 
-Run: ``.venv/bin/python -m bench.qa_eval [--limit N] [--shared DIR]``
+The open setting's store is a temporary SQLite file, or with ``--backend postgres`` a
+fresh database on the server ``bench.pg`` finds (``--database-url``, else
+NEWSBOT_TEST_DATABASE_URL, else a throwaway cluster), dropped afterwards.
+
+Run: ``.venv/bin/python -m bench.qa_eval [--limit N] [--shared DIR]
+[--backend sqlite|postgres] [--database-url URL] [--skip-given] [--skip-confidence]``
 """
 
 from __future__ import annotations
@@ -21,12 +27,11 @@ import string
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from news.answer import Answer, Passage, answer_question
-from storage.db import Database
 
 DEFAULT_SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -93,6 +98,7 @@ class Row:
     evid: list[float] = field(default_factory=list)
     r1: list[float] = field(default_factory=list)
     abst: list[float] = field(default_factory=list)
+    shown: list[float] = field(default_factory=list)
     ms: list[float] = field(default_factory=list)
 
     def add(self, ans: Answer, gold: str, gold_article: int | None, ms: float) -> None:
@@ -107,6 +113,10 @@ class Row:
         if gold_article is not None:
             self.r1.append(float(got == gold_article))
         self.abst.append(float(not ans.committed))
+        # What the card shows: the answer and its passages (the evidence leads them).
+        g = normalize_answer(gold)
+        shown = [ans.answer or "", *(q.text for q in ans.passages)]
+        self.shown.append(float(bool(g) and any(g in normalize_answer(t) for t in shown)))
         self.ms.append(ms)
 
 
@@ -123,7 +133,7 @@ def _mean(values: Iterable[float]) -> float:
 
 
 def print_table(title: str, rows: dict[str, Row]) -> None:
-    head = ("type", "n", "EM", "F1", "evid", "R@1", "no commit", "p50ms", "p95ms")
+    head = ("type", "n", "EM", "F1", "evid", "R@1", "shown", "no commit", "p50ms", "p95ms")
     lines = [head]
     for name, r in rows.items():
         lines.append(
@@ -134,6 +144,7 @@ def print_table(title: str, rows: dict[str, Row]) -> None:
                 f"{100 * _mean(r.f1):.1f}",
                 f"{_mean(r.evid):.3f}",
                 f"{_mean(r.r1):.3f}" if r.r1 else "-",
+                f"{_mean(r.shown):.3f}",
                 f"{_mean(r.abst):.3f}",
                 f"{_pct(r.ms, 0.5):.2f}",
                 f"{_pct(r.ms, 0.95):.2f}",
@@ -177,46 +188,49 @@ def run_given(texts: list[str], items: list[Item]) -> dict[str, Row]:
     return _finish(rows)
 
 
-async def run_open(texts: list[str], items: list[Item]) -> tuple[dict[str, Row], str]:
+async def run_open(
+    texts: list[str], items: list[Item], location: str | Path
+) -> tuple[dict[str, Row], str]:
+    """Store every article at ``location`` (a new SQLite file or an empty PostgreSQL
+    database), then ask each question through the desk."""
+    from bot.desk import NewsDesk
     from news.text import first_sentence
-    from storage.articles import ArticleStore, NewArticle
-    from storage.db import open_database
+    from storage.articles import NewArticle
 
     rows = _rows()
-    with tempfile.TemporaryDirectory() as tmp:
-        db = await open_database(Path(tmp) / "bench.sqlite3")
-        try:
-            store = ArticleStore(db)
-            ids: list[int] = []
-            for text in texts:
-                outcome = await store.add(
-                    NewArticle(title=first_sentence(text) or "untitled", text=text, guild_id=None)
-                )
-                ids.append(outcome.article.id if hasattr(outcome, "article") else outcome[0].id)
-            ask, how = _asker(db)
-            for it in items:
-                t0 = time.perf_counter()
-                ans = await ask(it.question)
-                ms = 1000 * (time.perf_counter() - t0)
-                gold_id = ids[it.article_index]
-                for key in ("all", ans.qtype):
-                    rows[key].add(ans, it.gold, gold_id, ms)
-        finally:
-            await db.close()
-    return _finish(rows), how
+    desk = await NewsDesk.open(location)
+    try:
+        ids: list[int] = []
+        for text in texts:
+            outcome = await desk.store.add(
+                NewArticle(title=first_sentence(text) or "untitled", text=text, guild_id=None)
+            )
+            ids.append(outcome.article.id)
+        for it in items:
+            t0 = time.perf_counter()
+            # The desk's own ask: retrieval, re-ranking and answering, as the bot runs them.
+            ans = await desk.ask(it.question, guild_id=None, article_id=None)
+            ms = 1000 * (time.perf_counter() - t0)
+            gold_id = ids[it.article_index]
+            for key in ("all", ans.qtype):
+                rows[key].add(ans, it.gold, gold_id, ms)
+    finally:
+        await desk.close()
+    return _finish(rows), f"bot.desk.NewsDesk.ask on {type(desk.store).__name__}"
 
 
-def _asker(db: Database) -> tuple[Callable[[str], object], str]:
-    """The desk's own ask (retrieval, re-ranking and answering, as the bot runs them)."""
-    from bot.desk import NewsDesk
-    from storage.backend import sqlite_stores
+async def run_open_on(
+    texts: list[str], items: list[Item], backend: str, database_url: str | None
+) -> tuple[dict[str, Row], str]:
+    """:func:`run_open` on a throwaway store of ``backend``."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            return await run_open(texts, items, Path(tmp) / "bench.sqlite3")
+    from bench import pg
 
-    desk = NewsDesk(sqlite_stores(db))
-
-    async def via_desk(question: str) -> Answer:
-        return await desk.ask(question, guild_id=None, article_id=None)
-
-    return via_desk, "bot.desk.NewsDesk.ask"
+    with pg.server(database_url) as base:
+        async with pg.scratch(base, "qa") as url:
+            return await run_open(texts, items, url)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -224,13 +238,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     ap.add_argument("--skip-open", action="store_true")
+    ap.add_argument("--skip-given", action="store_true")
+    ap.add_argument("--skip-confidence", action="store_true", help="no risk-coverage tables")
+    ap.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    ap.add_argument("--database-url", help="a PostgreSQL server to make a database on")
     args = ap.parse_args(argv)
     texts, items = load(args.shared, args.limit)
     print(f"{len(items)} questions over {len(texts)} articles")
-    print_table("article given", run_given(texts, items))
+    if not args.skip_given:
+        print_table("article given", run_given(texts, items))
     if not args.skip_open:
-        rows, how = asyncio.run(run_open(texts, items))
+        rows, how = asyncio.run(run_open_on(texts, items, args.backend, args.database_url))
         print_table(f"open (all {len(texts)} articles stored; via {how})", rows)
+    if not args.skip_open and not args.skip_confidence:
         # The risk-coverage table and the figures at the shipped threshold, from
         # out-of-fold confidences (the in-sample ones above flatter the model).
         from bench import fit_confidence

@@ -126,7 +126,7 @@ def _drafts(records: Sequence[dict[str, str]]) -> list[object]:
     ]
 
 
-async def _import(db_path: Path, records: Sequence[dict[str, str]]) -> dict[str, float]:
+async def _import(db_path: Path | str, records: Sequence[dict[str, str]]) -> dict[str, float]:
     """Import the way ``newsbot import`` does (NewsDesk.import_drafts with a process pool
     for big imports); return counts and time, pool start-up included."""
     from bot.cli import POOL_THRESHOLD
@@ -208,7 +208,7 @@ def build_store(
 # ----------------------------------------------------------------------------- ask
 
 
-async def _ask_latencies(db_path: Path, rounds: int) -> tuple[list[float], int]:
+async def _ask_latencies(db_path: Path | str, rounds: int) -> tuple[list[float], int]:
     from bot.desk import NewsDesk
 
     desk = await NewsDesk.open(db_path)
@@ -280,7 +280,7 @@ TARGET_AUTOCOMPLETE_P95_MS = 10.0
 TARGET_LIST_PAGE_MS = 20.0
 
 
-async def _browse(db_path: Path, rounds: int = 5) -> dict[str, float]:
+async def _browse(db_path: Path | str, rounds: int = 5) -> dict[str, float]:
     """Autocomplete and /article list latencies, and how long a lookup by id waits behind
     20 autocompletes at once. Works on keyset (``after``) and offset desks alike, so the
     same code measures the store before and after keyset pages."""
@@ -304,14 +304,13 @@ async def _browse(db_path: Path, rounds: int = 5) -> dict[str, float]:
         if keyset and last_page:  # the cursor a member holds on the last page
             from storage.articles import PageCursor
 
-            raw = sqlite3.connect(db_path)
-            added, before_id = raw.execute(
+            # Through the store's own connection, so either backend answers.
+            row = await desk.store.db.fetchone(  # type: ignore[attr-defined]
                 "SELECT added_at, id FROM articles WHERE guild_id IS NULL OR guild_id = ?"
                 " ORDER BY added_at DESC, id DESC LIMIT 1 OFFSET ?",
                 (BROWSE_GUILD, last_page * page_size - 1),
-            ).fetchone()
-            raw.close()
-            cursors[last_page] = PageCursor(datetime.fromisoformat(added), before_id)
+            )
+            cursors[last_page] = PageCursor(datetime.fromisoformat(row[0]), row[1])
 
         auto: list[float] = []
         first: list[float] = []
@@ -593,11 +592,27 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rebuild", action="store_true", help="ignore cached stores")
     parser.add_argument("--anchor-max", type=int, default=100_000, help="cap the anchor's N")
     parser.add_argument("--rss-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--backend",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="postgres: also measure PostgreSQL beside SQLite at each size",
+    )
+    parser.add_argument("--database-url", help="a PostgreSQL server to make databases on")
     args = parser.parse_args(argv)
     if args.rss_child:
         _rss_child(args.rss_child)
         return
+    with contextlib.ExitStack() as stack:
+        pg_base = None
+        if args.backend == "postgres":
+            from bench import pg
 
+            pg_base = stack.enter_context(pg.server(args.database_url))
+        _run(args, pg_base)
+
+
+def _run(args: argparse.Namespace, pg_base: str | None) -> None:
     sizes = sorted({int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()})
     corpus = load_corpus(args.shared)
     print_table("Machine", ["item", "value"], machine())
@@ -610,6 +625,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     digests: list[list[object]] = []
     browsing: list[list[object]] = []
     verdicts: list[list[object]] = []
+    backends: list[list[object]] = []
     largest: Path | None = None
     for size in sizes:
         db_path, built, cached = build_store(size, corpus, rebuild=args.rebuild)
@@ -740,6 +756,58 @@ def main(argv: Sequence[str] | None = None) -> None:
         answer_ms, bare_ms = cold_start(db_path)
         colds.append([size, answer_ms, bare_ms])
 
+        backends.append(
+            [
+                size,
+                "SQLite",
+                built["rate"],
+                percentile(times, 50),
+                p95,
+                browse["auto_p95"],
+                browse["first_ms"],
+                browse["deep_ms"],
+                nbytes / 2**20,
+                nbytes / 2**20,
+                f"{answered}/{len(QUESTIONS)}",
+            ]
+        )
+        if pg_base is not None:
+            from bench import pg
+
+            print(f"PostgreSQL: importing {size:,} articles ...", file=sys.stderr, flush=True)
+            got = pg.measure(pg_base, size, corpus, args.rounds)
+            backends.append(
+                [
+                    size,
+                    "PostgreSQL",
+                    got["rate"],
+                    got["ask_p50"],
+                    got["ask_p95"],
+                    got["auto_p95"],
+                    got["first_ms"],
+                    got["deep_ms"],
+                    got["bytes"] / 2**20,
+                    got["articles_bytes"] / 2**20,
+                    f"{int(got['answered'])}/{len(QUESTIONS)}",
+                ]
+            )
+            verdicts.append(
+                [
+                    f"PostgreSQL ask p95 < {TARGET_ASK_P95_MS:.0f} ms",
+                    size,
+                    f"{got['ask_p95']:.1f} ms",
+                    _ok(got["ask_p95"] < TARGET_ASK_P95_MS),
+                ]
+            )
+            verdicts.append(
+                [
+                    f"PostgreSQL autocomplete p95 <= {TARGET_AUTOCOMPLETE_P95_MS:.0f} ms",
+                    size,
+                    f"{got['auto_p95']:.1f} ms",
+                    _ok(got["auto_p95"] <= TARGET_AUTOCOMPLETE_P95_MS),
+                ]
+            )
+
     summ = _summary_times(corpus)
 
     print_table(
@@ -791,6 +859,31 @@ def main(argv: Sequence[str] | None = None) -> None:
         "\nlookup: NewsDesk.get by id started while 20 autocompletes run at once",
     )
     print_table("Database size", ["N", "MiB", "bytes/article"], storage)
+    if pg_base is not None:
+        from bench import pg
+
+        empty = asyncio.run(pg.empty_bytes(pg_base)) / 2**20
+        print_table(
+            "SQLite and PostgreSQL side by side (the same articles, questions and prefixes)",
+            [
+                "N",
+                "backend",
+                "import/s",
+                "ask p50",
+                "ask p95",
+                "autocomplete p95",
+                "list page 1",
+                "list last page",
+                "DB MiB",
+                "articles MiB",
+                "answered",
+            ],
+            backends,
+            "ms unless named; PostgreSQL: a new database on the same machine, VACUUM ANALYZE"
+            " after the import;\nDB MiB: the file (WAL included) / pg_database_size"
+            f" (a new migrated database is {empty:.1f} MiB); articles MiB:"
+            " pg_total_relation_size('articles')",
+        )
     print_table(
         "Event-loop lag, ms (5 ms ticker; 50 NewsDesk.ask at once with asyncio.gather)",
         ["N", "max", "p99", "idle max", "ticks", "gather wall ms"],
