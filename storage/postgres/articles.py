@@ -2,7 +2,7 @@
 PostgreSQL's own terms.
 
 Each article carries a generated ``tsvector`` (title weighed A, body D) under a GIN
-index, kept inline in the row (migration 002) so ranking reads no TOAST table. A query
+index, kept inline in the row (migration 001) so ranking reads no TOAST table. A query
 is built from the same plain words the SQLite side quotes into FTS5 (letters and digits
 only, so no user text reaches ``to_tsquery``'s syntax), joined by ``&`` or ``|``,
 phrases by ``<->``. The scope is a condition of the same statement that reads the
