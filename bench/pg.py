@@ -14,11 +14,11 @@ import asyncio
 import os
 import subprocess
 import tempfile
-import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from tests.harness.postgres import scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "postgres.sh"
@@ -46,45 +46,9 @@ def server(url: str | None) -> Iterator[str]:
         subprocess.run([str(SCRIPT), "stop", tmp], check=False, capture_output=True)
 
 
-def _with_database(url: str, name: str) -> str:
-    return urlsplit(url)._replace(path="/" + name).geturl()
-
-
-async def create_database(base_url: str, label: str = "") -> str:
-    """A new, empty database on ``base_url``'s server; its URL."""
-    import asyncpg
-
-    name = f"{PREFIX}{label}{'_' if label else ''}{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(base_url)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return _with_database(base_url, name)
-
-
-async def drop_database(base_url: str, url: str) -> None:
-    """Drop a database this module made (never any other)."""
-    import asyncpg
-
-    name = urlsplit(url).path.lstrip("/")
-    if not name.startswith(PREFIX):
-        raise ValueError(f"refusing to drop {name!r}: not a bench database")
-    conn = await asyncpg.connect(base_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
-@asynccontextmanager
-async def scratch(base_url: str, label: str = "") -> AsyncIterator[str]:
-    """A fresh database for the length of a ``with`` block."""
-    url = await create_database(base_url, label)
-    try:
-        yield url
-    finally:
-        await drop_database(base_url, url)
+def scratch(base_url: str, label: str = "") -> AbstractAsyncContextManager[str]:
+    """A fresh database for the length of a ``with`` block, named for the bench."""
+    return scratch_database(base_url, prefix=f"{PREFIX}{label}{'_' if label else ''}")
 
 
 async def settle(url: str) -> None:

@@ -20,6 +20,7 @@ from storage.feeds import FeedStore
 from storage.guilds import GuildSettingsStore
 from storage.interfaces import Stores
 from storage.shards import Shards
+from storage.sql import SqlDatabase
 
 __all__ = ["hold_runner", "is_postgres", "open_stores", "sqlite_stores"]
 
@@ -34,8 +35,14 @@ def is_postgres(location: str | Path) -> bool:
 
 def sqlite_stores(db: Database) -> Stores:
     """The SQLite stores over one open database (closed with it)."""
+    return _bundle(db, ArticleStore(db))
+
+
+def _bundle(db: SqlDatabase, articles: ArticleStore) -> Stores:
+    """A backend's stores over one open database: the same classes on every backend but
+    the articles' full-text search."""
     return Stores(
-        articles=ArticleStore(db),
+        articles=articles,
         guilds=GuildSettingsStore(db),
         digests=DigestStore(db),
         feeds=FeedStore(db),
@@ -94,10 +101,4 @@ async def _postgres_stores(url: str) -> Stores:
     from storage.postgres.articles import PgArticleStore
 
     db = await open_pg_database(url)
-    return Stores(
-        articles=PgArticleStore(db),
-        guilds=GuildSettingsStore(db),
-        digests=DigestStore(db),
-        feeds=FeedStore(db),
-        close=db.close,
-    )
+    return _bundle(db, PgArticleStore(db))

@@ -53,13 +53,15 @@ def with_database(url: str, name: str) -> str:
     return urlsplit(url)._replace(path="/" + name).geturl()
 
 
-async def fresh_database(base_url: str, template: str | None = None) -> str:
+async def fresh_database(
+    base_url: str, template: str | None = None, *, prefix: str = "newsbot_t_"
+) -> str:
     """Create a new, uniquely named database on ``base_url``'s server and return its URL.
 
     ``template`` names a database to copy (for instance one already migrated), which is much
     faster than running the migrations again; without it the database starts empty.
     """
-    name = f"newsbot_t_{uuid.uuid4().hex[:16]}"
+    name = f"{prefix}{uuid.uuid4().hex[:16]}"
     sql = f"CREATE DATABASE {_quote(name)}"
     if template is not None:
         sql += f" TEMPLATE {_quote(template)}"
@@ -85,9 +87,11 @@ async def drop_database(base_url: str, url: str) -> None:
 
 
 @asynccontextmanager
-async def scratch_database(base_url: str, template: str | None = None) -> AsyncIterator[str]:
+async def scratch_database(
+    base_url: str, template: str | None = None, *, prefix: str = "newsbot_t_"
+) -> AsyncIterator[str]:
     """A fresh database for the length of a ``with`` block, dropped afterwards."""
-    url = await fresh_database(base_url, template)
+    url = await fresh_database(base_url, template, prefix=prefix)
     try:
         yield url
     finally:
