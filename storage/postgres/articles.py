@@ -229,7 +229,12 @@ class PgArticleStore(ArticleStore):
         terms = query_terms(text)
         hits = await self._ranked(ts_query(terms), guild_id, limit, offset)
         if not hits and len(terms) > 1:
-            hits = await self._ranked(ts_query(terms, any_term=True), guild_id, limit, offset)
+            # Any word, bounded as the answer engine's any-word stage is: the rows of
+            # the commonest words past ANY_ROWS are left out rather than all ranked.
+            units = ts_units(terms)
+            counts = await self._word_counts([w for u in units for w in u.words])
+            query = joined(candidate_units(units, counts, ANY_ROWS), any_term=True)
+            hits = await self._ranked(query, guild_id, limit, offset)
         return hits
 
     async def doc_counts(self, words: Sequence[str], cap: int) -> dict[str, int]:

@@ -125,6 +125,17 @@ async def test_the_any_word_query_past_its_budget_ranks_the_rare_words_rows(pg_s
     assert len(hits) == 7 and hits[0].article_id == rare
 
 
+async def test_news_search_falls_back_to_a_bounded_any_word_query(pg_store, monkeypatch):
+    _, rare = await _harbour_town(pg_store)
+    # No story holds both words: the any-word fallback, past its budget, ranks only the
+    # rare word's rows (with snippets, as /news search shows them).
+    monkeypatch.setattr(pg_articles, "ANY_ROWS", 3)
+    hits = await pg_store.search("harbour lighthouse", None)
+    assert [h.article_id for h in hits] == [rare] and "lighthouse" in hits[0].snippet
+    monkeypatch.setattr(pg_articles, "ANY_ROWS", 1_000)
+    assert len(await pg_store.search("harbour lighthouse", None)) == 7
+
+
 async def test_every_word_query_is_never_bounded(pg_store, monkeypatch):
     heavy, _ = await _harbour_town(pg_store)
     monkeypatch.setattr(pg_articles, "ANY_ROWS", 1)
