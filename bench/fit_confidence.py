@@ -110,7 +110,8 @@ async def collect_open(texts: list[str], items: list[Item]) -> list[Row]:
                 q = it.question
                 t0 = time.perf_counter()
                 cands = await desk.candidates(q, None)
-                reading = read(q, retrieval.open_passages(q, cands))
+                counts = await desk.store_counts(q)
+                reading = read(q, retrieval.open_passages(q, cands, counts))
                 rows.append(to_row(reading, it, 1000 * (time.perf_counter() - t0)))
         finally:
             await desk.close()

@@ -460,8 +460,9 @@ class NewsDesk:
             # Re-ranking by proximity and hand-over of the best few, with answering,
             # run off the loop.
             candidates = await self.candidates(question, guild_id)
+            counts = await self.store_counts(question)
             passages, offline = await self.cpu.run(
-                _answer_open, question, candidates, self.answer_threshold
+                _answer_open, question, candidates, counts, self.answer_threshold
             )
         if self.model_reader is None:
             return Asked(offline)
@@ -489,6 +490,12 @@ class NewsDesk:
             for hit in hits
             if (a := articles.get(hit.article_id)) is not None
         ]
+
+    async def store_counts(self, question: str) -> retrieval.StoreCounts:
+        """The store's size and its document counts of the question's words, which the
+        re-ranking weighs them by (cached: after :meth:`candidates`, no query)."""
+        total, docs = await self.staged_search.word_counts(retrieval.search_terms(question))
+        return retrieval.StoreCounts(total, docs)
 
     async def summary(self, article: Article, sentences: int = 3) -> list[str]:
         """The stored summary, or a fresh one when another length is asked for."""
@@ -564,9 +571,12 @@ def parse_date(value: str) -> date:
 
 
 def _answer_open(
-    question: str, candidates: Sequence[retrieval.Candidate], commit_at: float | None
+    question: str,
+    candidates: Sequence[retrieval.Candidate],
+    counts: retrieval.StoreCounts,
+    commit_at: float | None,
 ) -> tuple[list[Passage], Answer]:
     """Re-rank the store's candidates, then answer from the best few (a worker's job);
     the passages come back too, for the model reader."""
-    passages = retrieval.open_passages(question, candidates)
+    passages = retrieval.open_passages(question, candidates, counts)
     return passages, answer_question(question, passages, commit_at=commit_at)

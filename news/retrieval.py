@@ -5,9 +5,12 @@ Pure functions. The desk asks the store for a few bm25 candidates with
 mix of its normalised bm25 and cheap lexical features: how much of the question
 (idf-weighted, distinct stem keys) the best sentence and pair of sentences cover, the
 lead covers, how early the best sentence comes, how often the question's words recur,
-the story's length, and whether its lead is about a man or a woman when the question
-says "he" or "she". A story that merely mentions the question's words in different
-paragraphs ranks below one that has them together. :func:`passage_scores` hands the
+the story's length, whether its lead is about a man or a woman when the question
+says "he" or "she", whether the question's two rarest words stand within a few words
+of each other, and a bm25 of the title weighed by the whole store's document counts
+(:class:`StoreCounts`, which the desk reads from its cached counts). A story that
+merely mentions the question's words in different paragraphs ranks below one that has
+them together. :func:`passage_scores` hands the
 best few to the answer engine with the mix's odds against the best.
 
 Before re-ranking, :func:`distinct` collapses near-duplicate stories (the same wire
@@ -24,7 +27,7 @@ import functools
 import itertools
 import math
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from news.answer import Passage
@@ -38,6 +41,7 @@ __all__ = [
     "WEIGHTS",
     "Candidate",
     "Ranked",
+    "StoreCounts",
     "clear_caches",
     "distinct",
     "open_passages",
@@ -231,6 +235,8 @@ class _Doc:
     sentences: tuple[frozenset[str], ...]  # stem keys of each sentence, the title first
     tf: Counter[str]  # how often each key occurs
     length: int  # words
+    words: tuple[str, ...]  # every key in order (title first), for proximity
+    head: Counter[str]  # the keys of the first sentence (the title when there is one)
     he: int  # he/his/him in the lead
     she: int  # she/her/hers in the lead
 
@@ -253,6 +259,8 @@ def _doc(article_id: int, title: str, text: str) -> _Doc:
     sentences.extend(split_sentences(text[:MAX_TEXT_CHARS]))
     sets: list[frozenset[str]] = []
     tf: Counter[str] = Counter()
+    flat: list[str] = []
+    first = 0
     he = she = 0
     findall, folded = PLAIN_WORD.findall, _stem_folded
     for i, sentence in enumerate(sentences):
@@ -260,10 +268,14 @@ def _doc(article_id: int, title: str, text: str) -> _Doc:
         keys = list(map(folded, words))
         sets.append(frozenset(keys))
         tf.update(keys)
+        flat.extend(keys)
+        if i == 0:
+            first = len(keys)
         if i < _LEAD_FOR_PRONOUNS:
             he += sum(1 for w in words if w in _HE)
             she += sum(1 for w in words if w in _SHE)
-    doc = _Doc(tuple(sets), tf, sum(tf.values()), he, she)
+    head = Counter(flat[:first])
+    doc = _Doc(tuple(sets), tf, sum(tf.values()), tuple(flat), head, he, she)
     _doc_cache[key] = doc
     if len(_doc_cache) > _CACHE_SIZE:
         _doc_cache.popitem(last=False)
@@ -293,14 +305,46 @@ class _Question:
     key_set: frozenset[str]
     idf: dict[str, float]  # sentence-level idf over the candidates
     gender: int  # +1 the question says he/his/him only, -1 she/her only, else 0
+    rare: tuple[str, ...]  # the two keys of highest idf
+    store_idf: dict[str, float]  # bm25 idf over the whole store (uniform without counts)
 
 
-def _question(question: str, docs: Sequence[_Doc]) -> _Question:
-    keys = list(dict.fromkeys(stem_key(w) for w in search_terms(question)))
+@dataclass(frozen=True)
+class StoreCounts:
+    """How many articles the whole store holds, and how many hold each question word
+    (keyed by the casefolded word; the index may cap large counts, which only makes a
+    very common word look a little less common)."""
+
+    total: int
+    docs: Mapping[str, int]
+
+
+def _store_idf(terms: Sequence[str], counts: StoreCounts | None) -> dict[str, float]:
+    """bm25's idf of each question key over the whole store.
+
+    The candidates' own sentences cannot say that a word is rare in the store: ten
+    stories found by it all hold it. Words sharing a stem key take the largest count.
+    Without counts every key weighs the same.
+    """
+    df: dict[str, int] = {}
+    for w in terms:
+        k = stem_key(w)
+        got = counts.docs.get(w.casefold(), 0) if counts else 0
+        df[k] = max(df.get(k, 0), got)
+    n = max(counts.total, max(df.values(), default=0)) if counts else 0
+    return {k: math.log(1.0 + (n - d + 0.5) / (d + 0.5)) for k, d in df.items()}
+
+
+def _question(question: str, docs: Sequence[_Doc], counts: StoreCounts | None) -> _Question:
+    terms = search_terms(question)
+    keys = list(dict.fromkeys(stem_key(w) for w in terms))
     idf = sentence_idf(keys, [d.sentences for d in docs])
     words = set(_words(question))
     male, female = bool(words & _HE), bool(words & _SHE)
-    return _Question(keys, frozenset(keys), idf, int(male) - int(female))
+    rare = tuple(sorted(keys, key=lambda k: -idf[k])[:2])
+    return _Question(
+        keys, frozenset(keys), idf, int(male) - int(female), rare, _store_idf(terms, counts)
+    )
 
 
 # The lead, for the lead6 coverage: the title and the first five sentences.
@@ -317,7 +361,62 @@ _LENGTH_SATURATION = 8.0
 
 # The features the mix weighs, in the order the score sums them. rerank() computes
 # exactly these; the weights file may give any of them a weight and no other name.
-FEATURES = ("bm25", "win1", "win2", "lead6", "early", "tf", "length", "gender")
+FEATURES = (
+    "bm25",
+    "win1",
+    "win2",
+    "lead6",
+    "early",
+    "tf",
+    "length",
+    "gender",
+    "near2",
+    "title",
+)
+# "near2": the question's two rarest keys (by the candidates' sentence idf) within this
+# many words of each other, anywhere in the story.
+_NEAR_WORDS = 20
+# "title": bm25 of the first sentence (the title) with the store's idf, over the best
+# candidate's. k1 and b are bm25's usual; a title is about this many words long.
+_TITLE_K1 = 1.2
+_TITLE_B = 0.75
+_TITLE_AVG_WORDS = 25.0
+
+
+def _title_bm25(q: _Question, doc: _Doc) -> float:
+    n = sum(doc.head.values())
+    norm = _TITLE_K1 * (1.0 - _TITLE_B + _TITLE_B * n / _TITLE_AVG_WORDS)
+    return math.fsum(
+        q.store_idf[k] * t * (_TITLE_K1 + 1.0) / (t + norm)
+        for k in q.keys
+        if (t := doc.head.get(k, 0))
+    )
+
+
+def _positions(words: tuple[str, ...], key: str) -> list[int]:
+    # tuple.index scans in C: far cheaper than a Python loop over every word.
+    out: list[int] = []
+    i = -1
+    try:
+        while True:
+            i = words.index(key, i + 1)
+            out.append(i)
+    except ValueError:
+        return out
+
+
+def _near(doc: _Doc, rare: tuple[str, ...], within: int) -> float:
+    """1 when the two rarest question keys occur within ``within`` words of each other."""
+    if len(rare) < 2 or not (doc.tf.get(rare[0]) and doc.tf.get(rare[1])):
+        return 0.0
+    pa, pb = _positions(doc.words, rare[0]), _positions(doc.words, rare[1])
+    j = 0
+    for i in pa:  # both ascending: walk pb alongside
+        while j < len(pb) and pb[j] < i - within:
+            j += 1
+        if j < len(pb) and pb[j] <= i + within:
+            return 1.0
+    return 0.0
 
 
 def _features(q: _Question, doc: _Doc, rel: float) -> dict[str, float]:
@@ -346,6 +445,8 @@ def _features(q: _Question, doc: _Doc, rel: float) -> dict[str, float]:
         ),
         "length": min(1.0, math.log1p(doc.length) / _LENGTH_SATURATION),
         "gender": q.gender * (doc.he - doc.she) / (doc.he + doc.she + 1) if q.gender else 0.0,
+        "near2": _near(doc, q.rare, _NEAR_WORDS),
+        "title": _title_bm25(q, doc),  # rerank() divides by the pool's best
     }
 
 
@@ -370,18 +471,20 @@ def rerank(
     candidates: Sequence[Candidate],
     *,
     weights: dict[str, float] | None = None,
+    counts: StoreCounts | None = None,
 ) -> list[Ranked]:
     """Candidates ordered by bm25 mixed with question-word proximity, best first.
 
     ``weights`` replaces the shipped mix (the fitter passes ``{}`` to get only the
-    features); a question without content words is ranked by bm25 alone.
+    features); ``counts`` are the store's, for the title's idf. A question without
+    content words is ranked by bm25 alone.
     """
     if not candidates:
         return []
     mix = WEIGHTS if weights is None else weights
     top = max((c.score for c in candidates), default=0.0)
     docs = [_doc(int(c.article_id), c.title or "", c.text or "") for c in candidates]
-    q = _question(question, docs)
+    q = _question(question, docs, counts)
     if not q.keys:
         feats_of = [{"bm25": c.score / top if top > 0 else 0.0} for c in candidates]
     else:
@@ -389,6 +492,9 @@ def rerank(
             _features(q, d, c.score / top if top > 0 else 0.0)
             for c, d in zip(candidates, docs, strict=True)
         ]
+        best_title = max(f["title"] for f in feats_of)
+        for f in feats_of:
+            f["title"] = f["title"] / best_title if best_title > 0 else 0.0
     out = [
         Ranked(int(c.article_id), sum(w * f.get(name, 0.0) for name, w in mix.items()), f)
         for c, f in zip(candidates, feats_of, strict=True)
@@ -410,12 +516,14 @@ def passage_scores(ranked: Sequence[Ranked], keep: int = HAND_ON) -> list[tuple[
     return [(r.article_id, math.exp(min(0.0, r.score - top))) for r in ranked[: max(0, keep)]]
 
 
-def open_passages(question: str, candidates: Sequence[Candidate]) -> list[Passage]:
+def open_passages(
+    question: str, candidates: Sequence[Candidate], counts: StoreCounts | None = None
+) -> list[Passage]:
     """Collapse near-duplicates, re-rank the first POOL distinct bm25 candidates and
-    hand the best few to the answer engine, best first."""
+    hand the best few to the answer engine, best first (``counts``: the store's)."""
     pool = distinct(candidates, POOL)
     by_id = {int(c.article_id): c for c in pool}
-    ranked = rerank(question, pool)
+    ranked = rerank(question, pool, counts=counts)
     return [
         Passage(aid, by_id[aid].title, by_id[aid].text, score)
         for aid, score in passage_scores(ranked)

@@ -165,28 +165,51 @@ class StagedSearch:
             phrases=phrases,
         )
 
+    async def word_counts(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        """The store's size and how many articles hold each of ``terms``' words (as the
+        index looks them up), for the re-ranking's idf. After :meth:`candidates` for the
+        same terms this asks the index nothing: both come from the caches."""
+        words = self.index.query_words(terms)
+        total = await self._store_size()
+        return total, await self._doc_counts(words, total)
+
+    async def _doc_counts(self, words: Sequence[str], total: int) -> dict[str, int]:
+        """Document counts of ``words``, capped at the common-word threshold, asked for
+        in one call and cached until the store grows by a tenth (on every store size:
+        the re-ranking weighs the question's words by them)."""
+        if abs(total - self._df_total) > self._df_total // 10:
+            self._df.clear()
+            self._df_total = total
+        unknown = [w for w in dict.fromkeys(words) if w not in self._df]
+        if unknown:
+            cap = self._cap(total)
+            got = await self.index.doc_counts(unknown, cap)
+            # A word the index leaves out (no letter or digit) counts as in no article.
+            self._df.update({w: got.get(w, 0) for w in unknown})
+            if len(self._df) > DF_CACHE_MAX:
+                self._df.clear()
+                self._df.update(got)
+        return {w: self._df.get(w, 0) for w in words}
+
+    def _cap(self, total: int) -> int:
+        return max(int(total * self.common_share), self.common_min_docs)
+
     async def _common_words(self, words: Sequence[str]) -> set[str]:
         """Words found in so many articles that they only slow an any-word query down.
 
         bm25 already gives such a word little weight, but the index still scores every
         article that holds it: at 100k articles "week" or "people" touch tens of
         thousands of rows. A word in more than ``common_share`` of a large store is
-        left out (never all of them). Counts are capped, asked for in one call and
-        cached until the store grows by a tenth.
+        left out (never all of them).
         """
         total = await self._store_size()
-        cap = max(int(total * self.common_share), self.common_min_docs)
-        if total <= cap or not words:
+        if not words:
             return set()
-        if abs(total - self._df_total) > self._df_total // 10:
-            self._df.clear()
-            self._df_total = total
-        unknown = [w for w in dict.fromkeys(words) if w not in self._df]
-        if unknown:
-            self._df.update(await self.index.doc_counts(unknown, cap))
-            if len(self._df) > DF_CACHE_MAX:
-                self._df.clear()
-        common = {w for w in words if self._df.get(w, 0) > cap}
+        df = await self._doc_counts(words, total)
+        cap = self._cap(total)
+        if total <= cap:
+            return set()
+        common = {w for w in words if df.get(w, 0) > cap}
         return common if len(common) < len(set(words)) else set()
 
     async def _store_size(self) -> int:

@@ -132,3 +132,79 @@ def test_a_story_that_keeps_naming_the_subject_outranks_a_passing_mention() -> N
     feats = {r.article_id: r.features for r in ranked}
     assert feats[2]["tf"] > feats[1]["tf"]
     assert feats[2]["early"] >= feats[1]["early"]
+
+
+# Invented stories: both name the glacier and the drone, only one of them together.
+NEAR = (
+    "A survey drone mapped the glacier for six hours before the storm. "
+    "The team flew home on Sunday."
+)
+APART = (
+    "A drone show opened the festival in the old market square, with music until late. "
+    "Farmers came in from the valleys, the bakers sold out by noon and the mayor gave "
+    "a speech about the new bus lanes, the school roof and the autumn fair. "
+    "Far to the north, meanwhile, a glacier lost another slice of ice."
+)
+
+
+def test_near2_marks_the_story_with_the_two_rarest_words_close_together() -> None:
+    cands = [Candidate(1, "", APART, 5.0), Candidate(2, "", NEAR, 5.0)]
+    # A third story holds neither word, so both are rarer than "survey"-free filler.
+    cands.append(Candidate(3, "", "The festival in the market square ended at noon.", 1.0))
+    near = {
+        r.article_id: r.features["near2"] for r in rerank("which drone mapped the glacier ?", cands)
+    }
+    assert near == {1: 0.0, 2: 1.0, 3: 0.0}
+    # One rare word alone is never "near".
+    alone = rerank("which drone was it ?", [Candidate(2, "", NEAR, 1.0)])
+    assert alone[0].features["near2"] == 0.0
+
+
+def _titled() -> list[Candidate]:
+    # The bodies hold the same question words; only the titles differ in them.
+    return [
+        Candidate(
+            1,
+            "Harbour wall repairs approved",
+            "The council met on Monday. It spoke of the harbour wall and the ferry fares.",
+            5.0,
+        ),
+        Candidate(
+            2,
+            "Ferry fares to rise again in the spring",
+            "Ferry fares and the harbour wall were on the agenda when the council sat.",
+            5.0,
+        ),
+    ]
+
+
+def test_title_bm25_weighs_the_question_words_by_the_whole_store() -> None:
+    q = "what did the council say about the harbour wall and ferry fares ?"
+    # Without the store's counts every word weighs the same: the title with more of
+    # the question's words (harbour, wall) is the better title.
+    plain = {r.article_id: r.features["title"] for r in rerank(q, _titled())}
+    assert plain[1] == 1.0 and 0.0 < plain[2] < 1.0
+    # In the store "harbour" and "wall" are everywhere and "ferry", "fares" rare: the
+    # ferry title wins, which the candidates' own sentences (they share the body)
+    # could not tell.
+    counts = retrieval.StoreCounts(
+        1000, {"harbour": 600, "wall": 500, "ferry": 3, "fares": 4, "council": 300}
+    )
+    store = {r.article_id: r.features["title"] for r in rerank(q, _titled(), counts=counts)}
+    assert store[2] == 1.0 and store[1] < 0.5
+    # A title without any question word scores 0.
+    none = [Candidate(3, "Weather", "Rain on Monday.", 1.0), *_titled()]
+    got = {r.article_id: r.features["title"] for r in rerank(q, none, counts=counts)}
+    assert got[3] == 0.0
+
+
+def test_open_passages_pass_the_store_counts_to_the_ranking() -> None:
+    q = "what did the council say about the harbour wall and ferry fares ?"
+    counts = retrieval.StoreCounts(
+        1000, {"harbour": 600, "wall": 500, "ferry": 3, "fares": 4, "council": 300}
+    )
+    weights = {"title": 1.0}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(retrieval, "WEIGHTS", weights)
+        assert retrieval.open_passages(q, _titled(), counts)[0].article_id == 2
+        assert retrieval.open_passages(q, _titled())[0].article_id == 1

@@ -72,7 +72,21 @@ async def test_small_store_asks_once_for_any_word_or_phrase(store):
     )
     assert [h.article_id for h in hits] == [together, apart]
     assert hits[0].score > hits[1].score
-    assert store.calls == ["total", "any"]
+    # One match, plus the one (cached) count statement the re-ranking's idf reads.
+    assert store.calls == ["total", "counts:river,bridge", "any"]
+
+
+async def test_word_counts_after_candidates_come_from_the_caches(store):
+    await add_filler(store)
+    await add(store, "Canal news", "The bridge over the canal shut; later the river rose.")
+    await add(store, "Repairs", "The old river bridge shut for repairs on Monday.")
+    search = StagedSearch(store)
+    await search.candidates(["river", "bridges", "zeppelin"], None, limit=5)
+    store.calls.clear()
+    total, counts = await search.word_counts(["river", "bridges", "zeppelin"])
+    assert store.calls == []
+    # The index's own stemming counts "bridges" in both bridge stories.
+    assert (total, counts) == (6, {"river": 2, "bridges": 2, "zeppelin": 0})
 
 
 async def test_large_store_tries_all_words_before_any_word(store):
@@ -147,7 +161,7 @@ async def test_store_size_is_read_again_only_after_the_ttl(store):
     await add(store, "Ferry", HARBOUR)
     await add(store, "Apples", ORCHARD)
     await search.candidates(["ferry", "frost"], None, limit=2)
-    assert store.calls == ["total", "any"]  # two articles: a small store
+    assert store.calls == ["total", "counts:ferry,frost", "any"]  # two articles: small
     await add_filler(store)
     store.calls.clear()
     now[0] = 59.0
