@@ -254,20 +254,28 @@ def self_check() -> None:
         raise SystemExit(f"self-check failed: {w}")
 
 
-async def desk_pools(path: Path, questions: Sequence[str], pool: int) -> list[list[Hit]]:
-    """The bm25 candidates the desk asks the store for, ``pool`` of them per question."""
+async def desk_pools(
+    path: Path, questions: Sequence[str], pool: int
+) -> tuple[list[list[Hit]], list[retrieval.StoreCounts]]:
+    """The bm25 candidates the desk asks the store for, ``pool`` of them per question,
+    and the store's counts of each question's words (the desk's ``store_counts``)."""
     from storage.articles import ArticleStore
     from storage.db import open_database
 
     db = await open_database(path)
     try:
         search = StagedSearch(ArticleStore(db))
-        return [
-            await search.candidates(
-                retrieval.search_terms(q), None, limit=pool, phrases=retrieval.search_phrases(q)
+        hits: list[list[Hit]] = []
+        counts: list[retrieval.StoreCounts] = []
+        for q in questions:
+            terms = retrieval.search_terms(q)
+            hits.append(
+                await search.candidates(
+                    terms, None, limit=pool, phrases=retrieval.search_phrases(q)
+                )
             )
-            for q in questions
-        ]
+            counts.append(retrieval.StoreCounts(*await search.word_counts(terms)))
+        return hits, counts
     finally:
         await db.close()
 
@@ -288,6 +296,13 @@ def main(argv: list[str] | None = None) -> None:
         help="re-rank bm25's top POOL as they come, near-duplicates and all",
     )
     ap.add_argument("--l2", type=float, nargs="+", default=[1e-3])
+    ap.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=[13],
+        help="seeds of the CV folds; the first one's figure is the one written",
+    )
     ap.add_argument("--skip-grid", action="store_true")
     ap.add_argument(
         "--write",
@@ -322,14 +337,14 @@ def main(argv: list[str] | None = None) -> None:
                         f" {recall(ranks, 10):6.3f} {recall(ranks, 20):6.3f}"
                     )
 
-        fold = folds(items)
+        fold = folds(items, seed=args.seeds[0])
         questions = [it.question for it in items]
         copies = stored_copies(bodies)
         print(f"near-duplicate pairs in the store: {sum(len(c) - 1 for c in copies.values()) // 2}")
         pools: dict[int, list[list[retrieval.Candidate]]] = {}
         for pool in args.pools:
             fetch = max(pool, args.fetch) if args.collapse else pool
-            hits = asyncio.run(desk_pools(path, questions, fetch))
+            hits, counts = asyncio.run(desk_pools(path, questions, fetch))
             pools[pool] = [
                 _pool(
                     [
@@ -344,14 +359,21 @@ def main(argv: list[str] | None = None) -> None:
                 for hs in hits
             ]
             table = [
-                retrieval.rerank(q, cands, weights={})
-                for q, cands in zip(questions, pools[pool], strict=True)
+                retrieval.rerank(q, cands, weights={}, counts=n)
+                for q, cands, n in zip(questions, pools[pool], counts, strict=True)
             ]
             label = f"desk pool={pool}" + (f" fetch={fetch} collapsed" if args.collapse else "")
             for l2 in args.l2:
                 w_all, figures = report_fit(
                     f"{label} l2={l2:g}", table, gold, fold, args.features, l2, copies
                 )
+                for seed in args.seeds[1:]:
+                    other = folds(items, seed=seed)
+                    strict = cross_validate(table, gold, other, args.features, l2)
+                    aware = cross_validate(table, gold, other, args.features, l2, copies)
+                    print(
+                        f"    folds seed {seed}: CV R@1 strict {strict:.3f} copy-aware {aware:.3f}"
+                    )
                 if args.write and pool == args.pools[0] and l2 == args.l2[0]:
                     path = weights.save(
                         "retrieval",
@@ -372,8 +394,8 @@ def main(argv: list[str] | None = None) -> None:
         # and re-ranking of the desk's pool (bm25 top POOL without collapse, for
         # comparison). CPU time, so a loaded machine inflates it less than wall time.
         pool = args.pools[0]
-        plain = asyncio.run(desk_pools(path, questions, pool))
-        wide = asyncio.run(desk_pools(path, questions, max(pool, args.fetch)))
+        plain, counts = asyncio.run(desk_pools(path, questions, pool))
+        wide, _ = asyncio.run(desk_pools(path, questions, max(pool, args.fetch)))
 
         def cands(hs: Sequence[Hit]) -> list[retrieval.Candidate]:
             return [
@@ -384,21 +406,21 @@ def main(argv: list[str] | None = None) -> None:
             ]
 
         paths = {
-            f"bm25 top {pool}": (plain, lambda q, c: retrieval.rerank(q, c)),
+            f"bm25 top {pool}": (plain, lambda q, c, n: retrieval.rerank(q, c, counts=n)),
             f"fetch {max(pool, args.fetch)}, collapse to {pool}": (
                 wide,
-                lambda q, c: retrieval.rerank(q, retrieval.distinct(c, pool)),
+                lambda q, c, n: retrieval.rerank(q, retrieval.distinct(c, pool), counts=n),
             ),
         }
         for name, (hs_of, run) in paths.items():
             lists = [cands(hs) for hs in hs_of]
             for cache in ("cold", "warm"):
                 times = []
-                for q, cl in zip(questions, lists, strict=True):
+                for q, cl, n in zip(questions, lists, counts, strict=True):
                     if cache == "cold":
                         retrieval.clear_caches()
                     t0 = time.process_time()
-                    run(q, cl)
+                    run(q, cl, n)
                     times.append(1000 * (time.process_time() - t0))
                 times.sort()
                 print(
