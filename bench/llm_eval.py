@@ -132,7 +132,8 @@ async def open_setting(texts: list[str], stack: AsyncExitStack) -> Passages:
     async def passages_for(it: Item) -> list[Passage]:
         # The desk's own candidates, re-ranked and handed over as the bot does.
         candidates = await desk.candidates(it.question, None)
-        return retrieval.open_passages(it.question, candidates)
+        counts = await desk.store_counts(it.question)
+        return retrieval.open_passages(it.question, candidates, counts)
 
     return passages_for
 
