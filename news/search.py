@@ -14,7 +14,7 @@ each stage's hits following the earlier ones without repeats, until ``limit``.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 # For the answer engine's candidates a title match counts twice a body match: the
@@ -46,7 +46,13 @@ class Hit(Protocol):
 
 
 class TextIndex(Protocol):
-    """The plain full-text operations the strategy needs of an article store."""
+    """The plain full-text operations the strategy needs of an article store.
+
+    ``needs_counts``: the index's ranking has no idf of its own (PostgreSQL's), so
+    :meth:`match` is handed the document counts the strategy holds.
+    """
+
+    needs_counts: bool
 
     def query_words(self, terms: Sequence[str]) -> list[str]:
         """The words of ``terms`` as the index looks them up (its tokenisation)."""
@@ -61,9 +67,12 @@ class TextIndex(Protocol):
         title_weight: float,
         any_term: bool = False,
         phrases: Sequence[Sequence[str]] = (),
+        counts: tuple[int, Mapping[str, int]] | None = None,
     ) -> Sequence[Hit]:
         """Best bm25 matches in the guild's scope holding every term (or, with
-        ``any_term``, any term or phrase), best first, at most ``limit``."""
+        ``any_term``, any term or phrase), best first, at most ``limit``. ``counts``
+        (the store's size and its document counts of the words, as the strategy has
+        them cached) serve an index that weighs words by idf itself."""
         ...
 
     async def doc_counts(self, words: Sequence[str], cap: int) -> dict[str, int]:
@@ -156,6 +165,11 @@ class StagedSearch:
         any_term: bool = False,
         phrases: Sequence[Sequence[str]] = (),
     ) -> Sequence[Hit]:
+        counts = None
+        if self.index.needs_counts:
+            total = await self._store_size()
+            words = self.index.query_words([*terms, *(word for p in phrases for word in p)])
+            counts = (total, await self._doc_counts(words, total))
         return await self.index.match(
             terms,
             guild_id,
@@ -163,6 +177,7 @@ class StagedSearch:
             title_weight=self.title_weight,
             any_term=any_term,
             phrases=phrases,
+            counts=counts,
         )
 
     async def word_counts(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:

@@ -7,7 +7,7 @@ Scope rule: a guild sees its own articles and the global ones (``guild_id`` NULL
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import NamedTuple
@@ -206,6 +206,8 @@ def _scope_clause(guild_id: int | None, alias: str = "a") -> tuple[str, tuple[ob
 
 class ArticleStore:
     """Articles in SQLite; returns dataclasses, never rows."""
+
+    needs_counts = False  # FTS5's bm25 has its own idf
 
     def __init__(self, db: SqlDatabase):
         self.db = db
@@ -448,9 +450,11 @@ class ArticleStore:
         title_weight: float = TITLE_WEIGHT,
         any_term: bool = False,
         phrases: Sequence[Sequence[str]] = (),
+        counts: tuple[int, Mapping[str, int]] | None = None,
     ) -> list[SearchHit]:
         """Top bm25 matches holding every term (or any term or phrase, with ``any_term``),
-        without snippets. Phrases join the terms' query with the same AND / OR."""
+        without snippets. Phrases join the terms' query with the same AND / OR. FTS5's
+        bm25 has its own idf: ``counts`` is not needed here."""
         query = fts_query(terms, any_term=any_term)
         extra = phrase_queries(phrases)
         if query is not None and extra:

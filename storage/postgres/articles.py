@@ -13,14 +13,14 @@ that costs the right story its place (bench/README.md). So :meth:`PgArticleStore
 ranks in two steps inside one statement: ``ts_rank`` picks the best RESCORE_POOL
 matches, then each is scored as bm25 scores it, the sum over the query's words and
 phrases of idf × that unit's own ``ts_rank`` (which saturates with repeats as bm25's
-term frequency does). The idf comes from document counts the store caches.
+term frequency does). The idf comes from the document counts the staged search
+(``news.search.StagedSearch``) already holds for the question.
 """
 
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -33,7 +33,7 @@ from storage.articles import (
     SearchHit,
     query_terms,
 )
-from storage.sql import Row, SqlDatabase
+from storage.sql import Row
 
 TS_CONFIG = "english"  # the generated column's configuration (migration 001)
 # ts_rank's length normalisation for the answer engine's candidates: none. The idf
@@ -50,15 +50,6 @@ RESCORE_POOL = 60
 # at 100k articles. Past it, the rows holding only the most common words are left out
 # of the candidates (they still count in every candidate's score).
 ANY_ROWS = 4_000
-# Document counts stop at this share of the store (and at least DF_CAP_MIN): past it a
-# word's idf is small either way, and counting further costs a row read per article.
-# The same figures as news.search's common words, so its counts serve here too.
-DF_CAP_SHARE = 0.05
-DF_CAP_MIN = 2_000
-# The store's size is read again after this many seconds; counts are kept until it
-# grows or shrinks by a tenth, for at most DF_CACHE_MAX words.
-COUNT_TTL = 60.0
-DF_CACHE_MAX = 50_000
 SNIPPET_OPTIONS = (
     'StartSel="", StopSel="", MaxWords=24, MinWords=12, ShortWord=0, MaxFragments=1,'
     ' FragmentDelimiter=" … "'
@@ -113,13 +104,13 @@ def idf(df: int, total: int) -> float:
     return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
 
 
-def unit_df(unit: Unit, counts: dict[str, int]) -> int:
+def unit_df(unit: Unit, counts: Mapping[str, int]) -> int:
     """A unit's document count: a word's own; a phrase's is taken as its rarest word's
     (an upper bound: counting a phrase reads every row holding its words)."""
     return min(counts.get(w, 0) for w in unit.words)
 
 
-def candidate_units(units: Sequence[Unit], counts: dict[str, int], budget: int) -> list[Unit]:
+def candidate_units(units: Sequence[Unit], counts: Mapping[str, int], budget: int) -> list[Unit]:
     """The units whose rows an any-word query ranks: all of them when their counts add
     up to at most ``budget``, else the rarest that fit (at least the rarest). A phrase
     holding a word that is itself selected selects no more rows, and is left out (its
@@ -166,13 +157,7 @@ def _hit(row: Row) -> SearchHit:
 class PgArticleStore(ArticleStore):
     """Articles in PostgreSQL; everything but full-text search is the SQLite store's SQL."""
 
-    def __init__(self, db: SqlDatabase):
-        super().__init__(db)
-        self._df: dict[str, int] = {}  # word -> articles holding it, up to _df_cap + 1
-        self._df_cap = 0
-        self._df_total = 0
-        self._total = 0
-        self._total_at = float("-inf")
+    needs_counts = True  # ts_rank knows no idf: match weighs words by the search's counts
 
     async def match(
         self,
@@ -183,15 +168,20 @@ class PgArticleStore(ArticleStore):
         title_weight: float = TITLE_WEIGHT,
         any_term: bool = False,
         phrases: Sequence[Sequence[str]] = (),
+        counts: tuple[int, Mapping[str, int]] | None = None,
     ) -> list[SearchHit]:
         """The best matches holding every term (or any term or phrase), ranked by idf ×
-        ts_rank per word and phrase among the ts_rank's best RESCORE_POOL."""
+        ts_rank per word and phrase among the ts_rank's best RESCORE_POOL. The idf is
+        of ``counts``, which the staged search keeps cached; without them (a direct
+        caller) the words are counted here."""
         units = ts_units(terms, phrases)
         if not units:
             return []
-        total = await self._store_size()
-        counts = await self._word_counts([w for u in units for w in u.words])
-        found = candidate_units(units, counts, ANY_ROWS) if any_term else units
+        if counts is None:
+            total = await self.total()
+            counts = (total, await self.doc_counts([w for u in units for w in u.words], total))
+        total, docs = counts
+        found = candidate_units(units, docs, ANY_ROWS) if any_term else units
         scope, scope_params = _scope(guild_id)
         weights = _weights(title_weight)
         # The queries are parsed once, in FROM: in a generic plan a to_tsquery() in WHERE
@@ -210,7 +200,7 @@ class PgArticleStore(ArticleStore):
             f" {RANK_NORMALISATION})) FROM u) AS rank FROM best ORDER BY rank DESC, id LIMIT ?",
             (
                 [u.query for u in units],
-                [idf(unit_df(u, counts), total) for u in units],
+                [idf(unit_df(u, docs), total) for u in units],
                 joined(found, any_term=any_term),
                 joined(units, any_term=any_term),
                 *scope_params,
@@ -232,37 +222,15 @@ class PgArticleStore(ArticleStore):
             # Any word, bounded as the answer engine's any-word stage is: the rows of
             # the commonest words past ANY_ROWS are left out rather than all ranked.
             units = ts_units(terms)
-            counts = await self._word_counts([w for u in units for w in u.words])
+            # Counts past the budget decide nothing: each is counted up to it.
+            counts = await self.doc_counts([w for u in units for w in u.words], ANY_ROWS)
             query = joined(candidate_units(units, counts, ANY_ROWS), any_term=True)
             hits = await self._ranked(query, guild_id, limit, offset)
         return hits
 
     async def doc_counts(self, words: Sequence[str], cap: int) -> dict[str, int]:
         """Articles holding each word, counted up to ``cap + 1``, in one statement. A stop
-        word (which the index leaves out) counts as in every article. Counts made with
-        at least the store's own cap are kept for idf."""
-        counts = await self._count(words, cap)
-        await self._store_size()
-        if cap >= self._df_cap:
-            self._remember({w: min(n, self._df_cap + 1) for w, n in counts.items()})
-        return counts
-
-    async def _word_counts(self, words: Sequence[str]) -> dict[str, int]:
-        """Articles (every scope) holding each word, up to the store's cap + 1, kept
-        until the store's size moves by a tenth."""
-        await self._store_size()
-        unknown = [w for w in dict.fromkeys(words) if w not in self._df]
-        if unknown:
-            self._remember(await self._count(unknown, self._df_cap))
-        return {w: self._df[w] for w in words if w in self._df}
-
-    def _remember(self, counts: dict[str, int]) -> None:
-        if len(self._df) + len(counts) > DF_CACHE_MAX:
-            self._df.clear()
-        self._df.update(counts)
-
-    async def _count(self, words: Sequence[str], cap: int) -> dict[str, int]:
-        """Articles holding each word, up to ``cap + 1``, in one statement."""
+        word (which the index leaves out) counts as in every article."""
         queries = {w: q for w in dict.fromkeys(words) if (q := ts_query([w])) is not None}
         if not queries:
             return {}
@@ -276,19 +244,6 @@ class PgArticleStore(ArticleStore):
             params += [word, cap + 1, cap + 1, query]
         rows = await self.db.fetchall(" UNION ALL ".join([part] * len(queries)), tuple(params))
         return {row[0]: int(row[1]) for row in rows}
-
-    async def _store_size(self) -> int:
-        """The store's size, read at most every COUNT_TTL seconds; the cached counts
-        (and their cap) are renewed when it has moved by a tenth."""
-        now = time.monotonic()
-        if now - self._total_at > COUNT_TTL:
-            self._total = await self.total()
-            self._total_at = now
-            if abs(self._total - self._df_total) > self._df_total // 10 or not self._df_cap:
-                self._df.clear()
-                self._df_total = self._total
-                self._df_cap = max(DF_CAP_MIN, int(self._total * DF_CAP_SHARE))
-        return self._total
 
     async def _ranked(
         self, query: str | None, guild_id: int | None, limit: int, offset: int
