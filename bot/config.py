@@ -10,13 +10,13 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from storage.backend import is_database_url
 from storage.shards import Shards
 
 if TYPE_CHECKING:
     from news.answer.model import ModelConfig
 
 DEFAULT_DB = Path("data") / "newsbot.db"
-DATABASE_SCHEMES = ("postgresql://", "postgres://", "sqlite:///")
 
 
 class SettingsError(ValueError):
@@ -167,7 +167,7 @@ def checked_location(text: str, name: str) -> str | Path:
     whose message does not repeat it (it may hold a password)."""
     if "://" not in text:
         return Path(text)
-    if not text.startswith(DATABASE_SCHEMES):
+    if not is_database_url(text):
         raise SettingsError(
             f"{name} must be a SQLite file or a URL starting with postgresql:// (for example "
             "postgresql://newsbot:PASSWORD@localhost/newsbot) or sqlite:///"

@@ -22,7 +22,7 @@ from storage.interfaces import Stores
 from storage.shards import Shards
 from storage.sql import SqlDatabase
 
-__all__ = ["hold_runner", "is_postgres", "open_stores", "sqlite_stores"]
+__all__ = ["hold_runner", "is_database_url", "is_postgres", "open_stores", "sqlite_stores"]
 
 _SQLITE_PREFIX = "sqlite:///"
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -31,6 +31,11 @@ _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 def is_postgres(location: str | Path) -> bool:
     """True for a PostgreSQL URL, False for a SQLite file."""
     return str(location).startswith(_POSTGRES_SCHEMES)
+
+
+def is_database_url(text: str) -> bool:
+    """True for a URL :func:`open_stores` opens (PostgreSQL's or ``sqlite:///``)."""
+    return is_postgres(text) or text.startswith(_SQLITE_PREFIX)
 
 
 def sqlite_stores(db: Database) -> Stores:
