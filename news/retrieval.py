@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from news.answer import Passage
 from news.text import MAX_QUESTION_CHARS, MAX_TEXT_CHARS, split_sentences
 from news.weights import WeightsError, load
-from news.words import PLAIN_WORD, SEARCH_STOP, sentence_idf, stem
+from news.words import PLAIN_WORD, SEARCH_STOP, other_forms, sentence_idf, stem
 
 __all__ = [
     "FEATURES",
@@ -95,12 +95,14 @@ def search_terms(question: str) -> list[str]:
     """Content words of a question, in order, for an OR full-text query.
 
     Question and stop words are dropped (they match every story and blur bm25);
-    numbers and rare words stay. No synonyms: on the dev set they cost recall.
+    numbers and rare words stay. No synonyms: on the dev set they cost recall. A
+    title's or body's other form is no synonym but the same name, so it follows the
+    question's words: "CEO" also searches "chief executive".
     """
     if not isinstance(question, str):
         return []
     out: list[str] = []
-    for w in _words(question):
+    for w in [*_words(question), *other_forms(question[:MAX_QUESTION_CHARS])]:
         if _is_content(w) and w not in out:
             out.append(w)
             if len(out) >= MAX_TERMS:

@@ -15,13 +15,18 @@ from collections.abc import Collection, Sequence
 from functools import lru_cache
 
 __all__ = [
+    "FORM_STARTS",
     "PLAIN_WORD",
     "QUESTION_STOP",
     "SEARCH_STOP",
     "STOP_WORDS",
     "TOKEN",
     "WORD",
+    "long_form_at",
+    "long_forms",
+    "other_forms",
     "sentence_idf",
+    "short_form",
     "stem",
     "wordset",
 ]
@@ -200,6 +205,93 @@ def stem(word: str) -> str:
     if w in _IRREGULAR:
         return _IRREGULAR[w]
     return _suffix_strip(w)
+
+
+# ------------------------------------------------------------------ short and long forms
+
+# Titles, roles and bodies that news prose writes both ways ("the CEO", "chief
+# executive"), so that a question in one form finds a story in the other. Each short
+# form (as written, dots aside) with its long forms, lower-case.
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "CEO": ("chief executive officer", "chief executive"),
+    "CFO": ("chief financial officer",),
+    "COO": ("chief operating officer",),
+    "PM": ("prime minister",),
+    "MP": ("member of parliament",),
+    "US": ("united states of america", "united states", "america"),
+    "UK": ("united kingdom", "great britain", "britain"),
+    "UN": ("united nations",),
+    "EU": ("european union",),
+}
+# Other spellings of a short form.
+_SHORT_ALIASES = {"USA": "US"}
+# Short forms that are also everyday words or units ("us", "pm", "un-", "mp3"): they
+# count only when written in capitals.
+_CAPITALS_ONLY = frozenset(("US", "PM", "MP", "UN"))
+_LONGEST_SHORT = len("U.S.A.")
+# The long forms by their first word, the longest first.
+_LONG_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _short, _longs in ABBREVIATIONS.items():
+    for _long in _longs:
+        _LONG_BY_FIRST.setdefault(_long.split()[0], []).append((tuple(_long.split()), _short))
+for _forms in _LONG_BY_FIRST.values():
+    _forms.sort(key=lambda item: -len(item[0]))
+
+
+# Every word a short or long form may start with, lower-case: a cheap first test.
+FORM_STARTS = frozenset(
+    (
+        *(short.lower() for short in ABBREVIATIONS),
+        *(alias.lower() for alias in _SHORT_ALIASES),
+        *_LONG_BY_FIRST,
+    )
+)
+
+
+def short_form(word: str) -> str | None:
+    """The short form a written word stands for ("U.S." and "USA" -> "US"), or None."""
+    if len(word) > _LONGEST_SHORT:
+        return None
+    bare = word.replace(".", "")
+    upper = bare.upper()
+    short = _SHORT_ALIASES.get(upper, upper)
+    if short not in ABBREVIATIONS:
+        return None
+    if short in _CAPITALS_ONLY and bare != upper:
+        return None
+    return short
+
+
+def long_forms(short: str) -> tuple[str, ...]:
+    """The long forms of a short form ("PM" -> ("prime minister",))."""
+    return ABBREVIATIONS.get(short, ())
+
+
+def other_forms(text: str) -> list[str]:
+    """The words of the forms ``text`` does not use, for a full-text query: the long
+    forms' words for a short form ("CEO" -> chief, executive, officer), the short form
+    for a long form ("prime minister" -> pm) unless it is also an everyday word or
+    unit, which would match stories about something else ("us", "pm")."""
+    out: list[str] = []
+    for m in WORD.finditer(text):
+        short = short_form(m.group(0))
+        for long in long_forms(short) if short else ():
+            out.extend(w for w in long.split() if w not in SEARCH_STOP)
+    lows = [w.casefold() for w in PLAIN_WORD.findall(text)]
+    for i in range(len(lows)):
+        found = long_form_at(lows, i)
+        if found is not None and found[1] not in _CAPITALS_ONLY:
+            out.append(found[1].lower())
+    return list(dict.fromkeys(out))
+
+
+def long_form_at(lows: Sequence[str], i: int) -> tuple[int, str] | None:
+    """The longest long form that starts at ``lows[i]`` (lower-case words): how many
+    words it takes and its short form, or None."""
+    for words, short in _LONG_BY_FIRST.get(lows[i], ()):
+        if tuple(lows[i : i + len(words)]) == words:
+            return len(words), short
+    return None
 
 
 # ------------------------------------------------------------------ weights

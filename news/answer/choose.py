@@ -1,6 +1,7 @@
 """Choosing the answer: the minimum-Bayes-risk pick among scored spans, the answer
-text a span stands for (a count's number with its units, a complete date), and a
-running total reported beside a count.
+text a span stands for (a count's number with its units, a complete date), and which
+numbers are running totals rather than the count asked about (the line that reports
+a total beside the answer is :mod:`.totals`).
 """
 
 from __future__ import annotations
@@ -8,11 +9,18 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from news.answer.lexicon import CURRENCY, QUALIFIERS, SCALE_WORDS, UNIT_WORDS
+from news.answer.lexicon import (
+    CURRENCY,
+    CURRENCY_WORDS,
+    FUNCTION_WORDS,
+    QUALIFIERS,
+    SCALE_SUFFIXES,
+    SCALE_WORDS,
+    UNIT_WORDS,
+)
 from news.answer.question import QuestionInfo
-from news.answer.reader import Passage
 from news.answer.spans import Candidate
-from news.answer.tokens import Sentence, article_sentences
+from news.answer.tokens import Sentence, Tok
 
 # "the total ... to 5,000": how many tokens apart "total" and its number may be.
 TOTAL_REACH = 14
@@ -23,45 +31,102 @@ def trim(text: str) -> str:
     return text.strip(" ,;:-–—\"'“”‘’()[]")
 
 
-def total_extra(info: QuestionInfo, passage: Passage, evidence: Sentence) -> str | None:
-    """For counts: a sentence of the same article that gives a running total."""
-    if info.qtype != "count":
-        return None
-    qset = set(info.terms)
-    text = passage.text if isinstance(passage.text, str) else ""
-    for s in article_sentences(int(passage.article_id), hash(text), text):
-        if s is evidence or not (qset & s.keys):
-            continue
-        toks = s.toks
-        for i, t in enumerate(toks):
-            if t.low != "total":
-                continue
-            for j in range(i + 1, min(len(toks), i + 1 + TOTAL_REACH)):
-                if toks[j].num:
-                    start = toks[max(0, i - 2)].start
-                    if i >= 2 and toks[i - 1].low not in ("the", "a"):
-                        start = toks[i - 1].start
-                    end = toks[j].end
-                    while j + 1 < len(toks) and (toks[j + 1].num or toks[j + 1].low in SCALE_WORDS):
-                        j += 1
-                        end = toks[j].end
-                    return s.text[start:end]
-    return None
+def _qualifies(toks: Sequence[Tok], k: int) -> bool:
+    """Whether ``toks[k]`` belongs in front of the number that follows it: a currency
+    sign or a qualifier ("about", "up to"). A bare "to" is a preposition ("the total
+    to 5,000"), and "an" and "only" say nothing of the amount."""
+    t = toks[k]
+    if t.text in CURRENCY:
+        return True
+    if t.low not in QUALIFIERS or t.low in ("an", "only"):
+        return False
+    return t.low != "to" or (k > 0 and toks[k - 1].low == "up")
+
+
+def _glued_scale(toks: Sequence[Tok], k: int) -> bool:
+    """A scale suffix written onto the number before it: the "m" of "€20m"."""
+    return toks[k].low in SCALE_SUFFIXES and toks[k].start == toks[k - 1].end and toks[k - 1].num
 
 
 def extend_number(sent: Sentence, start: int, end: int, info: QuestionInfo) -> tuple[int, int]:
     """Grow a number span to take its qualifiers, currency and scale/unit words."""
     toks = sent.toks
-    while start > 0 and (
-        toks[start - 1].text in CURRENCY
-        or (toks[start - 1].low in QUALIFIERS and toks[start - 1].low not in ("an", "only"))
-    ):
+    while start > 0 and _qualifies(toks, start - 1):
         start -= 1
     while end < len(toks) and (
-        toks[end].num or toks[end].low in SCALE_WORDS or (info.unit and toks[end].low in UNIT_WORDS)
+        toks[end].num
+        or toks[end].low in SCALE_WORDS
+        or _glued_scale(toks, end)
+        or (info.unit and (toks[end].low in UNIT_WORDS or toks[end].low in CURRENCY_WORDS))
     ):
         end += 1
+    # A currency named by its country: "35 million Zimbabwean dollars".
+    if (
+        info.unit
+        and end + 1 < len(toks)
+        and toks[end].cap
+        and not toks[end].punct
+        and toks[end + 1].low in CURRENCY_WORDS
+    ):
+        end += 2
     return start, end
+
+
+def _kept_in_front(toks: Sequence[Tok], s: int, end: int) -> bool:
+    """Whether a function word may open the answer ``toks[s:end]``: a qualifier of the
+    number after it ("about 210,000", "as many as 40", "at least 5"), or a capitalised
+    word that starts a name mid-sentence ("The Hague")."""
+    t = toks[s]
+    if t.cap and s > 0 and not toks[s - 1].strong and s + 1 < end:
+        nxt = toks[s + 1]
+        if nxt.cap and not nxt.punct and nxt.low not in FUNCTION_WORDS:
+            return True
+    if t.low == "to" or (
+        t.low == "at" and not (s + 1 < end and toks[s + 1].low in ("least", "most"))
+    ):
+        return False
+    k = s
+    while k < end and (
+        toks[k].low in QUALIFIERS or toks[k].low == "at" or toks[k].text in CURRENCY
+    ):
+        k += 1
+    return k < end and toks[k].num
+
+
+def _loose(t: Tok) -> bool:
+    """Punctuation the answer's text would trim anyway (not a currency sign or "%")."""
+    return t.punct and t.text not in CURRENCY and t.text != "%"
+
+
+def clean_edges(sent: Sentence, start: int, end: int) -> tuple[int, int]:
+    """The span without the function words and loose punctuation at its edges ("to
+    under 5,000" -> "under 5,000", "the policy of" -> "policy"): they are no part of
+    any answer, and a name's inner words ("Bank of England") are never at its edge.
+    A span of nothing else is left as it is."""
+    toks = sent.toks
+    s, e = start, end
+    while s < e and (
+        _loose(toks[s]) or (toks[s].low in FUNCTION_WORDS and not _kept_in_front(toks, s, e))
+    ):
+        s += 1
+    while e > s and (
+        _loose(toks[e - 1]) or (toks[e - 1].low in FUNCTION_WORDS and not _particle(toks, e - 1))
+    ):
+        e -= 1
+    return (s, e) if s < e else (start, end)
+
+
+# Prepositions that also end a phrasal verb ("turn himself in", "give up").
+_PARTICLES = frozenset(("in", "on", "off", "out", "up", "over", "down", "through", "about"))
+
+
+def _particle(toks: Sequence[Tok], k: int) -> bool:
+    """Whether ``toks[k]`` ends a phrasal verb rather than opening a phrase: it has no
+    object, the sentence or clause going on with punctuation or another function word."""
+    if toks[k].low not in _PARTICLES:
+        return False
+    nxt = toks[k + 1] if k + 1 < len(toks) else None
+    return nxt is None or nxt.punct or nxt.low in FUNCTION_WORDS
 
 
 def extend_time(sent: Sentence, start: int, end: int) -> tuple[int, int]:
@@ -80,6 +145,14 @@ def extend_time(sent: Sentence, start: int, end: int) -> tuple[int, int]:
 
 def candidate_text(info: QuestionInfo, sent: Sentence, cand: Candidate) -> str:
     """The answer text a candidate stands for, after shape-specific clean-up."""
+    start, end = answer_range(info, sent, cand)
+    return trim(sent.text[sent.toks[start].start : sent.toks[end - 1].end])
+
+
+def answer_range(info: QuestionInfo, sent: Sentence, cand: Candidate) -> tuple[int, int]:
+    """The tokens of the answer a candidate stands for: its shape-specific clean-up
+    (a count's number with its units, a complete date), without function words at its
+    edges."""
     start, end = cand.start, cand.end
     if info.qtype == "count" and any(t.num for t in sent.toks[start:end]):
         # A count is the number itself, with its qualifiers and units, not the noun
@@ -96,7 +169,7 @@ def candidate_text(info: QuestionInfo, sent: Sentence, cand: Candidate) -> str:
             if start > 0 and toks[start - 1].low in ("last", "next", "early", "late", "mid"):
                 start -= 1
         start, end = extend_time(sent, start, end)
-    return trim(sent.text[sent.toks[start].start : sent.toks[end - 1].end])
+    return clean_edges(sent, start, end)
 
 
 # Minimum-Bayes-risk choice: among the best MBR_TOP spans, take the one with the
@@ -128,7 +201,7 @@ def mbr_pick(cands: Sequence[Candidate]) -> Candidate:
 
 
 # "...will bring the total number of detainees freed to 5,000": a running total, not
-# the count of the event asked about (the answer reports it as `extra` instead). The
+# the count of the event asked about (:mod:`.totals` may report it beside the answer). The
 # penalty is large: such a number wins only when the article offers no other count.
 RUNNING_TOTAL_PENALTY = 5.0
 

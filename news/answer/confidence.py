@@ -37,10 +37,19 @@ from news.weights import WeightsError, load, save, table
 
 NAME = "confidence"
 SETTINGS = ("given", "open")
-SIGNALS: dict[str, tuple[str, ...]] = {
-    "given": ("mbr_agree", "evidence_margin", "nterms"),
-    "open": ("mbr_agree", "evidence_margin", "nterms", "rr_margin"),
-}
+_BOTH = (
+    "mbr_agree",
+    "evidence_margin",
+    "nterms",
+    "missing",
+    "span_score",
+    "sent_logit",
+    "is_count",
+    "is_time",
+    "is_person",
+    "is_place",
+)
+SIGNALS: dict[str, tuple[str, ...]] = {"given": _BOTH, "open": (*_BOTH, "rr_margin")}
 # Margins are told apart up to this many logits (a lone sentence or story counts as this).
 MARGIN_CLIP = 5.0
 # The agreement vote: the best AGREE_TOP spans, softmax at AGREE_TEMPERATURE (the

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from news.answer.choose import (
     MBR_FORMS,
     RUNNING_TOTAL_PENALTY,
+    answer_range,
     candidate_text,
     counts_only_a_total,
     is_running_total,
     mbr_pick,
-    total_extra,
 )
 from news.answer.confidence import (
     agreement,
@@ -32,12 +32,14 @@ from news.answer.confidence import (
     setting_of,
 )
 from news.answer.fitted import load_fitted
+from news.answer.kinds import candidate_fits, penalise_wrong_kind
 from news.answer.passages import passage_order, quotes, relevance
 from news.answer.question import FORMS, QuestionInfo, analyze_question
 from news.answer.reader import Answer, Guess, Passage, Quote
 from news.answer.sentences import SENT_FEATURES, Scored, rank_sentences, rerank
 from news.answer.spans import Candidate, fold_weights, span_candidates
-from news.answer.support import supported
+from news.answer.support import missing_share, supported
+from news.answer.totals import running_total
 
 # Spans are drawn from this many of the re-ranked shortlist's best sentences.
 TOP_SENTENCES = 4
@@ -107,6 +109,9 @@ class Reading:
     # Whether the evidence and its article say what the question asks about
     # (:mod:`.support`); when not, the confidence is 0 whatever the signals say.
     supported: bool = True
+    # Whether the answer is of the kind the question asks for (:mod:`.kinds`); when
+    # not, the confidence is 0 too.
+    typed: bool = True
 
 
 def answer_question(
@@ -188,9 +193,11 @@ def read(question: str, passages: Sequence[Passage]) -> Reading:
             or is_running_total(pool.top[c.sent_index].sentence, c.start, c.end)
         ):
             c.score -= RUNNING_TOTAL_PENALTY
+    penalise_wrong_kind(info, pool.top, pool.cands)
+    for c in pool.cands:
         if c.score > best_span.get(c.sent_index, -float("inf")):
             best_span[c.sent_index] = c.score
-    order = passage_order(ranked, pool.top, best_span)
+    order = passage_order(info, ranked, pool.top, best_span)
     open_quotes = quotes(info, order)
     if not pool.cands:
         return Reading(question, info.qtype, setting, related, None, {}, 0.0, (), open_quotes)
@@ -209,13 +216,21 @@ def read(question: str, passages: Sequence[Passage]) -> Reading:
         ),
         "evidence_margin": clip_margin(key[win.sent_index] - max(others)) if others else 5.0,
         "nterms": float(len(info.terms)),
+        # How much of the question its story never mentions (paraphrase or a
+        # subject the story lacks), and the span's own fitted score against the
+        # sentence's: a strong span in a strong sentence is less often wrong.
+        "missing": missing_share(info, chosen),
+        "span_score": max(-10.0, min(10.0, win.score)),
+        "sent_logit": max(-10.0, min(10.0, chosen.logit)),
+        **{f"is_{t}": float(info.qtype == t) for t in ("count", "time", "person", "place")},
     }
     if setting == "open":
         signals["rr_margin"] = retrieval_margin(passages)
-    backed = supported(info, chosen)
-    confidence = _MODEL.probability(setting, signals) if text and backed else 0.0
+    backed = supported(info, chosen, question)
+    typed = candidate_fits(info, chosen, win)
+    confidence = _MODEL.probability(setting, signals) if text and backed and typed else 0.0
     guess = Guess(text, sent.text, int(chosen.passage.article_id)) if text else None
-    committed_quotes = quotes(info, order, chosen, (win.start, win.end))
+    committed_quotes = quotes(info, order, chosen, answer_range(info, sent, win))
     return Reading(
         question,
         info.qtype,
@@ -226,6 +241,7 @@ def read(question: str, passages: Sequence[Passage]) -> Reading:
         confidence,
         committed_quotes,
         open_quotes,
-        total_extra(info, chosen.passage, sent),
+        running_total(info, chosen, text),
         backed,
+        typed=typed,
     )

@@ -7,7 +7,7 @@ summarizer and live in :mod:`news.words`.
 
 from __future__ import annotations
 
-from news.words import stem, wordset
+from news.words import ABBREVIATIONS, QUESTION_STOP, stem, wordset
 
 # The words that open a question.
 WH = wordset("what which who whom whose when where why how")
@@ -75,16 +75,36 @@ UNIT_WORDS = wordset("""years year months month weeks week days day hours hour m
 QUALIFIERS = wordset("""more less fewer than under over about around nearly almost approximately roughly some
     least most up to as many much just only estimated an""")
 CURRENCY = wordset("$ £ € # ¥")
+CURRENCY_WORDS = wordset("""dollar dollars euro euros pound pounds sterling yen yuan renminbi rupee rupees
+    rupiah franc francs peso pesos ruble rubles rouble roubles lira dinar dinars riyal riyals
+    rand shekel shekels baht krona kronor krone reais""")
+# Scale suffixes written onto a number: "$5m", "€2bn".
+SCALE_SUFFIXES = wordset("m mn bn b k")
+# Words that carry no meaning at the edge of an answer ("to 5,000", "the policy of"):
+# articles, prepositions, conjunctions.
+FUNCTION_WORDS = wordset("""a an the of to from by for with about in on at into onto over under after
+    before during since between among against through across near without within upon via and or
+    but nor as than""")
 MONTHS = wordset("""january february march april may june july august september october november december
     jan feb mar apr jun jul aug sep sept oct nov dec""")
 DAYS = wordset("""monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow tonight
     weekend""")
+# Words that make a phrase a time even without a date ("last week", "two years ago").
+TIME_WORDS = wordset("""week weeks month months year years decade decades century centuries ago
+    morning afternoon evening night midnight noon dawn spring summer autumn fall winter season
+    earlier later recently currently christmas easter""")
 PLACE_PREPS = wordset("in at near from to into across outside inside throughout")
 PLACE_CUES = wordset("""city county state province island islands river mountain mount lake street road valley
     region republic kingdom coast bay north south east west northern southern eastern western
     afghanistan pakistan iraq iran israel china india russia japan korea mexico brazil france
     germany britain england london paris washington california texas florida new york africa
     europe asia america canada australia spain italy egypt syria gaza baghdad kabul beijing""")
+
+# Common nouns of places an answer to "where" may be ("at his home", "in a hospital").
+PLACE_NOUNS = wordset("""home house apartment hospital school university college prison jail airport
+    station church mosque temple hotel office court courthouse border camp base park square
+    building embassy market beach field stadium village town capital neighborhood neighbourhood
+    area headquarters compound farm port harbor harbour forest desert sea ocean""")
 
 # The noun after "what"/"which" that tells what is asked for ("what year", "which city").
 COUNT_FOCUS = wordset(
@@ -108,3 +128,28 @@ def match_key(word: str) -> str:
     """The matching key of a word: its stem, folded onto its synonym group."""
     s = stem(word)
     return _SYNONYM_OF.get(s, s)
+
+
+def short_key(short: str) -> str:
+    """The matching key a short form ("CEO") and its long forms ("chief executive")
+    share; no word has it, so "us" the pronoun stays apart from "US"."""
+    return short.lower() + "="
+
+
+# Each short form's own matching key and its long forms' words', by their shared key.
+# A sentence that holds either form holds them all, so a check that looks a question's
+# word up by its own key ("CEO" -> "ceo") finds it in "chief executive" too. Words
+# folded onto a synonym group are left out: "chief" is "leader" and "officer" is
+# "police", which a sentence saying "CEO" does not mean.
+FORM_KEYS: dict[str, frozenset[str]] = {
+    short_key(short): frozenset(
+        {match_key(short.lower())}
+        | {
+            stem(w)
+            for long in longs
+            for w in long.split()
+            if w not in QUESTION_STOP and match_key(w) == stem(w)
+        }
+    )
+    for short, longs in ABBREVIATIONS.items()
+}

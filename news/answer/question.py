@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from news.answer.lexicon import (
     COUNT_FOCUS,
+    CURRENCY_WORDS,
     PERSON_FOCUS,
     PLACE_FOCUS,
     TIME_FOCUS,
     WH,
-    match_key,
 )
 from news.answer.tokens import tokenize
 from news.text import MAX_QUESTION_CHARS
@@ -26,6 +26,10 @@ _PERSON_FOCUS_STEMS = frozenset(stem(w) for w in PERSON_FOCUS)
 _AUX = wordset("did does do is are was were has have had will would can could should")
 # Words that make a "what" question ask for an amount of money.
 _MONEY_WORDS = wordset("cost costs pay paid price worth spend spent earn earned salary budget")
+# ... and those that do with "how much" ("how much money did it raise?").
+_MONEY_NOUNS = CURRENCY_WORDS | wordset("money cash fund funds funding")
+# The nouns after "what" that ask for a count of things or people, never a sum.
+_COUNTED_FOCUS = frozenset(stem(w) for w in ("number", "population", "age"))
 
 
 # What a question asks for.
@@ -45,6 +49,15 @@ class QuestionInfo:
     describe: bool  # "who is X?" / "what is X?": the answer describes a named thing
     unit: bool  # "how long/far/old/much": keep the unit with the number
     form: str = "other"  # finer shape used by the span scorer (one of FORMS)
+    money: bool = False  # an amount of money: its currency or unit is part of the answer
+    counted: bool = False  # a count of things or people ("how many"), never a sum of money
+
+
+def _after_article(lows: list[str], i: int) -> str:
+    """The word at ``lows[i]``, or after it when it is an article."""
+    if i < len(lows) and lows[i] in ("the", "a", "an"):
+        i += 1
+    return lows[i] if i < len(lows) else ""
 
 
 def analyze_question(question: str) -> QuestionInfo:
@@ -55,6 +68,7 @@ def analyze_question(question: str) -> QuestionInfo:
     unit = False
     describe = False
     form = "other"
+    focus = ""
     wh_i = next((i for i, w in enumerate(lows) if w in WH), -1)
     wh = lows[wh_i] if wh_i >= 0 else ""
     nxt = lows[wh_i + 1] if 0 <= wh_i < len(lows) - 1 else ""
@@ -84,19 +98,28 @@ def analyze_question(question: str) -> QuestionInfo:
             qtype = "place"
         elif focus in _PERSON_FOCUS_STEMS:
             qtype = "person"
+        elif nxt in _AUX and stem(_after_article(lows, wh_i + 2)) in _COUNT_FOCUS_STEMS:
+            qtype, unit = "count", True  # "what is the population of Lisbon?"
+            focus = stem(_after_article(lows, wh_i + 2))
         elif nxt and nxt not in QUESTION_STOP:
             form = "focus"
         elif nxt in _AUX:
             form = "verb"
     if "name" in lows[wh_i + 1 : wh_i + 4] and qtype == "thing":
         qtype, form = "person", "person"  # "what is the name of ...": a proper name
-    elif wh in ("who", "what") and nxt in ("is", "was", "are", "were"):
+    elif wh in ("who", "what") and nxt in ("is", "was", "are", "were") and qtype != "count":
         rest = [w for w in lows[wh_i + 2 :] if w not in QUESTION_STOP]
         describe = 0 < len(rest) <= 3
     if "year" in lows and qtype == "thing":
         qtype = "time"
+    money = nxt == "much" and any(w in _MONEY_WORDS for w in lows)
+    if qtype == "count" and (
+        any(w in _MONEY_NOUNS for w in lows) or (wh != "how" and focus in ("price", "cost"))
+    ):
+        money = True  # "how many dollars ...?", "what was the cost of ...?"
     if qtype == "thing" and any(w in _MONEY_WORDS for w in lows):
-        qtype, unit = "count", True  # "what did it pay for the stake?" asks for an amount
+        qtype, unit, money = "count", True, True  # "what did it pay for the stake?"
+    counted = qtype == "count" and not money and (nxt == "many" or focus in _COUNTED_FOCUS)
     if describe:
         form = "describe"
     elif qtype != "thing":
@@ -105,13 +128,14 @@ def analyze_question(question: str) -> QuestionInfo:
     terms: list[str] = []
     words: list[str] = []
     skip = {"many", "much", "long", "old", "far"} if wh == "how" else set()
-    for w in lows:
+    for t in toks:
+        w = t.low
         if w in QUESTION_STOP or w in WH or w in skip or (len(w) < 2 and not w.isdigit()):
             continue
-        k = match_key(w)
+        k = t.key  # a short form and its long forms share one key ("CEO", "chief executive")
         if k in seen:
             continue
         seen.add(k)
         terms.append(k)
         words.append(w)
-    return QuestionInfo(qtype, tuple(terms), tuple(words), describe, unit, form)
+    return QuestionInfo(qtype, tuple(terms), tuple(words), describe, unit, form, money, counted)

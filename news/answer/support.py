@@ -12,10 +12,18 @@ synonym, or by its first letters, as the ranker's soft match), the engine commit
 only if the evidence sentence itself holds at least MIN_EVIDENCE_SHARE of the
 question's weight (its frame words, which say what the answer looks like, aside): a paraphrased word ("died" for "killed") is forgiven when the
 rest of the question is there, a subject the article never names is not.
+
+A name is stricter than a word. A proper name (a word the question writes in
+capitals, its opening word aside), a number or a quoted phrase that neither the
+evidence sentence nor its story holds is never forgiven: news prose paraphrases
+"killed" as "died", but not Tokyo as Berlin, 2009 as 2008, or one film's title as
+another's. Titles and roles count as found in the words news uses for them ("CEO"
+for "chief executive"), through the matching keys.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from news.answer.lexicon import (
@@ -27,8 +35,8 @@ from news.answer.lexicon import (
 )
 from news.answer.question import QuestionInfo
 from news.answer.sentences import Scored
-from news.answer.tokens import Sentence, article_sentences
-from news.words import QUESTION_STOP, SEARCH_STOP
+from news.answer.tokens import Sentence, Tok, article_sentences, tokenize
+from news.words import QUESTION_STOP, SEARCH_STOP, wordset
 
 # The evidence sentence's share of the question's idf weight (its frame words aside)
 # needed when the article lacks one of the question's words. At 0.6 the gate turns
@@ -37,12 +45,21 @@ MIN_EVIDENCE_SHARE = 0.5
 # Words that give the question its shape ("what kind", "the name of", "which
 # country", "how many people") say what the answer looks like, not what it is about:
 # an article need not use them.
+# But some focus words name the very quantity asked about: a story that never says
+# "population" does not give a city's population, whatever number it holds.
+_QUANTITIES = wordset("population age size rate")
 _FRAME = frozenset(
     match_key(w)
-    for w in (SEARCH_STOP - QUESTION_STOP) | COUNT_FOCUS | TIME_FOCUS | PERSON_FOCUS | PLACE_FOCUS
+    for w in (SEARCH_STOP - QUESTION_STOP)
+    | (COUNT_FOCUS - _QUANTITIES)
+    | TIME_FOCUS
+    | PERSON_FOCUS
+    | PLACE_FOCUS
 )
 # A word matches by its first letters when the stemmer misses ("elected"/"election").
 _PREFIX = 5
+# Quote marks that open and close a quoted phrase in a question, NewsQA's `` '' too.
+_QUOTED = re.compile(r"(?:``|\"|“)\s*([^\"“”`']+?)\s*(?:''|\"|”)")
 
 
 def _lacks(info: QuestionInfo, sents: Iterable[Sentence]) -> list[str]:
@@ -61,12 +78,51 @@ def _lacks(info: QuestionInfo, sents: Iterable[Sentence]) -> list[str]:
     ]
 
 
-def supported(info: QuestionInfo, evidence: Scored) -> bool:
+def _found(tok: Tok, keys: set[str], prefixes: set[str]) -> bool:
+    return tok.key in keys or (len(tok.low) >= _PREFIX and tok.low[:_PREFIX] in prefixes)
+
+
+def names_missing(question: str, sents: Iterable[Sentence]) -> list[str]:
+    """The proper names, numbers and quoted phrases of ``question`` that ``sents``
+    never hold (a phrase is missing when one of its content words is)."""
+    keys: set[str] = set()
+    prefixes: set[str] = set()
+    for s in sents:
+        keys |= s.keys
+        prefixes.update(t.low[:_PREFIX] for t in s.toks if len(t.low) >= _PREFIX)
+    words = [t for t in tokenize(question) if not t.punct]
+    missing = [
+        t.text
+        for k, t in enumerate(words)
+        if (t.num or (t.cap and k > 0)) and not t.stop and not _found(t, keys, prefixes)
+    ]
+    for phrase in _QUOTED.findall(question):
+        inner = [t for t in tokenize(phrase) if not t.punct and not t.stop]
+        if any(not _found(t, keys, prefixes) for t in inner):
+            missing.append(phrase)
+    return missing
+
+
+def missing_share(info: QuestionInfo, evidence: Scored) -> float:
+    """The share of the question's idf weight (frame words aside) that the evidence's
+    whole story never holds: 0 when every word is found somewhere in it."""
+    passage = evidence.passage
+    text = passage.text if isinstance(passage.text, str) else ""
+    lack = _lacks(info, article_sentences(int(passage.article_id), hash(text), text))
+    weight = sum(evidence.idf.get(t, 0.0) for t in info.terms if t not in _FRAME)
+    missing = sum(evidence.idf.get(t, 0.0) for t in lack)
+    return missing / weight if weight > 0 else 0.0
+
+
+def supported(info: QuestionInfo, evidence: Scored, question: str = "") -> bool:
     """Whether ``evidence`` (the chosen sentence) and its article say enough of what
     the question asks about to commit to an answer from it."""
     passage = evidence.passage
     text = passage.text if isinstance(passage.text, str) else ""
-    if not _lacks(info, article_sentences(int(passage.article_id), hash(text), text)):
+    story = article_sentences(int(passage.article_id), hash(text), text)
+    if question and names_missing(question, story):
+        return False
+    if not _lacks(info, story):
         return True
     weight = sum(evidence.idf.get(t, 0.0) for t in info.terms if t not in _FRAME)
     missing = sum(evidence.idf.get(t, 0.0) for t in _lacks(info, (evidence.sentence,)))

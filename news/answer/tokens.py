@@ -4,13 +4,14 @@ with what the later stages ask of it (its matching key, number, time, capital, s
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from news.answer.lexicon import DAYS, MONTHS, NUMBER_WORDS, match_key
+from news.answer.lexicon import DAYS, FORM_KEYS, MONTHS, NUMBER_WORDS, match_key, short_key
 from news.text import MAX_TEXT_CHARS, split_sentences
-from news.words import QUESTION_STOP, TOKEN
+from news.words import FORM_STARTS, QUESTION_STOP, TOKEN, long_form_at, short_form
 
 # Marks a span never crosses: they end a clause.
 STRONG_PUNCT = frozenset([*'.;:!?()[]{}"“”‘’«»…', "--", "—", "–", "|"])
@@ -70,6 +71,32 @@ def tokenize(text: str) -> list[Tok]:
                 stop=low in QUESTION_STOP,
             )
         )
+    return _fold_short_forms(toks)
+
+
+def _fold_short_forms(toks: list[Tok]) -> list[Tok]:
+    """Give a short form ("CEO", "U.S.") and every word of its long forms ("chief
+    executive", "United States") one matching key, so either finds the other."""
+    lows = [t.low for t in toks]
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t.punct or t.low.replace(".", "") not in FORM_STARTS:
+            i += 1
+            continue
+        short = short_form(t.text)
+        if short is not None:
+            toks[i] = dataclasses.replace(t, key=short_key(short))
+            i += 1
+            continue
+        found = long_form_at(lows, i)
+        if found is None:
+            i += 1
+            continue
+        width, short = found
+        for k in range(i, i + width):
+            toks[k] = dataclasses.replace(toks[k], key=short_key(short))
+        i += width
     return toks
 
 
@@ -118,12 +145,20 @@ def article_sentences(article_id: int, text_hash: int, text: str) -> tuple[Sente
     sents = []
     for s in split_article(text[:MAX_TEXT_CHARS]):
         toks = tuple(tokenize(s))
-        keys = frozenset(t.key for t in toks if not t.punct and not t.stop) | frozenset(
-            match_key(part)  # "best-known" also matches "best known"
-            for t in toks
-            if "-" in t.low and not t.num
-            for part in t.low.split("-")
-            if part and part not in QUESTION_STOP
+        content = [t for t in toks if not t.punct and not t.stop]
+        keys = (
+            frozenset(t.key for t in content)
+            | frozenset(
+                match_key(part)  # "best-known" also matches "best known"
+                for t in toks
+                if "-" in t.low and not t.num
+                for part in t.low.split("-")
+                if part and part not in QUESTION_STOP
+            )
+            # A short or long form also holds its words' own keys ("minister" in
+            # "Prime Minister", "ceo" in "chief executive").
+            | frozenset(match_key(t.low) for t in content if t.key in FORM_KEYS)
+            | frozenset(k for t in content for k in FORM_KEYS.get(t.key, ()))
         )
         if keys:
             sents.append(Sentence(s, toks, keys))
