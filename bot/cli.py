@@ -480,18 +480,23 @@ def ask(
 def _answer_text(answer: Answer, found: dict[int, Article]) -> str:
     """What ``ask --json`` prints, for a person: the answer, its evidence and citation
     (or the closest sentences, each with its article), the other sentences, the
-    confidence."""
+    confidence.
+
+    Every line says what it is: a label, or a heading over the quotes it lists
+    (scripts read ``--json``). The running total is a line the engine labels itself
+    (:mod:`news.answer.totals`).
+    """
     cited = found.get(answer.article_id) if answer.article_id else None
     passages = list(answer.passages)
     if answer.answer is not None and cited is not None:
-        lines = [answer.answer]
+        lines = [f"Answer: {answer.answer}"]
         if answer.extra:
-            lines.append(f"({answer.extra})")
-        lines.append(f'"{answer.evidence}"')
+            lines.append(answer.extra)
+        lines.append(f'Evidence: "{answer.evidence}"')
         day = article_date(cited)
-        lines.append(f"— #{cited.id} {cited.title} ({cited.source or 'no source'}, {day})")
+        lines.append(f"Source: #{cited.id} {cited.title} ({cited.source or 'no source'}, {day})")
         if cited.url:
-            lines.append(cited.url)
+            lines.append(f"Link: {cited.url}")
         more = [q for q in passages if q.text != answer.evidence]
         if more:
             lines += ["", "Also in the articles:"]

@@ -307,7 +307,7 @@ def answer_embed(
     parts = [f"**{escape(answer.answer or '')}**"]
     if answer.evidence:
         parts.append("> " + clamp(escape(" ".join(answer.evidence.split())), EVIDENCE_LIMIT))
-    if answer.extra:
+    if answer.extra:  # a whole line with its own label ("Running total: ...")
         parts.append(clamp(escape(answer.extra), 500))
     embed = discord.Embed(description="\n\n".join(parts), colour=COLOUR)
     embed.set_author(name=clamp(escape_mentions(answer.question), AUTHOR_LIMIT))
@@ -325,13 +325,14 @@ def answer_embed(
 
 def passages_embed(question: str, quotes: Sequence[tuple[Quote, Article]]) -> discord.Embed:
     """The plain "not sure" reply: the most relevant sentences, each quoted (short, the
-    question's words in bold when that stays readable) under the article it comes from.
+    words that carry the question in bold when that stays readable) under the article
+    it comes from.
 
     Quotes from one article are shown together, in the order the articles first come.
     """
     embed = discord.Embed(title=NOT_SURE, colour=NOT_FOUND_COLOUR)
     embed.set_author(name=clamp(escape_mentions(question), AUTHOR_LIMIT))
-    words = question_words(question)
+    words = question_words(question) - subject_words(question, quotes)
     grouped: dict[int, tuple[Article, list[str]]] = {}
     for shown, article in quotes:
         grouped.setdefault(article.id, (article, []))[1].append(
@@ -349,6 +350,29 @@ def question_words(question: str) -> frozenset[str]:
         for w in PLAIN_WORD.findall(question.lower())
         if len(w) >= 3 and w not in SEARCH_STOP
     )
+
+
+def subject_words(question: str, quotes: Sequence[tuple[Quote, Article]]) -> frozenset[str]:
+    """The question's words (stems) that name what it is about rather than what it
+    asks: bold on them marks every quote alike and points at nothing.
+
+    A word is the subject when every quote holds it (two quotes or more), or when it is
+    a name (capitalised in the question) that the title of a quoted article holds:
+    "Brightline" in "How many jobs is Brightline cutting?", where "jobs" and "cutting"
+    are what the reader looks for.
+    """
+    words = question_words(question)
+    if not words or not quotes:
+        return frozenset()
+    held = [_stems(shown.text) for shown, _ in quotes]
+    everywhere = frozenset.intersection(*held) if len(held) >= 2 else frozenset()
+    titles = frozenset().union(*(_stems(article.title) for _, article in quotes))
+    names = frozenset(stem(w.lower()) for w in PLAIN_WORD.findall(question) if w[0].isupper())
+    return frozenset(w for w in words if w in everywhere or (w in names and w in titles))
+
+
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in PLAIN_WORD.findall(text.lower()))
 
 
 def quote_text(text: str, words: frozenset[str] = frozenset(), limit: int = QUOTE_LIMIT) -> str:

@@ -4,8 +4,10 @@ quoted exactly as the stored article has them.
 Order: the sentences spans were drawn from come first, by their fitted sentence logit
 plus SPAN_WEIGHT times the score of their best span (a sentence that holds a good
 span of the asked-for shape is more likely to hold the answer than its words alone
-say); the other matching sentences follow in the engine's order. When the engine
-commits, its evidence leads. No sentence is quoted twice (the same sentence in two
+say); the other matching sentences follow in the engine's order. Among the first
+ones, those within TYPE_MARGIN of the best that hold a word of the asked type (a
+number for a count, a name for "who", a time, a place) come before those that only
+repeat the question's words. When the engine commits, its evidence leads. No sentence is quoted twice (the same sentence in two
 stories counts once), and a sentence that barely matches the question is not quoted.
 
 The story's opening sentence carries its main facts, often in other words than the
@@ -21,10 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from news.answer.lexicon import CURRENCY, PLACE_CUES, PLACE_PREPS, SCALE_WORDS, UNIT_WORDS
 from news.answer.question import QuestionInfo
 from news.answer.reader import Passage, Quote
 from news.answer.sentences import Scored
-from news.answer.tokens import Sentence, article_sentences
+from news.answer.tokens import Sentence, Tok, article_sentences
 
 # At most this many quotes (the evidence counts as one when the engine commits).
 QUOTES = 3
@@ -39,6 +42,10 @@ _SENTENCE_END = (".", "!", "?", '"', "”", "'", "’", ")")
 # Weight of the best span's score against the sentence logit in the order; measured
 # on the dev set (top-3 gold recall 0.768 -> 0.780 at 2.0, flat from 1.0 to 2.0).
 SPAN_WEIGHT = 2.0
+# How far (in relevance(): logits) below the first sentence one that holds a word of
+# the asked type may be and still come before those that hold none: a sentence that
+# only repeats the question's subject says nothing of what is asked.
+TYPE_MARGIN = 3.0
 # A sentence whose idf-weighted coverage of the question is below this is not relevant.
 MIN_COVERAGE = 0.1
 # Longer sentences (run-on scraped text) are quoted as a window of about this many
@@ -55,16 +62,55 @@ def relevance(top: Sequence[Scored], best_span: Mapping[int, float]) -> list[flo
 
 
 def passage_order(
-    ranked: Sequence[Scored], top: Sequence[Scored], best_span: Mapping[int, float]
+    info: QuestionInfo,
+    ranked: Sequence[Scored],
+    top: Sequence[Scored],
+    best_span: Mapping[int, float],
 ) -> list[Scored]:
-    """The relevant sentences, most relevant first (``best_span``: by index in ``top``)."""
+    """The relevant sentences, most relevant first (``best_span``: by index in
+    ``top``), except that those within TYPE_MARGIN of the first that hold a word of the
+    asked type come before those that do not."""
     key = relevance(top, best_span)
     for sc, k in zip(top, key, strict=True):
         sc.relevance = k
     keyed = sorted(range(len(top)), key=key.__getitem__, reverse=True)
+    if keyed:
+        near = key[keyed[0]] - TYPE_MARGIN
+        keyed.sort(key=lambda k: not (key[k] >= near and holds_asked_type(info, top[k].sentence)))
     order = [top[k] for k in keyed]
     order.extend(sc for sc in ranked if all(sc is not t for t in top))
     return [sc for sc in order if sc.coverage >= MIN_COVERAGE]
+
+
+def holds_asked_type(info: QuestionInfo, sent: Sentence) -> bool:
+    """Whether ``sent`` holds a word of the kind the question asks for, other than the
+    question's own words: a number for a count, a time for "when", a name for "who", a
+    place for "where" (a name after "in", "at", "from"..., or a place word)."""
+    toks = sent.toks
+    asked = set(info.terms)
+    for k, t in enumerate(toks):
+        if t.punct or t.key in asked:
+            continue
+        if info.qtype == "count" and t.num and not t.time and (not info.unit or _amount(toks, k)):
+            return True
+        if info.qtype == "time" and t.time:
+            return True
+        named = t.cap and not t.stop and not t.time and k > 0 and not toks[k - 1].strong
+        if info.qtype == "person" and named:
+            return True
+        if info.qtype == "place" and (
+            (named and toks[k - 1].low in PLACE_PREPS) or (t.low in PLACE_CUES and not t.cap)
+        ):
+            return True
+    return False
+
+
+def _amount(toks: Sequence[Tok], k: int) -> bool:
+    """Whether the number at ``k`` comes with what makes it an amount ("how much",
+    "how long"): a currency sign before it, or a scale or unit word after it."""
+    before = toks[k - 1].text if k > 0 else ""
+    after = toks[k + 1].low if k + 1 < len(toks) else ""
+    return before in CURRENCY or after in SCALE_WORDS or after in UNIT_WORDS
 
 
 def _key(text: str) -> str:

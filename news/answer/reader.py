@@ -47,8 +47,10 @@ class Answer:
     None, and ``passages`` holds the few sentences most relevant to the question.
     When it commits, ``passages`` holds the evidence first and up to two more.
     No passage repeats a sentence. ``related`` lists the closest articles, the
-    fallback when no sentence is relevant. ``score`` is ``confidence`` under its old
-    name, kept for one release.
+    fallback when no sentence is relevant. ``extra``, only beside a committed count, is
+    one whole line with its own label, the running total the evidence or its neighbour
+    gives (:mod:`.totals`): "Running total: 180 (lifeguards hired)". ``score`` is
+    ``confidence`` under its old name, kept for one release.
     """
 
     question: str

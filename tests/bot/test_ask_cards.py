@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import render
-from news.answer import Answer, Quote
+from news.answer import Answer, Passage, Quote, answer_question, stem
+from news.answer.totals import TOTAL_LABEL
 from storage.articles import Article
 from tests.harness.markdown import MARKDOWN, unescaped_markdown
 
@@ -133,3 +134,63 @@ def test_passages_cards_fit_discord_with_the_worst_input(article_factory: Articl
     data = embed.to_dict()
     assert len(data["description"]) <= 4096 and len(embed) <= 6000
     assert len(data["author"]["name"]) <= 256
+
+
+RAIL = "Brightline to cut jobs as ridership slows"
+
+
+def test_the_passages_card_bolds_what_the_question_asks_not_its_subject(
+    article_factory: ArticleFactory,
+) -> None:
+    rail = article_factory(id=3, title=RAIL, url=None, source="Rail Post")
+    quotes = [
+        (Quote(3, "Brightline will cut 1,800 jobs over the next year, Brightline said."), rail),
+        (Quote(3, "Brightline has run trains between Miami and Orlando since 2023."), rail),
+        (
+            Quote(3, "Chief executive Laura Menendez said the cuts would fall on office staff."),
+            rail,
+        ),
+    ]
+    question = "How many jobs is Brightline cutting?"
+    # "Brightline" names the story the title is about; "jobs" and "cutting" are asked.
+    assert render.subject_words(question, quotes) == frozenset({stem("brightline")})
+    lines = (render.passages_embed(question, quotes).description or "").split("\n")
+    assert lines[2:5] == [
+        "> Brightline will **cut** 1,800 **jobs** over the next year, Brightline said.",
+        "> Brightline has run trains between Miami and Orlando since 2023.",
+        "> Chief executive Laura Menendez said the **cuts** would fall on office staff.",
+    ]
+
+
+def test_a_word_every_quote_holds_is_not_bold_but_one_quote_keeps_its_bold(
+    article_factory: ArticleFactory,
+) -> None:
+    baths = article_factory(id=4, title="Town baths shut for repairs", url=None)
+    leak = "The pool closed on Monday because its roof leaks."
+    quotes = [(Quote(4, leak), baths), (Quote(4, "Swimmers can use the pool in Kessling."), baths)]
+    question = "Why did the pool close?"
+    shown = render.passages_embed(question, quotes).description or ""
+    assert "> The pool **closed** on Monday because its roof leaks." in shown
+    assert "**pool**" not in shown
+    # Alone, a quote's words cannot be told apart by the others: the question's stay bold.
+    alone = render.passages_embed(question, quotes[:1]).description or ""
+    assert "> The **pool** **closed** on Monday because its roof leaks." in alone
+
+
+# The total is right after the evidence: the card shows it, with its label.
+DUNMORE = (
+    "Dunmore county will hire 35 seasonal lifeguards to patrol its beaches, the Coast Post "
+    "reported. The new posts will bring the total number of lifeguards hired by the county "
+    "to 180. Last summer the beaches drew more than 9,000 swimmers."
+)
+
+
+def test_every_line_of_the_answer_card_says_what_it_is(article_factory: ArticleFactory) -> None:
+    answer = answer_question("How many lifeguards were hired?", [Passage(5, "", DUNMORE, 1.0)])
+    assert answer.committed and answer.extra is not None
+    article = article_factory(id=5, title="Dunmore hires lifeguards", text=DUNMORE)
+    first, *rest = (render.answer_embed(answer, article).description or "").split("\n")
+    assert first == "**35**"  # the answer itself, under the question in the author line
+    assert f"{TOTAL_LABEL} 180 (lifeguards hired)" in rest
+    for line in rest:
+        assert line == "" or line.startswith(("> ", TOTAL_LABEL)), line

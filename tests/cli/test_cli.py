@@ -275,7 +275,7 @@ def test_ask_answers_with_the_number_sentence_and_citation(runner, paste_file):
     assert data["article_id"] == stored["id"]
     assert "250" in data["evidence"] and "inmates" in data["evidence"]
     text = invoke(runner, "ask", "How many inmates were freed?").output
-    assert text.splitlines()[0] == "250"
+    assert text.splitlines()[0] == "Answer: 250"
     assert f"#{stored['id']}" in text and TITLE in text
 
 
@@ -328,9 +328,42 @@ def test_ask_json_when_it_commits_holds_the_evidence_first_in_the_passages(runne
     assert len({p["text"] for p in passages}) == len(passages)  # no sentence twice
     text = stored_text(runner, stored["id"])
     assert all(p["text"] in text for p in passages)  # only what the article says
-    readable = invoke(runner, "ask", "How many inmates were freed?").output
-    assert readable.splitlines()[0] == "250"
+    readable = invoke(runner, "ask", "How many inmates were freed?").output.splitlines()
+    assert readable[0] == "Answer: 250"
+    assert readable[1] == f'Evidence: "{data["evidence"]}"'
+    assert readable[2].startswith(f"Source: #{stored['id']} {TITLE} (")
     assert f"Confidence: {data['confidence']:.2f}" in readable
+
+
+# The total is the evidence's neighbour, so the answer shows it, labelled.
+LIFEGUARDS = """Dunmore hires more lifeguards for the summer
+
+Dunmore county will hire 35 seasonal lifeguards to patrol its beaches, the Coast Post reported.
+
+The new posts will bring the total number of lifeguards hired by the county to 180.
+
+Last summer the beaches drew more than 9,000 swimmers.
+"""
+# What may open a line of `ask`'s text: a label, or a quote under the heading before it.
+ASK_LABELS = ("Answer: ", "Running total: ", "Evidence: ", "Source: ", "Link: ", "Confidence: ")
+ASK_HEADINGS = ("Also in the articles:",)
+
+
+def test_ask_text_labels_every_line(runner, tmp_path):
+    path = tmp_path / "lifeguards.txt"
+    path.write_text(LIFEGUARDS, encoding="utf-8")
+    invoke(runner, "add", str(path))
+    first, *rest = invoke(runner, "ask", "How many lifeguards were hired?").output.splitlines()
+    assert first == "Answer: 35"
+    assert "Running total: 180 (lifeguards hired)" in rest
+    heading = None
+    for line in rest:
+        if line.startswith('  "'):
+            assert heading in ASK_HEADINGS, line  # a quote, listed under its heading
+        elif line:
+            assert line.startswith(ASK_LABELS) or line in ASK_HEADINGS, line
+            heading = line
+    assert not any(line.startswith("(") for line in rest)
 
 
 def test_ask_below_the_threshold_prints_the_closest_sentences(runner, paste_file, monkeypatch):

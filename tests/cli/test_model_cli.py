@@ -132,7 +132,7 @@ def test_with_the_reader_off_ask_is_as_before_and_says_offline(host: Host) -> No
     assert data["answer"] == "forty minutes"
     text = host.run("ask", QUESTION).output
     assert "Reader:" not in text  # one reader: nothing to tell apart
-    assert text.splitlines()[0] == "forty minutes"
+    assert text.splitlines()[0] == "Answer: forty minutes"
 
 
 def test_a_checked_quote_is_the_models_answer(host: Host, fake: FakeOpenAI) -> None:
@@ -147,7 +147,7 @@ def test_a_checked_quote_is_the_models_answer(host: Host, fake: FakeOpenAI) -> N
     assert fake.requests[0].headers["Authorization"] == f"Bearer {KEY}"
 
     lines = host.run("ask", QUESTION).output.splitlines()
-    assert lines[0] == "forty minutes"
+    assert lines[0] == "Answer: forty minutes"
     assert lines[-1] == "Reader: answered by fake-model, quote checked"
 
 

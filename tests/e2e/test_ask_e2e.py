@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fake_discord import READER, BotRunner, FakeDiscord
+from fake_discord import MOD, READER, BotRunner, FakeDiscord
 
 from bot import render
 from bot.client import NewsBot
 from bot.readers import Asked
 from news.answer import Answer
+from news.answer.totals import TOTAL_LABEL
 from tests.harness.markdown import unescaped_markdown
 
 LIBRARY = (
@@ -32,6 +33,20 @@ POOL = (
     "The indoor swimming pool in Brenholt closed on Monday because its roof is leaking. "
     "Repairs are expected to take eleven weeks. Swimmers can use the pool in the "
     "neighbouring town of Kessling until the work is finished."
+)
+MARATHON_TITLE = "Kenyan runner takes the Berlin Marathon in a course record"
+MARATHON = (
+    "Kenyan runner Daniel Kiprotich won the Berlin Marathon on Sunday, finishing in two "
+    "hours, one minute and nine seconds. More than 40,000 runners started the race under "
+    "clear skies, the organisers said. Kiprotich, 27, had finished second in Berlin a year "
+    "ago and said he had trained in the hills near Eldoret all summer. The women's race "
+    "was won by Ethiopia's Meseret Alemu."
+)
+LIFEGUARDS_TITLE = "Dunmore hires more lifeguards for the summer"
+LIFEGUARDS = (
+    "Dunmore county will hire 35 seasonal lifeguards to patrol its beaches, the Coast Post "
+    "reported. The new posts will bring the total number of lifeguards hired by the county "
+    "to 180. Last summer the beaches drew more than 9,000 swimmers."
 )
 HOSTILE = "@everyone <@123456789012345678> **loud** __under__ `tick` ||hidden|| <#42> ~~gone~~"
 
@@ -175,3 +190,52 @@ async def test_hostile_question_and_article_cannot_break_either_reply(
             assert line == "" or line.startswith(("**", "> ", "— ", render.NOT_SURE_LEAD)), line
             if line.startswith("> "):
                 assert unescaped_markdown(line) == []
+
+
+async def paste(fake: FakeDiscord, title: str, text: str) -> None:
+    """A moderator adds a story through /article paste and its form."""
+    token = await fake.slash("article", MOD, sub="paste")
+    call = await fake.wait_for(lambda c: c.path.endswith(f"/{token}/callback"))
+    assert call.json["type"] == 9  # the form
+    token = await fake.submit_modal(
+        call.json["data"]["custom_id"], {"title": title, "text": text, "url": ""}, MOD
+    )
+    assert "Stored as article #" in (await fake.wait_message(token, timeout=20))["content"]
+
+
+async def test_a_race_the_story_never_names_gets_the_passages_card_not_its_winner(
+    fake: FakeDiscord, bot: NewsBot
+) -> None:
+    await paste(fake, MARATHON_TITLE, MARATHON)
+    token = await fake.slash("ask", READER, question="Who won the Tokyo Marathon?")
+    reply = await fake.wait_message(token, timeout=20)
+    assert reply["embeds"][0].get("title") == render.NOT_SURE
+    lines = description(reply).splitlines()
+    assert lines[0] == render.NOT_SURE_LEAD
+    assert not any(line.startswith("**") for line in lines)  # no answer is stated
+    assert any("Kiprotich" in line for line in lines if line.startswith("> "))
+    assert "**Daniel" not in description(reply) and "**Kiprotich" not in description(reply)
+    # What the question asks is bold; the race's name, the story's subject, is not.
+    assert "**won**" in description(reply) and "**Marathon**" not in description(reply)
+
+    # The race the story does name gets its winner in bold.
+    token = await fake.slash("ask", READER, question="Who won the Berlin Marathon?")
+    sure = await fake.wait_message(token, timeout=20)
+    first = description(sure).splitlines()[0]
+    assert first.startswith("**") and "Kiprotich" in first
+
+
+async def test_every_line_of_the_answer_card_says_what_it_is(
+    fake: FakeDiscord, bot: NewsBot
+) -> None:
+    await paste(fake, LIFEGUARDS_TITLE, LIFEGUARDS)
+    token = await fake.slash("ask", READER, question="How many lifeguards were hired?")
+    reply = await fake.wait_message(token, timeout=20)
+    embed = reply["embeds"][0]
+    first, *rest = description(reply).split("\n")
+    assert first == "**35**"  # the answer, under the question in the author line
+    assert f"{TOTAL_LABEL} 180 (lifeguards hired)" in rest
+    for line in rest:
+        # A quote of the evidence, or a line with its label; nothing bare.
+        assert line == "" or line.startswith(("> ", TOTAL_LABEL)), line
+    assert [f["name"] for f in embed["fields"]] == ["Source"]
