@@ -20,12 +20,13 @@ Run: ``.venv/bin/python -m bench.fit_answer [--write] [--shared DIR] [--limit N]
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from bench.qa_eval import DEFAULT_SHARED, load, normalize_answer, token_f1
+from bench.qa_eval import DEFAULT_SHARED, Item, load, normalize_answer, token_f1
 from news.answer import Passage, fitting
 from news.answer.fitting import FEATURES, SENT_FEATURES
 
@@ -46,6 +47,11 @@ class Question:
 
 def build(shared: Path, limit: int | None = None) -> list[Question]:
     texts, items = load(shared, limit)
+    return build_questions(texts, items)
+
+
+def build_questions(texts: Sequence[str], items: Sequence[Item]) -> list[Question]:
+    """Every question's shortlist and span candidates (the article given)."""
     out: list[Question] = []
     for it in items:
         passage = Passage(it.article_index, "", texts[it.article_index])

@@ -5,8 +5,8 @@ temporary store, the question asked through the desk). Prints, overall and per
 question type, the engine's best guess scored whether or not it commits (EM / token F1
 with SQuAD normalisation, its sentence holding the gold answer, the article it comes
 from: recall@1, the gold answer inside what the card shows), how often it does not
-commit, and latency; then the out-of-fold risk-coverage tables of
-``bench.fit_confidence`` (SQLite only).
+commit, and latency; then ``bench.trust_eval``'s nested cross-validation: the
+risk-coverage tables and false commits on unanswerable questions (SQLite only).
 
 The open setting's store is a temporary SQLite file, or with ``--backend postgres`` a
 fresh database on the server ``bench.pg`` finds (``--database-url``, else
@@ -251,14 +251,12 @@ def main(argv: list[str] | None = None) -> None:
         rows, how = asyncio.run(run_open_on(texts, items, args.backend, args.database_url))
         print_table(f"open (all {len(texts)} articles stored; via {how})", rows)
     if not args.skip_open and not args.skip_confidence:
-        # The risk-coverage table and the figures at the shipped threshold, from
-        # out-of-fold confidences (the in-sample ones above flatter the model).
-        from bench import fit_confidence
+        # What /ask commits to, with every weight, the confidence and the threshold
+        # fitted inside the training folds, beside the false commits on questions the
+        # articles cannot answer (the in-sample figures above flatter the engine).
+        from bench import trust_eval
 
-        fit_confidence.main(
-            ["--shared", str(args.shared)]
-            + (["--limit", str(args.limit)] if args.limit is not None else [])
-        )
+        trust_eval.main(["--shared", str(args.shared)])
 
 
 if __name__ == "__main__":
