@@ -23,19 +23,24 @@ The weights were chosen by a coarse grid on the SummEval dev set and checked
 with 5-fold cross-validation (see ``bench/summary_eval.py``); they are few and
 round on purpose.
 
-Pure and synchronous: no I/O, no model, no global state; never raises.
+Pure and synchronous: no I/O, no model, no global state; never raises (a crash
+of its own is logged with an error id and gives no summary).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
+import secrets
 from dataclasses import dataclass
 
 from news.text import normalize_ws, split_sentences, words
 from news.words import STOP_WORDS, wordset
 
 __all__ = ["DEFAULT_WEIGHTS", "Weights", "summarize"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,7 +292,13 @@ def summarize(
     """
     try:
         return _summarize(text, title, max_sentences, max_chars, weights)
-    except Exception:  # a digest must not die on one odd article
+    except Exception:
+        # A digest must not die on one odd article, but a crash here is a bug: it is
+        # logged with a short id (as bot.client does for command errors) rather than
+        # passed off as an article with nothing to summarise.
+        log.exception(
+            "error %s in the summarizer; the article gets no summary", secrets.token_hex(4)
+        )
         return []
 
 

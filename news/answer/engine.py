@@ -11,7 +11,9 @@ either way the most relevant sentences are quoted (:mod:`.passages`).
 from __future__ import annotations
 
 import dataclasses
+import logging
 import operator
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -40,6 +42,8 @@ from news.answer.sentences import SENT_FEATURES, Scored, rank_sentences, rerank
 from news.answer.spans import Candidate, fold_weights, span_candidates
 from news.answer.support import missing_share, supported
 from news.answer.totals import running_total
+
+log = logging.getLogger(__name__)
 
 # Spans are drawn from this many of the re-ranked shortlist's best sentences.
 TOP_SENTENCES = 4
@@ -124,13 +128,21 @@ def answer_question(
     calibrated confidence reaches ``commit_at`` (None: the fitted default), otherwise
     give the most relevant passages (``answer=None``).
 
-    Pure and synchronous; never raises: any failure becomes an abstention.
+    Pure and synchronous; never raises: a failure is logged with an id and
+    becomes an abstention.
     """
     q = question if isinstance(question, str) else ""
     threshold = DEFAULT_COMMIT_AT if commit_at is None else float(commit_at)
     try:
         return settle(read(q, passages), threshold)
-    except Exception:  # the desk must always get an Answer back
+    except Exception:
+        # The desk must always get an Answer back, but a crash here is a bug: it is
+        # logged with a short id (as bot.client does for command errors), never
+        # passed off as an ordinary abstention. The question is not logged: it is
+        # a member's text.
+        log.exception(
+            "error %s in the answer engine; the question gets no answer", secrets.token_hex(4)
+        )
         related = tuple(_safe_ids(passages))[:_RELATED]
         return Answer(q, None, None, None, 0.0, "thing", related)
 
