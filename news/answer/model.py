@@ -397,7 +397,9 @@ class ModelReader:
             raise WireFailure(f"cannot reach the model server ({type(exc).__name__})") from None
         try:
             return pick(json.loads(body))
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        # RecursionError: a body nested deeper than the parser's stack is malformed
+        # too, and must count toward the breaker like any other malformed reply.
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
             raise WireFailure(f"malformed response from {url_path(url)}") from None
 
     # -------------------------------------------------------------- the check

@@ -141,6 +141,9 @@ def parse_reply(content: str) -> Reply:
             aid = int(aid.strip().lstrip("#"))
         if isinstance(aid, bool) or not isinstance(aid, int):
             raise TypeError
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, RecursionError):
+        # RecursionError: JSON nested deeper than the parser's stack (a reply of
+        # "[[[[..." fits in MAX_REPLY_BYTES); malformed like any other, so it counts
+        # toward the breaker instead of escaping the reader once per question.
         raise WireFailure("malformed JSON in the model's reply") from None
     return Reply(answer, quote, aid)

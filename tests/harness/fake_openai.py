@@ -6,6 +6,8 @@ What it replies is set by the caller between requests:
 - ``reply``: the message content of the next replies, a dict (sent as JSON) or a str
   (sent as it is, so it may be invalid JSON); when None, ``respond(payload)`` computes
   it, by default :func:`lexical_reply` (a crude stand-in for a model);
+- ``body``: the whole HTTP body of the next chat replies, bytes sent as they are
+  (for replies that are not even a chat completion);
 - ``status``: answer every chat request with this HTTP status instead (429, 500 ...);
 - ``hang``: never answer a chat request (until the server closes);
 - ``delay``: seconds to wait before answering;
@@ -47,6 +49,7 @@ class FakeOpenAI:
     def __init__(self, *, models: tuple[str, ...] = ("fake-model",)) -> None:
         self.models = list(models)
         self.reply: dict[str, Any] | str | None = None
+        self.body: bytes | None = None
         self.respond: Callable[[dict[str, Any]], dict[str, Any] | str] = lexical_reply
         self.status: int | None = None
         self.retry_after: str | None = None
@@ -99,6 +102,8 @@ class FakeOpenAI:
                 return web.json_response(
                     {"error": {"message": "response_format is not supported"}}, status=400
                 )
+            if self.body is not None:
+                return web.Response(body=self.body, content_type="application/json")
             content = self.reply if self.reply is not None else self.respond(payload)
             text = content if isinstance(content, str) else json.dumps(content)
             return web.json_response(
