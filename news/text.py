@@ -97,6 +97,19 @@ _BOUNDARY = re.compile(r"""([.!?…]+["'”’)\]]*)(\s+)(?=["'“‘(\[]?[A-Z0-
 _NOT_NORMAL = re.compile(r"[^\S \n]|[\x00-\x08\x0e-\x1f\x7f\u200b]|  | \n|\n |\n\n\n")
 
 
+# What no store can hold: a lone surrogate (half of a UTF-16 pair: JSON's "\ud800",
+# XML's &#xD800;) cannot be encoded as UTF-8, so SQLite's driver raises on it, and
+# PostgreSQL refuses a NUL in any text. Neither is ever meaningful text.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def sanitize(text: str) -> str:
+    """``text`` without lone surrogates and NULs: applied once where text enters (an
+    article's draft in ``bot.desk.prepare``, a feed's fields in ``news.feeds``), so one
+    poisoned character never fails a whole write."""
+    return _UNSTORABLE.sub("", text) if _UNSTORABLE.search(text) else text
+
+
 def normalize_ws(text: str) -> str:
     """Collapse runs of spaces, strip control characters, keep paragraph breaks."""
     # A body passes through here several times on its way in (desk, cleaner,

@@ -16,7 +16,10 @@ text in both, so each value is moved as it is. How the copy stays safe:
   copy leaves whole batches; running it again skips the rows that are there.
 * Identity sequences are moved past the largest id the file ever handed out
   (SQLite's AUTOINCREMENT counter included), so new rows never reuse an id.
-* At the end every table's count is checked.
+* A NUL in a text, which SQLite keeps and PostgreSQL refuses in any text, is removed
+  with the sanitiser every new article passes (``news.text.sanitize``), both from the
+  rows copied and from the rows compared on a re-run; each table reports how many rows
+  it cleaned. A file written before that sanitiser existed then copies, and copies again.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from urllib.parse import urlsplit
 
 import aiosqlite
 
+from news.text import sanitize
 from storage.db import BUSY_TIMEOUT_MS, load_migrations, open_reader
 from storage.errors import StorageError, translated
 
@@ -73,6 +77,7 @@ class TableCopy:
     copied: int
     skipped: int
     target: int
+    cleaned: int = 0  # rows whose text lost a NUL or lone surrogate on the way
 
 
 @dataclass(frozen=True)
@@ -281,7 +286,11 @@ async def _check_target(
         theirs = [tuple(row[i] for i in range(len(plan.columns))) for row in rows]
         if not theirs:
             return
-        found = await _source_rows(src, plan, [plan.key_of(row) for row in theirs])
+        wanted = [plan.key_of(row) for row in theirs]
+        found = await _source_rows(src, plan, wanted)
+        if any(key not in found for key in wanted):
+            # A key that lost a NUL when it was copied is found as it was cleaned.
+            found.update(await _rows_with_nul_keys(src, plan))
         for row in theirs:
             key = plan.key_of(row)
             ours = found.get(key)
@@ -314,7 +323,26 @@ async def _source_rows(src: aiosqlite.Connection, plan: _Plan, keys: list[Key]) 
         where = f"({', '.join(plan.table.key)}) IN (VALUES {', '.join(row for _ in keys)})"
     params = [value for key in keys for value in key]
     rows = await src.execute_fetchall(f"SELECT {cols} FROM {plan.table.name} WHERE {where}", params)
-    return {plan.key_of(r): tuple(r) for r in rows}
+    # Compared as they were copied: cleaned, so a re-run finds its own rows equal.
+    cleaned = [_storable(r) for r in rows]
+    return {plan.key_of(r): r for r in cleaned}
+
+
+async def _rows_with_nul_keys(src: aiosqlite.Connection, plan: _Plan) -> dict[Key, Key]:
+    """The file's rows whose text key holds a NUL, by their key as it was copied (few or
+    none: SQLite's replace() cannot match a NUL, but instr() finds one)."""
+    texts = [k for k in plan.table.key if plan.types[plan.columns.index(k)] == "text"]
+    if not texts:
+        return {}
+    where = " OR ".join(f"instr({k}, char(0)) > 0" for k in texts)
+    cols = ", ".join(plan.columns)
+    rows = await src.execute_fetchall(f"SELECT {cols} FROM {plan.table.name} WHERE {where}")
+    return {plan.key_of(r): r for r in map(_storable, rows)}
+
+
+def _storable(row: Sequence[Any]) -> Key:
+    """The row as PostgreSQL can hold it: its texts without NULs and lone surrogates."""
+    return tuple(sanitize(v) if isinstance(v, str) else v for v in row)
 
 
 async def _copy_table(
@@ -323,8 +351,9 @@ async def _copy_table(
     plan: _Plan,
     batch: int,
     progress: Progress | None,
-) -> tuple[int, int]:
-    """Insert the file's rows in rowid order, a batch per transaction; (copied, skipped).
+) -> tuple[int, int, int]:
+    """Insert the file's rows in rowid order, a batch per transaction; (copied, skipped,
+    cleaned).
 
     A batch travels as one array per column and is inserted by one statement, which
     reports how many rows were new: rows already there are left as they are. (One
@@ -346,13 +375,15 @@ async def _copy_table(
         f" ON CONFLICT ({keys}) DO NOTHING"
     )
     select = f"SELECT rowid, {cols} FROM {name} WHERE rowid > ? ORDER BY rowid LIMIT ?"
-    done = copied = 0
+    done = copied = cleaned = 0
     last = -(2**63)  # below every rowid
     while True:
         rows = list(await src.execute_fetchall(select, (last, batch)))
         if not rows:
             break
-        values = [list(column) for column in zip(*(tuple(r)[1:] for r in rows), strict=True)]
+        storable = [_storable(tuple(r)[1:]) for r in rows]
+        cleaned += sum(1 for r, s in zip(rows, storable, strict=True) if tuple(r)[1:] != s)
+        values = [list(column) for column in zip(*storable, strict=True)]
         try:
             async with target.transaction() as tx:
                 copied += await tx.execute(insert, values)
@@ -367,7 +398,7 @@ async def _copy_table(
             progress(name, done, plan.total)
     if done == 0 and progress is not None:
         progress(name, 0, 0)
-    return copied, done - copied
+    return copied, done - copied, cleaned
 
 
 async def _advance_sequences(src: aiosqlite.Connection, target: PgDatabase) -> None:
@@ -395,6 +426,9 @@ async def _advance_sequences(src: aiosqlite.Connection, target: PgDatabase) -> N
             )
 
 
-async def _verify(target: PgDatabase, plan: _Plan, copied: int, skipped: int) -> TableCopy:
+async def _verify(
+    target: PgDatabase, plan: _Plan, copied: int, skipped: int, cleaned: int
+) -> TableCopy:
     row = await target.fetchone(f"SELECT count(*) FROM {plan.table.name}")
-    return TableCopy(plan.table.name, plan.total, copied, skipped, int(row[0]) if row else 0)
+    found = int(row[0]) if row else 0
+    return TableCopy(plan.table.name, plan.total, copied, skipped, found, cleaned)

@@ -382,3 +382,37 @@ async def test_a_missing_file_is_one_line(tmp_path, target):
     with pytest.raises(StorageError, match="There is no database at"):
         await copy_database(tmp_path / "nothing.db", target)
     assert not (tmp_path / "nothing.db").exists()
+
+
+async def test_a_nul_in_the_file_is_cleaned_and_the_copy_runs_again(filled, target):
+    # A file written before texts were sanitised where they enter: NULs in an article's
+    # title and author and in a seen item's key, which PostgreSQL refuses in any text.
+    first = filled.article_ids[0]
+    poisoned = await open_database(filled.path)
+    try:
+        async with poisoned.transaction() as tx:
+            await tx.execute(
+                "UPDATE articles SET title = 'Keeper' || char(0) || ' retires',"
+                " author = 'Ann' || char(0) || 'Lee' WHERE id = ?",
+                (first,),
+            )
+            await tx.execute(
+                "UPDATE feed_seen SET item_key = 'id:sh' || char(0) || 'ort'"
+                " WHERE item_key = 'id:short'"
+            )
+    finally:
+        await poisoned.close()
+    report = await copy_database(filled.path, target)
+    cleaned = {t.table: t.cleaned for t in report.tables}
+    assert cleaned["articles"] == 1 and cleaned["feed_seen"] == 1
+    assert sum(cleaned.values()) == 2
+    again = await copy_database(filled.path, target, batch=2)  # not refused as "another"
+    assert again.copied == 0 and again.rows == report.rows
+    copy = await open_stores(target)
+    try:
+        stored = await copy.articles.get_any(first)
+        assert stored is not None
+        assert (stored.title, stored.author) == ("Keeper retires", "AnnLee")
+        assert await copy.feeds.seen(filled.feed_ids[0], ["id:short"]) == {"id:short"}
+    finally:
+        await copy.close()
