@@ -1,4 +1,5 @@
-"""What feeds put in Discord: compact cards for new items, and a feed's status line.
+"""What feeds put in Discord: compact cards for new items, and a feed's status line
+(what a poll did, :class:`PollReport`, is that line's last part).
 
 Every piece of feed text is escaped here (titles, sources, summaries come from strangers'
 feeds), each card fits Discord's limits, and a poll's cards go out at most
@@ -8,7 +9,7 @@ feeds), each card fits Discord's limits, and a poll's cards go out at most
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import discord
@@ -98,3 +99,42 @@ def feed_line(feed: Feed, refusal: str | None = None) -> str:
     )
     why = f"\n  last item not taken: {clamp(escape(refusal), DETAIL_LIMIT)}" if refusal else ""
     return f"`#{feed.id}` {name}{where}\n  {state}{last}{why}{posting}"
+
+
+@dataclass
+class PollReport:
+    """One poll, as ``newsbot feed poll --json`` prints it and the cog describes it."""
+
+    feed_id: int
+    status: str  # ok, not_modified, failed, paused
+    new: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    not_modified: bool = False
+    filtered: int = 0
+    over_limit: int = 0
+    detail: str | None = None
+    first: bool = False
+    articles: list[Article] = field(default_factory=list)
+    posted: int = 0
+
+    def summary(self) -> str | None:
+        """What the poll did, in one short line (the feed's recorded detail)."""
+        if self.status != "ok":
+            return self.detail
+        parts = [f"{self.new} new"]
+        for count, words in (
+            (self.duplicates, "already stored"),
+            (self.failed, "not stored"),
+            (self.filtered, "left out by keywords"),
+            (self.over_limit, "over the limit"),
+            (self.posted, "posted"),
+        ):
+            if count:
+                parts.append(f"{count} {words}")
+        text = ", ".join(parts)
+        return f"{text}; {self.detail}" if self.detail else text
+
+    def json(self) -> dict[str, object]:
+        shown = ("feed_id", "status", "new", "duplicates", "failed", "not_modified")
+        return {name: getattr(self, name) for name in (*shown, "filtered", "over_limit", "detail")}

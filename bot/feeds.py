@@ -17,26 +17,17 @@ import logging
 import random
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.desk import AddResult, Draft, NewsDesk
+from bot.feed_cards import PollReport
 from bot.scheduler import DeliveryError, TransientDeliveryError
 from news.errors import FetchError, InputError, NewsError
-from news.feed_fetch import FeedResponse, fetch_feed
-from news.feeds import (
-    FeedError,
-    FeedItem,
-    FeedLink,
-    ParsedFeed,
-    discover,
-    keywords,
-    looks_like_feed,
-    matches,
-    parse_feed,
-)
+from news.feed_fetch import FeedLink, FeedResponse, discover, fetch_feed, looks_like_feed
+from news.feeds import FeedError, FeedItem, ParsedFeed, keywords, matches, parse_feed
 from storage.articles import Article
 from storage.feeds import Feed, FeedExists, FeedLimitReached, PollRecord
 from storage.shards import Shards
@@ -78,54 +69,6 @@ class FeedChoices(InputError):
         listed = "; ".join(link.url for link in links[:5])
         super().__init__(f"That page has {len(links)} feeds, pick one: {listed}")
         self.links = list(links)
-
-
-@dataclass
-class PollReport:
-    """One poll, as ``newsbot feed poll --json`` prints it and the cog describes it."""
-
-    feed_id: int
-    status: str  # ok, not_modified, failed, paused
-    new: int = 0
-    duplicates: int = 0
-    failed: int = 0
-    not_modified: bool = False
-    filtered: int = 0
-    over_limit: int = 0
-    detail: str | None = None
-    first: bool = False
-    articles: list[Article] = field(default_factory=list)
-    posted: int = 0
-
-    def summary(self) -> str | None:
-        """What the poll did, in one short line (the feed's recorded detail)."""
-        if self.status != "ok":
-            return self.detail
-        parts = [f"{self.new} new"]
-        for count, words in (
-            (self.duplicates, "already stored"),
-            (self.failed, "not stored"),
-            (self.filtered, "left out by keywords"),
-            (self.over_limit, "over the limit"),
-            (self.posted, "posted"),
-        ):
-            if count:
-                parts.append(f"{count} {words}")
-        text = ", ".join(parts)
-        return f"{text}; {self.detail}" if self.detail else text
-
-    def json(self) -> dict[str, object]:
-        return {
-            "feed_id": self.feed_id,
-            "status": self.status,
-            "new": self.new,
-            "duplicates": self.duplicates,
-            "failed": self.failed,
-            "not_modified": self.not_modified,
-            "filtered": self.filtered,
-            "over_limit": self.over_limit,
-            "detail": self.detail,
-        }
 
 
 @dataclass(frozen=True)
@@ -270,7 +213,9 @@ class FeedDesk:
             raise InputError(f"This server already follows that feed (#{err.feed.id}).") from None
         except FeedLimitReached:
             raise _too_many(guild_id, self.max_feeds) from None
-        report = await self._poll_with(feed, found.response, found.parsed, post_latest=post_latest)
+        report = await self._poll_safely(
+            feed, self._poll_with(feed, found.response, found.parsed, post_latest=post_latest)
+        )
         return await self.store.get(feed.id, any_scope=True) or feed, report
 
     async def preview(self, url: str) -> tuple[Found, list[FeedItem]]:
@@ -307,9 +252,21 @@ class FeedDesk:
                 parsed = await self._parse(response)
             except NewsError as err:
                 return await self._failed(feed, str(err))
-            return await self._poll_with(feed, response, parsed)
+            return await self._poll_safely(feed, self._poll_with(feed, response, parsed))
         finally:
             self._polling.discard(feed.id)
+
+    async def _poll_safely(self, feed: Feed, polling: Awaitable[PollReport]) -> PollReport:
+        """A poll that fails as a whole (a bug, the database) is a failed poll like a
+        feed that cannot be fetched: counted, backed off and paused after PAUSE_AFTER,
+        never a traceback that leaves the feed "ok" and due again at once."""
+        try:
+            return await polling
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:
+            log.exception("feed %s: poll failed", feed.id)
+            return await self._failed(feed, f"The poll failed ({type(err).__name__}).")
 
     async def poll_due(self) -> list[PollReport]:
         """Poll the feeds that are due (the scheduler's job), claimed in the database
@@ -328,7 +285,8 @@ class FeedDesk:
         except asyncio.CancelledError:
             raise
         except Exception as err:
-            # A bug or a database failure on one feed must not stop the others.
+            # Even recording the failure failed (the database is gone): the other feeds
+            # still go on.
             log.exception("feed %s: poll failed", feed.id)
             return PollReport(feed.id, "failed", detail=type(err).__name__)
 
@@ -409,12 +367,33 @@ class FeedDesk:
             for d, note in drafts
         ]
         if good:
-            stored = await self.desk.add_batch([d for _, d in good], guild_id=feed.guild_id)
+            stored = await self._add_each([d for _, d in good], feed.guild_id)
             for (index, _), result in zip(good, stored, strict=True):
                 note = drafts[index][1]
                 if isinstance(result, NewsError):
                     note = str(result)
                 results[index] = (result, note)
+        return results
+
+    async def _add_each(
+        self, drafts: list[Draft], guild_id: int | None
+    ) -> Sequence[AddResult | NewsError]:
+        """The drafts stored in one transaction; when the database refuses that batch,
+        each alone, so one item it cannot take is skipped with its reason, not the rest."""
+        try:
+            return await self.desk.add_batch(drafts, guild_id=guild_id)
+        except NewsError:
+            raise
+        except Exception:
+            log.warning("feed items refused as a batch; storing each alone", exc_info=True)
+        results: list[AddResult | NewsError] = []
+        for draft in drafts:
+            try:
+                results += await self.desk.add_batch([draft], guild_id=guild_id)
+            except NewsError:
+                raise
+            except Exception as err:
+                results.append(InputError(f"the database refused it ({type(err).__name__})"))
         return results
 
     async def _draft(self, item: FeedItem) -> tuple[Draft | NewsError, str | None]:
@@ -434,6 +413,9 @@ class FeedDesk:
                 return draft, None
             except NewsError as err:
                 why = str(err)
+            except Exception as err:  # one page that breaks the extractor is one item
+                log.warning("feed item %s: page failed", item.link, exc_info=True)
+                why = f"its page could not be read ({type(err).__name__})"
         else:
             why = "the item has no link"
         if len(item.content) >= FALLBACK_MIN_CHARS:

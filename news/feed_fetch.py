@@ -3,7 +3,9 @@
 The SSRF rules, the pinned resolver, the redirect limit and the byte cap are
 ``news.fetch``'s own; this adds what polling needs: ETag and Last-Modified sent back
 (an unchanged feed costs a 304), feed and XML content types accepted, a permanent
-redirect reported so the subscription can move, and the server's Cache-Control.
+redirect reported so the subscription can move, and the server's Cache-Control. And
+what a fetched document is: a feed, or a page whose ``<link rel="alternate">`` announce
+feeds (discovery).
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
+from urllib.parse import urljoin
 
 import aiohttp
 
 from news.errors import FetchError
+from news.feeds import item_link, one_line
 from news.fetch import (
     USER_AGENT,
     IpPolicy,
@@ -25,6 +30,7 @@ from news.fetch import (
     is_public_address,
     is_public_or_loopback,
 )
+from news.urls import normalize_url
 
 MAX_FEED_BYTES = 2 * 1024 * 1024
 _ACCEPT = (
@@ -156,3 +162,89 @@ async def _read(
             f"That feed is larger than the {_megabytes(max_bytes)} I accept."
         ) from None
     return FeedResponse(status=resp.status, body=body, content_type=content_type, **common)  # type: ignore[arg-type]
+
+
+FEED_TYPES = {
+    "application/rss+xml": "rss",
+    "application/atom+xml": "atom",
+    "application/feed+json": "json",
+    "application/json": "json",
+    "application/rdf+xml": "rss",
+    "application/xml": "rss",
+    "text/xml": "rss",
+}
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    """A feed a page announces with ``<link rel="alternate">``."""
+
+    url: str
+    kind: str
+    title: str | None
+
+
+# --- what a fetched document is ----------------------------------------------------------
+
+_XML_FEED_ROOT = re.compile(rb"<(?:[A-Za-z0-9_]+:)?(?:rss|feed|RDF)[\s>]")
+_HTML_ROOT = re.compile(rb"<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE)
+
+
+def looks_like_feed(body: bytes, content_type: str | None) -> bool:
+    """True when a fetched document is a feed rather than an HTML page."""
+    mimetype = (content_type or "").split(";", 1)[0].strip().lower()
+    if mimetype in FEED_TYPES:
+        return True
+    head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"{"):
+        return b"jsonfeed.org" in body[:8192]
+    if _HTML_ROOT.search(head[:1024]):
+        return False
+    return bool(_XML_FEED_ROOT.search(head))
+
+
+# --- discovery ---------------------------------------------------------------------------
+
+
+class _Alternates(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[dict[str, str]] = []
+        self.base: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name.lower(): (value or "") for name, value in attrs}
+        if tag == "base" and values.get("href") and self.base is None:
+            self.base = values["href"]
+        elif tag in ("link", "a") and "alternate" in values.get("rel", "").lower().split():
+            self.links.append(values)
+        if len(self.links) > 50:
+            raise StopIteration
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+
+def discover(html: str, page_url: str) -> list[FeedLink]:
+    """Feeds the page announces with ``<link rel="alternate">``, in page order, no repeats."""
+    parser = _Alternates()
+    try:
+        parser.feed(html[:2_000_000])
+        parser.close()
+    except (StopIteration, AssertionError, ValueError):
+        pass
+    base = urljoin(page_url, parser.base) if parser.base else page_url
+    found: list[FeedLink] = []
+    seen: set[str] = set()
+    for values in parser.links:
+        kind = FEED_TYPES.get(values.get("type", "").split(";")[0].strip().lower())
+        href = values.get("href", "").strip()
+        if kind is None or not href:
+            continue
+        link, reason = item_link(href, base)
+        norm = normalize_url(link) if link else None
+        if link is None or reason or norm is None or norm in seen:
+            continue
+        seen.add(norm)
+        found.append(FeedLink(link, kind, one_line(values.get("title"), 100) or None))
+    return found

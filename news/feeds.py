@@ -6,11 +6,12 @@ every item that cannot be used counted and explained. CPU-bound and synchronous:
 callers run it in a worker thread.
 
 RSS 0.9x/1.0/2.0 and Atom go through ``feedparser``. It is given a byte stream, never a
-string: a string is taken for a URL or a file name and feedparser would open it. Its
-XML parser is expat through ``xml.sax`` with external entities off (the default since
-Python 3.7.1), and feedparser strips the document's DOCTYPE entity declarations before
-parsing, so neither "billion laughs" nor ``SYSTEM`` entities expand; the fetcher's byte
-cap bounds everything else. JSON Feed 1.1 (and 1.0) is read here by hand.
+string: a string is taken for a URL or a file name and feedparser would open it. No DTD
+is ever honoured (see ``_NoDtdReader``): feedparser's XML parser is expat set to refuse
+a document type with declarations in it, wherever it stands, and its fallback parser is
+given no entities; the fetcher's byte cap bounds everything else. JSON Feed 1.1 (and
+1.0) is read here by hand. Text is freed of lone surrogates and NULs as it is read, and
+an item that still cannot be read is refused with its reason, never the whole feed.
 """
 
 from __future__ import annotations
@@ -20,20 +21,26 @@ import codecs
 import io
 import ipaddress
 import json
+import logging
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import unescape
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urljoin, urlsplit
+from xml.parsers import expat
+from xml.sax import expatreader
 
 import feedparser
+import feedparser.api
 
 from news.errors import InputError
-from news.text import normalize_ws
+from news.text import normalize_ws, sanitize
 from news.urls import normalize_url
+
+log = logging.getLogger(__name__)
 
 # Items a parse returns at most: a feed of 10,000 items is parsed (the byte cap bounds
 # that) but only its newest are handed on, and the rest are counted.
@@ -44,15 +51,6 @@ MAX_CONTENT_CHARS = 100_000
 MAX_FIELD_CHARS = 2_000  # guid, link, author: longer is junk, not an identifier
 # A date this far past "now" is a feed's clock or typo, not a publication date.
 FUTURE_SLACK = timedelta(days=1)
-FEED_TYPES = {
-    "application/rss+xml": "rss",
-    "application/atom+xml": "atom",
-    "application/feed+json": "json",
-    "application/json": "json",
-    "application/rdf+xml": "rss",
-    "application/xml": "rss",
-    "text/xml": "rss",
-}
 
 NOT_A_FEED = "That address is not an RSS, Atom or JSON feed."
 
@@ -100,15 +98,6 @@ class ParsedFeed:
         return max(0, self.total - len(self.items) - len(self.refused))
 
 
-@dataclass(frozen=True)
-class FeedLink:
-    """A feed a page announces with ``<link rel="alternate">``."""
-
-    url: str
-    kind: str
-    title: str | None
-
-
 # --- plain text from feed HTML ---------------------------------------------------------
 
 
@@ -148,7 +137,7 @@ def plain_text(value: str | None, limit: int) -> str:
     """
     if not value:
         return ""
-    value = value[: limit * 4]
+    value = sanitize(value[: limit * 4])
     if _TAG_HINT.search(value):
         parser = _TextOnly()
         try:
@@ -181,7 +170,7 @@ def item_link(raw: object, base: str | None) -> tuple[str | None, str | None]:
     """
     if not isinstance(raw, str) or not raw.strip():
         return None, None
-    text = raw.strip()[:MAX_FIELD_CHARS]
+    text = sanitize(raw).strip()[:MAX_FIELD_CHARS]
     if base and not urlsplit(text).scheme:
         text = urljoin(base, text)
     if normalize_url(text) is None:
@@ -219,9 +208,10 @@ def _iso_date(value: object) -> datetime | None:
     text = value.strip()[:64].replace("Z", "+00:00").replace("z", "+00:00")
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        # 9999-12-31T23:59:59-01:00 is a valid date whose UTC is past year 9999.
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 # --- parsing ---------------------------------------------------------------------------
@@ -238,7 +228,15 @@ class _Raw:
     summary: str | None
     content: str | None
     position: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None  # why the item could not be read; it is refused with this
+
+
+def _unreadable(position: int, title: object, err: Exception) -> _Raw:
+    """An item a reader raised on: refused with the reason, never the feed with it."""
+    log.warning("feed item %d could not be read", position, exc_info=err)
+    title = title if isinstance(title, str) else None
+    why = f"it could not be read ({type(err).__name__})"
+    return _Raw(None, None, title, None, False, None, None, None, position, why)
 
 
 def parse_feed(
@@ -256,10 +254,18 @@ def parse_feed(
     now = now or datetime.now(UTC)
     mimetype = (content_type or "").split(";", 1)[0].strip().lower()
     stripped = body.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if mimetype in ("application/feed+json", "application/json") or stripped.startswith(b"{"):
-        kind, title, site, ttl, raws = _parse_json(body, content_type)
-    else:
-        kind, title, site, ttl, raws = _parse_xml(body, content_type)
+    try:
+        if mimetype in ("application/feed+json", "application/json") or stripped[:1] == b"{":
+            kind, title, site, ttl, raws = _parse_json(body, content_type)
+        else:
+            kind, title, site, ttl, raws = _parse_xml(body, content_type)
+    except FeedError:
+        raise
+    except Exception as err:
+        # A parser failing on a hostile document fails the feed with a reason (a poll
+        # failure: counted, backed off, paused), not with a traceback.
+        log.warning("feed document could not be read", exc_info=True)
+        raise FeedError(f"That feed could not be read ({type(err).__name__}).") from None
     return _finish(kind, title, site, ttl, raws, base=url, limit=limit, now=now)
 
 
@@ -270,9 +276,12 @@ def _parse_xml(
     # identity must not change when the feed moves.
     headers = {"content-type": content_type} if content_type else {}
     # A stream, never a str or bytes: feedparser opens a string that names a file or URL.
-    parsed = feedparser.parse(
-        io.BytesIO(_without_doctype(body)), response_headers=headers, resolve_relative_uris=False
-    )
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(body), response_headers=headers, resolve_relative_uris=False
+        )
+    except _DtdRefused:
+        raise FeedError(DTD_REFUSED) from None
     version = str(parsed.get("version") or "")
     if not version and not parsed.entries:
         raise FeedError(NOT_A_FEED)
@@ -280,49 +289,100 @@ def _parse_xml(
     feed = parsed.feed
     raws = []
     for position, entry in enumerate(parsed.entries):
-        # dict.get: FeedParserDict.get maps a missing "published" to "updated" with a
-        # DeprecationWarning; the fallback is spelled out here instead.
-        struct = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
-        published = _struct_date(struct)
-        raw_date = dict.get(entry, "published") or dict.get(entry, "updated")
-        content = entry.get("content") or []
-        body_html = " ".join(str(part.get("value") or "") for part in content[:3])
-        raws.append(
-            _Raw(
-                guid=_text(entry.get("id")),
-                link=entry.get("link"),
-                title=entry.get("title"),
-                published=published,
-                invalid_date=bool(raw_date) and published is None,
-                author=_text(entry.get("author")),
-                summary=entry.get("summary"),
-                content=body_html or None,
-                position=position,
-            )
-        )
+        try:
+            raws.append(_xml_raw(entry, position))
+        except Exception as err:
+            raws.append(_unreadable(position, entry.get("title"), err))
     ttl = _int(feed.get("ttl"))
     return kind, feed.get("title"), _text(feed.get("link")), ttl, raws
 
 
-_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
-_DOCTYPE = re.compile(rb"<!DOCTYPE(?:[^\[>]|\[.*?\])*>", re.IGNORECASE | re.DOTALL)
-_ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+def _xml_raw(entry: Any, position: int) -> _Raw:
+    # dict.get: FeedParserDict.get maps a missing "published" to "updated" with a
+    # DeprecationWarning; the fallback is spelled out here instead.
+    struct = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
+    published = _struct_date(struct)
+    raw_date = dict.get(entry, "published") or dict.get(entry, "updated")
+    content = entry.get("content") or []
+    body_html = " ".join(str(part.get("value") or "") for part in content[:3])
+    return _Raw(
+        guid=_text(entry.get("id")),
+        link=entry.get("link"),
+        title=entry.get("title"),
+        published=published,
+        invalid_date=bool(raw_date) and published is None,
+        author=_text(entry.get("author")),
+        summary=entry.get("summary"),
+        content=body_html or None,
+        position=position,
+    )
 
 
-def _without_doctype(body: bytes) -> bytes:
-    """The document without its DOCTYPE: no feed needs one, and its entity declarations
-    are how "billion laughs" works. feedparser strips unsafe entities itself, but not in
-    every layout, and expat's own amplification limit still lets ~8 MB of text through
-    the handlers (seconds of CPU): none is declared, so none expands."""
-    match = _FIRST_ELEMENT.search(body, 0, 65_536)
-    end = match.start() if match else min(len(body), 65_536)
-    head = body[:end]
-    if b"<!" not in head:
-        return body
-    head = _DOCTYPE.sub(b"", head)
-    if _ENTITY_DECL.search(head):
-        raise FeedError("That feed declares XML entities, which I don't read.")
-    return head + body[end:]
+# --- no DTD is honoured, whatever stands before it --------------------------------------
+
+DTD_REFUSED = "That feed declares a DTD of its own (entities), which I don't read."
+
+
+class _DtdRefused(ValueError):
+    """Raised inside the XML parser. Not a SAXException: feedparser would take that for
+    broken XML and try its loose parser; this stops the parse, and the feed is refused."""
+
+
+class _NoDtdReader(expatreader.ExpatParser):
+    """feedparser's strict parser: expat, refusing a document type that carries
+    declarations (its internal subset, where "billion laughs" entities live) the moment
+    the parser itself meets it. No pattern over the text decides where the DOCTYPE is,
+    so no comment, processing instruction, BOM or whitespace before it can hide it. A
+    bare ``<!DOCTYPE rss PUBLIC ...>`` (old RSS 0.91) is read, its DTD never loaded:
+    feedparser turns external entities off and parameter entities are never parsed."""
+
+    def reset(self) -> None:
+        super().reset()
+        parser = cast(Any, self)._parser  # the expat parser reset() just made
+        parser.StartDoctypeDeclHandler = self._doctype
+        parser.EntityDeclHandler = self._refuse
+        parser.UnparsedEntityDeclHandler = self._refuse
+        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def _doctype(self, name: str, sysid: str, pubid: str, has_internal_subset: bool) -> None:
+        if has_internal_subset:
+            raise _DtdRefused(DTD_REFUSED)
+
+    def _refuse(self, *declaration: object) -> None:
+        raise _DtdRefused(DTD_REFUSED)
+
+
+def create_parser() -> _NoDtdReader:
+    """What ``xml.sax.make_parser`` calls on a module it is given by name (below)."""
+    return _NoDtdReader()
+
+
+class _LooseNoEntities(feedparser.api.LooseFeedParser):
+    """feedparser's fallback for XML expat cannot read. It would expand the entities a
+    pattern finds in the document's head (a big one, referenced many times, is the
+    quadratic blow-up); it is given none."""
+
+    def __init__(
+        self, baseuri: Any = None, baselang: Any = None, encoding: Any = None, entities: Any = None
+    ) -> None:
+        super().__init__(baseuri, baselang, encoding, None)
+
+    def handle_charref(self, ref: str) -> None:
+        # &#xD800; (half a surrogate pair), &#0; or past U+10FFFF is no character: the
+        # reference is dropped, where feedparser's own would fail the whole document.
+        digits = ref[1:] if ref[:1] in "xX" else ref
+        try:
+            code = int(digits, 16 if digits is not ref else 10)
+        except ValueError:
+            return
+        if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
+            super().handle_charref(ref)
+
+
+# feedparser takes its XML parser by module name from this list, and builds its fallback
+# from this class: both are set once, here, for every parse in the process.
+feedparser.api.PREFERRED_XML_PARSERS[:] = [__name__]
+feedparser.api.LooseFeedParser = _LooseNoEntities
 
 
 def _decode_json(body: bytes, content_type: str | None) -> str:
@@ -353,24 +413,28 @@ def _parse_json(
         raise FeedError("That JSON feed has no list of items.")
     raws = []
     for position, item in enumerate(items):
-        if not isinstance(item, dict):
-            continue
-        published = _iso_date(item.get("date_published")) or _iso_date(item.get("date_modified"))
-        raw_date = item.get("date_published") or item.get("date_modified")
-        raws.append(
-            _Raw(
-                guid=_text(item.get("id")),
-                link=item.get("url") or item.get("external_url"),
-                title=_text(item.get("title")),
-                published=published,
-                invalid_date=bool(raw_date) and published is None,
-                author=_json_author(item) or _json_author(doc),
-                summary=_text(item.get("summary")),
-                content=_text(item.get("content_html")) or _text(item.get("content_text")),
-                position=position,
-            )
-        )
+        if isinstance(item, dict):
+            try:
+                raws.append(_json_raw(item, doc, position))
+            except Exception as err:
+                raws.append(_unreadable(position, item.get("title"), err))
     return "json", _text(doc.get("title")), _text(doc.get("home_page_url")), None, raws
+
+
+def _json_raw(item: dict[str, Any], doc: dict[str, Any], position: int) -> _Raw:
+    published = _iso_date(item.get("date_published")) or _iso_date(item.get("date_modified"))
+    raw_date = item.get("date_published") or item.get("date_modified")
+    return _Raw(
+        guid=_text(item.get("id")),
+        link=item.get("url") or item.get("external_url"),
+        title=_text(item.get("title")),
+        published=published,
+        invalid_date=bool(raw_date) and published is None,
+        author=_json_author(item) or _json_author(doc),
+        summary=_text(item.get("summary")),
+        content=_text(item.get("content_html")) or _text(item.get("content_text")),
+        position=position,
+    )
 
 
 def _json_author(obj: Mapping[str, Any]) -> str | None:
@@ -389,7 +453,7 @@ def _text(value: object) -> str | None:
         value = str(value)
     if not isinstance(value, str):
         return None
-    value = value.strip()[:MAX_FIELD_CHARS]
+    value = sanitize(value).strip()[:MAX_FIELD_CHARS]
     return value or None
 
 
@@ -426,32 +490,11 @@ def _finish(
     for raw in ordered:
         if len(items) >= limit:
             break
-        item_title = one_line(raw.title, MAX_TITLE_CHARS)
-        link, reason = item_link(raw.link, base)
-        if reason is not None:
-            refused.append(Refused(item_title or "(untitled)", reason))
-            continue
-        keys = _keys(raw.guid, link)
-        if not keys:
-            refused.append(Refused(item_title or "(untitled)", "it has neither an id nor a link"))
-            continue
-        published, note = _checked_date(raw.published, now)
-        if raw.invalid_date:
-            note = "the item's date could not be read"
-        summary = plain_text(raw.summary or raw.content, MAX_SUMMARY_CHARS)
-        content = plain_text(raw.content or raw.summary, MAX_CONTENT_CHARS)
-        items.append(
-            FeedItem(
-                keys=keys,
-                link=link,
-                title=item_title or one_line(summary, 120),
-                published=published,
-                author=one_line(raw.author, 200) or None,
-                summary=summary,
-                content=content,
-                date_note=note,
-            )
-        )
+        try:
+            made = _item(raw, base, now)
+        except Exception as err:  # what no rule here foresaw refuses the item, not the feed
+            made = _refused(_unreadable(raw.position, raw.title, err))
+        (items if isinstance(made, FeedItem) else refused).append(made)  # type: ignore[arg-type]
     return ParsedFeed(
         kind=kind,
         title=one_line(title, MAX_TITLE_CHARS) or None,
@@ -463,6 +506,41 @@ def _finish(
     )
 
 
+def _refused(raw: _Raw) -> Refused:
+    try:
+        title = one_line(raw.title, MAX_TITLE_CHARS)
+    except Exception:
+        title = ""
+    return Refused(title or "(untitled)", raw.error or "it could not be read")
+
+
+def _item(raw: _Raw, base: str | None, now: datetime) -> FeedItem | Refused:
+    if raw.error is not None:
+        return _refused(raw)
+    item_title = one_line(raw.title, MAX_TITLE_CHARS)
+    link, reason = item_link(raw.link, base)
+    if reason is not None:
+        return Refused(item_title or "(untitled)", reason)
+    keys = _keys(raw.guid, link)
+    if not keys:
+        return Refused(item_title or "(untitled)", "it has neither an id nor a link")
+    published, note = _checked_date(raw.published, now)
+    if raw.invalid_date:
+        note = "the item's date could not be read"
+    summary = plain_text(raw.summary or raw.content, MAX_SUMMARY_CHARS)
+    content = plain_text(raw.content or raw.summary, MAX_CONTENT_CHARS)
+    return FeedItem(
+        keys=keys,
+        link=link,
+        title=item_title or one_line(summary, 120),
+        published=published,
+        author=one_line(raw.author, 200) or None,
+        summary=summary,
+        content=content,
+        date_note=note,
+    )
+
+
 def _keys(guid: str | None, link: str | None) -> tuple[str, ...]:
     keys = []
     if guid:
@@ -471,72 +549,6 @@ def _keys(guid: str | None, link: str | None) -> tuple[str, ...]:
     if norm:
         keys.append("url:" + norm)
     return tuple(keys)
-
-
-# --- what a fetched document is ----------------------------------------------------------
-
-_XML_FEED_ROOT = re.compile(rb"<(?:[A-Za-z0-9_]+:)?(?:rss|feed|RDF)[\s>]")
-_HTML_ROOT = re.compile(rb"<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE)
-
-
-def looks_like_feed(body: bytes, content_type: str | None) -> bool:
-    """True when a fetched document is a feed rather than an HTML page."""
-    mimetype = (content_type or "").split(";", 1)[0].strip().lower()
-    if mimetype in FEED_TYPES:
-        return True
-    head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"{"):
-        return b"jsonfeed.org" in body[:8192]
-    if _HTML_ROOT.search(head[:1024]):
-        return False
-    return bool(_XML_FEED_ROOT.search(head))
-
-
-# --- discovery ---------------------------------------------------------------------------
-
-
-class _Alternates(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.links: list[dict[str, str]] = []
-        self.base: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name.lower(): (value or "") for name, value in attrs}
-        if tag == "base" and values.get("href") and self.base is None:
-            self.base = values["href"]
-        elif tag in ("link", "a") and "alternate" in values.get("rel", "").lower().split():
-            self.links.append(values)
-        if len(self.links) > 50:
-            raise StopIteration
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-
-
-def discover(html: str, page_url: str) -> list[FeedLink]:
-    """Feeds the page announces with ``<link rel="alternate">``, in page order, no repeats."""
-    parser = _Alternates()
-    try:
-        parser.feed(html[:2_000_000])
-        parser.close()
-    except (StopIteration, AssertionError, ValueError):
-        pass
-    base = urljoin(page_url, parser.base) if parser.base else page_url
-    found: list[FeedLink] = []
-    seen: set[str] = set()
-    for values in parser.links:
-        kind = FEED_TYPES.get(values.get("type", "").split(";")[0].strip().lower())
-        href = values.get("href", "").strip()
-        if kind is None or not href:
-            continue
-        link, reason = item_link(href, base)
-        norm = normalize_url(link) if link else None
-        if link is None or reason or norm is None or norm in seen:
-            continue
-        seen.add(norm)
-        found.append(FeedLink(link, kind, one_line(values.get("title"), 100) or None))
-    return found
 
 
 def matches(item: FeedItem, include: Iterable[str], exclude: Iterable[str]) -> bool:

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from news.errors import FetchError
-from news.feed_fetch import fetch_feed
-from news.feeds import FeedError, discover, looks_like_feed, matches, parse_feed
+from news.feed_fetch import discover, fetch_feed, looks_like_feed
+from news.feeds import FeedError, matches, parse_feed
 from tests.harness.feed_site import feed_site, rfc822, rss, rss_item
 
 NOW = datetime(2025, 6, 20, 12, 0, tzinfo=UTC)
@@ -133,11 +133,10 @@ def test_billion_laughs_does_not_expand():
     ).encode()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
-    feed = parse_feed(body, now=NOW)
+    with pytest.raises(FeedError, match="DTD"):  # refused by the XML parser, unexpanded
+        parse_feed(body, now=NOW)
     assert time.perf_counter() - started < 2
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000  # KB
-    assert all(len(item.title) < 100 for item in feed.items)
-    assert len(feed.title or "") < 100
 
 
 def test_external_entities_are_not_read(tmp_path):
@@ -149,9 +148,8 @@ def test_external_entities_are_not_read(tmp_path):
         "<item><title>&x;</title><link>http://b.example/1</link>"
         "<description>&x;</description></item></channel></rss>"
     ).encode()
-    feed = parse_feed(body, now=NOW)
-    seen = " ".join([feed.title or ""] + [i.title + i.summary for i in feed.items])
-    assert "TOP-SECRET" not in seen
+    with pytest.raises(FeedError, match="DTD"):
+        parse_feed(body, now=NOW)
 
 
 def test_a_body_that_names_a_file_is_not_opened(tmp_path):
