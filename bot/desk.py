@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import functools
 import logging
 import multiprocessing
@@ -30,7 +31,7 @@ from news.clean import clean_body, clean_title
 from news.errors import InputError, NewsError, NotFoundError
 from news.search import StagedSearch
 from news.summarize import summarize
-from news.text import MAX_QUESTION_CHARS, MAX_TEXT_CHARS, first_sentence, normalize_ws
+from news.text import MAX_QUESTION_CHARS, MAX_TEXT_CHARS, first_sentence, normalize_ws, sanitize
 from news.urls import normalize_url, site_of
 from storage.articles import AddOutcome, Article, NewArticle, PageCursor, SearchHit
 from storage.backend import open_stores
@@ -87,6 +88,7 @@ class AddResult:
 
 def prepare(draft: Draft, guild_id: int | None, added_by: int | None) -> NewArticle:
     """Extract, clean and summarize a draft (CPU-bound: call it in a worker thread)."""
+    draft = _storable(draft)
     url = article_url(draft.url)
     text, title = draft.text, draft.title
     author, published, source = draft.author, draft.published, draft.source
@@ -130,6 +132,17 @@ def prepare(draft: Draft, guild_id: int | None, added_by: int | None) -> NewArti
         added_by=added_by,
         summary=tuple(summarize(body, title)),
     )
+
+
+def _storable(draft: Draft) -> Draft:
+    """The draft without lone surrogates and NULs in any field. Every source (a page, a
+    paste, a file, a feed item, an import line) passes here once, before any other step:
+    such a character would otherwise fail the whole write, and with it a batch."""
+    fields = ("text", "html", "title", "url", "source", "author")
+    clean: dict[str, Any] = {
+        k: sanitize(v) for k in fields if isinstance(v := getattr(draft, k), str)
+    }
+    return dataclasses.replace(draft, **clean)
 
 
 def article_url(url: str | None) -> str | None:
