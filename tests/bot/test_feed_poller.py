@@ -247,3 +247,79 @@ async def test_a_restart_spreads_overdue_feeds(site, feeds, clock):
     assert len(set(times)) == 20
     assert all(clock.now <= t <= clock.now + RESTART_SPREAD for t in times)
     assert len(await feeds.store.due(clock.now + timedelta(seconds=30))) < 10
+
+
+async def test_a_poll_that_fails_as_a_whole_backs_off_and_pauses(
+    site, feeds, channel, clock, monkeypatch
+):
+    # Not the site: the poll itself fails past the fetch (here the store refuses to
+    # record what it saw). Once a traceback that left the feed "ok", 0 failures, due again.
+    url = serve_items(site, [1])
+    feed, _ = await feeds.subscribe(url, guild_id=GUILD, channel_id=5)
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(feeds.store, "mark_seen", broken)
+    waits = []
+    for n in range(PAUSE_AFTER):
+        serve_items(site, [1, 10 + n])  # something new each time, so the poll gets that far
+        feed = await feeds.store.get(feed.id, GUILD)
+        report = await feeds.poll(feed)
+        stored = await feeds.store.get(feed.id, GUILD)
+        assert stored.last_status in ("failed", "paused") and stored.failures == n + 1
+        waits.append(stored.next_poll - clock.now)
+    assert report.status == "paused" and stored.paused
+    assert "RuntimeError" in (stored.pause_reason or "")
+    assert all(b > a for a, b in itertools.pairwise(waits[:-1]))  # exponential
+    assert len(channel.notes) == 1
+
+
+async def test_a_first_poll_that_fails_is_a_recorded_failure_not_a_traceback(
+    site, feeds, monkeypatch
+):
+    async def broken(*args, **kwargs):
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(feeds.store, "mark_seen", broken)
+    feed, report = await feeds.subscribe(serve_items(site, [1]), guild_id=GUILD)
+    assert report.status == "failed" and "RuntimeError" in (report.detail or "")
+    assert feed.failures == 1 and feed.last_status == "failed"
+
+
+async def test_a_page_that_breaks_the_extractor_costs_only_its_item(site, feeds, monkeypatch):
+    import bot.feeds
+
+    real = bot.feeds._page_draft
+
+    def fragile(html, url, item):
+        if url.endswith("/story/2"):
+            raise RecursionError("maximum recursion depth exceeded")  # a hostile page
+        return real(html, url, item)
+
+    monkeypatch.setattr(bot.feeds, "_page_draft", fragile)
+    feed, report = await feeds.subscribe(serve_items(site, [1, 2, 3]), guild_id=GUILD)
+    assert (report.status, report.new, report.failed) == ("ok", 2, 1)
+    details = [d for _, d in await feeds.store.seen_details(feed.id) if d]
+    assert any("its page could not be read (RecursionError)" in d for d in details)
+    refusals = await feeds.store.last_refusals([feed.id])
+    assert "RecursionError" in refusals[feed.id]  # what /feed list shows on the feed's line
+
+
+async def test_an_item_the_database_refuses_is_skipped_and_the_rest_stored(
+    site, feeds, desk, monkeypatch
+):
+    real = desk.store.add_many
+
+    async def picky(articles):
+        if any(a.title == story(2)[0] for a in articles):
+            raise RuntimeError("value too long for the column")
+        return await real(articles)
+
+    monkeypatch.setattr(desk.store, "add_many", picky)
+    feed, report = await feeds.subscribe(serve_items(site, [1, 2, 3]), guild_id=GUILD)
+    assert (report.status, report.new, report.failed) == ("ok", 2, 1)
+    assert {a.title for a in await desk.recent(GUILD)} == {story(1)[0], story(3)[0]}
+    assert "1 not stored" in (report.summary() or "")
+    refusals = await feeds.store.last_refusals([feed.id])
+    assert refusals[feed.id] == "the database refused it (RuntimeError)"
