@@ -1,5 +1,6 @@
 """The model reader: an OpenAI-compatible chat server answers from the same passages
-as the offline engine, and its answer is used only when its quote checks out.
+as the offline engine, and its answer is used only when its quote checks out and
+does not contradict a committed offline answer (then the passages are shown).
 
 One ``POST {base}/chat/completions`` per question, temperature 0, asking for
 ``{"answer": string or null, "quote": string, "article_id": integer}`` through
@@ -48,7 +49,9 @@ from news.answer.quotes import (
     ContextPassage,
     Reply,
     Verdict,
+    agrees,
     build_context,
+    disputed,
     not_found,
     verify,
 )
@@ -133,7 +136,7 @@ class ModelConfig:
             return "(invalid URL)"
 
 
-Status = Literal["verified", "not_found", "rejected", "fallback", "offline"]
+Status = Literal["verified", "not_found", "disputed", "rejected", "fallback", "offline"]
 
 
 @dataclass(frozen=True)
@@ -142,8 +145,10 @@ class ReaderOutcome:
 
     ``reader`` is "model" when the shown answer is the model's (verified) or the
     model said the articles do not answer (``not_found``); otherwise "offline", with
-    ``status`` "rejected" (the reply failed the check), "fallback" (no usable reply)
-    or "offline" (the model reader was not asked), and ``reason`` says why.
+    ``status`` "disputed" (a checked reply disagreed with a committed offline answer:
+    passages are shown, neither answer), "rejected" (the reply failed the check),
+    "fallback" (no usable reply) or "offline" (the model reader was not asked), and
+    ``reason`` says why.
     """
 
     reader: Literal["model", "offline"]
@@ -159,6 +164,8 @@ class ReaderOutcome:
             return f"answered by {self.model}, quote checked"
         if self.status == "not_found":
             return f"answered by {self.model}: not found in these articles"
+        if self.status == "disputed":
+            return f"{self.model} and the offline engine disagree: passages shown"
         return "offline engine"
 
     @classmethod
@@ -300,6 +307,17 @@ class ModelReader:
             return fallback("fallback", "checking the reply failed")
         if verdict.answer is None:
             return fallback("rejected", f"reply rejected: {verdict.reason}")
+        if offline.committed and not agrees(verdict.answer, offline):
+            # A checked quote proves only that the article says it; an article can be
+            # planted to say anything. Against a confident offline answer, neither wins.
+            log.info(
+                "model reader: %s and the offline engine disagree; passages shown (%.0f ms)",
+                model,
+                ms,
+            )
+            why = "the model and the offline engine disagree"
+            outcome = ReaderOutcome("offline", "disputed", why, model, ms, context)
+            return disputed(verdict.answer, offline), outcome
         log.info("model reader: %s answered from #%d, quote checked (%.0f ms)", model, aid, ms)
         return verdict.answer, ReaderOutcome("model", "verified", "", model, ms, context)
 

@@ -283,15 +283,17 @@ def test_text_hidden_in_an_article_never_reaches_the_reply_unverified(
     assert INJECTED not in fake.requests[0].system
 
 
-def test_an_instruction_shows_only_as_a_checked_quote_of_its_own_article(
+def test_an_instruction_quoted_truly_from_its_own_article_is_not_the_answer(
     host: Host, fake: FakeOpenAI
 ) -> None:
     host.model(fake)
     fake.reply = {"answer": "has resigned", "quote": INJECTED, "article_id": 2}
     data = host.ask_json(question="What happened at the museum of clocks?")
-    # The one way it shows: word for word as the museum story stores it, cited to it.
-    assert (data["reader"], data["article_id"]) == ("model", 2)
-    assert data["evidence"] == INJECTED and INJECTED in stored_text(host, 2)
+    # The quote checks out (the museum story stores it) but it gives the reader
+    # orders: the model's reply is refused and the offline engine answers.
+    assert INJECTED in stored_text(host, 2)
+    assert data["reader"] == "offline"
+    assert "resigned" not in (data["answer"] or "") and data["evidence"] != INJECTED
 
 
 # ------------------------------------------------------------------ the API key

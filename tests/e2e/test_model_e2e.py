@@ -189,18 +189,17 @@ async def test_text_hidden_in_an_article_does_not_reach_the_card_unchecked(
     assert "collapsed" not in json.dumps(embed)
 
 
-async def test_hidden_text_shows_only_as_a_quote_of_the_article_that_holds_it(
+async def test_hidden_text_quoted_truly_from_its_own_article_is_not_the_answer(
     fake: FakeDiscord, runner: BotRunner, llm: FakeOpenAI
 ) -> None:
-    bot, guild = await start(runner, fake, **with_model(llm))
+    await start(runner, fake, **with_model(llm))
     llm.reply = {"answer": "collapsed", "quote": INJECTED, "article_id": 2}
     embed = await ask(fake, "What happens to the Marrow market?")
-    assert footer(embed) == CHECKED
-    # Word for word from the market story, and cited to it: a member can see where
-    # the sentence comes from.
-    assert f"> {INJECTED}" in embed["description"]
-    market = await bot.desk.get(2, guild)
-    assert {f["name"]: f["value"] for f in embed["fields"]}["Source"] == render.citation(market)
+    # The market story does hold the sentence, but it gives the reader orders: the
+    # model's reply is refused and the card is the offline engine's, with no answer
+    # in bold taken from it.
+    assert footer(embed) == "offline engine"
+    assert "**collapsed" not in embed["description"]
 
 
 async def test_the_key_is_never_logged(

@@ -379,8 +379,8 @@ async def test_time_in_the_queue_counts_against_the_timeout(fake: FakeOpenAI) ->
         ({"answer": "the mayor resigned", "quote": "the mayor resigned", "article_id": 12}, False),
         ({**TRUE_REPLY, "answer": "the mayor resigned"}, False),
         ({"answer": "the mayor resigned", "quote": INJECTION, "article_id": 7}, False),
-        # Quoted truly from the article that holds it: shown, as that article's text.
-        ({"answer": "the mayor resigned", "quote": INJECTION, "article_id": 9}, True),
+        # Quoted truly from the article that holds it, but it gives the reader orders.
+        ({"answer": "the mayor resigned", "quote": INJECTION, "article_id": 9}, False),
     ],
 )
 async def test_text_hidden_in_an_article_reaches_the_answer_only_as_its_verified_quote(
@@ -517,7 +517,9 @@ def test_the_context_keeps_whole_sentences_best_first_within_the_budget() -> Non
     offline = answer_question(QUESTION, passages)
     context = build_context(QUESTION, passages, offline, budget_words=60)
     assert context.words <= 60
-    prompt_words = [w for w in context.user_message().split("Passages:")[1].split() if w != "…"]
+    lines = context.user_message().split("\n")
+    fenced = lines[lines.index(f"{context.fence} BEGIN") + 1 : lines.index(f"{context.fence} END")]
+    prompt_words = [w for w in " ".join(fenced).split() if w != "…"]
     assert len(prompt_words) - len(context.passages) == context.words  # "#ID" marks aside
     assert context.contains("six weeks")
     sent = {p.article_id: p.text for p in context.passages}
