@@ -1,8 +1,11 @@
-"""``newsbot db``: the database itself. ``newsbot db copy --to URL`` moves a SQLite file
-into PostgreSQL (``storage/postgres/copy.py`` says how it stays safe to run again).
+"""``newsbot db``: the database itself. ``newsbot db copy`` moves a SQLite file into
+PostgreSQL (``storage/postgres/copy.py`` says how it stays safe to run again).
 
 Registered on the main group at the bottom of ``bot/cli.py``. The URL's password is
-never printed: messages name the server by host, port and database only.
+never printed: messages name the server by host, port and database only. Nor is it taken
+on the command line, where every user of the machine can read it (``ps``,
+``/proc/PID/cmdline``): the target comes from NEWSBOT_COPY_TO, or is asked for without
+echo, and ``--to`` takes only a URL without a password.
 """
 
 from __future__ import annotations
@@ -11,9 +14,12 @@ import asyncio
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import click
+from click.core import ParameterSource
 
+from bot.config import SettingsError, checked_location
 from storage.backend import is_postgres
 from storage.errors import StorageError
 
@@ -22,6 +28,7 @@ if TYPE_CHECKING:
     from storage.postgres.copy import CopyReport
 
 PROGRESS_EVERY = 1.0  # seconds between two progress lines of one table
+TARGET_ENV = "NEWSBOT_COPY_TO"
 
 
 @click.group()
@@ -41,9 +48,11 @@ def _sqlite_file(ctx: Context) -> Path:
 @click.option(
     "--to",
     "target",
-    required=True,
+    envvar=TARGET_ENV,
     metavar="URL",
-    help="The PostgreSQL database to copy into: postgresql://user:password@host:port/name.",
+    help=f"The PostgreSQL database to copy into, postgresql://user@host:port/name (default: "
+    f"{TARGET_ENV}, else asked for). A URL with a password goes in {TARGET_ENV} or the "
+    "prompt: a command line is visible to other users.",
 )
 @click.option(
     "--db",
@@ -60,17 +69,29 @@ def _sqlite_file(ctx: Context) -> Path:
     help="Rows per transaction.",
 )
 @click.pass_obj
-def copy(ctx: Context, target: str, db_path: Path | None, batch: int) -> None:
+def copy(ctx: Context, target: str | None, db_path: Path | None, batch: int) -> None:
     """Copy every article, summary, server setting, schedule, run and feed from the SQLite
     file into PostgreSQL, keeping ids. Stop the bot first. Safe to run again after an
     interruption: rows already copied are skipped. Exit status 0 when every table's count
     matches, 1 otherwise."""
-    from storage.postgres.copy import copy_database
-
+    typed = click.get_current_context().get_parameter_source("target")
+    if target is not None and typed == ParameterSource.COMMANDLINE and _has_password(target):
+        raise click.ClickException(
+            f"--to holds a password, which other users can read in the process list: put "
+            f"the URL in {TARGET_ENV}, or leave --to out to be asked for it."
+        )
+    if target is None:
+        target = click.prompt("PostgreSQL URL to copy into", hide_input=True).strip()
     if not is_postgres(target):
         raise click.ClickException(
             "--to takes a PostgreSQL URL: postgresql://user:password@host:port/database."
         )
+    try:
+        checked_location(target, "--to")
+    except SettingsError as err:
+        raise click.ClickException(str(err)) from None
+    from storage.postgres.copy import copy_database
+
     source = db_path or _sqlite_file(ctx)
     shown: dict[str, float] = {}
 
@@ -86,6 +107,14 @@ def copy(ctx: Context, target: str, db_path: Path | None, batch: int) -> None:
     except StorageError as err:
         raise click.ClickException(str(err)) from None
     _summary(report, source)
+
+
+def _has_password(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "@" in url  # malformed: judge by the text, and refuse to be safe
+    return bool(parts.password) or "password=" in parts.query
 
 
 def _summary(report: CopyReport, source: Path) -> None:

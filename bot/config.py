@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from storage.backend import is_database_url
+from storage.backend import database_url_problem, is_database_url
 from storage.shards import Shards
 
 if TYPE_CHECKING:
@@ -105,12 +105,21 @@ class Settings(BaseSettings):
         try:
             parts = urlsplit(base)
             scheme, host = parts.scheme.lower(), parts.hostname
+            parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
         except ValueError:
             scheme, host = "", None
         if scheme not in ("http", "https") or not host:
             raise SettingsError(
                 "NEWSBOT_LLM_BASE_URL must be an http:// or https:// address, "
                 "for example http://localhost:11434/v1"
+            )
+        has_key = self.llm_api_key is not None and self.llm_api_key.get_secret_value().strip()
+        if (parts.username or parts.password) and has_key:
+            # aiohttp refuses a request with both (a traceback on every question), and
+            # which of the two the server should trust is the host's choice, not ours.
+            raise SettingsError(
+                "NEWSBOT_LLM_BASE_URL holds a user or password and NEWSBOT_LLM_API_KEY is "
+                "set too: keep only one way of logging in to the model server"
             )
         if not self.llm_model.strip():
             raise SettingsError(
@@ -161,6 +170,22 @@ def load_settings(**overrides: object) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]
 
 
+def settings_or_exit() -> Settings:
+    """The settings, or one line naming each setting that does not parse (and exit 1):
+    every command reads them all, so one bad value must not be a traceback everywhere.
+    The values are not repeated: one may be a token or a password."""
+    import click  # the command line's; the bot reads settings through it too
+
+    try:
+        return load_settings()
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in e['loc']) or 'settings'}: {e['msg']}"
+            for e in err.errors(include_url=False, include_input=False)
+        )
+        raise click.ClickException(f"A setting is not valid: {problems}.") from None
+
+
 def checked_location(text: str, name: str) -> str | Path:
     """A database location as given in ``name``: a URL newsbot opens (PostgreSQL's, or
     ``sqlite:///path``), else a SQLite file's path. Any other URL is a SettingsError
@@ -172,6 +197,9 @@ def checked_location(text: str, name: str) -> str | Path:
             f"{name} must be a SQLite file or a URL starting with postgresql:// (for example "
             "postgresql://newsbot:PASSWORD@localhost/newsbot) or sqlite:///"
         )
+    problem = database_url_problem(text)
+    if problem is not None:
+        raise SettingsError(f"{name}: {problem}")
     return text
 
 

@@ -12,6 +12,18 @@ _TRACKING_KEYS = frozenset(
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be parsed (an unclosed ``[``, a port that is not a number from
+    0 to 65535), or None when it can. ``urlsplit`` raises on these deep in whatever code
+    reads the URL first; a caller that asks here can say so in one line instead."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018  (the port is only checked when read)
+    except ValueError as err:
+        return f"{url.strip()[:80]!r} is not a valid address ({err})"
+    return None
+
+
 def normalize_url(url: str) -> str | None:
     """A canonical form of an http(s) URL, or None if it is not one.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 from storage.articles import ArticleStore
 from storage.db import Database, open_database, runner_lock
@@ -22,7 +23,15 @@ from storage.interfaces import Stores
 from storage.shards import Shards
 from storage.sql import SqlDatabase
 
-__all__ = ["hold_runner", "is_database_url", "is_postgres", "open_stores", "sqlite_stores"]
+__all__ = [
+    "database_url_problem",
+    "hold_runner",
+    "is_database_url",
+    "is_postgres",
+    "open_stores",
+    "sqlite_file",
+    "sqlite_stores",
+]
 
 _SQLITE_PREFIX = "sqlite:///"
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -36,6 +45,66 @@ def is_postgres(location: str | Path) -> bool:
 def is_database_url(text: str) -> bool:
     """True for a URL :func:`open_stores` opens (PostgreSQL's or ``sqlite:///``)."""
     return is_postgres(text) or text.startswith(_SQLITE_PREFIX)
+
+
+# The query keys asyncpg reads as connection options. Any other key would go to the
+# server as a setting at log-in, where an unknown one ends the connection with an error
+# that names no option of ours.
+_POSTGRES_QUERY_KEYS = frozenset(
+    {
+        "host", "port", "dbname", "database", "user", "password", "passfile", "service",
+        "sslmode", "sslcert", "sslkey", "sslrootcert", "sslcrl", "sslpassword",
+        "sslnegotiation", "ssl_min_protocol_version", "ssl_max_protocol_version",
+        "target_session_attrs", "krbsrvname", "gsslib", "application_name",
+    }
+)  # fmt: skip
+_SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def database_url_problem(url: str) -> str | None:
+    """What is wrong with a database URL, in words that never repeat its password, or
+    None when it can be handed to the driver. Checked before connecting: the drivers
+    report a bad port, an unclosed ``[`` or an unknown option as a traceback."""
+    if not is_postgres(url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "the URL is malformed (an IPv6 address needs its closing ]), check it"
+    hosts = parts.netloc.rpartition("@")[2]
+    for host in hosts.split(","):
+        if host.count("[") != host.count("]"):
+            return "the URL is malformed (an IPv6 address needs its closing ]), check it"
+        port = host.rpartition("]")[2] if host.startswith("[") else host
+        _, colon, digits = port.rpartition(":") if ":" in port else ("", "", "")
+        if colon and digits and not (digits.isascii() and digits.isdigit()):
+            return f"the port {digits[:10]!r} is not a number"
+        if colon and digits and not 1 <= int(digits[:6]) <= 65535:
+            return f"the port {digits[:10]} is not between 1 and 65535"
+    try:
+        query = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError:
+        return "the URL's query (after ?) is malformed: write it as key=value&key=value"
+    for key, value in query:
+        if key not in _POSTGRES_QUERY_KEYS:
+            return (
+                f"the URL's query has an option newsbot does not know, {key[:30]!r}; "
+                "the known ones include sslmode, sslrootcert and application_name"
+            )
+        if key == "sslmode" and value not in _SSL_MODES:
+            return f"sslmode must be one of {', '.join(_SSL_MODES)}; got {value[:20]!r}"
+        if key == "port" and not (
+            value.isascii() and value.isdigit() and 1 <= int(value[:6]) <= 65535
+        ):
+            return "the port in the URL's query must be a number between 1 and 65535"
+    return None
+
+
+def sqlite_file(location: str | Path) -> Path | None:
+    """The SQLite file at ``location``, or None when it is a PostgreSQL URL."""
+    if is_postgres(location):
+        return None
+    return Path(_sqlite_path(location))
 
 
 def sqlite_stores(db: Database) -> Stores:

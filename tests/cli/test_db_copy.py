@@ -57,8 +57,11 @@ def source(tmp_path) -> Path:
     return path
 
 
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+def run(*args: str, to: str | None = None, typed: str | None = None) -> Result:
+    """The command as a person runs it; ``to`` is NEWSBOT_COPY_TO, ``typed`` what they type
+    at the prompt."""
+    env = {"NEWSBOT_COPY_TO": to}
+    return CliRunner().invoke(cli, list(args), env=env, input=typed, catch_exceptions=False)
 
 
 def one_error_line(result: Result) -> str:
@@ -72,7 +75,7 @@ def one_error_line(result: Result) -> str:
 def test_copy_then_run_again(source, target, tmp_path):
     elsewhere = str(tmp_path / "unused.db")
     # The command's own --db names the file, whatever the group's --db says.
-    first = run("--db", elsewhere, "db", "copy", "--db", str(source), "--to", with_password(target))
+    first = run("--db", elsewhere, "db", "copy", "--db", str(source), to=with_password(target))
     assert first.exit_code == 0, first.output
     assert PASSWORD not in first.output
     assert "articles 3/3" in first.stderr and "guild_settings 1/1" in first.stderr
@@ -91,17 +94,19 @@ def test_copy_then_run_again(source, target, tmp_path):
 
     assert asyncio.run(titles()) == [(n + 1, t) for n, (t, _) in enumerate(STORIES)]
 
-    # The group's --db is the default source.
-    again = run("--db", str(source), "db", "copy", "--to", with_password(target), "--batch", "2")
+    # The group's --db is the default source; without NEWSBOT_COPY_TO the URL is asked for,
+    # and what is typed is not echoed.
+    again = run("--db", str(source), "db", "copy", "--batch", "2", typed=with_password(target))
     assert again.exit_code == 0, again.output
+    assert "PostgreSQL URL to copy into" in again.output and PASSWORD not in again.output
     assert "articles: 0 copied, 3 already there (3 in the target)" in again.stdout
     assert asyncio.run(titles()) == [(n + 1, t) for n, (t, _) in enumerate(STORIES)]
 
 
 def test_a_malformed_url_is_one_line(source):
     bad = f"postgresql://newsbot:{PASSWORD}@127.0.0.1:harbour/news"
-    line = one_error_line(run("db", "copy", "--db", str(source), "--to", bad))
-    assert "URL is not usable" in line
+    line = one_error_line(run("db", "copy", "--db", str(source), to=bad))
+    assert "port 'harbour' is not a number" in line
 
 
 def test_an_unreachable_server_is_one_line(source):
@@ -109,7 +114,7 @@ def test_an_unreachable_server_is_one_line(source):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     url = f"postgresql://newsbot:{PASSWORD}@127.0.0.1:{port}/news"
-    line = one_error_line(run("db", "copy", "--db", str(source), "--to", url))
+    line = one_error_line(run("db", "copy", "--db", str(source), to=url))
     assert f"PostgreSQL at 127.0.0.1:{port}/news" in line and "Check the database URL" in line
 
 
@@ -123,11 +128,35 @@ def test_only_a_postgresql_url_is_taken(source, tmp_path):
 def test_without_asyncpg_it_says_what_to_install(source, monkeypatch):
     monkeypatch.setitem(sys.modules, "storage.postgres.db", None)  # import fails as if absent
     url = f"postgresql://newsbot:{PASSWORD}@127.0.0.1:5432/news"
-    line = one_error_line(run("db", "copy", "--db", str(source), "--to", url))
+    line = one_error_line(run("db", "copy", "--db", str(source), to=url))
     assert "pip install 'newsbot[postgres]'" in line
 
 
 def test_a_missing_file_is_one_line(tmp_path):
     url = f"postgresql://newsbot:{PASSWORD}@127.0.0.1:5432/news"
-    line = one_error_line(run("db", "copy", "--db", str(tmp_path / "none.db"), "--to", url))
+    line = one_error_line(run("db", "copy", "--db", str(tmp_path / "none.db"), to=url))
     assert "There is no database at" in line
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://newsbot:{PASSWORD}@127.0.0.1:5432/news",
+        f"postgresql://newsbot@127.0.0.1:5432/news?password={PASSWORD}",
+    ],
+)
+def test_a_password_on_the_command_line_is_refused(source, url, monkeypatch):
+    # Refused before anything is opened: the copy never starts.
+    monkeypatch.setitem(sys.modules, "storage.postgres.copy", None)
+    line = one_error_line(run("db", "copy", "--db", str(source), "--to", url))
+    assert "NEWSBOT_COPY_TO" in line and "process list" in line
+
+
+def test_a_url_without_a_password_is_taken_on_the_command_line(source, monkeypatch):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    line = one_error_line(
+        run("db", "copy", "--db", str(source), "--to", f"postgresql://newsbot@127.0.0.1:{port}/n")
+    )
+    assert f"PostgreSQL at 127.0.0.1:{port}/n" in line
