@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import sqlite3
+import sys
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -409,8 +410,10 @@ class AlreadyRunning(StorageError):
 
 
 def lock_path(path: str | Path) -> Path:
-    """The runner lock's file, next to the database: ``<db>.lock``."""
-    return Path(f"{path}.lock")
+    """The runner lock's file, next to the database's real file (symbolic links followed):
+    ``<db>.lock``. Keyed on the path as given, a link to the database would get a lock
+    of its own."""
+    return Path(f"{os.path.realpath(path)}.lock")
 
 
 @contextmanager
@@ -424,6 +427,11 @@ def runner_lock(path: str | Path) -> Iterator[None]:
     rather than a pid file: the kernel drops it when its process ends, however it ends,
     so nothing stale is left behind. The pid written into the file is only for the
     message; the lock decides.
+
+    The lock file sits beside the database's real path, so a symbolic link finds it. A
+    hard link is another name for the same file (device and inode): on Linux the database
+    file itself is locked too (:func:`_database_file_lock`), so that a second bot through
+    any name of the file is refused.
     """
     if str(path) == ":memory:":
         yield
@@ -447,19 +455,57 @@ def runner_lock(path: str | Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = _read_pid(fd)
-            raise AlreadyRunning(
-                f"Another newsbot is already running on {path} ({holder}). One process per "
-                "SQLite file; to run several, use PostgreSQL (README: Growing past one "
-                "machine)."
-            ) from None
-        try:
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        except OSError:
-            pass  # a read-only lock file still locks; only the message loses the pid
-        yield
+            raise _already_running(path, holder) from None
+        with _database_file_lock(path) as free:
+            if not free:
+                raise _already_running(path, "through another name of the file")
+            try:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            except OSError:
+                pass  # a read-only lock file still locks; only the message loses the pid
+            yield
     finally:
         os.close(fd)  # closing the last descriptor releases the lock
+
+
+def _already_running(path: str | Path, holder: str) -> AlreadyRunning:
+    return AlreadyRunning(
+        f"Another newsbot is already running on {path} ({holder}). One process per "
+        "SQLite file; to run several, use PostgreSQL (README: Growing past one machine)."
+    )
+
+
+@contextmanager
+def _database_file_lock(path: str | Path) -> Iterator[bool]:
+    """An exclusive ``flock`` on the database file itself, held for the block: False when
+    another process holds it. Only on Linux, where ``flock`` and the ``fcntl`` locks SQLite
+    takes are apart; on the BSDs (macOS) they interact, and this lock would lock SQLite
+    out. Elsewhere, and where the file cannot be opened or made, True with no lock.
+
+    Closing a descriptor drops every ``fcntl`` lock its process holds on the file, so this
+    one is opened before the bot opens the database and closed after it closes it
+    (:func:`storage.backend.hold_runner` wraps the bot's whole life)."""
+    fd = None
+    if sys.platform == "linux":
+        try:  # an empty file is an empty database to SQLite, which opens it next
+            fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError:
+            fd = None
+    if fd is None:
+        yield True
+        return
+    import fcntl  # Linux has it
+
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
 
 
 def _open_lock(target: Path) -> int | None:
