@@ -10,23 +10,29 @@ import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 import click
 
 from bot.cli_doctor import doctor, reader_line, require_reader
-from bot.config import Settings, SettingsError, checked_location, load_settings
+from bot.cli_input import (
+    ID,
+    batch_question,
+    count_items,
+    drafts,
+    expand,
+    jsonl_lines,
+    markdown_title,
+    read_stdin,
+)
+from bot.config import Settings, SettingsError, checked_location, settings_or_exit
 from bot.desk import (
-    HTML_SUFFIXES,
-    TEXT_SUFFIXES,
     AddResult,
-    Draft,
     NewsDesk,
-    TitleFrom,
     parse_date,
     process_pool,
     read_source_file,
@@ -36,6 +42,7 @@ from bot.style import article_date
 from news.answer import Answer, Quote
 from news.errors import InputError, NewsError
 from storage.articles import Article
+from storage.backend import sqlite_file
 from storage.errors import StorageError
 
 log = logging.getLogger("newsbot")
@@ -79,15 +86,29 @@ def _emit(data: dict[str, object]) -> None:
 
 
 def _with_desk(
-    ctx: Context, work: Callable[[NewsDesk], Awaitable[T]], *, reader: bool = False
+    ctx: Context,
+    work: Callable[[NewsDesk], Awaitable[T]],
+    *,
+    reader: bool = False,
+    create: bool = False,
 ) -> T:
     """Open the store, run ``work``, close it; user errors and database failures (disk
     full, read-only, locked, damaged) become one line and exit 1. ``reader``: with the
-    model reader when one is configured (only ``ask`` answers questions)."""
+    model reader when one is configured (only ``ask`` answers questions). ``create``:
+    a SQLite file that does not exist yet is made (commands that store); the others stop
+    with one line, rather than leave an empty database behind, in a folder the person
+    may not have meant."""
 
     async def main() -> T:
+        location = ctx.location
+        missing = sqlite_file(location)
+        if not create and missing is not None and not missing.exists():
+            raise SettingsError(
+                f"There is no database at {missing.absolute()}: nothing is stored there yet. Run "
+                "newsbot from the folder that holds data/, or give --db or NEWSBOT_DB."
+            )
         desk = await NewsDesk.open(
-            ctx.location,
+            location,
             allow_private_urls=ctx.settings.allow_private_urls,
             answer_threshold=ctx.settings.answer_threshold,
             model=ctx.settings.reader_config() if reader else None,
@@ -115,7 +136,7 @@ def _with_desk(
 @click.pass_context
 def cli(click_ctx: click.Context, db: str | None) -> None:
     """newsbot: a Discord news desk. Store articles, ask about them, post digests."""
-    settings = load_settings()
+    settings = settings_or_exit()
     # The bot logs at LOG_LEVEL; one-shot commands stay quiet unless LOG_LEVEL is set.
     quiet = click_ctx.invoked_subcommand != "run" and "LOG_LEVEL" not in os.environ
     logging.basicConfig(
@@ -131,7 +152,7 @@ def cli(click_ctx: click.Context, db: str | None) -> None:
 @click.option("--title", help="Title (default: the page's, or the text's first line).")
 @click.option("--url", help="The article's URL, when SOURCE is a file or text.")
 @click.option("--published", help="Publication date, YYYY-MM-DD.")
-@click.option("--guild", type=int, help="Store for this guild only (default: global).")
+@click.option("--guild", type=ID, help="Store for this guild only (default: global).")
 @click.option("--json", "as_json", is_flag=True, help="Print the stored article as JSON.")
 @click.pass_obj
 def add(
@@ -153,13 +174,13 @@ def add(
         if source.startswith(("http://", "https://")) or "://" in source:
             return await desk.add_url(source, guild_id=guild, title=title, published=day)
         if source == "-":
-            text = sys.stdin.read()
+            text = read_stdin(sys.stdin.buffer)
             return await desk.add_text(text, title=title, url=url, published=day, guild_id=guild)
-        return await desk.add_file(
-            Path(source), guild_id=guild, title=title, url=url, published=day
-        )
+        path = Path(source)
+        draft = await asyncio.to_thread(read_source_file, path, title=title, url=url, published=day)
+        return await desk.add(markdown_title(draft, path), guild_id=guild)
 
-    result = _with_desk(ctx, work)
+    result = _with_desk(ctx, work, create=True)
     if as_json:
         _emit(article_json(result.article, duplicate=result.duplicate))
     elif result.duplicate:
@@ -170,107 +191,9 @@ def add(
         click.echo(f"Stored #{result.article.id}: {result.article.title}")
 
 
-def _jsonl_drafts(path: Path) -> Iterator[Draft | NewsError]:
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            origin = f"{path}:{number}"
-            try:
-                yield _jsonl_draft(line, origin)
-            except InputError as err:
-                yield InputError(f"{origin}: {err}")
-
-
-# Optional string fields of an import line; null counts as absent.
-_OPTIONAL_FIELDS = ("title", "url", "source", "published")
-
-
-def _jsonl_draft(line: str, origin: str) -> Draft:
-    """One import line as a draft, or an InputError saying what is wrong with it."""
-    try:
-        item = json.loads(line)
-    except json.JSONDecodeError as err:
-        raise InputError(f"not valid JSON ({err.msg}, column {err.colno}).") from None
-    if not isinstance(item, dict):
-        raise InputError(f'expected a JSON object with a "text" field, got {_kind(item)}.')
-    if "text" not in item:
-        raise InputError('no "text" field.')
-    if not isinstance(item["text"], str):
-        raise InputError(f'"text" must be a string, not {_kind(item["text"])}.')
-    for name in _OPTIONAL_FIELDS:
-        value = item.get(name)
-        if value is not None and not isinstance(value, str):
-            raise InputError(f'"{name}" must be a string, not {_kind(value)}.')
-    published = _str_or_none(item.get("published"))
-    return Draft(
-        text=item["text"],
-        title=_str_or_none(item.get("title")),
-        url=_str_or_none(item.get("url")),
-        source=_str_or_none(item.get("source")),
-        published=parse_date(published) if published else None,
-        title_from=TitleFrom.FIRST_SENTENCE,
-        origin=origin,
-    )
-
-
-def _kind(value: object) -> str:
-    """How a JSON value reads in an error message: "an array", "a number"..."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return "a number"
-    if value is None:
-        return "null"
-    if isinstance(value, list):
-        return "an array"
-    return "an object" if isinstance(value, dict) else "a string"
-
-
-def _str_or_none(value: Any) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
-
-
-def _expand(paths: tuple[Path, ...]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            suffixes = TEXT_SUFFIXES | HTML_SUFFIXES | {".jsonl"}
-            files.extend(
-                p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in suffixes
-            )
-        elif path.exists():
-            files.append(path)
-        else:
-            raise click.ClickException(f"No such file or folder: {path}.")
-    return files
-
-
-def _drafts(files: list[Path]) -> Iterator[Draft | NewsError]:
-    for path in files:
-        if path.suffix.lower() == ".jsonl":
-            yield from _jsonl_drafts(path)
-            continue
-        try:
-            yield read_source_file(path, origin=str(path))
-        except NewsError as err:
-            yield type(err)(f"{path}: {err}")
-
-
-def _count_items(files: list[Path]) -> int:
-    total = 0
-    for path in files:
-        if path.suffix.lower() == ".jsonl":
-            with path.open("rb") as handle:
-                total += sum(1 for line in handle if line.strip())
-        else:
-            total += 1
-    return total
-
-
 @cli.command(name="import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--guild", type=int, help="Store for this guild only (default: global).")
+@click.option("--guild", type=ID, help="Store for this guild only (default: global).")
 @click.pass_obj
 def import_(ctx: Context, paths: tuple[Path, ...], guild: int | None) -> None:
     """Import JSONL files ({"text", "title"?, "url"?, "published"?, "source"?}) or folders.
@@ -279,8 +202,8 @@ def import_(ctx: Context, paths: tuple[Path, ...], guild: int | None) -> None:
     for a .txt/.md/.html file); the others are stored all the same. Exit status: 0 when
     nothing failed, 1 when any item failed (or the import could not run at all).
     """
-    files = _expand(paths)
-    total = _count_items(files)
+    files = expand(paths)
+    total = count_items(files)
     counts: Counter[str] = Counter()
     failures: list[str] = []
 
@@ -303,9 +226,9 @@ def import_(ctx: Context, paths: tuple[Path, ...], guild: int | None) -> None:
                     counts["duplicates" if result.duplicate else "added"] += 1
                 bar.update(1)
 
-            await desk.import_drafts(_drafts(files), guild_id=guild, pool=pool, report=tally)
+            await desk.import_drafts(drafts(files), guild_id=guild, pool=pool, report=tally)
 
-    _with_desk(ctx, work)
+    _with_desk(ctx, work, create=True)
     # Batches finish out of order: list the failures by file, then line.
     for failure in sorted(failures, key=_natural):
         click.echo(failure, err=True)
@@ -325,7 +248,7 @@ _DIGITS = re.compile(r"(\d+)")
 
 
 @cli.command(name="list")
-@click.option("--guild", type=int, help="Only this guild's articles and the global ones.")
+@click.option("--guild", type=ID, help="Only this guild's articles and the global ones.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
@@ -335,7 +258,10 @@ def list_(ctx: Context, guild: int | None, limit: int, as_json: bool) -> None:
     async def work(desk: NewsDesk) -> list[Article]:
         return await desk.recent_any(guild, limit=limit)
 
-    for article in _with_desk(ctx, work):
+    articles = _with_desk(ctx, work)
+    if not articles and not as_json:
+        click.echo("No articles yet." if guild is None else f"No articles yet for guild {guild}.")
+    for article in articles:
         if as_json:
             _emit(article_json(article))
         else:
@@ -347,7 +273,7 @@ def list_(ctx: Context, guild: int | None, limit: int, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("article_id", type=int)
+@click.argument("article_id", type=ID)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def show(ctx: Context, article_id: int, as_json: bool) -> None:
@@ -370,7 +296,7 @@ def show(ctx: Context, article_id: int, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("article_id", type=int)
+@click.argument("article_id", type=ID)
 @click.pass_obj
 def remove(ctx: Context, article_id: int) -> None:
     """Remove an article (any scope)."""
@@ -411,8 +337,8 @@ def answer_json(answer: Answer, reader: str = "offline") -> dict[str, object]:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help='JSONL file of {"question", "article_id"?}; one JSON line out per line in.',
 )
-@click.option("--guild", type=int, help="Ask within this guild's articles and the global ones.")
-@click.option("--article", "article_id", type=int, help="Answer from this article only.")
+@click.option("--guild", type=ID, help="Ask within this guild's articles and the global ones.")
+@click.option("--article", "article_id", type=ID, help="Answer from this article only.")
 @click.option(
     "--reader",
     "choice",
@@ -457,24 +383,28 @@ def ask(
 
     assert batch is not None
 
+    failed: list[str] = []
+
     async def many(desk: NewsDesk) -> None:
-        with batch.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    item = json.loads(line)
-                    q = str(item["question"])
-                    pinned = item.get("article_id")
-                    pin = int(pinned) if pinned is not None else None
-                    asked = await desk.ask_read(q, guild, pin, reader=choice or "auto")
-                    _emit(answer_json(asked.answer, asked.reader))
-                except (json.JSONDecodeError, KeyError, TypeError, ValueError):
-                    _emit({"line": number, "error": 'not a JSON object with a "question"'})
-                except NewsError as err:
-                    _emit({"line": number, "question": item.get("question"), "error": str(err)})
+        # One JSON line out per line in; a line that fails says why there and, as
+        # FILE:LINE: REASON, on standard error, and the rest are still answered.
+        for number, item in jsonl_lines(batch):
+            q: str | None = None
+            try:
+                if isinstance(item, InputError):
+                    raise item
+                q, pin = batch_question(item)
+                asked = await desk.ask_read(q, guild, pin, reader=choice or "auto")
+                _emit(answer_json(asked.answer, asked.reader))
+            except NewsError as err:
+                _emit({"line": number, "question": q, "error": str(err)})
+                failed.append(f"{batch}:{number}: {err}")
 
     _with_desk(ctx, many, reader=True)
+    for line in failed:
+        click.echo(line, err=True)
+    if failed:
+        sys.exit(1)
 
 
 def _answer_text(answer: Answer, found: dict[int, Article]) -> str:
@@ -519,7 +449,7 @@ def _quote_line(quote: Quote, found: dict[int, Article]) -> str:
 
 
 @cli.command()
-@click.argument("article_ids", nargs=-1, required=True, type=int)
+@click.argument("article_ids", nargs=-1, required=True, type=ID)
 @click.option("--sentences", type=click.IntRange(1, 10), default=3, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
@@ -551,7 +481,7 @@ def summarize(ctx: Context, article_ids: tuple[int, ...], sentences: int, as_jso
 
 
 @cli.command()
-@click.option("--guild", type=int, required=True, help="The guild whose digest to build.")
+@click.option("--guild", type=ID, required=True, help="The guild whose digest to build.")
 @click.option(
     "--since",
     help="ISO date or time (UTC unless it has an offset); default: the last posted digest.",

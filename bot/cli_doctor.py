@@ -81,7 +81,9 @@ def doctor(ctx: Context) -> None:
         return
     click.echo(settings_line(config))
     report = asyncio.run(check(config))
-    for line in report.lines():
+    # The check may meet one fault twice (the model list and the chat request both
+    # fail to connect): say each thing once.
+    for line in dict.fromkeys(report.lines()):
         click.echo(line)
     if not report.ok:
         raise click.exceptions.Exit(1)

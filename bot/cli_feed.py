@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
+from bot.cli_input import ID
+
 if TYPE_CHECKING:
     from bot.cli import Context
     from bot.desk import NewsDesk
@@ -33,10 +35,10 @@ def _feeds(desk: NewsDesk, ctx: Context) -> FeedDesk:
     )
 
 
-def _run(ctx: Context, work: Callable[[NewsDesk], Awaitable[T]]) -> T:
+def _run(ctx: Context, work: Callable[[NewsDesk], Awaitable[T]], *, create: bool = False) -> T:
     from bot.cli import _with_desk
 
-    return _with_desk(ctx, work)
+    return _with_desk(ctx, work, create=create)
 
 
 def feed_json(feed: Feed) -> dict[str, object]:
@@ -77,16 +79,21 @@ def feed() -> None:
 
 @feed.command(name="add")
 @click.argument("url")
-@click.option("--guild", type=int, help="Follow for this guild only (default: global).")
+@click.option("--guild", type=ID, help="Follow for this guild only (default: global).")
 @click.option("--json", "as_json", is_flag=True, help="Print the feed and its first poll as JSON.")
 @click.pass_obj
 def add(ctx: Context, url: str, guild: int | None, as_json: bool) -> None:
     """Follow the feed at URL (or the one a page at URL announces); polls it once."""
+    from news.urls import url_problem
+
+    problem = url_problem(url)
+    if problem is not None:
+        raise click.ClickException(f"{problem}.")
 
     async def work(desk: NewsDesk) -> tuple[Feed, PollReport]:
         return await _feeds(desk, ctx).subscribe(url, guild_id=guild)
 
-    subscription, report = _run(ctx, work)
+    subscription, report = _run(ctx, work, create=True)
     if as_json:
         _echo({**feed_json(subscription), "first_poll": report.json()})
         return
@@ -97,7 +104,7 @@ def add(ctx: Context, url: str, guild: int | None, as_json: bool) -> None:
 
 
 @feed.command(name="list")
-@click.option("--guild", type=int, help="Only this guild's feeds (default: every feed).")
+@click.option("--guild", type=ID, help="Only this guild's feeds (default: every feed).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def list_(ctx: Context, guild: int | None, as_json: bool) -> None:
@@ -106,7 +113,10 @@ def list_(ctx: Context, guild: int | None, as_json: bool) -> None:
     async def work(desk: NewsDesk) -> list[Feed]:
         return await desk.feeds.subscriptions(guild, all_scopes=guild is None)
 
-    for item in _run(ctx, work):
+    feeds = _run(ctx, work)
+    if not feeds and not as_json:
+        click.echo("No feeds yet." if guild is None else f"No feeds yet for guild {guild}.")
+    for item in feeds:
         if as_json:
             _echo(feed_json(item))
             continue
@@ -119,7 +129,7 @@ def list_(ctx: Context, guild: int | None, as_json: bool) -> None:
 
 
 @feed.command(name="remove")
-@click.argument("feed_id", type=int)
+@click.argument("feed_id", type=ID)
 @click.pass_obj
 def remove(ctx: Context, feed_id: int) -> None:
     """Stop following a feed (any scope); its stored articles stay."""
@@ -132,7 +142,7 @@ def remove(ctx: Context, feed_id: int) -> None:
 
 
 @feed.command(name="poll")
-@click.option("--feed", "feed_id", type=int, help="Only this feed (default: every feed).")
+@click.option("--feed", "feed_id", type=ID, help="Only this feed (default: every feed).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per feed.")
 @click.pass_obj
 def poll(ctx: Context, feed_id: int | None, as_json: bool) -> None:
@@ -152,5 +162,12 @@ def poll(ctx: Context, feed_id: int | None, as_json: bool) -> None:
             targets = await desk.feeds.subscriptions(None, all_scopes=True)
         return list(await asyncio.gather(*(feeds.poll(f) for f in targets)))
 
-    for report in _run(ctx, work):
+    reports = _run(ctx, work)
+    if not reports and not as_json:
+        click.echo("No feeds yet.")
+    for report in reports:
         click.echo(json.dumps(report.json(), ensure_ascii=False) if as_json else _describe(report))
+    # A script polling from cron must see a feed that could not be read: exit 1, after
+    # every other feed was polled and reported.
+    if any(report.status in ("failed", "paused") for report in reports):
+        raise click.exceptions.Exit(1)

@@ -68,6 +68,8 @@ def invoke(runner: tuple[CliRunner, Path], *args: str, stdin: str | None = None)
 
 
 def count(runner) -> int:
+    if not runner[1].exists():  # nothing was ever stored (and a read creates no file)
+        return 0
     result = invoke(runner, "list", "--json", "--limit", "10000")
     assert result.exit_code == 0, result.output
     return len([line for line in result.output.splitlines() if line.strip()])
@@ -290,13 +292,14 @@ def test_ask_abstains_and_batch_answers_each_line(runner, paste_file, tmp_path):
         '{"question": "How many inmates were freed?"}\n{"oops": 1}\n{"question": "How many inmates were freed?", "article_id": 99}\n',
         encoding="utf-8",
     )
-    out = [
-        json.loads(x)
-        for x in invoke(runner, "ask", "--batch", str(batch), "--json").output.splitlines()
-    ]
+    result = invoke(runner, "ask", "--batch", str(batch), "--json")
+    out = [json.loads(x) for x in result.stdout.splitlines()]
     assert out[0]["answer"] == "250"
     assert "error" in out[1] and "error" in out[2]
     assert len(out) == 3
+    # The good line was answered, but the run failed: say where, and exit 1.
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{batch}:2: ") and f"\n{batch}:3: " in result.stderr
 
 
 ASK_KEYS = {
@@ -392,8 +395,9 @@ def test_ask_below_the_threshold_prints_the_closest_sentences(runner, paste_file
 def test_a_bad_threshold_is_refused(runner, monkeypatch):
     monkeypatch.setenv("NEWSBOT_ANSWER_THRESHOLD", "1.5")
     result = invoke(runner, "list")
-    assert result.exit_code != 0
-    assert "NEWSBOT_ANSWER_THRESHOLD" in str(result.exception)
+    assert result.exit_code == 1
+    (line,) = result.output.splitlines()
+    assert line.startswith("Error: ") and "NEWSBOT_ANSWER_THRESHOLD" in line
 
 
 def test_summarize_and_digest(runner, paste_file):

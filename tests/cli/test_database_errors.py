@@ -7,6 +7,7 @@ them (a root test run drops CAP_DAC_OVERRIDE and friends from the child first).
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import json
 import os
@@ -21,6 +22,7 @@ from click.testing import CliRunner
 
 import storage.db
 from bot.cli import cli
+from storage.db import open_database
 
 ROOT = Path(__file__).resolve().parents[2]
 STORY = (
@@ -105,9 +107,10 @@ def test_a_read_only_database_serves_reads_and_refuses_writes(folder, wal, folde
 
 def test_a_database_in_a_folder_that_cannot_be_written(folder):
     folder.chmod(0o555)
-    result = newsbot(folder / "news.db", "list")
+    story = f"Footbridge rebuilt\n{STORY}"
+    result = newsbot(folder / "news.db", "add", "-", stdin=story)
     one_line_error(result, "news.db", "permissions")
-    result = newsbot(folder / "sub" / "news.db", "list")
+    result = newsbot(folder / "sub" / "news.db", "add", "-", stdin=story)
     one_line_error(result, "Cannot create the folder", "permissions")
 
 
@@ -155,9 +158,18 @@ def test_a_damaged_database(runner, tmp_path):
     assert_one_line(runner.invoke(cli, ["--db", str(db), "list"]), "is damaged", ".recover")
 
 
+def new_database(path: Path) -> None:
+    """An empty newsbot database at ``path`` (reads on the command line make none)."""
+
+    async def make() -> None:
+        await (await open_database(path)).close()
+
+    asyncio.run(make())
+
+
 def test_a_lock_held_longer_than_the_busy_timeout(runner, tmp_path, monkeypatch):
     db = tmp_path / "locked.db"
-    assert runner.invoke(cli, ["--db", str(db), "list"]).exit_code == 0
+    new_database(db)
     monkeypatch.setattr(storage.db, "BUSY_TIMEOUT_MS", 200)
     other = sqlite3.connect(db, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
@@ -171,7 +183,7 @@ def test_a_lock_held_longer_than_the_busy_timeout(runner, tmp_path, monkeypatch)
 
 def test_a_disk_that_fills_during_an_import(runner, tmp_path, monkeypatch):
     db = tmp_path / "full.db"
-    assert runner.invoke(cli, ["--db", str(db), "list"]).exit_code == 0
+    new_database(db)
     raw = sqlite3.connect(db)
     pages = raw.execute("PRAGMA page_count").fetchone()[0]
     raw.close()

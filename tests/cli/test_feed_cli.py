@@ -93,7 +93,7 @@ def test_add_list_poll_remove(site, run):
 
     removed = run("feed", "remove", str(data["id"]))
     assert removed.exit_code == 0 and "Stopped following" in removed.output
-    assert run("feed", "list").output == ""
+    assert run("feed", "list").output == "No feeds yet.\n"
 
 
 def test_errors_are_one_line(site, run):
@@ -126,3 +126,17 @@ def test_a_page_with_several_feeds_is_one_line_listing_them(site, run):
     assert chosen.exit_code == 1 and chosen.output.count("\n") == 1
     assert site.url("/feed.xml") in chosen.output and site.url("/b.xml") in chosen.output
     assert chosen.output.startswith("Error: That page has 2 feeds, pick one:")
+
+
+def test_a_poll_that_fails_exits_1_after_polling_the_rest(site, run):
+    broken = publish(site, range(2), '"a"')
+    assert run("feed", "add", broken).exit_code == 0
+    site.serve("/other.xml", rss([rss_item(site.page("/o/1", 7), story(7)[0], guid="o1")]))
+    assert run("feed", "add", site.url("/other.xml")).exit_code == 0
+    site.serve("/feed.xml", "gone for maintenance", "text/plain", status=503)
+    polled = run("feed", "poll")
+    assert polled.exit_code == 1, polled.output
+    lines = polled.output.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("#1: failed") and lines[1].startswith("#2: ")
+    # Polled alone, the healthy feed is a success.
+    assert run("feed", "poll", "--feed", "2").exit_code == 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -21,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from storage.db import lock_path
+from storage.db import AlreadyRunning, lock_path, runner_lock
 from tests.e2e.fake_discord import TOKEN, FakeDiscord
 from tests.harness.postgres import drop_database, fresh_database, require_postgres
 
@@ -237,8 +238,10 @@ def test_the_url_setting_chooses_postgresql_and_db_still_wins(runner, tmp_path, 
     monkeypatch.setenv("NEWSBOT_DATABASE_URL", f"postgresql://u:{PASSWORD}@127.0.0.1:1/x")
     line = one_line(runner.invoke(cli, ["list"]), "PostgreSQL at 127.0.0.1:1/x")
     assert PASSWORD not in line
+    # --db wins: the message is about its file (which a read does not create).
     local = runner.invoke(cli, ["--db", str(tmp_path / "n.db"), "list"])
-    assert local.exit_code == 0 and (tmp_path / "n.db").exists()
+    one_line(local, "There is no database at", "n.db")
+    assert not (tmp_path / "n.db").exists()
 
 
 def test_the_command_line_works_on_postgresql(runner, monkeypatch):
@@ -267,3 +270,25 @@ def test_sigterm_stops_the_bot_cleanly_and_frees_the_file(fake, tmp_path):
     second = start_bot(fake, db)
     stop(second)
     assert second.returncode == 0
+
+
+@pytest.mark.parametrize("name", ["symlink", "hard link"])
+def test_a_second_name_for_the_database_finds_the_first_ones_lock(tmp_path, name):
+    real = tmp_path / "real" / "news.db"
+    real.parent.mkdir()
+    sqlite3.connect(real).close()
+    if name == "symlink":
+        other = tmp_path / "alias.db"
+        other.symlink_to(real)
+    else:  # another folder, so another lock file beside it
+        (tmp_path / "elsewhere").mkdir()
+        other = tmp_path / "elsewhere" / "news.db"
+        os.link(real, other)
+    with (
+        runner_lock(real),
+        pytest.raises(AlreadyRunning, match="Another newsbot is already running"),
+        runner_lock(other),
+    ):
+        pass
+    with runner_lock(other):  # free again once the first holder let go
+        pass
