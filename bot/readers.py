@@ -9,6 +9,7 @@ show and, when a model reader is configured, the outcome that names the reader
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -67,7 +68,11 @@ async def read_with_model(
         return Asked(offline, ReaderOutcome.offline("the offline engine was asked for"))
     try:
         shown, outcome = await model.read(question, passages, offline, run=run)
-    except Exception:  # the reader never should; the member still gets the offline answer
-        log.exception("the model reader failed; the offline engine answers")
-        return Asked(offline, ReaderOutcome("offline", "fallback", "the model reader failed"))
+    except Exception:
+        # The reader never should raise; the member still gets the offline answer, and
+        # the bug is logged with an id like the command errors (bot.client).
+        error_id = secrets.token_hex(4)  # bot.client.new_error_id's form; no import cycle
+        log.exception("error %s in the model reader; the offline engine answers", error_id)
+        why = f"the model reader failed (error {error_id})"
+        return Asked(offline, ReaderOutcome("offline", "fallback", why))
     return Asked(shown, outcome)

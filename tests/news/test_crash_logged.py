@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -81,3 +83,26 @@ def test_a_crash_in_the_summarizer_is_logged_with_an_id_and_gives_no_summary(
     caplog.set_level(logging.DEBUG)
     assert summarize(BAKERY.text, BAKERY.title) == []
     _logged_with_id(caplog, "news.summarize")
+
+
+async def test_a_crash_in_the_model_reader_is_logged_with_an_id_and_the_offline_answer_shown(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from bot.readers import read_with_model
+
+    class Broken:
+        async def read(self, *args: object, **kwargs: object) -> object:
+            raise RuntimeError("injected crash for the test")
+
+    async def inline(fn: Callable[..., Any], *args: Any) -> Any:
+        return fn(*args)
+
+    caplog.set_level(logging.DEBUG)
+    question = "How much did the owners spend on new ovens?"
+    offline = answer_question(question, [BAKERY])
+    asked = await read_with_model(Broken(), question, [BAKERY], offline, "auto", inline)  # type: ignore[arg-type]
+    assert asked.answer == offline and asked.outcome is not None
+    record = _logged_with_id(caplog, "bot.readers")
+    # The id in the log is the one the host sees as the reason (`newsbot ask`).
+    match = ERROR_ID.search(record.getMessage())
+    assert match is not None and match.group(1) in asked.outcome.reason
