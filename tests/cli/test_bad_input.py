@@ -351,3 +351,17 @@ def test_empty_lists_say_so(home: Path) -> None:
     assert newsbot(home, "list").output == "No articles yet.\n"
     assert newsbot(home, "feed", "list").output == "No feeds yet.\n"
     assert newsbot(home, "list", "--json").output == ""
+
+
+# The fix is two lines in bot/desk.py's prepare(), which this change may not touch:
+# a title made from the first sentence must not be passed to clean_body as a title to cut.
+@pytest.mark.xfail(strict=True, reason="issue 20 item 12: needs the bot/desk.py prepare() fix")
+def test_a_jsonl_line_without_a_title_keeps_its_lead_in_the_body(home: Path) -> None:
+    lead = "The harbour crane toppled into the dock on Friday night."
+    rest = "Nobody was hurt, the port authority said, and the quay reopens on Monday."
+    data = home / "crane.jsonl"
+    data.write_text(json.dumps({"text": f"{lead}\n{rest}"}) + "\n", encoding="utf-8")
+    assert newsbot(home, "import", str(data)).exit_code == 0
+    shown = json.loads(newsbot(home, "show", "1", "--json").output)
+    assert shown["title"] == lead  # a copy of the lead...
+    assert shown["text"].startswith(lead)  # ...which the body keeps, searchable and answerable
