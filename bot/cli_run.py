@@ -49,6 +49,7 @@ def run(ctx: Context, shards: str | None, shard_count: int | None) -> None:
         settings = ctx.settings.model_copy(update=update)
         token = settings.require_token()
         settings.database_location()
+        settings.reader_config()  # a model URL with a password and a key, or no model
         # Named as the operator gave them: an option typed here, else the setting.
         parse_shards(
             settings.shard_ids,

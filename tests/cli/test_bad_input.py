@@ -246,8 +246,9 @@ def test_a_model_url_with_a_password_and_an_api_key_is_refused(stored: Path) -> 
         "NEWSBOT_LLM_BASE_URL": "http://reader:Oyster-31@127.0.0.1:9/v1",
         "NEWSBOT_LLM_MODEL": "fake-model",
         "NEWSBOT_LLM_API_KEY": "sk-Kelp-5521",
+        "DISCORD_TOKEN": "not-a-real-token",  # run stops before it would be used
     }
-    for command in (("doctor",), ("ask", "Which allotment won?")):
+    for command in (("doctor",), ("ask", "Which allotment won?"), ("run",)):
         result = CliRunner().invoke(cli, ["--db", str(stored / "desk.db"), *command], env=env)
         line = one_line(result, "NEWSBOT_LLM_BASE_URL", "NEWSBOT_LLM_API_KEY")
         assert "Oyster-31" not in line and "sk-Kelp-5521" not in line
