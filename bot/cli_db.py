@@ -80,6 +80,12 @@ def copy(ctx: Context, target: str | None, db_path: Path | None, batch: int) -> 
             f"--to holds a password, which other users can read in the process list: put "
             f"the URL in {TARGET_ENV}, or leave --to out to be asked for it."
         )
+    # Errors name where the URL came from: the option, the variable, or the prompt.
+    name = "The URL"
+    if target is not None and typed == ParameterSource.COMMANDLINE:
+        name = "--to"
+    elif target is not None and typed == ParameterSource.ENVIRONMENT:
+        name = TARGET_ENV
     if target is None:
         target = click.prompt("PostgreSQL URL to copy into", hide_input=True).strip()
     if not is_postgres(target):
@@ -87,7 +93,7 @@ def copy(ctx: Context, target: str | None, db_path: Path | None, batch: int) -> 
             "--to takes a PostgreSQL URL: postgresql://user:password@host:port/database."
         )
     try:
-        checked_location(target, "--to")
+        checked_location(target, name)
     except SettingsError as err:
         raise click.ClickException(str(err)) from None
     from storage.postgres.copy import copy_database

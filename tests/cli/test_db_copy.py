@@ -106,7 +106,7 @@ def test_copy_then_run_again(source, target, tmp_path):
 def test_a_malformed_url_is_one_line(source):
     bad = f"postgresql://newsbot:{PASSWORD}@127.0.0.1:harbour/news"
     line = one_error_line(run("db", "copy", "--db", str(source), to=bad))
-    assert "port 'harbour' is not a number" in line
+    assert line.startswith("Error: NEWSBOT_COPY_TO: ") and "port 'harbour' is not a number" in line
 
 
 def test_an_unreachable_server_is_one_line(source):
