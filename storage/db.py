@@ -261,44 +261,48 @@ def _newer_error(path: Path, found: int, known: int) -> StorageError:
 
 
 async def _migrate(conn: aiosqlite.Connection, migrations: list[Migration], path: Path) -> None:
-    """Apply pending migrations, one transaction each.
+    """Apply every pending migration in one transaction.
 
-    The version is read again under the write lock before each one, so of two processes
-    opening a new file at once, one migrates and the other finds the work done.
+    The version is read first without any lock, so an opener that finds the schema current
+    (every open but a new file's or an upgrade's) never queues for the write lock. Otherwise
+    the write lock is taken once and the version read again under it: of processes opening
+    a new file at once, one migrates and the others, after waiting for that one transaction
+    (not one per migration, with the busy handler's back-off between each), find the work
+    done. A failure leaves the file as it was: no migration of the run is kept.
     """
     latest = max((m.version for m in migrations), default=0)
     current = await _read_version(conn)
     if current > latest:
         raise _newer_error(path, current, latest)
-    while current < latest:
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
+    if current == latest:
+        return
+    applied: list[Migration] = []
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version ("
+            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        current = await _read_version(conn)
+        if current > latest:
+            raise _newer_error(path, current, latest)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        for pending in migrations:
+            if pending.version <= current:
+                continue
+            for statement in statements(pending.sql):
+                await conn.execute(statement)
             await conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_version ("
-                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+                "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+                (pending.version, pending.name, now),
             )
-            current = await _read_version(conn)
-            if current > latest:
-                raise _newer_error(path, current, latest)
-            pending = next((m for m in migrations if m.version > current), None)
-            if pending is not None:
-                for statement in statements(pending.sql):
-                    await conn.execute(statement)
-                await conn.execute(
-                    "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
-                    (
-                        pending.version,
-                        pending.name,
-                        datetime.now(UTC).isoformat(timespec="seconds"),
-                    ),
-                )
-        except BaseException:
-            await _rollback(conn)
-            raise
+            applied.append(pending)
         await conn.execute("COMMIT")
-        if pending is not None:
-            log.info("applied migration %03d_%s", pending.version, pending.name)
-            current = pending.version
+    except BaseException:
+        await _rollback(conn)
+        raise
+    for done in applied:
+        log.info("applied migration %03d_%s", done.version, done.name)
 
 
 async def open_database(
