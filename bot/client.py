@@ -208,23 +208,64 @@ def tune_runtime() -> None:
     gc.set_threshold(20_000, 50, 1_000)
 
 
-def stop_on_sigterm() -> asyncio.Event:
-    """SIGTERM (systemd's and most supervisors' stop) stops the bot as Ctrl-C does: the
-    running task is cancelled, so the bot, its scheduler and the database close in
-    order and the runner lock is released, rather than the process dying mid-write.
-    The event is set when that happened."""
+def stop_on_signals() -> asyncio.Event:
+    """SIGTERM (systemd's and most supervisors' stop) and Ctrl-C stop the bot: the event
+    is set, and :func:`run_until_stopped` closes the bot, its scheduler and the database
+    in order and the runner lock is released, rather than the process dying mid-write.
+
+    A second signal while stopping cancels the running task outright."""
     stopping = asyncio.Event()
     task = asyncio.current_task()
 
-    def stop() -> None:
-        log.info("SIGTERM: stopping")
-        stopping.set()
-        if task is not None:
+    def stop(name: str) -> None:
+        if stopping.is_set() and task is not None:
+            log.info("%s again: cancelling", name)
             task.cancel()
+            return
+        log.info("%s: stopping", name)
+        stopping.set()
 
-    with contextlib.suppress(NotImplementedError):  # no Unix signals on this platform
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):  # no Unix signals on this platform
+            loop.add_signal_handler(sig, stop, sig.name)
     return stopping
+
+
+async def run_until_stopped(bot: Any, token: str, stopping: asyncio.Event) -> None:
+    """``bot.start(token)`` until it ends by itself or ``stopping`` is set.
+
+    A stop may come at any point of start-up (the database opening, the login, the
+    gateway's handshake) or after it. A single cancel of the running task is not enough
+    to end it there: asyncio.wait_for, which discord.py's connect uses, drops a cancel
+    that arrives as its inner call completes (Python 3.11), and the bot then ran on,
+    holding its database, until killed. So a stop cancels the start *and* closes the bot
+    (discord.py's own way to end ``start``), cancels again each second until the start
+    has ended, then closes once more: a desk that start-up opened after the first close
+    is closed too (:meth:`NewsBot.close`).
+    """
+    running = asyncio.ensure_future(bot.start(token))
+    waiter = asyncio.ensure_future(stopping.wait())
+    try:
+        await asyncio.wait({running, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:
+        running.cancel()
+        raise
+    finally:
+        waiter.cancel()
+    if running.done():
+        running.result()  # a rejected token, a lost network: the caller's one line
+        return
+    running.cancel()
+    try:
+        await bot.close()
+    finally:
+        while not running.done():
+            await asyncio.wait({running}, timeout=1.0)
+            running.cancel()
+        if not running.cancelled() and running.exception() is not None:
+            log.debug("the bot's start ended with", exc_info=running.exception())
+        await bot.close()
 
 
 def run_bot(settings: Settings, token: str) -> None:
@@ -246,16 +287,17 @@ def run_bot(settings: Settings, token: str) -> None:
     async def main() -> None:
         # Held until the process ends: a second bot on one SQLite file, or on shards
         # another process runs, stops here.
-        stopping = stop_on_sigterm()
+        stopping = stop_on_signals()
         try:
             async with (
                 hold_runner(settings.database_location(), settings.shards()),
                 NewsBot(settings) as bot,
             ):
-                await bot.start(token)
+                await run_until_stopped(bot, token, stopping)
         except asyncio.CancelledError:
             if not stopping.is_set():
                 raise
+        if stopping.is_set():
             log.info("stopped")
 
     try:

@@ -67,12 +67,12 @@ def fake() -> Iterator[FakeDiscord]:
         thread.join(5)
 
 
-def start_bot(fake: FakeDiscord, db: Path) -> subprocess.Popen[str]:
+def start_bot(fake: FakeDiscord, db: Path, log_level: str = "WARNING") -> subprocess.Popen[str]:
     """A real ``newsbot --db DB run`` against the fake; returns once it holds the lock."""
     proc = subprocess.Popen(
         [sys.executable, "-c", LAUNCH, str(fake.port), "--db", str(db), "run"],
         cwd=db.parent,
-        env=child_env(LOG_LEVEL="WARNING"),
+        env=child_env(LOG_LEVEL=log_level),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -257,19 +257,50 @@ def test_the_command_line_works_on_postgresql(runner, monkeypatch):
         asyncio.run(drop_database(base, url))
 
 
-def test_sigterm_stops_the_bot_cleanly_and_frees_the_file(fake, tmp_path):
+def wait_ready(proc: subprocess.Popen[str]) -> list[str]:
+    """Until the bot says it logged in (discord.py's ready: start-up is over); the lines
+    of stderr read so far. Needs LOG_LEVEL=INFO."""
+    assert proc.stderr is not None
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        assert proc.stderr is not None
+        while line := proc.stderr.readline():  # ends when the bot does
+            lines.append(line)
+            if "logged in as" in line:
+                ready.set()
+                return
+        ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    if not ready.wait(120) or not any("logged in as" in line for line in lines):
+        pytest.fail(f"the bot was not ready within two minutes: {''.join(lines)}")
+    return lines
+
+
+@pytest.mark.parametrize("moment", ["mid start-up", "ready"])
+def test_sigterm_stops_the_bot_cleanly_and_frees_the_file(fake, tmp_path, moment):
+    """SIGTERM at any point stops the bot with exit code 0. Mid start-up (the moment it
+    holds the lock, while it opens the database, logs in and connects) a single cancel of
+    the running task could be lost, and the bot ran on until killed (bot.client's
+    run_until_stopped); once ready, the signal is sent only after the bot said so, not
+    after a guess at how long start-up takes."""
     db = tmp_path / "news.db"
-    first = start_bot(fake, db)
+    first = start_bot(fake, db, log_level="INFO")
+    seen = wait_ready(first) if moment == "ready" else []
     first.send_signal(signal.SIGTERM)
     try:
-        code = first.wait(20)
+        _, err = first.communicate(timeout=60)  # stderr read while the pipe is open
     finally:
         stop(first)
-    assert code == 0, first.stderr.read() if first.stderr else ""
-    # Closed, not killed: the lock is free at once for the next bot.
+    assert first.returncode == 0, "".join(seen) + err
+    # Closed, not killed: the lock is free at once for the next bot, and a stop (SIGINT,
+    # as Ctrl-C) mid start-up ends it cleanly too.
     second = start_bot(fake, db)
-    stop(second)
-    assert second.returncode == 0
+    second.send_signal(signal.SIGINT)
+    _, err = second.communicate(timeout=60)
+    assert second.returncode == 0, err
 
 
 @pytest.mark.parametrize("name", ["symlink", "hard link"])
