@@ -273,7 +273,11 @@ async def test_hostile_titles_and_urls_make_no_links_of_their_own(
     manager = Member(3003, "manager", MEMBER_PERMISSIONS | MANAGE_GUILD)
     digest = await fake.slash("digest", manager, sub="now")
     await fake.wait_for(lambda c: c.path.startswith("/webhooks/") and f"/{digest}" in c.path)
-    messages += [c.json for c in fake.calls if c.path == f"/channels/{guild.channel_id}/messages"]
+    posted = [c.json for c in fake.calls if c.path == f"/channels/{guild.channel_id}/messages"]
+    # The digest is one of the surfaces checked: it must have been posted, with links.
+    assert posted, "no digest message was posted to the channel"
+    assert link_targets(posted), "the digest carries no links to check"
+    messages += posted
 
     targets = link_targets(messages)
     assert len(targets) >= 10  # titles are still links: every row above has one
@@ -343,6 +347,8 @@ async def test_bidi_tricks_and_navigation_links_never_reach_discord(
     digest = await fake.slash("digest", manager, sub="now")
     await fake.wait_for(lambda c: c.path.startswith("/webhooks/") and f"/{digest}" in c.path)
 
+    posted = [c.json for c in fake.calls if c.path == f"/channels/{guild.channel_id}/messages"]
+    assert "Invoice fdp.exe" in str(posted), "the digest did not post the article"
     sent = [c.json for c in fake.calls if isinstance(c.json, dict)]
     text = "\n".join(str(payload) for payload in sent)
     assert "Invoice fdp.exe" in text and "yadnoM" in text  # shown, minus the controls

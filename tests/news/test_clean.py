@@ -405,8 +405,17 @@ def test_huge_input_is_handled(chunk: str, times: int) -> None:
     ],
 )
 def test_pathological_inputs_are_fast(text: str) -> None:
-    clean_body(text)
-    clean_title(text)
+    # CPU time, not wall time: a loaded machine must not fail it. Each takes under 0.05 s
+    # here; a quadratic step on 100,000 characters takes minutes.
+    start = time.process_time()
+    body = clean_body(text)
+    title = clean_title(text)
+    elapsed = time.process_time() - start
+    assert elapsed < 2.0, f"{elapsed:.2f} s of CPU for {len(text):,} characters"
+    assert isinstance(body, str) and isinstance(title, str)
+    # Whatever the shape, the text comes back (cleaned), not dropped.
+    assert len(body) <= len(normalize_ws(text)) + _slack(body)
+    assert title.strip() and body.strip()
 
 
 def test_normalize_ws_repeats_give_the_same_answer_for_long_bodies() -> None:
