@@ -265,8 +265,11 @@ class Poster:
         self.fail_with: Exception | None = None
         self.fail_at = 0
         self.delay = 0.0
+        self.posting = asyncio.Event()  # set when a post begins (its slot is claimed)
+        self.posted = asyncio.Event()  # set when a post has sent all its messages
 
     async def __call__(self, channel_id: int, digest: Digest, sent: Sent) -> None:
+        self.posting.set()
         for index, message in enumerate(render_messages(digest)):
             if self.delay:
                 await asyncio.sleep(self.delay)
@@ -275,6 +278,7 @@ class Poster:
             self.messages.append(message)
             await sent(message)
         self.posts.append((channel_id, digest))
+        self.posted.set()
 
 
 class Desk:
@@ -530,7 +534,8 @@ async def test_cancelled_run_stays_claimed_then_is_resumed_at_start(env, aps):
     clock.set(utc(2025, 6, 2, 8, 0))
     poster.delay = 10
     task = asyncio.create_task(runner.run_due(GUILD))
-    await asyncio.sleep(0.05)
+    # Cancelled mid-post (claimed, nothing sent yet), however long getting there takes.
+    await asyncio.wait_for(poster.posting.wait(), 60)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -725,29 +730,34 @@ async def test_catch_up_isolates_guilds(env, caplog, aps):
 
 
 async def test_real_apscheduler_fires_the_job(env, aps):
-    # The one test on the real clock: a schedule two seconds ahead posts by itself.
+    # The one test on the real clock: a schedule a second or two ahead posts by itself.
+    # The slot is set after the scheduler started (as /digest set does on a running bot)
+    # and set again if a slow machine let it pass before its job was in: a job added
+    # after its time would next fire tomorrow. Then the post is waited for, not guessed.
     desk, store, _clock, poster, _runner = env
     runner = SlotRunner(desk, store, poster)
-    now = datetime.now(UTC)
-    await add_article(desk, "Clock tower chimes again", now - timedelta(minutes=1))
-    at = (now + timedelta(seconds=2)).time().replace(microsecond=0)
-    schedule = await store.set_schedule(
-        GUILD,
-        channel_id=31,
-        time_of_day=at.strftime("%H:%M:%S"),
-        timezone="UTC",
-        days="mon,tue,wed,thu,fri,sat,sun",
-        max_articles=10,
-        now=now,
-    )
+    await add_article(desk, "Clock tower chimes again", datetime.now(UTC) - timedelta(minutes=1))
     scheduler = DigestScheduler(store, runner, aps)
     await scheduler.start()
     try:
-        assert schedule.guild_id in scheduler.scheduled_guilds()
-        for _ in range(50):
-            if poster.posts:
+        for _attempt in range(5):
+            fire_at = (datetime.now(UTC) + timedelta(seconds=2)).replace(microsecond=0)
+            schedule = await store.set_schedule(
+                GUILD,
+                channel_id=31,
+                time_of_day=fire_at.strftime("%H:%M:%S"),
+                timezone="UTC",
+                days="mon,tue,wed,thu,fri,sat,sun",
+                max_articles=10,
+                now=datetime.now(UTC),
+            )
+            scheduler.schedule(schedule)
+            if datetime.now(UTC) < fire_at:
                 break
-            await asyncio.sleep(0.1)
+        else:
+            pytest.fail("the machine never got a schedule in two seconds ahead of its time")
+        assert schedule.guild_id in scheduler.scheduled_guilds()
+        await asyncio.wait_for(poster.posted.wait(), 60)
         assert len(poster.posts) == 1 and poster.posts[0][0] == 31
     finally:
         await scheduler.close()
