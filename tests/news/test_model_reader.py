@@ -356,15 +356,21 @@ async def test_asks_beyond_the_concurrency_limit_queue(fake: FakeOpenAI) -> None
 
 
 async def test_time_in_the_queue_counts_against_the_timeout(fake: FakeOpenAI) -> None:
+    # The one slot stays busy (held here, as a request in flight would hold it) for as long
+    # as the test likes: an ask queued behind it must give up at its own timeout. Were the
+    # queue outside the timeout it would wait for ever, and wait_for's minute says so; no
+    # margin of wall time decides it (a 0.35 s reply under a 0.5 s timeout did, before).
     reader = make_reader(fake, max_concurrency=1, timeout=0.5)
     try:
         fake.reply = TRUE_REPLY
-        fake.delay = 0.35
-        started = time.monotonic()
-        results = await asyncio.gather(*(ask(reader) for _ in range(3)))
-        assert time.monotonic() - started < 1.5
-        statuses = sorted(outcome.status for _, outcome in results)
-        assert statuses[0] == "fallback" and "verified" in statuses
+        await reader._slots.acquire()
+        try:
+            answer, outcome = await asyncio.wait_for(ask(reader), 60)
+        finally:
+            reader._slots.release()
+        assert outcome.status == "fallback" and "no reply within 0.5 s" in outcome.reason
+        assert answer == offline_answer()
+        assert not fake.requests  # it never left the queue
     finally:
         await reader.close()
 
