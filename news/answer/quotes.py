@@ -314,6 +314,10 @@ class Folded:
 # are news and pass. What they miss is what the README's limit is about.
 _VERB_DROP = r"(?:ignore|disregard|forget|override|bypass)"
 _READER = r"(?:ai|a\.i\.|assistant|chatbot|llm|language\W+model|ai\W+model)"
+_WHICH = (
+    r"(?:all|any|the|your|my|these|those|of|previous|prior|above|earlier|preceding|"
+    r"original|initial|system|given|other)"
+)
 _SAY = r"(?:answer|reply|respond|say|state|output|print|write|repeat|claim|pretend)"
 _NOT_A_CLAUSE = (
     r"(?:question|questions|query|charge|charges|criticism|call|calls|letter|claim|"
@@ -322,8 +326,9 @@ _NOT_A_CLAUSE = (
 _ORDERS = re.compile(
     "|".join(
         [
-            # "ignore (all) previous instructions", "disregard the prompt above"
-            rf"\b{_VERB_DROP}\b(?:\W+\w+){{0,4}}?\W+(?:instructions?|prompts?|directives?)\b",
+            # "ignore (all) previous instructions", "disregard your prompt" (only such
+            # words between: "who ignore the evacuation instructions" is news)
+            rf"\b{_VERB_DROP}(?:\W+{_WHICH}){{0,4}}\W+(?:instructions?|prompts?|directives?)\b",
             # "forget all of the above", "disregard prior ...", "ignore everything above"
             rf"\b{_VERB_DROP}\W+(?:all\W+|any\W+)?(?:(?:of\W+)?(?:the|your|my)\W+)?"
             r"(?:previous|prior|above|earlier|preceding|foregoing)\b",
