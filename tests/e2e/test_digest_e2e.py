@@ -70,8 +70,45 @@ async def digest_set(
     return await fake.interact(2, data, member, guild_id=guild_id)
 
 
-def a_few_seconds_ahead(seconds: int = 3) -> str:
-    return (datetime.now(UTC) + timedelta(seconds=seconds)).astimezone(LONDON).strftime("%H:%M:%S")
+def a_few_seconds_ahead(seconds: int = 3) -> tuple[str, datetime]:
+    """A time of day ``seconds`` ahead, as /digest set takes it, and the instant it names."""
+    when = (datetime.now(UTC) + timedelta(seconds=seconds)).replace(microsecond=0)
+    return when.astimezone(LONDON).strftime("%H:%M:%S"), when
+
+
+async def schedule_soon(fake: FakeDiscord, member: Member, *guild_ids: int) -> None:
+    """Schedule each guild's digest a few seconds ahead, all at one time of day, and set
+    them again if a loaded machine let that time pass before the last one was scheduled:
+    a job added after its time would next fire tomorrow, and the test would wait in vain."""
+    for _attempt in range(5):
+        at, when = a_few_seconds_ahead()
+        for guild_id in guild_ids:
+            reply = await fake.wait_message(await digest_set(fake, member, guild_id, at))
+            assert reply["content"].startswith("Digest scheduled:"), reply
+            assert reply["flags"] == 64
+        if datetime.now(UTC) < when:
+            return
+    raise AssertionError("five times the schedule's time passed before it was set")
+
+
+def job_waits_for_tomorrow(bot: NewsBot, guild_id: int) -> bool:
+    """The guild's job fires next on a later day: the slot just run cannot come round
+    again today, whatever the machine's load (the check a sleep stood in for)."""
+    job = bot.scheduler.get_job(DigestScheduler.job_id(guild_id))
+    return job is not None and job.next_run_time > datetime.now(UTC) + timedelta(hours=12)
+
+
+async def catch_up_done(bot: NewsBot) -> None:
+    """Until the restarted bot's start-up catch-up (the one chance of a repost) ended."""
+    cog = bot.get_cog("Digests")
+    assert cog is not None
+    for _ in range(600):
+        task = cog._catch_up  # type: ignore[attr-defined]
+        if task is not None:
+            await asyncio.wait_for(asyncio.shield(task), 60)
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the digest cog never started its catch-up")
 
 
 def channel_posts(fake: FakeDiscord, channel_id: int) -> list[Any]:
@@ -102,15 +139,13 @@ async def test_scheduled_digest_posts_once_and_a_restart_does_not_repost(
     await bot.desk.add_text(MARKET, guild_id=guild.id)
     await bot.desk.add_text(LATE.replace("library", "museum"), guild_id=fake.guilds[1].id)
 
-    token = await digest_set(fake, MANAGER, guild.id, a_few_seconds_ahead())
-    reply = await fake.wait_message(token)
-    assert reply["content"].startswith("Digest scheduled:") and reply["flags"] == 64
+    await schedule_soon(fake, MANAGER, guild.id)
     # The job lives on the bot's one scheduler, not on one of the cog's own.
     assert bot.scheduler.get_job(DigestScheduler.job_id(guild.id)) is not None
 
     call = await fake.wait_for(
         lambda c: c.method == "POST" and c.path == f"/channels/{guild.channel_id}/messages",
-        timeout=15,
+        timeout=60,
     )
     text = visible_text(call.json)
     assert "Ferry to the outer islands" in text and "Covered market gets new roof" in text
@@ -123,12 +158,21 @@ async def test_scheduled_digest_posts_once_and_a_restart_does_not_repost(
     assert re.fullmatch(r"d[0-9a-f]{24}", call.json["nonce"])
 
     await bot.desk.add_text(LATE, guild_id=guild.id)  # after the digest: for the next one
-    await asyncio.sleep(1.5)
+    # No repost: the run is recorded as posted and the job's next turn is another day.
+    # (A sleep here passed whether or not a repost was coming.)
+    for _ in range(600):
+        last = await bot.desk.digests.last_run(guild.id)
+        if last is not None and last.status == RunStatus.POSTED:
+            break
+        await asyncio.sleep(0.1)
+    assert last is not None and last.status == RunStatus.POSTED
+    assert job_waits_for_tomorrow(bot, guild.id)
     assert len(channel_posts(fake, guild.channel_id)) == 1
 
     # A restart rebuilds the job and runs the catch-up: the slot is recorded, so no repost.
     restarted = await runner.restart()
-    await asyncio.sleep(1.5)
+    await catch_up_done(restarted)
+    assert job_waits_for_tomorrow(restarted, guild.id)
     assert len(channel_posts(fake, guild.channel_id)) == 1
     assert not bot.scheduler.running  # the stopped bot shut its scheduler down
     assert restarted.scheduler.get_job(DigestScheduler.job_id(guild.id)) is not None
@@ -143,12 +187,10 @@ async def test_forbidden_channel_is_recorded_and_the_bot_keeps_running(
     fake.fail("POST", rf"/channels/{guild.channel_id}/messages", 403)
     await bot.desk.add_text(FERRY, guild_id=guild.id)
     await bot.desk.add_text(MARKET, guild_id=other.id)
-    at = a_few_seconds_ahead()
-    await fake.wait_message(await digest_set(fake, MANAGER, guild.id, at))
-    await fake.wait_message(await digest_set(fake, MANAGER, other.id, at))
+    await schedule_soon(fake, MANAGER, guild.id, other.id)
 
     store = bot.desk.digests
-    for _ in range(100):
+    for _ in range(600):
         last = await store.last_run(guild.id)
         if last is not None and last.status != RunStatus.CLAIMED:
             break
