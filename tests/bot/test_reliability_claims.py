@@ -1,0 +1,86 @@
+"""The README's Reliability figures that had no test of their own (issue 20).
+
+- A raw title is cut to 1,200 characters before cleaning (the hostile " | Site" page).
+- The shipped autocomplete rate limit: 10 at once per member, then 4 a second.
+- The bot runs with a 1 ms GIL switch interval (the loop-lag figure is bench.scale's:
+  bench/README.md, "Loop lag with 50 asks at once").
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import pytest
+
+import bot.desk
+from bot.client import SWITCH_INTERVAL, tune_runtime
+from bot.desk import Draft, prepare
+from cogs import views
+
+BODY = (
+    "The harbour bridge reopened on Monday after a year of repairs, the council said. "
+    "Traffic was light in the morning and heavier by the evening rush."
+)
+
+
+def test_a_raw_title_is_cut_to_1200_characters_before_cleaning(monkeypatch) -> None:
+    seen: list[int] = []
+    real = bot.desk.clean_title
+
+    def spy(title: str) -> str:
+        seen.append(len(title))
+        return real(title)
+
+    monkeypatch.setattr(bot.desk, "clean_title", spy)
+    hostile = "Harbour bridge reopens" + " | Site" * 27_000  # 189,022 characters
+    start = time.process_time()
+    article = prepare(Draft(text=BODY, title=hostile), None, None)
+    cpu = time.process_time() - start
+    assert seen == [1200]  # the cleaner never sees more than the cut
+    assert article.title.startswith("Harbour bridge reopens")
+    assert len(article.title) <= bot.desk.MAX_TITLE_CHARS
+    # README: 27,000 " | Site" segments took 126.6 s before, 0.11 s after (CPU time here,
+    # so a loaded machine does not count against it).
+    assert cpu < 5.0, f"{cpu:.2f} s of CPU"
+
+
+@pytest.fixture
+def shipped_limit(monkeypatch) -> tuple[views.RateLimit, list[float]]:
+    """The shipped limiter itself, on a clock the test moves, with no buckets yet."""
+    now = [1_000.0]
+    limit = views.AUTOCOMPLETE_LIMIT
+    monkeypatch.setattr(limit, "clock", lambda: now[0])
+    monkeypatch.setattr(limit, "_buckets", {})
+    return limit, now
+
+
+def test_the_shipped_autocomplete_limit_is_10_at_once_then_4_a_second(shipped_limit) -> None:
+    limit, now = shipped_limit
+    member = 4242
+    assert [limit.allow(member) for _ in range(11)] == [True] * 10 + [False]
+    now[0] += 1.0
+    assert [limit.allow(member) for _ in range(5)] == [True] * 4 + [False]
+    now[0] += 0.25
+    assert limit.allow(member) and not limit.allow(member)
+    assert limit.allow(member + 1)  # every member has a bucket of their own
+
+
+def test_normal_typing_stays_within_the_shipped_autocomplete_limit(shipped_limit) -> None:
+    # A fast typist, 5 keys a second for 4 seconds, gets choices on every key.
+    limit, now = shipped_limit
+    allowed = []
+    for _ in range(20):
+        allowed.append(limit.allow(77))
+        now[0] += 1 / 5
+    assert all(allowed)
+
+
+def test_the_bot_runs_with_a_1_ms_gil_switch_interval() -> None:
+    previous = sys.getswitchinterval()
+    try:
+        tune_runtime()
+        assert SWITCH_INTERVAL == 0.001
+        assert sys.getswitchinterval() == pytest.approx(0.001)
+    finally:
+        sys.setswitchinterval(previous)
