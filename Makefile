@@ -11,7 +11,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint bench install clean
+.PHONY: run test test-under-load lint bench install clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "newsbot needs Python 3.11 or newer")'
@@ -31,6 +31,21 @@ lint: $(STAMP)
 
 test: lint
 	scripts/postgres.sh run $(PY) -m pytest -q
+
+# The suite RUNS times in a row with BUSY busy-loop processes beside it (a loaded CI runner,
+# or several suites on one small machine); stops at the first red run. tests/README.md.
+RUNS ?= 5
+BUSY ?= 2
+test-under-load: $(STAMP)
+	@set -e; pids=""; \
+	trap 'kill $$pids 2>/dev/null || true' EXIT INT TERM; \
+	for i in $$(seq $(BUSY)); do $(PY) -c 'while True: pass' & pids="$$pids $$!"; done; \
+	echo "busy loops:$$pids"; \
+	for run in $$(seq $(RUNS)); do \
+		start=$$(date +%s); \
+		scripts/postgres.sh run $(PY) -m pytest -q || { echo "run $$run of $(RUNS): FAILED"; exit 1; }; \
+		echo "run $$run of $(RUNS): passed in $$(( $$(date +%s) - start )) s"; \
+	done
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
