@@ -11,8 +11,11 @@ store is audited: every article reported stored is there with its full-text entr
 summary, every duplicate points at a stored article, no "database is locked" or other
 unexpected error was raised, and the backend's own check passes (SQLite
 ``PRAGMA integrity_check``; on PostgreSQL the GIN index finds what the table holds).
-``--processes N`` adds N-1 writer processes with their own NewsDesk on the same store
-(the CLI importing while the bot runs, or several bot processes on one PostgreSQL).
+The writers are split across ``--processes`` processes (4 by default), each with its own
+NewsDesk and so its own write connection on the same store (the CLI importing while the
+bot runs, or several bot processes on one PostgreSQL): in one process the writers share
+one connection behind an asyncio lock, and "0 database is locked" could not fail.
+``--processes 1`` is that single process.
 Meanwhile every process races to post the same digest slots for ``--digest-guilds``
 guilds through the bot's SlotRunner; each (guild, slot) must be posted exactly once.
 The writers, readers, racers and audits are in ``tests/harness/``, shared with the tests;
@@ -82,7 +85,7 @@ async def _load_and_race(
 
     load = await run_load(
         location,
-        writers=args.writers,
+        writers=_writers_in(args, process),
         readers=readers,
         seconds=args.seconds,
         seed=args.seed,
@@ -108,6 +111,12 @@ def _process_main(
         "dup_ids": sorted(report.dup_ids),
         "race": race.to_dict(),
     }
+
+
+def _writers_in(args: argparse.Namespace, process: int) -> int:
+    """Process ``process``'s share of the ``--writers`` (the first ones take the rest)."""
+    share, rest = divmod(args.writers, args.processes)
+    return share + (1 if process < rest else 0)
 
 
 async def _main_async(
@@ -173,12 +182,18 @@ async def _drop_postgres(base_url: str, url: str) -> None:
     await drop_database(base_url, url)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--writers", type=int, default=20)
     parser.add_argument("--readers", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--processes", type=int, default=1, help="writer processes in all")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=4,
+        help="processes the writers are split across, each with its own connection (1: one "
+        "process, one shared connection)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--db", type=Path, help="SQLite store to use (default: a temp file)")
@@ -192,9 +207,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--digest-slots", type=int, default=1000, help="daily slots at most, per guild"
     )
     parser.add_argument("--digest-racers", type=int, default=2, help="racers per process")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = arguments()
     args = parser.parse_args(argv)
     if args.backend == "postgres" and not args.database_url:
         parser.error("--backend postgres needs --database-url")
+    if not 1 <= args.processes <= max(args.writers, 1):
+        parser.error("--processes must be between 1 and --writers")
 
     print_table("Machine", ["item", "value"], machine())
     with tempfile.TemporaryDirectory(prefix="newsbot-load-") as tmp:
@@ -212,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     adds = report.adds
     reads = sum(report.reads.values())
     print_table(
-        f"Load on {args.backend}: {args.writers} writers x {args.processes} process(es),"
+        f"Load on {args.backend}: {args.writers} writers in {args.processes} process(es),"
         f" {args.readers} readers, {args.seconds:g} s (wall {wall:.1f} s)",
         [
             "stored",
