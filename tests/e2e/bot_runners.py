@@ -77,7 +77,7 @@ class BotRunner:
         self.bot = bot
         self._task = asyncio.create_task(bot.start(TOKEN), name="newsbot-under-test")
         ready = asyncio.create_task(bot.wait_until_ready())
-        done, _ = await asyncio.wait({ready, self._task}, timeout=10, return_when="FIRST_COMPLETED")
+        done, _ = await asyncio.wait({ready, self._task}, timeout=60, return_when="FIRST_COMPLETED")
         if self._task in done:  # start() ended early: re-raise its error (e.g. LoginFailure)
             ready.cancel()
             self.bot, task, self._task = None, self._task, None

@@ -184,7 +184,7 @@ class FakeDiscord:
         self,
         predicate: Callable[[Call], bool],
         *,
-        timeout: float = 10.0,  # noqa: ASYNC109
+        timeout: float = 30.0,  # noqa: ASYNC109
         start: int = 0,
     ) -> Call:
         """The first recorded call (from index ``start``) matching ``predicate``."""
@@ -205,7 +205,7 @@ class FakeDiscord:
     def messages_for(self, token: str) -> list[dict[str, Any]]:
         return [m for c in self.calls_for(token) if (m := c.message) is not None]
 
-    async def wait_message(self, token: str, *, timeout: float = 10.0) -> dict[str, Any]:  # noqa: ASYNC109
+    async def wait_message(self, token: str, *, timeout: float = 30.0) -> dict[str, Any]:  # noqa: ASYNC109
         """The first message (content/embeds) sent in answer to an interaction."""
         call = await self.wait_for(
             lambda c: f"/{token}" in c.path and c.message is not None, timeout=timeout
