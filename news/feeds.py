@@ -370,9 +370,9 @@ class _LooseNoEntities(feedparser.api.LooseFeedParser):
     def handle_charref(self, ref: str) -> None:
         # &#xD800; (half a surrogate pair), &#0; or past U+10FFFF is no character: the
         # reference is dropped, where feedparser's own would fail the whole document.
-        digits = ref[1:] if ref[:1] in "xX" else ref
+        hexadecimal = ref[:1] in "xX"
         try:
-            code = int(digits, 16 if digits is not ref else 10)
+            code = int(ref[1:], 16) if hexadecimal else int(ref)
         except ValueError:
             return
         if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
@@ -494,7 +494,10 @@ def _finish(
             made = _item(raw, base, now)
         except Exception as err:  # what no rule here foresaw refuses the item, not the feed
             made = _refused(_unreadable(raw.position, raw.title, err))
-        (items if isinstance(made, FeedItem) else refused).append(made)  # type: ignore[arg-type]
+        if isinstance(made, FeedItem):
+            items.append(made)
+        else:
+            refused.append(made)
     return ParsedFeed(
         kind=kind,
         title=one_line(title, MAX_TITLE_CHARS) or None,

@@ -268,3 +268,25 @@ async def test_redirect_to_itself_and_size_cap_and_private():
             await fetch_feed(site.url("/feed"))  # loopback needs allow_private
     with pytest.raises(FetchError, match="private"):
         await fetch_feed("http://169.254.169.254/feed", allow_private=True)
+
+
+def test_one_unreadable_item_is_refused_with_its_reason_and_the_rest_are_read():
+    # A link no URL parser reads, a date whose UTC is past year 9999, a lone surrogate and
+    # NULs: each once ended the whole parse in a traceback.
+    items = [
+        {"id": "a", "url": "http://b.example/a", "title": "Before"},
+        {"id": "b", "url": "http://[::1", "title": "Broken link"},
+        {"id": "c", "url": "http://b.example/c", "date_published": "9999-12-31T23:59:59-01:00"},
+        {"id": "d\u0000", "url": "http://b.example/d\u0000", "title": "Half \ud800 pair"},
+        {"id": "e", "url": "http://b.example/e", "title": "After"},
+    ]
+    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": items}).encode()
+    feed = parse_feed(body, url="http://b.example/feed.json", now=NOW)
+    assert [(r.title, r.reason) for r in feed.refused] == [
+        ("Broken link", "it could not be read (ValueError)")
+    ]
+    by_key = {item.keys[0]: item for item in feed.items}
+    assert set(by_key) == {"id:a", "id:c", "id:d", "id:e"}
+    assert by_key["id:c"].published is None
+    assert by_key["id:c"].date_note == "the item's date could not be read"
+    assert by_key["id:d"].title == "Half pair" and by_key["id:d"].link == "http://b.example/d"
