@@ -34,7 +34,7 @@ from bench.qa_eval import DEFAULT_SHARED, Item, exact_match, load, token_f1
 from news.answer import Passage, answer_question
 from news.answer.model import ModelConfig, ModelReader, ReaderOutcome, Secret
 
-STATUSES = ("verified", "not_found", "rejected", "fallback")
+STATUSES = ("verified", "not_found", "rejected", "fallback", "disputed")
 
 
 @dataclass
