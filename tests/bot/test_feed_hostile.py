@@ -201,3 +201,34 @@ async def test_html_titles_and_a_latin1_feed_are_stored_as_plain_text(site, foll
     (article,) = [a for a in await desk.recent(GUILD) if "quai" in a.title]
     assert "<" not in article.title and "x()" not in article.title
     assert "Cr\u00e8me" in article.title and "Br\u00fbl\u00e9e" in article.text
+
+
+async def test_a_dtd_behind_a_comment_in_a_two_megabyte_feed_expands_nothing(site, followed, desk):
+    # "<!-- <x -->" once hid the DOCTYPE from the pattern that stripped it, and the 2 MB
+    # feed's entity expanded into titles and text (839 MB at its peak).
+    feeds, feed = followed
+    refs = "&q;" * 2_000
+    head = (
+        '<?xml version="1.0"?><!-- <x --><!DOCTYPE rss [<!ENTITY q "'
+        + "QUAKE " * 700
+        + '">]><rss version="2.0"><channel><title>Quake &q;</title>'
+    )
+    items: list[str] = []
+    size = len(head)
+    while True:  # items until the next would pass the fetcher's 2 MB cap
+        n = len(items)
+        item = (
+            f"<item><guid>q{n}</guid><link>{site.url(f'/gone/q{n}')}</link>"
+            f"<title>{refs}</title><description>{refs} {LONG}</description></item>"
+        )
+        if size + len(item) > 2 * 1024 * 1024 - 100:
+            break
+        items.append(item)
+        size += len(item)
+    assert size > 2_000_000
+    site.serve("/feed", (head + "".join(items) + "</channel></rss>").encode())
+    after = await poll_again(feeds, feed)
+    assert after.last_status == "failed" and after.failures == 1
+    assert "DTD" in (after.last_detail or "") and "QUAKE" not in (after.title or "")
+    stored = await desk.recent(GUILD)
+    assert len(stored) == 1 and all("QUAKE" not in a.title + a.text for a in stored)
