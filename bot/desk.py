@@ -107,16 +107,19 @@ def prepare(draft: Draft, guild_id: int | None, added_by: int | None) -> NewArti
         raise InputError(NO_TEXT)
     if len(text) > MAX_TEXT_CHARS:
         raise InputError(f"That text is too long: the limit is {MAX_TEXT_CHARS:,} characters.")
+    made_from_lead = False
     if not title:
         if draft.title_from == TitleFrom.FIRST_SENTENCE:
-            title = first_sentence(text, limit=MAX_TITLE_CHARS)
+            # A copy of the lead: news puts the key fact there, so the body keeps it
+            # to be searched and quoted.
+            title, made_from_lead = first_sentence(text, limit=MAX_TITLE_CHARS), True
         else:
             first, _, rest = text.partition("\n")
             title, text = first, rest
     # Cut before cleaning: the title is untrusted text. The margin leaves room for the
     # site suffixes and spacing that cleaning removes from a real title.
     title = clean_title(title[: 4 * MAX_TITLE_CHARS])[:MAX_TITLE_CHARS].strip()
-    body = clean_body(text, title)
+    body = clean_body(text, None if made_from_lead else title)
     if not title:
         raise InputError("The article needs a title: give one, or put it on the first line.")
     if len(body) < MIN_BODY_CHARS:

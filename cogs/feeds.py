@@ -288,7 +288,9 @@ class Feeds(commands.Cog):
                 description=pages[page] or "This server follows no feeds.",
                 colour=COLOUR,
             )
-            embed.set_footer(text=f"Page {page + 1} of {len(pages)} · {len(feeds)} feeds")
+            embed.set_footer(
+                text=f"Page {page + 1} of {len(pages)} · {len(feeds)} feed{'' if len(feeds) == 1 else 's'}"
+            )
             return embed, page + 1 < len(pages)
 
         embed, has_next = await fetch(0)

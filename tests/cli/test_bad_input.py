@@ -354,9 +354,7 @@ def test_empty_lists_say_so(home: Path) -> None:
     assert newsbot(home, "list", "--json").output == ""
 
 
-# The fix is two lines in bot/desk.py's prepare(), which this change may not touch:
-# a title made from the first sentence must not be passed to clean_body as a title to cut.
-@pytest.mark.xfail(strict=True, reason="issue 20 item 12: needs the bot/desk.py prepare() fix")
+# A title made from the first sentence is not passed to clean_body as a title to cut.
 def test_a_jsonl_line_without_a_title_keeps_its_lead_in_the_body(home: Path) -> None:
     lead = "The harbour crane toppled into the dock on Friday night."
     rest = "Nobody was hurt, the port authority said, and the quay reopens on Monday."

@@ -164,6 +164,7 @@ async def test_only_moderators_add_and_everyone_lists(
     listed = await fake.wait_message(token)
     assert "Coast Gazette" in listed["embeds"][0]["description"]
     assert "next <t:" in listed["embeds"][0]["description"]
+    assert listed["embeds"][0]["footer"]["text"].endswith("· 1 feed")
     token = await fake.autocomplete("feed", MOD, sub="remove", focused="feed", value="coast")
     call = await fake.wait_for(lambda c: c.path.endswith(f"/{token}/callback"))
     assert call.json["data"]["choices"] == [{"name": "#1 Coast Gazette", "value": 1}]
