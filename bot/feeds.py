@@ -28,6 +28,7 @@ from bot.scheduler import DeliveryError, TransientDeliveryError
 from news.errors import FetchError, InputError, NewsError
 from news.feed_fetch import FeedLink, FeedResponse, discover, fetch_feed, looks_like_feed
 from news.feeds import FeedError, FeedItem, ParsedFeed, keywords, matches, parse_feed
+from news.urls import url_problem
 from storage.articles import Article
 from storage.feeds import Feed, FeedExists, FeedLimitReached, PollRecord
 from storage.shards import Shards
@@ -148,6 +149,9 @@ class FeedDesk:
     async def find(self, url: str) -> Found:
         """The feed at ``url``, or the one feed the page at ``url`` announces."""
         url = url.strip()
+        problem = url_problem(url)
+        if problem is not None:  # "http://[::1" would raise deep inside the fetch
+            raise FeedError(problem)
         response = await self._fetch_feed(url)
         if not looks_like_feed(response.body, response.content_type):
             html = response.body[:2_000_000].decode("utf-8", errors="replace")

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from typing import NamedTuple
 
 from news.retrieval import MAX_PHRASES
-from news.text import content_hash, normalize_ws
+from news.text import content_hash, normalize_ws, sanitize
 from news.urls import normalize_url
 from news.words import PLAIN_WORD
 from storage.db import utc_iso
@@ -388,7 +388,9 @@ class ArticleStore:
         newest titles of the scope's index (which holds the titles), never the table.
         Older articles are found by id or by /news search.
         """
-        needle = prefix.strip().casefold()
+        # What a member types is not stored text: a NUL in it would fail PostgreSQL's
+        # query, so it goes as it does from every text that enters.
+        needle = sanitize(prefix).strip().casefold()
         filter_sql = ""
         filter_params: tuple[str, ...] = ()
         if needle:

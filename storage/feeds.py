@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from news.text import sanitize
 from news.urls import normalize_url
 from storage.db import stored_time, utc_iso
 from storage.shards import Shards, shard_filter
@@ -194,7 +195,9 @@ class FeedStore:
         return int(row[0]) if row else 0
 
     async def names(self, guild_id: int | None, text: str, *, limit: int = 25) -> list[Feed]:
-        """The scope's feeds whose title or URL contains ``text`` (for autocomplete)."""
+        """The scope's feeds whose title or URL contains ``text`` (for autocomplete; a NUL
+        in what a member types would fail PostgreSQL's query, so it goes)."""
+        text = sanitize(text)
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = await self.db.fetchall(
             f"SELECT {_COLUMNS} FROM feeds WHERE guild_id IS ? AND"

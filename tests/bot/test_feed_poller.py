@@ -323,3 +323,16 @@ async def test_an_item_the_database_refuses_is_skipped_and_the_rest_stored(
     assert "1 not stored" in (report.summary() or "")
     refusals = await feeds.store.last_refusals([feed.id])
     assert refusals[feed.id] == "the database refused it (RuntimeError)"
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://[::1]:99999/feed"])
+async def test_an_address_no_parser_reads_is_one_line_and_stores_nothing(
+    feeds: FeedDesk, url: str
+) -> None:
+    # /feed add hands the URL as typed: an unclosed bracket or a port out of range is
+    # the member's mistake, told in one line, never a ValueError from deep in the fetch.
+    from news.feeds import FeedError
+
+    with pytest.raises(FeedError, match="not a valid address"):
+        await feeds.subscribe(url, guild_id=GUILD, channel_id=1)
+    assert await feeds.store.count(GUILD) == 0

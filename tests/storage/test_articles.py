@@ -186,6 +186,9 @@ async def test_autocomplete_titles(store):
     assert [x.id for x in await store.titles(7, "apple")] == []
     assert [x.id for x in await store.titles(7, "50%_")] == []
     assert [x.id for x in await store.titles(7, str(a.article.id))] == [a.article.id]
+    # A NUL typed into autocomplete is dropped, not sent to the database (PostgreSQL
+    # refuses it in a query parameter).
+    assert [x.id for x in await store.titles(7, "fer\x00ry")] == [a.article.id]
 
 
 async def test_match_all_or_any_term_within_the_scope(store):

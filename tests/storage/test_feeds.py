@@ -50,6 +50,7 @@ async def test_one_url_once_per_scope_and_the_limit(store):
     assert (await store.get(feed.id, any_scope=True)) == feed
     assert [f.id for f in await store.names(GUILD, "two")] == [feed.id + 3]
     assert [f.id for f in await store.names(GUILD, "100%")] == []  # LIKE wildcards escaped
+    assert [f.id for f in await store.names(GUILD, "t\x00wo")] == [feed.id + 3]  # NUL dropped
 
 
 async def test_interval_below_five_minutes_is_refused_by_the_schema(store):
