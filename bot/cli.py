@@ -265,7 +265,8 @@ def list_(ctx: Context, guild: int | None, limit: int, as_json: bool) -> None:
         if as_json:
             _emit(article_json(article))
         else:
-            day = article_date(article)
+            # "published 2026-05-03" is the longer form: both line up in one column.
+            day = f"{article_date(article).short():<20}"
             scope = f"guild {article.guild_id}" if article.guild_id else "global"
             click.echo(
                 f"#{article.id:<6} {day}  {article.title}  [{article.source or '-'}; {scope}]"
@@ -289,8 +290,8 @@ def show(ctx: Context, article_id: int, as_json: bool) -> None:
         _emit(article_json(article, text=True))
         return
     click.echo(article.title)
-    meta = [article.source or "", str(article.published or ""), article.url or ""]
-    click.echo(" · ".join(m for m in meta if m) or "-")
+    meta = [article.source or "", article_date(article).long(), article.url or ""]
+    click.echo(" · ".join(m for m in meta if m))
     click.echo("")
     click.echo(article.text)
 
@@ -423,7 +424,7 @@ def _answer_text(answer: Answer, found: dict[int, Article]) -> str:
         if answer.extra:
             lines.append(answer.extra)
         lines.append(f'Evidence: "{answer.evidence}"')
-        day = article_date(cited)
+        day = article_date(cited).short()
         lines.append(f"Source: #{cited.id} {cited.title} ({cited.source or 'no source'}, {day})")
         if cited.url:
             lines.append(f"Link: {cited.url}")

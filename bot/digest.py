@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 import discord
@@ -133,10 +133,6 @@ def _with_summary(article: Article, summary: tuple[str, ...]) -> Article:
 # -- shared pieces ---------------------------------------------------------------
 
 
-def format_day(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
 def safe_url(url: str | None) -> str | None:
     """An http(s) URL that cannot break out of a markdown link, or None."""
     return render.safe_url(url)
@@ -170,7 +166,7 @@ def _meta(article: Article) -> list[str]:
     parts = []
     if article.source:
         parts.append(_clip(_one_line(article.source), 80))
-    parts.append(format_day(article_date(article)))
+    parts.append(article_date(article).long())
     return parts
 
 

@@ -37,6 +37,7 @@ from bot.style import (
     MESSAGE_LIMIT,
     NOT_FOUND_COLOUR,
     article_date,
+    published_date,
 )
 from news.answer import Answer, Quote
 from news.text import strip_invisible
@@ -270,17 +271,20 @@ def _short_citation(article: Article) -> str:
 
 
 def citation(article: Article) -> str:
-    """One line naming an article: linked title, source, date and id."""
+    """One line naming an article: linked title, source, date ("published 2026-05-03" or
+    "added 2026-12-07") and id."""
     parts = [link(article.title, article.url, ROW_TITLE_LIMIT)]
     if article.source:
         parts.append(clamp(escape(article.source), 80))
-    parts.append(article_date(article).isoformat())
+    parts.append(article_date(article).short())
     parts.append(f"#{article.id}")
     return " · ".join(parts)
 
 
 def article_card(article: Article, lines: Sequence[str] | None = None) -> discord.Embed:
-    """An article's card: title (linked), source, date, id and its first lines or summary."""
+    """An article's card: title (linked), source, date, id and its first lines or summary.
+
+    The date's field is named for what it is, "Published" or "Added"."""
     if lines is None:
         lines = article.summary or article.text.split("\n")[:3]
     body = "\n".join(escape(line.strip()) for line in lines if line.strip())
@@ -291,7 +295,8 @@ def article_card(article: Article, lines: Sequence[str] | None = None) -> discor
         colour=COLOUR,
     )
     embed.add_field(name="Source", value=clamp(escape(article.source or "pasted text"), 200))
-    embed.add_field(name="Date", value=article_date(article).isoformat())
+    when = article_date(article)
+    embed.add_field(name=when.label, value=when.day_text())
     embed.add_field(name="ID", value=f"#{article.id}")
     embed.set_footer(text=f"Article #{article.id}")
     return fit_embed(embed)
@@ -458,7 +463,8 @@ def search_page(
             part
             for part in (
                 clamp(escape(hit.source), 80) if hit.source else None,
-                hit.published.isoformat() if hit.published else None,
+                # A hit carries no added day: only a publication date is shown.
+                published_date(hit.published).short() if hit.published else None,
                 f"#{hit.article_id}",
             )
             if part

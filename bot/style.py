@@ -4,7 +4,7 @@
   (https://discord.com/developers/docs/resources/message#embed-object-embed-limits);
 - the bot's colours;
 - :func:`article_date`, the one date shown for an article, in Discord and on the
-  command line.
+  command line, with what it is: the day it was published, or the day it was added.
 
 It imports neither discord.py nor anything heavy, so the command line can use it
 without paying for the Discord library at start-up.
@@ -12,6 +12,7 @@ without paying for the Discord library at start-up.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date
 
 from storage.articles import Article
@@ -38,6 +39,45 @@ COLOUR = 0x5865F2  # Discord's blurple: cards, answers, lists, searches and dige
 NOT_FOUND_COLOUR = 0x979C9F  # discord.Colour.light_grey(): the honest abstention
 
 
-def article_date(article: Article) -> date:
+@dataclass(frozen=True)
+class ArticleDate:
+    """An article's date and what it is. Without its label, the day an article was added
+    reads as the day it was published (issue 20, item 14), so every output shows one of
+    these two forms, never the bare day."""
+
+    day: date
+    published: bool  # False: no publication date is known; ``day`` is when it was added
+
+    @property
+    def label(self) -> str:
+        """ "Published" or "Added": the name of a card's date field."""
+        return "Published" if self.published else "Added"
+
+    def day_text(self) -> str:
+        """The day as a reader says it, "3 May 2026" (under a label of its own)."""
+        return f"{self.day.day} {self.day:%b %Y}"
+
+    def long(self) -> str:
+        """ "Published 3 May 2026" or "Added 7 Dec 2026": cards, digests, ``newsbot show``."""
+        return f"{self.label} {self.day_text()}"
+
+    def short(self) -> str:
+        """ "published 2026-05-03" or "added 2026-12-07": one-line lists and citations."""
+        return f"{self.label.lower()} {self.day.isoformat()}"
+
+    def isoformat(self) -> str:
+        """The bare day, unlabelled: kept for a feed card's footer (``bot/feed_cards.py``)
+        until it shows :meth:`short` like every other output."""
+        return self.day.isoformat()
+
+
+def article_date(article: Article) -> ArticleDate:
     """The date a reader cares about: publication if known, else the UTC day it was added."""
-    return article.published or article.added_at.astimezone(UTC).date()
+    if article.published is not None:
+        return ArticleDate(article.published, published=True)
+    return ArticleDate(article.added_at.astimezone(UTC).date(), published=False)
+
+
+def published_date(day: date) -> ArticleDate:
+    """A known publication date (a search hit carries no other), labelled as one."""
+    return ArticleDate(day, published=True)

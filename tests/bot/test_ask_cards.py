@@ -38,8 +38,8 @@ def test_the_passages_card_says_it_is_not_sure_and_quotes_each_sentence_under_it
         "> Commuters can take a **replacement** **bus** that **leaves** the Ostbank quay "
         "every twenty minutes.\n"
         f"> {ENGINE}\n"
-        "— [Ostbank ferry pauses](https://news.example/ferry) · Harbour Herald · 2024-05-01 · #1"
-        "\n\n> Ships wait.\n— Port news · Quay Times · 2024-05-01 · #2"
+        "— [Ostbank ferry pauses](https://news.example/ferry) · Harbour Herald · published 2024-05-01 · #1"
+        "\n\n> Ships wait.\n— Port news · Quay Times · published 2024-05-01 · #2"
     )
 
 

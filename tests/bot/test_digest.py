@@ -134,7 +134,7 @@ def test_render_markdown_lists_title_link_site_date_summary_and_id():
     text = render_markdown(digest)
     assert text.startswith("# News digest\n")
     assert "## [Harbour dredging starts](https://paper.example.net/story/3)" in text
-    assert "*paper.example.net · 4 May 2025 · #3*" in text
+    assert "*paper.example.net · Published 4 May 2025 · #3*" in text
     assert "Boats wait a week." in text
     assert "1 new article since 2025-06-01 08:00 UTC." in text
 
@@ -196,7 +196,7 @@ def test_article_block_holds_link_site_date_id_and_summary():
     block = article_block(make_article(7, title="Tram depot opens", summary="Ten trams move in."))
     lines = block.split("\n")
     assert lines[0] == "**[Tram depot opens](https://paper.example.net/story/7)**"
-    assert lines[1] == "paper.example.net · 8 May 2025 · #7"
+    assert lines[1] == "paper.example.net · Published 8 May 2025 · #7"
     assert lines[2] == "Ten trams move in."
 
 

@@ -102,7 +102,7 @@ def test_article_card(article_factory: ArticleFactory) -> None:
     assert card.title is not None and "@everyone" not in card.title and "**" not in card.title
     assert card.url == "https://news.example/harbour"
     fields = {f.name: f.value for f in card.fields}
-    assert fields == {"Source": "Harbour Herald", "Date": "2024-05-01", "ID": "#7"}
+    assert fields == {"Source": "Harbour Herald", "Published": "1 May 2024", "ID": "#7"}
     assert card.description is not None and "harbour wall" in card.description
 
 
@@ -127,7 +127,7 @@ def test_answer_embed(article_factory: ArticleFactory) -> None:
     source = embed.fields[0].value
     assert (
         source
-        == "[Harbour wall repaired](https://news.example/harbour) · Harbour Herald · 2024-05-01 · #1"
+        == "[Harbour wall repaired](https://news.example/harbour) · Harbour Herald · published 2024-05-01 · #1"
     )
     # The other articles by title; the cited one is not repeated.
     assert embed.fields[1].value == "• Ferry \\*resumes\\* · #4"
@@ -143,7 +143,7 @@ def test_not_found_lists_the_closest(article_factory: ArticleFactory) -> None:
     assert embed.title == render.NOT_FOUND
     assert (
         embed.description
-        == "Closest articles:\n• Harbour wall repaired · Harbour Herald · 2024-05-01 · #3"
+        == "Closest articles:\n• Harbour wall repaired · Harbour Herald · published 2024-05-01 · #3"
     )
     assert render.not_found_embed("Who?", []).description is None
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -533,3 +533,32 @@ def test_add_refuses_a_url_that_is_not_http(runner, paste_file, url):
     assert result.exit_code == 1
     assert count(runner) == 0
     assert invoke(runner, "add", str(paste_file), "--url", "https://x.org/a").exit_code == 0
+
+
+def _today_or_tomorrow() -> tuple[str, str]:
+    """The UTC day now and a moment later: an add that runs across midnight shows either."""
+    before = datetime.now(UTC).date()
+    return before.isoformat(), (before + timedelta(days=1)).isoformat()
+
+
+@pytest.mark.parametrize("published", [None, "2024-02-29"])
+def test_list_show_and_ask_say_whether_the_date_is_added_or_published(
+    runner, paste_file, published
+):
+    days = _today_or_tomorrow()
+    extra = ["--published", published] if published else []
+    stored = json.loads(invoke(runner, "add", str(paste_file), *extra, "--json").output)
+    if published:
+        short, long = ["published 2024-02-29"], ["Published 29 Feb 2024"]
+    else:
+        short = [f"added {day}" for day in days]
+        long = [f"Added {d.day} {d:%b %Y}" for d in map(date.fromisoformat, days)]
+
+    [row] = invoke(runner, "list").output.splitlines()
+    assert row.startswith(f"#{stored['id']}") and TITLE in row, row
+    assert any(f" {s} " in row for s in short), row
+    meta = invoke(runner, "show", str(stored["id"])).output.splitlines()[1]
+    assert any(label in meta.split(" · ") for label in long), meta
+    answer = invoke(runner, "ask", "How many inmates were freed?").output.splitlines()
+    source = next(line for line in answer if line.startswith("Source: "))
+    assert any(source.endswith(f"(no source, {s})") for s in short), source

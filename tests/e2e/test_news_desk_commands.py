@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fake_discord import MOD, READER, FakeDiscord, Pages, message_payload, user_payload
@@ -86,7 +87,7 @@ async def test_headline_moderator_adds_a_page_and_a_member_asks_about_it(
     assert "> Restoring the tower cost 2.4 million euros" in embed["description"]
     source = embed["fields"][0]["value"]
     assert f"({url})" in source and "Saltmere lighthouse reopens as a museum" in source
-    assert "2024-03-14" in source and "#1" in source
+    assert "published 2024-03-14" in source and "#1" in source
 
 
 MARLOW_TITLE = "250 'low-risk' inmates to be freed before Marlow ceasefire talks"
@@ -108,6 +109,7 @@ Interior Minister Dana PorterDana PorterMorning Briefing: Budget vote slips | Po
 async def test_the_seed_shaped_question_gets_the_released_count_through_ask(
     fake: FakeDiscord, bot: NewsBot
 ) -> None:
+    today = datetime.now(UTC).date()
     reply = await add_via_paste(fake, MARLOW_TITLE, MARLOW_PASTE)
     assert "Stored as article #1" in reply["content"]
     token = await fake.slash("ask", READER, question="How many prisoners were released?")
@@ -123,6 +125,9 @@ async def test_the_seed_shaped_question_gets_the_released_count_through_ask(
     for wrong in ("2,000", "8,000", "3,000"):
         assert wrong not in quote
     assert "#1" in source and "Marlow ceasefire talks" in source
+    # The paste gave no publication date: the day shown is the day it was added, and
+    # says so (an add across midnight is stamped with tomorrow).
+    assert any(f" · added {day} · #1" in source for day in (today, today + timedelta(days=1)))
     stored = await bot.desk.get(1, fake.guilds[0].id)
     assert "Dana Porter, meanwhile, said" in stored.text and "Shutterstock" not in stored.text
 
