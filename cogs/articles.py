@@ -20,6 +20,7 @@ from cogs.views import (
     Pager,
     PasteModal,
     article_choices,
+    publication_date,
     send_stored,
     send_summary_card,
 )
@@ -97,12 +98,23 @@ class Articles(commands.Cog):
         return await article_choices(self.desk, interaction, current)
 
     @article.command(name="add", description="Fetch a web page and store it as an article")
-    @app_commands.describe(url="The article's address (http or https)")
+    @app_commands.describe(
+        url="The article's address (http or https)",
+        published="When it was published, YYYY-MM-DD (else the date the page gives, if any)",
+    )
     @moderator_only()
-    async def add(self, interaction: discord.Interaction[Any], url: str) -> None:
+    async def add(
+        self,
+        interaction: discord.Interaction[Any],
+        url: str,
+        published: app_commands.Range[str, None, 10] | None = None,
+    ) -> None:
+        # Read before deferring, as the paste form does: a bad date is one ephemeral
+        # line, and the page is never fetched.
+        day = publication_date(published)
         await interaction.response.defer(thinking=True)
         result = await self.desk.add_url(
-            url, guild_id=interaction.guild_id, added_by=interaction.user.id
+            url, guild_id=interaction.guild_id, added_by=interaction.user.id, published=day
         )
         await send_stored(interaction, result)
 

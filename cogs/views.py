@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -17,6 +18,7 @@ from discord import app_commands
 from bot import render
 from bot.checks import is_moderator
 from bot.client import report_error
+from bot.desk import parse_date
 from bot.scheduler import DeliveryError, TransientDeliveryError
 from bot.style import CHOICES_LIMIT, TEXT_INPUT_LIMIT
 
@@ -28,6 +30,21 @@ PASTE_TIMEOUT = 15 * 60.0  # a form stays open while someone copies an article i
 NOT_YOURS = "Only the person who ran the command can use these buttons."
 
 PageFetcher = Callable[[int], Awaitable[tuple[discord.Embed, bool]]]
+
+DATE_LENGTH = len("2026-05-03")
+
+
+def publication_date(value: str | None) -> date | None:
+    """The optional publication date a moderator typed (None when left empty), read by
+    the command line's parser, whose refusal is one line (an InputError).
+
+    A value longer than any date is cut before it is quoted back: discord.py does not
+    enforce an option's ``max_length``, and the refusal must stay one short line.
+    """
+    text = (value or "").strip()
+    if not text:
+        return None
+    return parse_date(text if len(text) <= DATE_LENGTH else text[:DATE_LENGTH] + "…")
 
 
 class RateLimit:
@@ -127,7 +144,7 @@ class Pager(OwnedView):
 
 
 class PasteModal(discord.ui.Modal, title="Paste an article"):
-    """Title, text and an optional source URL; stored when submitted."""
+    """Title, text, an optional source URL and publication date; stored when submitted."""
 
     headline: discord.ui.TextInput[PasteModal] = discord.ui.TextInput(
         label="Title", custom_id="title", max_length=300
@@ -141,6 +158,13 @@ class PasteModal(discord.ui.Modal, title="Paste an article"):
     source_url: discord.ui.TextInput[PasteModal] = discord.ui.TextInput(
         label="Source URL (optional)", custom_id="url", required=False, max_length=500
     )
+    published: discord.ui.TextInput[PasteModal] = discord.ui.TextInput(
+        label="Publication date (optional)",
+        custom_id="published",
+        placeholder="YYYY-MM-DD",
+        required=False,
+        max_length=DATE_LENGTH,
+    )
 
     def __init__(self, desk: NewsDesk) -> None:
         super().__init__(timeout=PASTE_TIMEOUT)
@@ -152,11 +176,15 @@ class PasteModal(discord.ui.Modal, title="Paste an article"):
         return await is_moderator(interaction)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        # Read before deferring: a bad date is refused in an ephemeral line (on_error),
+        # not in the public "thinking" reply, and nothing is stored.
+        published = publication_date(self.published.value)
         await interaction.response.defer(thinking=True)
         result = await self.desk.add_text(
             self.body.value,
             title=self.headline.value.strip() or None,
             url=self.source_url.value.strip() or None,
+            published=published,
             guild_id=interaction.guild_id,
             added_by=interaction.user.id,
         )

@@ -46,7 +46,9 @@ async def test_startup_syncs_the_commands_globally(fake: FakeDiscord, bot: NewsB
     assert pinned["autocomplete"] is True
     subs = {o["name"]: o for o in synced["article"]["options"]}
     assert all(o["type"] == 1 for o in subs.values())
-    assert [(o["name"], o["type"]) for o in subs["add"]["options"]] == [("url", 3)]
+    add = [(o["name"], o["type"], o.get("required", False)) for o in subs["add"]["options"]]
+    assert add == [("url", 3, True), ("published", 3, False)]
+    assert subs["add"]["options"][1]["max_length"] == 10  # YYYY-MM-DD
     remove = subs["remove"]["options"][0]
     assert (remove["name"], remove["type"], remove["autocomplete"]) == ("article", 4, True)
     assert subs["show"]["options"][0]["autocomplete"] is True
