@@ -39,7 +39,7 @@ RUNS ?= 5
 BUSY ?= 2
 test-under-load: $(STAMP)
 	@pids=""; passed=0; \
-	trap 'kill $$pids 2>/dev/null || true' EXIT INT TERM; \
+	trap 'kill $$pids 2>/dev/null || true' EXIT; trap 'exit 130' INT TERM; \
 	for i in $$(seq $(BUSY)); do $(PY) -c 'while True: pass' & pids="$$pids $$!"; done; \
 	echo "busy loops:$$pids"; \
 	for run in $$(seq $(RUNS)); do \
