@@ -39,7 +39,7 @@ def item_card(article: Article) -> discord.Embed:
     summary = clamp(escape(" ".join(line.strip() for line in lines[:2])), CARD_SUMMARY_LIMIT)
     heading = f"**{link(article.title, article.url, CARD_TITLE_LIMIT)}**"
     embed = discord.Embed(description=f"{heading}\n{summary}".strip(), colour=COLOUR)
-    footer = [article.source or "", article_date(article).isoformat(), f"#{article.id}"]
+    footer = [article.source or "", article_date(article).short(), f"#{article.id}"]
     embed.set_footer(text=" · ".join(part for part in footer if part))
     return fit_embed(embed)
 

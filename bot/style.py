@@ -65,11 +65,6 @@ class ArticleDate:
         """ "published 2026-05-03" or "added 2026-12-07": one-line lists and citations."""
         return f"{self.label.lower()} {self.day.isoformat()}"
 
-    def isoformat(self) -> str:
-        """The bare day, unlabelled: kept for a feed card's footer (``bot/feed_cards.py``)
-        until it shows :meth:`short` like every other output."""
-        return self.day.isoformat()
-
 
 def article_date(article: Article) -> ArticleDate:
     """The date a reader cares about: publication if known, else the UTC day it was added."""

@@ -74,3 +74,12 @@ def test_a_digest_labels_its_dates(article_factory: ArticleFactory) -> None:
     text = render_markdown(Digest(1001, since, ADDED, (added, published), False))
     assert "*Harbour Herald · Added 7 Dec 2026 · #2*" in text
     assert "*Harbour Herald · Published 3 May 2026 · #1*" in text
+
+
+def test_a_feed_item_card_labels_its_date(article_factory: ArticleFactory) -> None:
+    from bot.feed_cards import item_card
+
+    added = item_card(article_factory(id=7, published=None, added_at=ADDED))
+    assert added.footer.text is not None and "added 2026-12-07" in added.footer.text
+    published = item_card(article_factory(id=8, published=date(2026, 5, 3)))
+    assert published.footer.text is not None and "published 2026-05-03" in published.footer.text
