@@ -17,7 +17,10 @@ One module per stage, in the order they run:
 - :mod:`.question`: what a question asks for (its type and form) and its content words;
 - :mod:`.sentences`: ranking and re-ranking the sentences that may hold the answer;
 - :mod:`.spans`: candidate spans and their features;
-- :mod:`.choose`: the minimum-Bayes-risk pick and the answer text;
+- :mod:`.choose`: the minimum-Bayes-risk pick and the answer text, its edges clean;
+- :mod:`.kinds`: whether an answer is of the asked type (an amount, a name, a time);
+- :mod:`.support`: no commitment about a name, number or subject the story lacks;
+- :mod:`.totals`: the labelled running-total line beside a count;
 - :mod:`.confidence`: the probability the pick is right; :mod:`.passages`: the quotes;
 - :mod:`.engine`: the stages put together; :mod:`.fitted`: the weights file;
 - :mod:`.fitting`: the surface the offline fitter uses.

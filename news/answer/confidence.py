@@ -19,7 +19,7 @@ cross-validation on the dev set (``bench/fit_confidence.py`` fits it and writes
 The question type and whether the span has the asked-for shape were tried too and
 added nothing once these were in (their information is already in the span scores).
 The article-given and open settings have a model each: in the open setting the
-retrieval can also be wrong. The file also holds the measured default threshold.
+retrieval can also be wrong. The file also holds each setting's default threshold.
 """
 
 from __future__ import annotations
@@ -106,10 +106,12 @@ def retrieval_margin(passages: Sequence[Passage]) -> float:
 
 @dataclass(frozen=True)
 class Model:
-    """Per setting: intercept and a weight per signal; the default threshold."""
+    """Per setting: intercept and a weight per signal, and the default threshold (each
+    setting has its own: in the open setting the retrieval can be wrong too, so the
+    same probability buys a different share of answers)."""
 
     weights: dict[str, dict[str, float]]
-    commit_at: float
+    commit_at: dict[str, float]
 
     def probability(self, setting: str, signals: Mapping[str, float]) -> float:
         w = self.weights[setting]
@@ -123,18 +125,24 @@ def load_model(name: str = NAME) -> Model:
     fit the engine's signals."""
     tables = load(name, expect=frozenset((*SETTINGS, "commit_at")))["weights"]
     commit_at = tables.get("commit_at")
-    if not isinstance(commit_at, int | float) or not 0.0 <= commit_at <= 1.0:
-        raise WeightsError(f"weights file news/weights/{name}.json: commit_at is not in [0, 1]")
+    if not isinstance(commit_at, dict) or set(commit_at) != set(SETTINGS):
+        raise WeightsError(f"weights file news/weights/{name}.json: commit_at needs {SETTINGS}")
+    for value in commit_at.values():
+        if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+            raise WeightsError(f"weights file news/weights/{name}.json: commit_at is not in [0, 1]")
     return Model(
-        {s: table(name, tables, s, ("intercept", *SIGNALS[s])) for s in SETTINGS}, float(commit_at)
+        {s: table(name, tables, s, ("intercept", *SIGNALS[s])) for s in SETTINGS},
+        {s: float(commit_at[s]) for s in SETTINGS},
     )
 
 
-def save_model(weights: Mapping[str, Mapping[str, float]], commit_at: float, **meta: Any) -> Path:
+def save_model(
+    weights: Mapping[str, Mapping[str, float]], commit_at: Mapping[str, float], **meta: Any
+) -> Path:
     """Write a fitted model (rounded to 4 places) and how it was fitted (``meta``)."""
     rounded = {s: {n: float(f"{v:.4f}") for n, v in weights[s].items()} for s in SETTINGS}
     tables: dict[str, Any] = {
         s: table(NAME, rounded, s, ("intercept", *SIGNALS[s])) for s in SETTINGS
     }
-    tables["commit_at"] = float(f"{commit_at:.4f}")
+    tables["commit_at"] = {s: float(f"{commit_at[s]:.4f}") for s in SETTINGS}
     return save(NAME, tables, **meta)

@@ -60,9 +60,24 @@ def ask(question: str, *texts: str, commit_at: float | None = None):
     return answer_question(question, passages, commit_at=commit_at)
 
 
-def test_the_shipped_threshold_is_the_fitted_one() -> None:
-    assert load_model().commit_at == DEFAULT_COMMIT_AT
-    assert 0.0 < DEFAULT_COMMIT_AT < 1.0
+def test_the_shipped_thresholds_are_the_fitted_ones() -> None:
+    model = load_model()
+    assert model.commit_at["given"] == DEFAULT_COMMIT_AT
+    assert all(0.0 < t < 1.0 for t in model.commit_at.values())
+
+
+def test_each_setting_commits_at_its_own_threshold(monkeypatch) -> None:
+    # One story pinned is the given setting, several the open one: each is judged by
+    # its own default threshold, and a threshold the host sets applies to both.
+    from news.answer import engine
+
+    monkeypatch.setitem(engine.COMMIT_AT, "given", 0.0)
+    monkeypatch.setitem(engine.COMMIT_AT, "open", 1.01)
+    question = "How many passengers crossed to the mainland on the first day?"
+    both = [Passage(1, "", FERRY, 1.0), Passage(2, "", SPLIT, 0.2)]
+    assert answer_question(question, [Passage(1, "", FERRY, 1.0)]).committed
+    assert not answer_question(question, both).committed
+    assert answer_question(question, both, commit_at=0.0).committed
 
 
 def test_a_clear_answer_commits_with_evidence_first() -> None:

@@ -54,7 +54,7 @@ RUMOUR = Passage(
     "The mayor is Bart Hollis, one letter claimed. Others praised the design.",
     0.6,
 )
-CONFIDENT = "Who is the mayor of Arlen?"  # the offline engine commits: Lena Dubois
+CONFIDENT = "Who is the mayor of Arlen?"  # the offline engine's guess: Lena Dubois
 UNSURE = "Who is the mayor?"  # the offline engine does not commit
 
 
@@ -72,9 +72,9 @@ async def reader(fake: FakeOpenAI) -> AsyncIterator[ModelReader]:
 
 
 async def ask(
-    reader: ModelReader, question: str, passages: list[Passage]
+    reader: ModelReader, question: str, passages: list[Passage], commit_at: float | None = None
 ) -> tuple[Answer, ReaderOutcome, Answer]:
-    offline = answer_question(question, passages)
+    offline = answer_question(question, passages, commit_at=commit_at)
     shown, outcome = await reader.read(question, passages, offline)
     return shown, outcome, offline
 
@@ -206,8 +206,10 @@ async def test_a_model_that_contradicts_a_confident_offline_answer_shows_passage
         "quote": "The mayor is Bart Hollis, one letter claimed.",
         "article_id": 34,
     }
-    shown, outcome, offline = await ask(reader, CONFIDENT, passages)
-    assert offline.committed and offline.answer == "Lena Dubois"  # the premise
+    # The premise: the offline engine commits (at a threshold set for this test, so the
+    # test does not depend on where the fitted confidence of a two-word question lands).
+    shown, outcome, offline = await ask(reader, CONFIDENT, passages, commit_at=0.05)
+    assert offline.committed and offline.answer == "Lena Dubois"
     assert (outcome.reader, outcome.status) == ("offline", "disputed")
     assert outcome.footer == "fake-model and the offline engine disagree: passages shown"
     # Neither answer, not even as a guess: the sentences behind each, offline first.
@@ -227,7 +229,7 @@ async def test_a_model_that_contradicts_a_confident_offline_answer_shows_passage
         "quote": "Arlen's mayor is Lena Dubois.",
         "article_id": 31,
     }
-    shown, outcome, _ = await ask(reader, CONFIDENT, passages)
+    shown, outcome, _ = await ask(reader, CONFIDENT, passages, commit_at=0.05)
     assert outcome.status == "verified" and shown.answer == "Lena Dubois"
 
 
