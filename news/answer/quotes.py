@@ -521,6 +521,26 @@ def agrees(model: Answer, offline: Answer) -> bool:
     return bool(a and b) and (_word_find(a, b) >= 0 or _word_find(b, a) >= 0)
 
 
+def _passages_only(
+    offline: Answer, quotes: Sequence[Quote], related: tuple[int, ...], guess: Guess | None
+) -> Answer:
+    """The offline answer's question and confidence, committing to nothing: ``quotes``
+    are what the member sees."""
+    return Answer(
+        question=offline.question,
+        answer=None,
+        evidence=None,
+        article_id=None,
+        score=offline.score,
+        qtype=offline.qtype,
+        related=related,
+        extra=None,
+        confidence=offline.confidence,
+        passages=tuple(quotes),
+        guess=guess,
+    )
+
+
 def disputed(model: Answer, offline: Answer) -> Answer:
     """A checked model answer and a committed offline one that disagree: neither is
     shown. One of them may come from text planted to mislead a model, and nothing
@@ -530,34 +550,11 @@ def disputed(model: Answer, offline: Answer) -> Answer:
     if model.evidence is not None and model.article_id is not None:
         quotes.insert(1 if quotes else 0, Quote(model.article_id, model.evidence))
     related = (*offline.related, *(r for r in model.related if r not in offline.related))
-    return Answer(
-        question=offline.question,
-        answer=None,
-        evidence=None,
-        article_id=None,
-        score=offline.score,
-        qtype=offline.qtype,
-        related=related[:3],
-        extra=None,
-        confidence=offline.confidence,
-        passages=tuple(_distinct(quotes)[: 1 + _MORE_PASSAGES]),
-        guess=None,  # neither answer is shown, not even as a guess
-    )
+    # Neither answer is shown, not even as a guess.
+    return _passages_only(offline, _distinct(quotes)[: 1 + _MORE_PASSAGES], related[:3], None)
 
 
 def not_found(offline: Answer) -> Answer:
     """The model found no answer: the offline engine's passages, without committing."""
     quotes = _distinct(_offline_quotes(offline))[: 1 + _MORE_PASSAGES]
-    return Answer(
-        question=offline.question,
-        answer=None,
-        evidence=None,
-        article_id=None,
-        score=offline.score,
-        qtype=offline.qtype,
-        related=offline.related,
-        extra=None,
-        confidence=offline.confidence,
-        passages=tuple(quotes),
-        guess=offline.guess,
-    )
+    return _passages_only(offline, quotes, offline.related, offline.guess)
