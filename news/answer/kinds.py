@@ -191,14 +191,24 @@ def penalise_wrong_kind(
     so that the sentences' best spans, which order the passages, stay comparable."""
     if info.qtype not in _TYPED:
         return
+    # Many candidates stand for the same answer once cleaned ("to 5,000", "5,000",
+    # "5,000 people"): each answer is judged once.
+    judged: dict[tuple[int, int, int], bool] = {}
     for c in cands:
-        if not candidate_fits(info, top[c.sent_index], c):
+        if not candidate_fits(info, top[c.sent_index], c, judged, c.sent_index):
             c.score -= WRONG_KIND_PENALTY
 
 
-def candidate_fits(info: QuestionInfo, scored: Scored, cand: Candidate) -> bool:
+def candidate_fits(
+    info: QuestionInfo,
+    scored: Scored,
+    cand: Candidate,
+    judged: dict[tuple[int, int, int], bool] | None = None,
+    key: int = 0,
+) -> bool:
     """Whether the answer a candidate of ``scored`` stands for
-    (:func:`.choose.answer_range`) fits."""
+    (:func:`.choose.answer_range`) fits (``judged``: answers already judged, by
+    ``key``, the sentence's place, and their token range)."""
     if info.qtype not in _TYPED:
         return True
     sent = scored.sentence
@@ -210,9 +220,14 @@ def candidate_fits(info: QuestionInfo, scored: Scored, cand: Candidate) -> bool:
     if info.qtype == "person" and not info.describe and not any(t.cap for t in span):
         return False
     start, end = answer_range(info, sent, cand)
+    if judged is not None and (key, start, end) in judged:
+        return judged[key, start, end]
     text = sent.text[sent.toks[start].start : sent.toks[end - 1].end]
     common = _lower_words(scored.passage) if info.qtype in ("person", "place") else frozenset()
-    return fits(info, sent, start, end, text, common)
+    verdict = fits(info, sent, start, end, text, common)
+    if judged is not None:
+        judged[key, start, end] = verdict
+    return verdict
 
 
 def _lower_words(passage: Passage) -> frozenset[str]:
