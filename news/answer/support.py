@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
 
 from news.answer.lexicon import (
     COUNT_FOCUS,
@@ -34,6 +36,7 @@ from news.answer.lexicon import (
     match_key,
 )
 from news.answer.question import QuestionInfo
+from news.answer.reader import Passage
 from news.answer.sentences import Scored
 from news.answer.tokens import Sentence, Tok, article_sentences, tokenize
 from news.words import QUESTION_STOP, SEARCH_STOP, wordset
@@ -62,43 +65,63 @@ _PREFIX = 5
 _QUOTED = re.compile(r"(?:``|\"|“)\s*([^\"“”`']+?)\s*(?:''|\"|”)")
 
 
-def _lacks(info: QuestionInfo, sents: Iterable[Sentence]) -> list[str]:
-    """The question's terms that none of ``sents`` holds."""
+@dataclass(frozen=True)
+class _Held:
+    """What a story (or one sentence) holds: the matching keys of its words, and their
+    first letters for the soft match."""
+
+    keys: frozenset[str]
+    prefixes: frozenset[str]
+
+
+def _held(sents: Iterable[Sentence]) -> _Held:
     keys: set[str] = set()
     prefixes: set[str] = set()
     for s in sents:
         keys |= s.keys
         prefixes.update(t.low[:_PREFIX] for t in s.toks if len(t.low) >= _PREFIX)
+    return _Held(frozenset(keys), frozenset(prefixes))
+
+
+@lru_cache(maxsize=512)
+def _story_held(article_id: int, text_hash: int, text: str) -> _Held:
+    """What a story holds (cached like its sentences: a reading asks several times)."""
+    return _held(article_sentences(article_id, text_hash, text))
+
+
+def _held_by(passage: Passage) -> _Held:
+    text = passage.text if isinstance(passage.text, str) else ""
+    return _story_held(int(passage.article_id), hash(text), text)
+
+
+def _lacks(info: QuestionInfo, held: _Held) -> list[str]:
+    """The question's terms that ``held`` lacks."""
     return [
         term
         for word, term in zip(info.words, info.terms, strict=False)
-        if term not in keys
+        if term not in held.keys
         and term not in _FRAME
-        and not (len(word) >= _PREFIX and word[:_PREFIX] in prefixes)
+        and not (len(word) >= _PREFIX and word[:_PREFIX] in held.prefixes)
     ]
 
 
-def _found(tok: Tok, keys: set[str], prefixes: set[str]) -> bool:
-    return tok.key in keys or (len(tok.low) >= _PREFIX and tok.low[:_PREFIX] in prefixes)
+def _found(tok: Tok, held: _Held) -> bool:
+    return tok.key in held.keys or (len(tok.low) >= _PREFIX and tok.low[:_PREFIX] in held.prefixes)
 
 
-def names_missing(question: str, sents: Iterable[Sentence]) -> list[str]:
+def names_missing(question: str, sents: Iterable[Sentence] | _Held) -> list[str]:
     """The proper names, numbers and quoted phrases of ``question`` that ``sents``
     never hold (a phrase is missing when one of its content words is)."""
-    keys: set[str] = set()
-    prefixes: set[str] = set()
-    for s in sents:
-        keys |= s.keys
-        prefixes.update(t.low[:_PREFIX] for t in s.toks if len(t.low) >= _PREFIX)
+    held = sents if isinstance(sents, _Held) else _held(sents)
     words = [t for t in tokenize(question) if not t.punct]
     missing = [
         t.text
         for k, t in enumerate(words)
-        if (t.num or (t.cap and k > 0)) and not t.stop and not _found(t, keys, prefixes)
+        if (t.num or (t.cap and k > 0)) and not t.stop and not _found(t, held)
     ]
     for phrase in _QUOTED.findall(question):
         inner = [t for t in tokenize(phrase) if not t.punct and not t.stop]
-        if any(not _found(t, keys, prefixes) for t in inner):
+        if any(not _found(t, held) for t in inner):
             missing.append(phrase)
     return missing
 
@@ -106,9 +129,7 @@ def names_missing(question: str, sents: Iterable[Sentence]) -> list[str]:
 def missing_share(info: QuestionInfo, evidence: Scored) -> float:
     """The share of the question's idf weight (frame words aside) that the evidence's
     whole story never holds: 0 when every word is found somewhere in it."""
-    passage = evidence.passage
-    text = passage.text if isinstance(passage.text, str) else ""
-    lack = _lacks(info, article_sentences(int(passage.article_id), hash(text), text))
+    lack = _lacks(info, _held_by(evidence.passage))
     weight = sum(evidence.idf.get(t, 0.0) for t in info.terms if t not in _FRAME)
     missing = sum(evidence.idf.get(t, 0.0) for t in lack)
     return missing / weight if weight > 0 else 0.0
@@ -117,13 +138,11 @@ def missing_share(info: QuestionInfo, evidence: Scored) -> float:
 def supported(info: QuestionInfo, evidence: Scored, question: str = "") -> bool:
     """Whether ``evidence`` (the chosen sentence) and its article say enough of what
     the question asks about to commit to an answer from it."""
-    passage = evidence.passage
-    text = passage.text if isinstance(passage.text, str) else ""
-    story = article_sentences(int(passage.article_id), hash(text), text)
+    story = _held_by(evidence.passage)
     if question and names_missing(question, story):
         return False
     if not _lacks(info, story):
         return True
     weight = sum(evidence.idf.get(t, 0.0) for t in info.terms if t not in _FRAME)
-    missing = sum(evidence.idf.get(t, 0.0) for t in _lacks(info, (evidence.sentence,)))
+    missing = sum(evidence.idf.get(t, 0.0) for t in _lacks(info, _held((evidence.sentence,))))
     return missing <= (1.0 - MIN_EVIDENCE_SHARE) * weight
