@@ -46,7 +46,14 @@ from tests.harness.digest_race import (
     race_slots,
     set_race_schedules,
 )
-from tests.harness.load import LoadReport, Location, audit_location, run_load
+from tests.harness.load import (
+    WRITER_PROCESSES,
+    LoadReport,
+    Location,
+    audit_location,
+    run_load,
+    writers_in,
+)
 
 if TYPE_CHECKING:
     from bot.desk import NewsDesk
@@ -85,7 +92,7 @@ async def _load_and_race(
 
     load = await run_load(
         location,
-        writers=_writers_in(args, process),
+        writers=writers_in(args.writers, args.processes, process),
         readers=readers,
         seconds=args.seconds,
         seed=args.seed,
@@ -111,12 +118,6 @@ def _process_main(
         "dup_ids": sorted(report.dup_ids),
         "race": race.to_dict(),
     }
-
-
-def _writers_in(args: argparse.Namespace, process: int) -> int:
-    """Process ``process``'s share of the ``--writers`` (the first ones take the rest)."""
-    share, rest = divmod(args.writers, args.processes)
-    return share + (1 if process < rest else 0)
 
 
 async def _main_async(
@@ -190,7 +191,7 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument(
         "--processes",
         type=int,
-        default=4,
+        default=WRITER_PROCESSES,
         help="processes the writers are split across, each with its own connection (1: one "
         "process, one shared connection)",
     )

@@ -55,6 +55,17 @@ def test_imports_point_down(package: str) -> None:
     assert not wrong, "layer rule broken:\n" + "\n".join(wrong)
 
 
+def test_tests_do_not_import_the_benchmarks() -> None:
+    # A fresh clone runs the suite; bench/ is for measurements and may change freely.
+    wrong = [
+        f"{path.relative_to(ROOT)}:{line} imports {name}"
+        for path in _modules("tests")
+        for line, name in _imports(path)
+        if name.split(".")[0] == "bench"
+    ]
+    assert not wrong, "tests depend on bench/:\n" + "\n".join(wrong)
+
+
 def test_the_rule_catches_an_upward_import(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("import os\nfrom bot.desk import NewsDesk\n", encoding="utf-8")

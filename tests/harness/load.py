@@ -50,6 +50,18 @@ QUESTIONS = (
 )
 
 
+# Writers run in this many processes by default, each with its own connection: in one
+# process they share one write connection behind an asyncio lock, and SQLite never
+# tells them the database is locked.
+WRITER_PROCESSES = 4
+
+
+def writers_in(writers: int, processes: int, process: int) -> int:
+    """Process ``process``'s share of ``writers`` (the first ones take the rest)."""
+    share, rest = divmod(writers, processes)
+    return share + (1 if process < rest else 0)
+
+
 def invented_article(writer: int, seq: int, rng: random.Random) -> tuple[str, str, str]:
     """A unique, plausible local-news article: (title, text, url)."""
     town = rng.choice(TOWNS)
