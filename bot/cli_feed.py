@@ -84,11 +84,6 @@ def feed() -> None:
 @click.pass_obj
 def add(ctx: Context, url: str, guild: int | None, as_json: bool) -> None:
     """Follow the feed at URL (or the one a page at URL announces); polls it once."""
-    from news.urls import url_problem
-
-    problem = url_problem(url)
-    if problem is not None:
-        raise click.ClickException(f"{problem}.")
 
     async def work(desk: NewsDesk) -> tuple[Feed, PollReport]:
         return await _feeds(desk, ctx).subscribe(url, guild_id=guild)

@@ -38,7 +38,7 @@ from news.answer.lexicon import (
 from news.answer.question import QuestionInfo
 from news.answer.reader import Passage
 from news.answer.sentences import Scored
-from news.answer.spans import DETS, Candidate
+from news.answer.spans import DETS, Candidate, verbish
 from news.answer.tokens import Sentence, Tok, article_sentences
 from news.words import SEARCH_STOP, wordset
 
@@ -120,14 +120,14 @@ def _name_word(toks: Sequence[Tok], k: int, common: frozenset[str]) -> bool:
 
 
 def _verb_form(t: Tok) -> bool:
-    """An -ed/-ing word, capitalised or not: likely a verb."""
+    """An -ed/-ing word, even when a capital opens the sentence with it ("Approved")."""
     return len(t.low) > 4 and t.low.endswith(("ed", "ing"))
 
 
 def _opens_with_verb(toks: Sequence[Tok], start: int, end: int) -> bool:
     """The span starts with a lower-case verb ("approved the purchase")."""
     first = next((t for t in toks[start:end] if not t.punct), None)
-    return first is not None and not first.cap and _verb_form(first)
+    return first is not None and verbish(first)
 
 
 def _only_numbers_and_dates(toks: Sequence[Tok], start: int, end: int) -> bool:
