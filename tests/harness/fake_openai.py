@@ -31,6 +31,16 @@ from typing import Any
 from aiohttp import web
 
 
+class Clock:
+    """A monotonic clock the test moves by hand (the reader's breaker and backoff)."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @dataclass(frozen=True)
 class Recorded:
     payload: dict[str, Any]

@@ -6,13 +6,12 @@ other malformed reply, so a server stuck in that state stops being asked."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 
 from news.answer import Answer, Passage, answer_question
 from news.answer.model import BREAKER_FAILURES, ModelConfig, ModelReader, ReaderOutcome
-from tests.harness.fake_openai import FakeOpenAI
+from tests.harness.fake_openai import Clock, FakeOpenAI
 
 DEPTH = 100_000
 STORY = Passage(
@@ -23,20 +22,6 @@ STORY = Passage(
     1.0,
 )
 QUESTION = "How many stops did the tram extension add?"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 50.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeOpenAI]:
-    async with FakeOpenAI() as server:
-        yield server
 
 
 async def ask(reader: ModelReader) -> tuple[Answer, ReaderOutcome, Answer]:

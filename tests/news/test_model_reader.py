@@ -28,7 +28,7 @@ from news.answer.model import (
 )
 from news.answer.quotes import Reply, build_context, fold, verify
 from news.answer.tokens import split_article
-from tests.harness.fake_openai import FakeOpenAI, parse_prompt
+from tests.harness.fake_openai import Clock, FakeOpenAI, parse_prompt
 
 KEY = "sk-fake-TOPSECRET-4242"
 HARBOUR = Passage(
@@ -54,20 +54,6 @@ TRUE_REPLY = {
     "quote": "The work took six weeks and cost 240,000 pounds.",
     "article_id": 7,
 }
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeOpenAI]:
-    async with FakeOpenAI() as server:
-        yield server
 
 
 def make_reader(fake: FakeOpenAI, clock: Clock | None = None, **options: object) -> ModelReader:

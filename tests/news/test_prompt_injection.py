@@ -59,12 +59,6 @@ UNSURE = "Who is the mayor?"  # the offline engine does not commit
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeOpenAI]:
-    async with FakeOpenAI() as server:
-        yield server
-
-
-@pytest.fixture
 async def reader(fake: FakeOpenAI) -> AsyncIterator[ModelReader]:
     r = ModelReader(ModelConfig(fake.base_url, "fake-model", timeout=5.0))
     yield r
