@@ -12,7 +12,10 @@ output. It reads ``../shared/eval/`` at run time and writes JSON lines:
 - ``summary``: the summarizer's output for each SummEval article;
 - ``digest``: the digest markdown and Discord messages over the stored articles.
 
-Run: ``.venv/bin/python -m bench.snapshot OUT.jsonl [--shared DIR] [--limit N]``
+Run: ``.venv/bin/python -m bench.snapshot OUT.jsonl [--shared DIR] [--limit N]
+[--database-url URL]``. The open setting stores its articles in a fresh SQLite file, or,
+with ``--database-url`` (an empty PostgreSQL database of a superuser's), in PostgreSQL,
+so a refactor is checked on both backends.
 """
 
 from __future__ import annotations
@@ -49,14 +52,16 @@ def given(texts: list[str], items: list[Any]) -> list[str]:
     return _lines("given", rows)
 
 
-async def open_setting(texts: list[str], items: list[Any]) -> list[str]:
+async def open_setting(
+    texts: list[str], items: list[Any], database_url: str | None = None
+) -> list[str]:
     from bot import render
     from bot.desk import NewsDesk
     from news.text import first_sentence
 
     out: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
-        desk = await NewsDesk.open(Path(tmp) / "snapshot.sqlite3")
+        desk = await NewsDesk.open(database_url or Path(tmp) / "snapshot.sqlite3")
         try:
             stored = []
             for text in texts:
@@ -139,11 +144,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("out", type=Path)
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     ap.add_argument("--limit", type=int, default=None, help="questions (and summaries) to take")
+    ap.add_argument("--database-url", default=None, help="an empty PostgreSQL database")
     args = ap.parse_args(argv)
     texts, items = load(args.shared, args.limit)
     steps: list[tuple[str, Callable[[], list[str]]]] = [
         ("given", lambda: given(texts, items)),
-        ("open", lambda: asyncio.run(open_setting(texts, items))),
+        ("open", lambda: asyncio.run(open_setting(texts, items, args.database_url))),
         ("summary", lambda: summaries(args.shared, args.limit)),
     ]
     lines: list[str] = []
