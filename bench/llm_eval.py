@@ -115,8 +115,8 @@ async def open_setting(texts: list[str], stack: AsyncExitStack) -> Passages:
     the re-ranking's best few)."""
     from bot.desk import NewsDesk
     from news import retrieval
+    from news.domain import NewArticle
     from news.text import first_sentence
-    from storage.articles import NewArticle
     from storage.backend import sqlite_stores
     from storage.db import open_database
 

@@ -194,8 +194,8 @@ async def run_open(
     """Store every article at ``location`` (a new SQLite file or an empty PostgreSQL
     database), then ask each question through the desk."""
     from bot.desk import NewsDesk
+    from news.domain import NewArticle
     from news.text import first_sentence
-    from storage.articles import NewArticle
 
     rows = _rows()
     desk = await NewsDesk.open(location)

@@ -62,8 +62,9 @@ QUERIES: dict[str, Query] = {
 
 
 async def build(texts: Sequence[str], path: Path) -> list[int]:
+    from news.domain import NewArticle
     from news.text import first_sentence
-    from storage.articles import ArticleStore, NewArticle
+    from storage.articles import ArticleStore
     from storage.db import open_database
 
     db = await open_database(path)

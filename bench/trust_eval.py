@@ -165,8 +165,8 @@ async def fill_open(st: Study) -> None:
     """Store every story, then take each question's candidates as the desk does; a
     wrong-story question's candidates drop its own story and its near-copies."""
     from bot.desk import NewsDesk
+    from news.domain import NewArticle
     from news.text import first_sentence
-    from storage.articles import NewArticle
 
     with tempfile.TemporaryDirectory() as tmp:
         desk = await NewsDesk.open(Path(tmp) / "trust.sqlite3")

@@ -40,8 +40,8 @@ from bot.desk import (
 from bot.readers import Asked
 from bot.style import article_date
 from news.answer import Answer, Quote
+from news.domain import Article
 from news.errors import InputError, NewsError
-from storage.articles import Article
 from storage.backend import sqlite_file
 from storage.errors import StorageError
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from bot.cli import Context
     from bot.desk import NewsDesk
     from bot.feeds import FeedDesk, PollReport
-    from storage.feeds import Feed
+    from news.domain import Feed
 
 T = TypeVar("T")
 

@@ -28,12 +28,12 @@ from bot.readers import READER_OFF, Asked, ReaderChoice, read_with_model
 from news import retrieval
 from news.answer import Answer, Passage, answer_question
 from news.clean import clean_body, clean_title
+from news.domain import AddOutcome, Article, NewArticle, PageCursor, SearchHit
 from news.errors import InputError, NewsError, NotFoundError
 from news.search import StagedSearch
 from news.summarize import summarize
 from news.text import MAX_QUESTION_CHARS, MAX_TEXT_CHARS, first_sentence, normalize_ws, sanitize
 from news.urls import normalize_url, site_of
-from storage.articles import AddOutcome, Article, NewArticle, PageCursor, SearchHit
 from storage.backend import open_stores
 from storage.interfaces import Articles, Digests, Feeds, GuildSettings, Stores
 

@@ -26,8 +26,8 @@ from bot.style import (
     MESSAGE_LIMIT,
     article_date,
 )
+from news.domain import Article
 from news.text import strip_invisible
-from storage.articles import Article
 from storage.interfaces import Articles
 
 DEFAULT_MAX_ARTICLES = 10

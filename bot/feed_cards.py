@@ -16,8 +16,7 @@ import discord
 
 from bot.render import clamp, escape, fit_embed, link
 from bot.style import COLOUR, article_date
-from storage.articles import Article
-from storage.feeds import Feed
+from news.domain import Article, Feed
 
 CARDS_PER_MESSAGE = 5
 MAX_CARDS = 10  # cards one poll posts; the rest are counted in the last message

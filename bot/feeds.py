@@ -25,12 +25,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.desk import AddResult, Draft, NewsDesk
 from bot.feed_cards import PollReport
 from bot.scheduler import DeliveryError, TransientDeliveryError
+from news.domain import Article, Feed, FeedExists, FeedLimitReached, PollRecord
 from news.errors import FetchError, InputError, NewsError
 from news.feed_fetch import FeedLink, FeedResponse, discover, fetch_feed, looks_like_feed
 from news.feeds import FeedError, FeedItem, ParsedFeed, keywords, matches, parse_feed
 from news.urls import url_problem
-from storage.articles import Article
-from storage.feeds import Feed, FeedExists, FeedLimitReached, PollRecord
 from storage.shards import Shards
 
 log = logging.getLogger(__name__)

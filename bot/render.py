@@ -40,9 +40,9 @@ from bot.style import (
     published_date,
 )
 from news.answer import Answer, Quote
+from news.domain import Article, SearchHit
 from news.text import strip_invisible
 from news.words import PLAIN_WORD, SEARCH_STOP, stem
-from storage.articles import Article, SearchHit
 
 NOT_FOUND = "Not found in the stored articles."
 NOT_SURE = "I could not pin down an exact answer."

@@ -29,7 +29,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.digest import DEFAULT_MAX_ARTICLES, Digest, DigestDesk, DigestMessage, build_digest
 from bot.schedule_input import format_days, parse_days, parse_time
-from storage.digests import DigestSchedule, RunStatus
+from news.domain import DigestSchedule, RunStatus
 from storage.interfaces import Digests
 from storage.shards import Shards
 

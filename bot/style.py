@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date
 
-from storage.articles import Article
+from news.domain import Article
 
 # -- Discord's limits ----------------------------------------------------------------
 MESSAGE_LIMIT = 2000  # characters of a message's content

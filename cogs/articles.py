@@ -24,7 +24,7 @@ from cogs.views import (
     send_stored,
     send_summary_card,
 )
-from storage.articles import PageCursor
+from news.domain import PageCursor
 
 if TYPE_CHECKING:
     from bot.client import NewsBot

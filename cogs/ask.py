@@ -18,7 +18,7 @@ from news.errors import NotFoundError
 if TYPE_CHECKING:
     from bot.client import NewsBot
     from bot.desk import NewsDesk
-    from storage.articles import Article
+    from news.domain import Article
 
 CLOSEST = 3
 

@@ -39,8 +39,8 @@ from bot.scheduler import (
     next_run_for,
 )
 from cogs.views import NO_MENTIONS, deliver, postable
+from news.domain import DigestRun, DigestSchedule, RunStatus, ScheduleState
 from news.errors import InputError
-from storage.digests import DigestRun, DigestSchedule, RunStatus, ScheduleState
 
 if TYPE_CHECKING:
     from bot.client import NewsBot

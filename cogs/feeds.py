@@ -22,10 +22,9 @@ from bot.feeds import FeedChoices, FeedDesk, FeedPoller, PollReport
 from bot.render import clamp, escape, link
 from bot.style import CHOICE_NAME_LIMIT, COLOUR, EMBED_DESCRIPTION_LIMIT
 from cogs.views import AUTOCOMPLETE_LIMIT, NO_MENTIONS, ModeratorView, Pager, deliver, postable
+from news.domain import Article, Feed
 from news.feed_fetch import FeedLink
 from news.text import strip_invisible
-from storage.articles import Article
-from storage.feeds import Feed
 
 if TYPE_CHECKING:
     from bot.client import NewsBot

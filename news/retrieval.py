@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from news.answer import Passage
+from news.domain import MAX_PHRASES
 from news.text import MAX_QUESTION_CHARS, MAX_TEXT_CHARS, split_sentences
 from news.weights import WeightsError, load
 from news.words import PLAIN_WORD, SEARCH_STOP, other_forms, sentence_idf, stem
@@ -54,10 +55,10 @@ __all__ = [
     "stem_key",
 ]
 
-# Bounds for hostile input: a pasted essay becomes a bounded query. The store's
-# phrase query uses this MAX_PHRASES too: it is declared here only.
+# Bounds for hostile input: a pasted essay becomes a bounded query. MAX_PHRASES is the
+# store's cap too, so it is declared with the domain types (the store reads it there
+# without loading this module).
 MAX_TERMS = 24
-MAX_PHRASES = 8
 _CACHE_SIZE = 512
 
 # How many bm25 candidates to re-rank, and how many of the best to hand the answer

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import NamedTuple
 
-from news.retrieval import MAX_PHRASES
+from news.domain import MAX_PHRASES, AddOutcome, Article, NewArticle, PageCursor, SearchHit
 from news.text import content_hash, normalize_ws, sanitize
 from news.urls import normalize_url
 from news.words import PLAIN_WORD
@@ -32,87 +31,6 @@ _COLUMNS = (
 )
 
 _A_COLUMNS = ", ".join(f"a.{name.strip()}" for name in _COLUMNS.split(","))
-
-
-@dataclass(frozen=True)
-class NewArticle:
-    """What a caller hands to :meth:`ArticleStore.add`."""
-
-    title: str
-    text: str
-    url: str | None = None
-    source: str | None = None
-    author: str | None = None
-    published: date | None = None
-    guild_id: int | None = None
-    added_by: int | None = None
-    summary: tuple[str, ...] | None = None
-    added_at: datetime | None = None  # defaults to now; set by imports and tests
-
-
-@dataclass(frozen=True)
-class Article:
-    id: int
-    guild_id: int | None
-    url: str | None
-    url_norm: str | None
-    title: str
-    source: str | None
-    author: str | None
-    published: date | None
-    added_at: datetime
-    added_by: int | None
-    text: str
-    content_hash: str
-    summary: tuple[str, ...] | None = field(default=None)
-
-    @classmethod
-    def from_row(cls, row: Row) -> Article:
-        summary = row["summary"]
-        return cls(
-            id=row["id"],
-            guild_id=row["guild_id"],
-            url=row["url"],
-            url_norm=row["url_norm"],
-            title=row["title"],
-            source=row["source"],
-            author=row["author"],
-            published=date.fromisoformat(row["published"]) if row["published"] else None,
-            added_at=datetime.fromisoformat(row["added_at"]),
-            added_by=row["added_by"],
-            text=row["body"],
-            content_hash=row["content_hash"],
-            summary=tuple(json.loads(summary)) if summary else None,
-        )
-
-
-@dataclass(frozen=True)
-class PageCursor:
-    """Where a newest-first page ends: the (added_at, id) of its last article."""
-
-    added_at: datetime
-    id: int
-
-    @classmethod
-    def of(cls, article: Article) -> PageCursor:
-        return cls(article.added_at, article.id)
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    article_id: int
-    title: str
-    score: float  # higher is better (negated bm25)
-    snippet: str
-    published: date | None
-    source: str | None
-    url: str | None
-
-
-@dataclass(frozen=True)
-class AddOutcome:
-    article: Article
-    created: bool  # False: an existing article with the same URL or body was returned
 
 
 # (scope, content hash) or (scope, "url:" + normalised URL); scope 0 is global.
@@ -182,6 +100,26 @@ def phrase_queries(phrases: Sequence[Sequence[str]]) -> list[str]:
         if len(out) >= MAX_PHRASES:
             break
     return out
+
+
+def _article(row: Row) -> Article:
+    """A stored row as the domain's Article (storage returns dataclasses, never rows)."""
+    summary = row["summary"]
+    return Article(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        url=row["url"],
+        url_norm=row["url_norm"],
+        title=row["title"],
+        source=row["source"],
+        author=row["author"],
+        published=date.fromisoformat(row["published"]) if row["published"] else None,
+        added_at=datetime.fromisoformat(row["added_at"]),
+        added_by=row["added_by"],
+        text=row["body"],
+        content_hash=row["content_hash"],
+        summary=tuple(json.loads(summary)) if summary else None,
+    )
 
 
 def _now() -> datetime:
@@ -293,12 +231,12 @@ class ArticleStore:
             f"SELECT {_COLUMNS} FROM articles a WHERE a.id = ? AND {where}",
             (article_id, *params),
         )
-        return Article.from_row(row) if row else None
+        return _article(row) if row else None
 
     async def get_any(self, article_id: int) -> Article | None:
         """The article whatever its scope (for the host's command line)."""
         row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM articles WHERE id = ?", (article_id,))
-        return Article.from_row(row) if row else None
+        return _article(row) if row else None
 
     async def get_many(self, ids: Sequence[int]) -> dict[int, Article]:
         if not ids:
@@ -307,7 +245,7 @@ class ArticleStore:
         rows = await self.db.fetchall(
             f"SELECT {_COLUMNS} FROM articles WHERE id IN ({marks})", tuple(ids)
         )
-        return {row["id"]: Article.from_row(row) for row in rows}
+        return {row["id"]: _article(row) for row in rows}
 
     async def recent(
         self,
@@ -338,7 +276,7 @@ class ArticleStore:
         rows = await self.db.fetchall(
             f"{sql} ORDER BY added_at DESC, id DESC LIMIT ?", (*params, limit)
         )
-        return [Article.from_row(row) for row in rows]
+        return [_article(row) for row in rows]
 
     async def count(self, guild_id: int | None, *, all_scopes: bool = False) -> int:
         # One index count per scope part: an OR of the scopes would read the table.
@@ -372,13 +310,13 @@ class ArticleStore:
         rows = await self.db.fetchall(
             f"{sql} ORDER BY added_at DESC, id DESC LIMIT ?", (*params, limit)
         )
-        return [Article.from_row(row) for row in rows]
+        return [_article(row) for row in rows]
 
     async def missing_summaries(self, limit: int = 500) -> list[Article]:
         rows = await self.db.fetchall(
             f"SELECT {_COLUMNS} FROM articles WHERE summary IS NULL ORDER BY id LIMIT ?", (limit,)
         )
-        return [Article.from_row(row) for row in rows]
+        return [_article(row) for row in rows]
 
     async def titles(self, guild_id: int | None, prefix: str, *, limit: int = 25) -> list[Article]:
         """Autocomplete: articles in scope whose title contains ``prefix``, newest first,
@@ -424,7 +362,7 @@ class ArticleStore:
         )
         seen: dict[int, Article] = {}
         for row in rows:
-            seen.setdefault(row["id"], Article.from_row(row))
+            seen.setdefault(row["id"], _article(row))
         return list(seen.values())[:limit]
 
     async def search(
@@ -586,7 +524,7 @@ async def _existing(conn: Tx, prepared: Sequence[_Row]) -> dict[_Key, Article]:
                     (scope, *chunk),
                 )
                 for row in rows:
-                    article = Article.from_row(row)
+                    article = _article(row)
                     found.setdefault((scope, article.content_hash), article)
                     if article.url_norm:
                         found.setdefault((scope, f"url:{article.url_norm}"), article)

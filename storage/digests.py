@@ -9,33 +9,18 @@ accepted (``record_posted``), so a digest that stops part-way is resumed, not re
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
+from news.domain import (
+    DigestRun,
+    DigestSchedule,
+    FailureOutcome,
+    RunStatus,
+    ScheduleState,
+)
 from storage.db import stored_time, utc_iso
 from storage.shards import Shards, shard_filter
 from storage.sql import Row, SqlDatabase
-
-
-class RunStatus(StrEnum):
-    """A digest run's status, as stored. "claimed" is the only unfinished one."""
-
-    CLAIMED = "claimed"
-    POSTED = "posted"
-    EMPTY = "empty"
-    MISSED = "missed"
-    FAILED = "failed"
-    INTERRUPTED = "interrupted"
-
-
-class ScheduleState(StrEnum):
-    """A digest schedule's state, as stored."""
-
-    ACTIVE = "active"
-    PAUSED = "paused"
-    OFF = "off"
-
 
 _SCHEDULE_COLUMNS = (
     "guild_id, channel_id, time_of_day, timezone, days, max_articles, state, pause_reason,"
@@ -45,80 +30,6 @@ _RUN_COLUMNS = (
     "id, guild_id, slot, kind, status, channel_id, articles, covers_until, detail,"
     " claimed_at, finished_at"
 )
-
-
-@dataclass(frozen=True)
-class DigestSchedule:
-    guild_id: int
-    channel_id: int
-    time_of_day: str
-    timezone: str
-    days: str
-    max_articles: int
-    state: ScheduleState
-    pause_reason: str | None
-    failures: int
-    active_since: datetime
-    updated_at: datetime
-    updated_by: int | None
-
-    @property
-    def active(self) -> bool:
-        return self.state == ScheduleState.ACTIVE
-
-    @classmethod
-    def from_row(cls, row: Row) -> DigestSchedule:
-        return cls(
-            guild_id=row["guild_id"],
-            channel_id=row["channel_id"],
-            time_of_day=row["time_of_day"],
-            timezone=row["timezone"],
-            days=row["days"],
-            max_articles=row["max_articles"],
-            state=ScheduleState(row["state"]),
-            pause_reason=row["pause_reason"],
-            failures=row["failures"],
-            active_since=datetime.fromisoformat(row["active_since"]),
-            updated_at=datetime.fromisoformat(row["updated_at"]),
-            updated_by=row["updated_by"],
-        )
-
-
-@dataclass(frozen=True)
-class DigestRun:
-    id: int
-    guild_id: int
-    slot: datetime
-    kind: str
-    status: RunStatus
-    channel_id: int | None
-    articles: int
-    covers_until: datetime | None
-    detail: str | None
-    claimed_at: datetime
-    finished_at: datetime | None
-
-    @classmethod
-    def from_row(cls, row: Row) -> DigestRun:
-        return cls(
-            id=row["id"],
-            guild_id=row["guild_id"],
-            slot=datetime.fromisoformat(row["slot"]),
-            kind=row["kind"],
-            status=RunStatus(row["status"]),
-            channel_id=row["channel_id"],
-            articles=row["articles"],
-            covers_until=stored_time(row["covers_until"]),
-            detail=row["detail"],
-            claimed_at=datetime.fromisoformat(row["claimed_at"]),
-            finished_at=stored_time(row["finished_at"]),
-        )
-
-
-@dataclass(frozen=True)
-class FailureOutcome:
-    failures: int  # delivery failures in a row, this one included
-    paused: bool  # True if this failure paused the schedule
 
 
 class DigestStore:
@@ -172,7 +83,7 @@ class DigestStore:
                 ),
             )
         assert row is not None
-        return DigestSchedule.from_row(row)
+        return _schedule(row)
 
     async def turn_off(
         self, guild_id: int, *, now: datetime, updated_by: int | None = None
@@ -190,7 +101,7 @@ class DigestStore:
         row = await self.db.fetchone(
             f"SELECT {_SCHEDULE_COLUMNS} FROM digest_schedules WHERE guild_id = ?", (guild_id,)
         )
-        return DigestSchedule.from_row(row) if row else None
+        return _schedule(row) if row else None
 
     async def active_schedules(self, *, shards: Shards | None = None) -> list[DigestSchedule]:
         """Active schedules of ``shards``' guilds (every guild's if None)."""
@@ -200,7 +111,7 @@ class DigestStore:
             f" AND {mine} ORDER BY guild_id",
             params,
         )
-        return [DigestSchedule.from_row(row) for row in rows]
+        return [_schedule(row) for row in rows]
 
     # -- runs ------------------------------------------------------------------
 
@@ -230,7 +141,7 @@ class DigestStore:
                 f" ON CONFLICT DO NOTHING RETURNING {_RUN_COLUMNS}",
                 (guild_id, utc_iso(slot), kind, status, channel_id, detail, stamp, finished),
             )
-        return DigestRun.from_row(row) if row else None
+        return _run(row) if row else None
 
     async def finish(
         self,
@@ -352,7 +263,7 @@ class DigestStore:
                 f" claimed_at = ? WHERE id = ? AND status = 'interrupted' RETURNING {_RUN_COLUMNS}",
                 (utc_iso(now), run_id),
             )
-        return DigestRun.from_row(row) if row else None
+        return _run(row) if row else None
 
     async def abandon_claims(self, *, now: datetime, shards: Shards | None = None) -> int:
         """Settle runs left "claimed" by a process that stopped mid-post.
@@ -378,7 +289,7 @@ class DigestStore:
             " AND kind != 'manual'",
             (guild_id, utc_iso(slot)),
         )
-        return DigestRun.from_row(row) if row else None
+        return _run(row) if row else None
 
     async def last_run(self, guild_id: int) -> DigestRun | None:
         row = await self.db.fetchone(
@@ -386,7 +297,7 @@ class DigestStore:
             " ORDER BY claimed_at DESC, id DESC LIMIT 1",
             (guild_id,),
         )
-        return DigestRun.from_row(row) if row else None
+        return _run(row) if row else None
 
     async def last_posted(self, guild_id: int) -> DigestRun | None:
         """The latest digest that reached its channel: the next one starts after it."""
@@ -395,7 +306,7 @@ class DigestStore:
             " ORDER BY covers_until DESC, id DESC LIMIT 1",
             (guild_id,),
         )
-        return DigestRun.from_row(row) if row else None
+        return _run(row) if row else None
 
     async def runs(self, guild_id: int, *, limit: int = 10) -> list[DigestRun]:
         rows = await self.db.fetchall(
@@ -403,4 +314,37 @@ class DigestStore:
             " ORDER BY claimed_at DESC, id DESC LIMIT ?",
             (guild_id, limit),
         )
-        return [DigestRun.from_row(row) for row in rows]
+        return [_run(row) for row in rows]
+
+
+def _schedule(row: Row) -> DigestSchedule:
+    return DigestSchedule(
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        time_of_day=row["time_of_day"],
+        timezone=row["timezone"],
+        days=row["days"],
+        max_articles=row["max_articles"],
+        state=ScheduleState(row["state"]),
+        pause_reason=row["pause_reason"],
+        failures=row["failures"],
+        active_since=datetime.fromisoformat(row["active_since"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+        updated_by=row["updated_by"],
+    )
+
+
+def _run(row: Row) -> DigestRun:
+    return DigestRun(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        slot=datetime.fromisoformat(row["slot"]),
+        kind=row["kind"],
+        status=RunStatus(row["status"]),
+        channel_id=row["channel_id"],
+        articles=row["articles"],
+        covers_until=stored_time(row["covers_until"]),
+        detail=row["detail"],
+        claimed_at=datetime.fromisoformat(row["claimed_at"]),
+        finished_at=stored_time(row["finished_at"]),
+    )

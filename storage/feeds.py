@@ -8,9 +8,9 @@ it is sent, so one story in two feeds of one guild reaches a channel once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
+from news.domain import Feed, FeedExists, FeedLimitReached, PollRecord
 from news.text import sanitize
 from news.urls import normalize_url
 from storage.db import stored_time, utc_iso
@@ -23,94 +23,6 @@ _COLUMNS = (
     " last_polled, next_poll, last_status, last_detail, failures, paused, pause_reason,"
     " posting_paused"
 )
-
-
-class FeedLimitReached(Exception):
-    """The scope already follows as many feeds as it may."""
-
-
-class FeedExists(Exception):
-    """The scope already follows this URL; ``feed`` is that subscription."""
-
-    def __init__(self, feed: Feed) -> None:
-        super().__init__(feed.url)
-        self.feed = feed
-
-
-@dataclass(frozen=True)
-class Feed:
-    id: int
-    guild_id: int | None
-    url: str
-    title: str | None
-    site_url: str | None
-    channel_id: int | None
-    include_words: str
-    exclude_words: str
-    interval_minutes: int
-    server_minutes: int | None
-    etag: str | None
-    last_modified: str | None
-    added_at: datetime
-    added_by: int | None
-    primed_at: datetime | None
-    last_polled: datetime | None
-    next_poll: datetime
-    last_status: str | None
-    last_detail: str | None
-    failures: int
-    paused: bool
-    pause_reason: str | None
-    posting_paused: str | None
-
-    @property
-    def name(self) -> str:
-        return self.title or self.url
-
-    @classmethod
-    def from_row(cls, row: Row) -> Feed:
-        return cls(
-            id=row["id"],
-            guild_id=row["guild_id"],
-            url=row["url"],
-            title=row["title"],
-            site_url=row["site_url"],
-            channel_id=row["channel_id"],
-            include_words=row["include_words"],
-            exclude_words=row["exclude_words"],
-            interval_minutes=row["interval_minutes"],
-            server_minutes=row["server_minutes"],
-            etag=row["etag"],
-            last_modified=row["last_modified"],
-            added_at=datetime.fromisoformat(row["added_at"]),
-            added_by=row["added_by"],
-            primed_at=stored_time(row["primed_at"]),
-            last_polled=stored_time(row["last_polled"]),
-            next_poll=datetime.fromisoformat(row["next_poll"]),
-            last_status=row["last_status"],
-            last_detail=row["last_detail"],
-            failures=row["failures"],
-            paused=bool(row["paused"]),
-            pause_reason=row["pause_reason"],
-            posting_paused=row["posting_paused"],
-        )
-
-
-@dataclass(frozen=True)
-class PollRecord:
-    """What one poll changes on its feed (None leaves a field as it is)."""
-
-    status: str
-    detail: str | None
-    next_poll: datetime
-    ok: bool
-    etag: str | None = None
-    last_modified: str | None = None
-    title: str | None = None
-    site_url: str | None = None
-    url: str | None = None  # a permanent redirect's target
-    server_minutes: int | None = None
-    primed: bool = False
 
 
 class FeedStore:
@@ -143,7 +55,7 @@ class FeedStore:
                 (guild_id or 0, norm),
             )
             if existing is not None:
-                raise FeedExists(Feed.from_row(existing))
+                raise FeedExists(_feed(existing))
             row = await conn.fetchone("SELECT count(*) FROM feeds WHERE guild_id IS ?", (guild_id,))
             if row is not None and row[0] >= limit:
                 raise FeedLimitReached()
@@ -167,7 +79,7 @@ class FeedStore:
                 ),
             )
         assert created is not None
-        return Feed.from_row(created)
+        return _feed(created)
 
     async def get(
         self, feed_id: int, guild_id: int | None = None, *, any_scope: bool = False
@@ -179,7 +91,7 @@ class FeedStore:
             row = await self.db.fetchone(
                 f"SELECT {_COLUMNS} FROM feeds WHERE id = ? AND guild_id IS ?", (feed_id, guild_id)
             )
-        return Feed.from_row(row) if row else None
+        return _feed(row) if row else None
 
     async def subscriptions(self, guild_id: int | None, *, all_scopes: bool = False) -> list[Feed]:
         if all_scopes:
@@ -188,7 +100,7 @@ class FeedStore:
             rows = await self.db.fetchall(
                 f"SELECT {_COLUMNS} FROM feeds WHERE guild_id IS ? ORDER BY id", (guild_id,)
             )
-        return [Feed.from_row(row) for row in rows]
+        return [_feed(row) for row in rows]
 
     async def count(self, guild_id: int | None) -> int:
         row = await self.db.fetchone("SELECT count(*) FROM feeds WHERE guild_id IS ?", (guild_id,))
@@ -205,7 +117,7 @@ class FeedStore:
             " ORDER BY id LIMIT ?",
             (guild_id, pattern, pattern, limit),
         )
-        return [Feed.from_row(row) for row in rows]
+        return [_feed(row) for row in rows]
 
     async def remove(
         self, feed_id: int, guild_id: int | None, *, any_scope: bool = False
@@ -228,7 +140,7 @@ class FeedStore:
             f"SELECT {_COLUMNS} FROM feeds WHERE {where} ORDER BY next_poll, id LIMIT ?",
             (*params, limit),
         )
-        return [Feed.from_row(row) for row in rows]
+        return [_feed(row) for row in rows]
 
     async def claim_due(
         self, now: datetime, *, until: datetime, shards: Shards | None = None, limit: int = 100
@@ -249,7 +161,7 @@ class FeedStore:
                     "UPDATE feeds SET next_poll = ? WHERE id = ?",
                     [(utc_iso(until), row["id"]) for row in rows],
                 )
-        return [Feed.from_row(row) for row in rows]
+        return [_feed(row) for row in rows]
 
     async def reschedule(self, times: Mapping[int, datetime]) -> None:
         """Move feeds' next polls (spreading overdue feeds after a restart)."""
@@ -308,7 +220,7 @@ class FeedStore:
                 f"UPDATE feeds SET {', '.join(sets)} WHERE id = ? RETURNING {_COLUMNS}",
                 (*params, feed_id),
             )
-        return Feed.from_row(row) if row else None
+        return _feed(row) if row else None
 
     async def pause(self, feed_id: int, reason: str) -> bool:
         """Stop polling; True only for the call that paused it (so one message is sent)."""
@@ -341,7 +253,7 @@ class FeedStore:
                 f" WHERE id = ? AND guild_id IS ? RETURNING {_COLUMNS}",
                 (utc_iso(next_poll), channel_id, feed_id, guild_id),
             )
-        return Feed.from_row(row) if row else None
+        return _feed(row) if row else None
 
     # -- items ------------------------------------------------------------------------
 
@@ -432,6 +344,34 @@ class FeedStore:
                 "DELETE FROM feed_posted WHERE channel_id = ? AND article_id = ?",
                 [(channel_id, article_id) for article_id in article_ids],
             )
+
+
+def _feed(row: Row) -> Feed:
+    return Feed(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        url=row["url"],
+        title=row["title"],
+        site_url=row["site_url"],
+        channel_id=row["channel_id"],
+        include_words=row["include_words"],
+        exclude_words=row["exclude_words"],
+        interval_minutes=row["interval_minutes"],
+        server_minutes=row["server_minutes"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        added_at=datetime.fromisoformat(row["added_at"]),
+        added_by=row["added_by"],
+        primed_at=stored_time(row["primed_at"]),
+        last_polled=stored_time(row["last_polled"]),
+        next_poll=datetime.fromisoformat(row["next_poll"]),
+        last_status=row["last_status"],
+        last_detail=row["last_detail"],
+        failures=row["failures"],
+        paused=bool(row["paused"]),
+        pause_reason=row["pause_reason"],
+        posting_paused=row["posting_paused"],
+    )
 
 
 def _due(now: datetime, shards: Shards | None) -> tuple[str, tuple[object, ...]]:

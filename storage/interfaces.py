@@ -1,9 +1,11 @@
-"""What the application needs of storage, as Protocols a backend implements.
+"""What the application needs of storage, as Protocols every backend implements.
 
-``bot/`` and ``cogs/`` type their stores with these, so a second backend (PostgreSQL)
-fits behind them without touching the app. The SQLite classes (:class:`ArticleStore`,
-:class:`DigestStore`, :class:`GuildSettingsStore`) implement them; every method returns
-the dataclasses of ``storage.articles`` and ``storage.digests``, never rows.
+``bot/`` and ``cogs/`` type their stores with these, so SQLite (``storage/db.py``) and
+PostgreSQL (``storage/postgres/``) both fit behind them without touching the app. The
+store classes (:class:`~storage.articles.ArticleStore`, :class:`~storage.digests.DigestStore`,
+:class:`~storage.feeds.FeedStore`, :class:`~storage.guilds.GuildSettingsStore`, and
+PostgreSQL's full-text override) implement them; every method returns the dataclasses of
+:mod:`news.domain`, never rows.
 
 Scope rule, for every backend: a guild sees its own articles and the global ones;
 ``guild_id=None`` means the global scope only.
@@ -16,10 +18,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from news.domain import (
+    AddOutcome,
+    Article,
+    DigestRun,
+    DigestSchedule,
+    FailureOutcome,
+    Feed,
+    NewArticle,
+    PageCursor,
+    PollRecord,
+    RunStatus,
+    SearchHit,
+)
 from news.search import TextIndex
-from storage.articles import AddOutcome, Article, NewArticle, PageCursor, SearchHit
-from storage.digests import DigestRun, DigestSchedule, FailureOutcome, RunStatus
-from storage.feeds import Feed, PollRecord
 from storage.shards import Shards
 
 
@@ -195,7 +207,7 @@ class Digests(Protocol):
 class Feeds(Protocol):
     """Feed subscriptions, the items each feed handed over, and what each channel got.
 
-    ``add`` raises ``storage.feeds.FeedExists`` or ``FeedLimitReached``. ``mark_seen``
+    ``add`` raises ``news.domain.FeedExists`` or ``FeedLimitReached``. ``mark_seen``
     and ``claim_posts`` must be idempotent under a unique key in the database: an item is
     stored once per feed, and an article posted once per channel.
     """

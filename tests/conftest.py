@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from storage.articles import Article
+from news.domain import Article
 
 # In CI, property tests draw the same examples every run: a red build is reproducible
 # and never a coin toss. Locally they explore new examples each run.

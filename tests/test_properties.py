@@ -20,8 +20,9 @@ from bot import render
 from bot.digest import article_block
 from news.answer import Answer, Passage, answer_question
 from news.clean import clean_body, clean_title
+from news.domain import Article, SearchHit
 from news.text import normalize_ws
-from storage.articles import BODY_WEIGHT, TITLE_WEIGHT, Article, SearchHit, fts_query, query_terms
+from storage.articles import BODY_WEIGHT, TITLE_WEIGHT, fts_query, query_terms
 from storage.db import load_migrations
 from tests.harness.discord_links import masked_links
 

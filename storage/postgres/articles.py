@@ -24,15 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from news.retrieval import MAX_PHRASES
-from storage.articles import (
-    BODY_WEIGHT,
-    MAX_QUERY_TERMS,
-    TITLE_WEIGHT,
-    ArticleStore,
-    SearchHit,
-    query_terms,
-)
+from news.domain import MAX_PHRASES, SearchHit
+from storage.articles import BODY_WEIGHT, MAX_QUERY_TERMS, TITLE_WEIGHT, ArticleStore, query_terms
 from storage.sql import Row
 
 TS_CONFIG = "english"  # the generated column's configuration (migration 001)

@@ -12,7 +12,7 @@ from bot import render
 from bot.digest import Digest, article_block, render_markdown
 from bot.style import article_date
 from news.answer import Answer, Quote
-from storage.articles import Article, SearchHit
+from news.domain import Article, SearchHit
 
 ArticleFactory = Callable[..., Article]
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from bot import render
 from news.answer import Answer, Passage, Quote, answer_question, stem
 from news.answer.totals import TOTAL_LABEL
-from storage.articles import Article
+from news.domain import Article
 from tests.harness.markdown import MARKDOWN, unescaped_markdown
 
 ArticleFactory = Callable[..., Article]

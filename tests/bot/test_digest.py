@@ -24,7 +24,8 @@ from bot.style import (
     EMBEDS_PER_MESSAGE,
     MESSAGE_LIMIT,
 )
-from storage.articles import Article, ArticleStore, NewArticle
+from news.domain import Article, NewArticle
+from storage.articles import ArticleStore
 from storage.db import open_database
 
 GUILD = 31

@@ -13,8 +13,7 @@ import pytest
 from bot.desk import NewsDesk
 from bot.feeds import PAUSE_AFTER, RESTART_SPREAD, FeedChoices, FeedDesk
 from bot.scheduler import DeliveryError
-from storage.articles import Article
-from storage.feeds import Feed
+from news.domain import Article, Feed
 from tests.harness.feed_site import FeedSite, feed_site, rfc822, rss, rss_item, story
 
 GUILD = 4242

@@ -15,8 +15,7 @@ import pytest
 
 from bot.desk import NewsDesk
 from bot.feeds import FeedDesk
-from storage.articles import Article
-from storage.feeds import Feed
+from news.domain import Article, Feed
 from storage.shards import Shards
 from tests.harness.feed_site import FeedSite, feed_site, rfc822, rss, rss_item, story
 from tests.harness.postgres import require_postgres, scratch_database

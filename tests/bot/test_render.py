@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot import render
 from news.answer import Answer
-from storage.articles import Article, SearchHit
+from news.domain import Article, SearchHit
 from tests.harness.discord_links import masked_links
 
 ArticleFactory = Callable[..., Article]

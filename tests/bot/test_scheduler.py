@@ -35,10 +35,11 @@ from bot.scheduler import (
     next_run_for,
     previous_run,
 )
+from news.domain import Article, NewArticle, RunStatus, ScheduleState
 from news.errors import InputError
-from storage.articles import Article, ArticleStore, NewArticle
+from storage.articles import ArticleStore
 from storage.db import open_database
-from storage.digests import DigestStore, RunStatus, ScheduleState
+from storage.digests import DigestStore
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")

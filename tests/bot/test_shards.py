@@ -16,9 +16,10 @@ from bot.client import NewsBot
 from bot.config import Settings, SettingsError, load_settings, parse_shards
 from bot.digest import Digest, render_messages
 from bot.scheduler import DigestScheduler, RunResult, Sent, SlotRunner
-from storage.articles import Article, ArticleStore, NewArticle
+from news.domain import Article, NewArticle, RunStatus
+from storage.articles import ArticleStore
 from storage.db import open_database
-from storage.digests import DigestStore, RunStatus
+from storage.digests import DigestStore
 from storage.shards import Shards
 
 PASSWORD = "pw-Hidden-7731"

@@ -16,8 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
+from news.domain import RunStatus
 from storage.db import open_database
-from storage.digests import DigestStore, RunStatus
+from storage.digests import DigestStore
 
 TITLE = "250 'low-risk' inmates to be freed before Marlow ceasefire talks"
 JUNKY_PASTE = f"""{TITLE}

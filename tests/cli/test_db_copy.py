@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bot.cli import cli
-from storage.articles import NewArticle
+from news.domain import NewArticle
 from storage.backend import open_stores
 from tests.harness.postgres import drop_database, fresh_database, require_postgres
 

@@ -13,7 +13,7 @@ from fake_discord import MANAGE_GUILD, MEMBER_PERMISSIONS, READER, BotRunner, Fa
 
 from bot.client import NewsBot
 from bot.scheduler import DigestScheduler
-from storage.digests import RunStatus
+from news.domain import RunStatus
 
 MANAGER = Member(3003, "manager", MEMBER_PERMISSIONS | MANAGE_GUILD)
 LONDON = ZoneInfo("Europe/London")

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.digest import Digest, render_messages
 from bot.scheduler import Sent, SlotRunner
-from storage.digests import RunStatus
+from news.domain import RunStatus
 
 if TYPE_CHECKING:
     from bot.desk import NewsDesk

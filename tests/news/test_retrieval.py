@@ -8,8 +8,9 @@ import pytest
 
 from bot.desk import NewsDesk
 from news import retrieval
+from news.domain import NewArticle
 from news.retrieval import Candidate, open_passages, rerank, search_phrases, search_terms
-from storage.articles import NewArticle, phrase_queries
+from storage.articles import phrase_queries
 
 # Three made-up stories that share most of their vocabulary; only one has the
 # bridge, the closure and the storm together.

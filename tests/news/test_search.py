@@ -6,8 +6,9 @@ from collections.abc import Sequence
 
 import pytest
 
+from news.domain import NewArticle, SearchHit
 from news.search import StagedSearch
-from storage.articles import ArticleStore, NewArticle, SearchHit
+from storage.articles import ArticleStore
 from storage.db import open_database
 
 HARBOUR = (

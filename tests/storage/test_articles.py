@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from storage.articles import ArticleStore, NewArticle, fts_query, query_terms
+from news.domain import NewArticle
+from storage.articles import ArticleStore, fts_query, query_terms
 
 HARBOUR = (
     "The harbour authority in Portwell opened a second ferry terminal on Tuesday. "

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import storage.articles
-from storage.articles import ArticleStore, NewArticle, PageCursor
+from news.domain import NewArticle, PageCursor
+from storage.articles import ArticleStore
 
 BASE = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 TEXT = "Notes from the Wrenfield market: stall {n} sold out of pears by noon on a busy day."

@@ -18,12 +18,10 @@ from typing import Any
 import asyncpg
 import pytest
 
-from storage.articles import NewArticle
+from news.domain import NewArticle, PollRecord, RunStatus
 from storage.backend import open_stores
 from storage.db import load_migrations, open_database
-from storage.digests import RunStatus
 from storage.errors import StorageError
-from storage.feeds import PollRecord
 from storage.interfaces import Stores
 from storage.postgres.copy import TABLES, copy_database
 from tests.harness.postgres import require_postgres, scratch_database

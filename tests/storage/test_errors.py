@@ -8,7 +8,8 @@ import sqlite3
 import pytest
 
 import storage.db
-from storage.articles import ArticleStore, NewArticle
+from news.domain import NewArticle
+from storage.articles import ArticleStore
 from storage.db import open_database
 from storage.errors import StorageError
 

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from news.domain import FeedExists, FeedLimitReached, PollRecord
 from storage.backend import open_stores
-from storage.feeds import FeedExists, FeedLimitReached, FeedStore, PollRecord
+from storage.feeds import FeedStore
 
 T0 = datetime(2025, 6, 2, 7, 0, tzinfo=UTC)
 GUILD, OTHER = 1111, 2222

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from storage.articles import ArticleStore, NewArticle
+from news.domain import NewArticle
+from storage.articles import ArticleStore
 from storage.db import load_migrations, open_database
 
 TEXT = (

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from storage.articles import NewArticle
+from news.domain import NewArticle
 from storage.backend import open_stores
 from storage.postgres import articles as pg_articles
 from storage.postgres.articles import Unit, candidate_units, idf, ts_units

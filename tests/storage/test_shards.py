@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from news.domain import RunStatus
 from storage.backend import open_stores
-from storage.digests import RunStatus
 from storage.interfaces import Stores
 from storage.shards import Shards, shard_filter, shard_of
 

@@ -1,0 +1,210 @@
+"""The app's nouns: articles, feeds, digest records, the errors of storing them, and
+the caps every layer shares. Standard library only, so that storage (which implements
+:mod:`storage.interfaces` over them), the application in ``bot/``, the cogs and the
+benchmarks can all import them without loading any engine or driver.
+
+They live in ``news/``, the lowest layer, because storage may import ``news/`` but never
+``bot/``: a module here is the one place all four layers may read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+# Quoted phrases one question may send to the full-text index: the retrieval stage builds
+# at most this many and both backends' phrase queries take at most this many. A cap of
+# the store as much as of retrieval, so it lives here: the store reads it without loading
+# the answer engine.
+MAX_PHRASES = 8
+
+# -- articles ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """What a caller hands to :meth:`ArticleStore.add`."""
+
+    title: str
+    text: str
+    url: str | None = None
+    source: str | None = None
+    author: str | None = None
+    published: date | None = None
+    guild_id: int | None = None
+    added_by: int | None = None
+    summary: tuple[str, ...] | None = None
+    added_at: datetime | None = None  # defaults to now; set by imports and tests
+
+
+@dataclass(frozen=True)
+class Article:
+    id: int
+    guild_id: int | None
+    url: str | None
+    url_norm: str | None
+    title: str
+    source: str | None
+    author: str | None
+    published: date | None
+    added_at: datetime
+    added_by: int | None
+    text: str
+    content_hash: str
+    summary: tuple[str, ...] | None = field(default=None)
+
+
+@dataclass(frozen=True)
+class PageCursor:
+    """Where a newest-first page ends: the (added_at, id) of its last article."""
+
+    added_at: datetime
+    id: int
+
+    @classmethod
+    def of(cls, article: Article) -> PageCursor:
+        return cls(article.added_at, article.id)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    article_id: int
+    title: str
+    score: float  # higher is better (negated bm25)
+    snippet: str
+    published: date | None
+    source: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
+class AddOutcome:
+    article: Article
+    created: bool  # False: an existing article with the same URL or body was returned
+
+
+# -- feeds ------------------------------------------------------------------------------
+
+
+class FeedLimitReached(Exception):
+    """The scope already follows as many feeds as it may."""
+
+
+class FeedExists(Exception):
+    """The scope already follows this URL; ``feed`` is that subscription."""
+
+    def __init__(self, feed: Feed) -> None:
+        super().__init__(feed.url)
+        self.feed = feed
+
+
+@dataclass(frozen=True)
+class Feed:
+    id: int
+    guild_id: int | None
+    url: str
+    title: str | None
+    site_url: str | None
+    channel_id: int | None
+    include_words: str
+    exclude_words: str
+    interval_minutes: int
+    server_minutes: int | None
+    etag: str | None
+    last_modified: str | None
+    added_at: datetime
+    added_by: int | None
+    primed_at: datetime | None
+    last_polled: datetime | None
+    next_poll: datetime
+    last_status: str | None
+    last_detail: str | None
+    failures: int
+    paused: bool
+    pause_reason: str | None
+    posting_paused: str | None
+
+    @property
+    def name(self) -> str:
+        return self.title or self.url
+
+
+@dataclass(frozen=True)
+class PollRecord:
+    """What one poll changes on its feed (None leaves a field as it is)."""
+
+    status: str
+    detail: str | None
+    next_poll: datetime
+    ok: bool
+    etag: str | None = None
+    last_modified: str | None = None
+    title: str | None = None
+    site_url: str | None = None
+    url: str | None = None  # a permanent redirect's target
+    server_minutes: int | None = None
+    primed: bool = False
+
+
+# -- digests ----------------------------------------------------------------------------
+
+
+class RunStatus(StrEnum):
+    """A digest run's status, as stored. "claimed" is the only unfinished one."""
+
+    CLAIMED = "claimed"
+    POSTED = "posted"
+    EMPTY = "empty"
+    MISSED = "missed"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+class ScheduleState(StrEnum):
+    """A digest schedule's state, as stored."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    OFF = "off"
+
+
+@dataclass(frozen=True)
+class DigestSchedule:
+    guild_id: int
+    channel_id: int
+    time_of_day: str
+    timezone: str
+    days: str
+    max_articles: int
+    state: ScheduleState
+    pause_reason: str | None
+    failures: int
+    active_since: datetime
+    updated_at: datetime
+    updated_by: int | None
+
+    @property
+    def active(self) -> bool:
+        return self.state == ScheduleState.ACTIVE
+
+
+@dataclass(frozen=True)
+class DigestRun:
+    id: int
+    guild_id: int
+    slot: datetime
+    kind: str
+    status: RunStatus
+    channel_id: int | None
+    articles: int
+    covers_until: datetime | None
+    detail: str | None
+    claimed_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FailureOutcome:
+    failures: int  # delivery failures in a row, this one included
+    paused: bool  # True if this failure paused the schedule
