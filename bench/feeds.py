@@ -114,9 +114,9 @@ class LagMeter:
 
 
 async def run(args: argparse.Namespace, port: int, bump) -> None:  # type: ignore[no-untyped-def]
+    from bot.app.desk import NewsDesk
+    from bot.app.feeds import FeedCases
     from bot.client import tune_runtime
-    from bot.desk import NewsDesk
-    from bot.feeds import FeedDesk
 
     tune_runtime()  # as the bot runs
     gc_pauses: list[float] = []
@@ -132,11 +132,11 @@ async def run(args: argparse.Namespace, port: int, bump) -> None:  # type: ignor
 
     with tempfile.TemporaryDirectory() as tmp:
         desk = await NewsDesk.open(Path(tmp) / "feeds.db", allow_private_urls=True)
-        feeds = FeedDesk(desk, max_items=args.items + 2, concurrency=args.concurrency)
+        feeds = FeedCases(desk, max_items=args.items + 2, concurrency=args.concurrency)
         now = feeds.clock()
         for i in range(args.feeds):
             url = f"http://127.0.0.{1 + i % HOSTS}:{port}/feed/{i}"
-            await desk.feeds.add(None, url, now=now, next_poll=now, limit=10**6)
+            await desk.stores.feeds.add(None, url, now=now, next_poll=now, limit=10**6)
         rows = []
         lag = LagMeter()
         for cycle, label in (
@@ -146,7 +146,7 @@ async def run(args: argparse.Namespace, port: int, bump) -> None:  # type: ignor
         ):
             if cycle == 3:
                 bump.value = 1
-            targets = await desk.feeds.subscriptions(None, all_scopes=True)
+            targets = await desk.stores.feeds.subscriptions(None, all_scopes=True)
             lag.start()
             started = time.perf_counter()
             cpu0 = time.process_time()

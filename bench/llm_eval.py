@@ -113,7 +113,7 @@ def report(title: str, t: Tally) -> None:
 async def open_setting(texts: list[str], stack: AsyncExitStack) -> Passages:
     """Every article stored; candidates as the desk finds them (bm25 in stages, then
     the re-ranking's best few)."""
-    from bot.desk import NewsDesk
+    from bot.app.desk import NewsDesk
     from news import retrieval
     from news.domain import NewArticle
     from news.text import first_sentence

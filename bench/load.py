@@ -56,7 +56,7 @@ from tests.harness.load import (
 )
 
 if TYPE_CHECKING:
-    from bot.desk import NewsDesk
+    from bot.app.desk import NewsDesk
 
 RACE_GUILD_BASE = 7_000
 
@@ -123,7 +123,7 @@ def _process_main(
 async def _main_async(
     args: argparse.Namespace, location: Location
 ) -> tuple[LoadReport, RaceReport, dict[str, object]]:
-    from bot.desk import NewsDesk
+    from bot.app.desk import NewsDesk
 
     loop = asyncio.get_running_loop()
     extra = max(0, args.processes - 1)

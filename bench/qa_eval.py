@@ -193,7 +193,7 @@ async def run_open(
 ) -> tuple[dict[str, Row], str]:
     """Store every article at ``location`` (a new SQLite file or an empty PostgreSQL
     database), then ask each question through the desk."""
-    from bot.desk import NewsDesk
+    from bot.app.desk import NewsDesk
     from news.domain import NewArticle
     from news.text import first_sentence
 
@@ -216,7 +216,7 @@ async def run_open(
                 rows[key].add(ans, it.gold, gold_id, ms)
     finally:
         await desk.close()
-    return _finish(rows), f"bot.desk.NewsDesk.ask on {type(desk.store).__name__}"
+    return _finish(rows), f"bot.app.desk.NewsDesk.ask on {type(desk.store).__name__}"
 
 
 async def run_open_on(

@@ -5,7 +5,7 @@ and comparing the files (``cmp`` or ``diff``): the same inputs must give byte-id
 output. It reads ``../shared/eval/`` at run time and writes JSON lines:
 
 - ``given``: each NewsQA question asked of its own article (the article given);
-- ``open``: each question asked through :class:`bot.desk.NewsDesk` over a store that
+- ``open``: each question asked through :class:`bot.app.desk.NewsDesk` over a store that
   holds all 401 articles, added the way a moderator's paste is (cleaned, summarized);
 - ``card``: the ``/ask`` embed the bot would send for each open answer;
 - ``stored``: each stored article's cleaned title, body hash and summary;
@@ -56,7 +56,7 @@ async def open_setting(
     texts: list[str], items: list[Any], database_url: str | None = None
 ) -> list[str]:
     from bot import render
-    from bot.desk import NewsDesk
+    from bot.app.desk import NewsDesk
     from news.text import first_sentence
 
     out: list[str] = []

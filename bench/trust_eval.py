@@ -164,7 +164,7 @@ def study(shared: Path, squad: int) -> Study:
 async def fill_open(st: Study) -> None:
     """Store every story, then take each question's candidates as the desk does; a
     wrong-story question's candidates drop its own story and its near-copies."""
-    from bot.desk import NewsDesk
+    from bot.app.desk import NewsDesk
     from news.domain import NewArticle
     from news.text import first_sentence
 

@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 
 if TYPE_CHECKING:
-    from bot.desk import NewsDesk
+    from bot.app.desk import NewsDesk
 
 T = TypeVar("T")
 
@@ -60,7 +60,7 @@ async def is_moderator(interaction: discord.Interaction[Any]) -> bool:
     permissions = interaction.permissions
     if may_curate(permissions, (), None):
         return True
-    mod_role = await desk_of(interaction).guilds.mod_role(interaction.guild_id)
+    mod_role = await desk_of(interaction).servers.mod_role(interaction.guild_id)
     if may_curate(permissions, member_role_ids(interaction), mod_role):
         return True
     raise NotModerator()

@@ -1,6 +1,7 @@
 """NewsBot, the Discord client: start-up, command sync, and the one app-command error handler.
 
-``setup_hook`` opens the NewsDesk (with the model reader when one is configured),
+``setup_hook`` opens the NewsDesk (:func:`bot.app.wiring.open_desk`: with the model
+reader when one is configured, and this process's shards),
 starts the bot's one APScheduler (every timed job, such as digests, runs on it), loads
 the cogs in :data:`EXTENSIONS` and syncs the command tree (to ``NEWSBOT_DEV_GUILD``
 when set, for instant updates while developing; globally otherwise). ``close`` unloads the cogs (which remove their
@@ -25,8 +26,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
 from discord.ext import commands
 
+from bot.app.desk import NewsDesk
+from bot.app.wiring import open_desk
 from bot.config import Settings, SettingsError
-from bot.desk import NewsDesk
 from news.errors import NewsError
 from storage.backend import hold_runner
 from storage.errors import StorageError
@@ -156,12 +158,7 @@ class NewsBot(commands.AutoShardedBot):
         self.scheduler = AsyncIOScheduler(timezone=UTC)
 
     async def setup_hook(self) -> None:
-        self.desk = await NewsDesk.open(
-            self.settings.database_location(),
-            allow_private_urls=self.settings.allow_private_urls,
-            answer_threshold=self.settings.answer_threshold,
-            model=self.settings.reader_config(),
-        )
+        self.desk = await open_desk(self.settings, shards=self.own_shards)
         self.scheduler.start()
         for extension in EXTENSIONS:
             await self.load_extension(extension)

@@ -34,7 +34,7 @@ class Admin(commands.Cog):
         self, interaction: discord.Interaction[Any], role: discord.Role | None = None
     ) -> None:
         assert interaction.guild_id is not None  # guild_only
-        await self.bot.desk.guilds.set_mod_role(interaction.guild_id, role.id if role else None)
+        await self.bot.desk.servers.set_mod_role(interaction.guild_id, role.id if role else None)
         if role is None:
             text = (
                 "Cleared the moderator role: only members with Manage Messages can curate articles."

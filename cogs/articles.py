@@ -27,8 +27,8 @@ from cogs.views import (
 from news.domain import PageCursor
 
 if TYPE_CHECKING:
+    from bot.app.desk import NewsDesk
     from bot.client import NewsBot
-    from bot.desk import NewsDesk
 
 URL = re.compile(r"https?://[^\s<>|]+[^\s<>|.,;:!?'\")\]]")
 

@@ -16,8 +16,8 @@ from news.answer import Answer
 from news.errors import NotFoundError
 
 if TYPE_CHECKING:
+    from bot.app.desk import NewsDesk
     from bot.client import NewsBot
-    from bot.desk import NewsDesk
     from news.domain import Article
 
 CLOSEST = 3

@@ -3,7 +3,7 @@
 The cog adds the digest jobs to the bot's one APScheduler in ``cog_load`` (rebuilt
 from the database, then a one-off catch-up once the bot is ready) and removes them
 in ``cog_unload``; the bot starts and stops the scheduler itself. Posting lives
-in :meth:`Digests.post`: the only place that turns a Digest into Discord messages and
+in :meth:`Digests.post` (the cog's): the only place that turns a Digest into Discord messages and
 Discord's refusals (deleted channel, missing permission) into DeliveryError.
 """
 
@@ -31,11 +31,9 @@ from bot.schedule_input import (
 from bot.scheduler import (
     MAX_ARTICLES_LIMIT,
     PAUSE_AFTER_FAILURES,
-    DigestScheduler,
     RunResult,
     Sent,
     Skip,
-    SlotRunner,
     next_run_for,
 )
 from cogs.views import NO_MENTIONS, deliver, postable
@@ -98,11 +96,9 @@ class Digests(commands.Cog):
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
-        self.store = bot.desk.digests
-        self.runner = SlotRunner(bot.desk, self.store, self.post)
-        self.scheduler = DigestScheduler(
-            self.store, self.runner, bot.scheduler, shards=bot.own_shards
-        )
+        self.digests = bot.desk.digests
+        self.runner = self.digests.runner(self.post)
+        self.scheduler = self.digests.jobs(self.runner, bot.scheduler, shards=bot.own_shards)
         self._catch_up: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
@@ -178,7 +174,7 @@ class Digests(commands.Cog):
                     f"I can't post in {channel.mention}: give me View Channel, Send Messages "
                     "and Embed Links there, or choose another channel."
                 )
-        schedule = await self.store.set_schedule(
+        schedule = await self.digests.set_schedule(
             interaction.guild_id,
             channel_id=channel.id,
             time_of_day=format_time(at),
@@ -205,7 +201,7 @@ class Digests(commands.Cog):
     @app_commands.checks.has_permissions(manage_guild=True)
     async def off(self, interaction: discord.Interaction[Any]) -> None:
         assert interaction.guild_id is not None
-        stopped = await self.store.turn_off(
+        stopped = await self.digests.turn_off(
             interaction.guild_id, now=self.runner.clock(), updated_by=interaction.user.id
         )
         self.scheduler.unschedule(interaction.guild_id)
@@ -221,7 +217,7 @@ class Digests(commands.Cog):
     async def now(self, interaction: discord.Interaction[Any]) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        schedule = await self.store.get_schedule(interaction.guild_id)
+        schedule = await self.digests.schedule(interaction.guild_id)
         # Without a schedule, post where the command was used.
         channel_id = schedule.channel_id if schedule else interaction.channel_id
         limit = schedule.max_articles if schedule else DEFAULT_MAX_ARTICLES
@@ -233,8 +229,8 @@ class Digests(commands.Cog):
     @digest.command(name="show", description="The digest schedule, the next and the last digest")
     async def show(self, interaction: discord.Interaction[Any]) -> None:
         assert interaction.guild_id is not None
-        schedule = await self.store.get_schedule(interaction.guild_id)
-        last = await self.store.last_run(interaction.guild_id)
+        schedule = await self.digests.schedule(interaction.guild_id)
+        last = await self.digests.last_run(interaction.guild_id)
         lines: list[str] = []
         if schedule is None:
             lines.append(

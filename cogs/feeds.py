@@ -1,9 +1,10 @@
 """/feed add|remove|list|preview|resume, and posting new feed items to their channels.
 
-The cog builds the feeds' use cases (:class:`bot.feeds.FeedDesk`) with this bot's
-posting, and puts the poller's one job on the bot's scheduler in ``cog_load`` (removed
-in ``cog_unload``). Posting is the only place that turns Discord's refusals into
-DeliveryError: a deleted channel or a missing permission pauses posting, not storing.
+The cog attaches this bot's posting to the feeds' use cases
+(:class:`bot.app.feeds.FeedCases`, ``desk.feeds``), and puts the poller's one job on the
+bot's scheduler in ``cog_load`` (removed in ``cog_unload``). Posting is the only place
+that turns Discord's refusals into DeliveryError: a deleted channel or a missing
+permission pauses posting, not storing.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.app.feed_job import FeedPoller
+from bot.app.feed_polling import FeedChoices
 from bot.checks import moderator_only
-from bot.feed_cards import feed_line, item_messages
-from bot.feeds import FeedChoices, FeedDesk, FeedPoller, PollReport
+from bot.feed_cards import PollReport, feed_line, item_messages
 from bot.render import clamp, escape, link
 from bot.style import CHOICE_NAME_LIMIT, COLOUR, EMBED_DESCRIPTION_LIMIT
 from cogs.views import AUTOCOMPLETE_LIMIT, NO_MENTIONS, ModeratorView, Pager, deliver, postable
@@ -125,16 +127,8 @@ class Feeds(commands.Cog):
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
-        settings = bot.settings
-        self.feeds = FeedDesk(
-            bot.desk,
-            max_items=settings.feed_max_items,
-            max_feeds=settings.feed_limit,
-            concurrency=settings.feed_concurrency,
-            post=self.post,
-            notify=self.notify,
-            shards=bot.own_shards,
-        )
+        self.feeds = bot.desk.feeds
+        self.feeds.attach(post=self.post, notify=self.notify)
         self.poller = FeedPoller(self.feeds, bot.scheduler)
 
     async def cog_load(self) -> None:
@@ -142,6 +136,7 @@ class Feeds(commands.Cog):
 
     async def cog_unload(self) -> None:
         await self.poller.close()
+        self.feeds.attach(post=None, notify=None)  # nothing posts through an unloaded cog
 
     # -- posting -------------------------------------------------------------------------
 
@@ -174,7 +169,7 @@ class Feeds(commands.Cog):
     ) -> list[app_commands.Choice[int]]:
         if interaction.guild_id is None or not AUTOCOMPLETE_LIMIT.allow(interaction.user.id):
             return []
-        found = await self.feeds.store.names(interaction.guild_id, current[:100])
+        found = await self.feeds.names(interaction.guild_id, current)
         return [
             app_commands.Choice(name=clamp(f"#{f.id} {f.name}", CHOICE_NAME_LIMIT), value=f.id)
             for f in found
@@ -276,8 +271,8 @@ class Feeds(commands.Cog):
 
     @feed.command(name="list", description="The feeds this server follows, with their status")
     async def list_(self, interaction: discord.Interaction[Any]) -> None:
-        feeds = await self.feeds.store.subscriptions(interaction.guild_id)
-        refusals = await self.feeds.store.last_refusals([f.id for f in feeds])
+        feeds = await self.feeds.subscriptions(interaction.guild_id)
+        refusals = await self.feeds.last_refusals([f.id for f in feeds])
         pages = list_pages([feed_line(f, refusals.get(f.id)) for f in feeds])
 
         async def fetch(page: int) -> tuple[discord.Embed, bool]:

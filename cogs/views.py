@@ -16,14 +16,15 @@ import discord
 from discord import app_commands
 
 from bot import render
+from bot.app.drafts import parse_date
 from bot.checks import is_moderator
 from bot.client import report_error
-from bot.desk import parse_date
 from bot.scheduler import DeliveryError, TransientDeliveryError
 from bot.style import CHOICES_LIMIT, TEXT_INPUT_LIMIT
 
 if TYPE_CHECKING:
-    from bot.desk import AddResult, NewsDesk
+    from bot.app.desk import NewsDesk
+    from bot.app.drafts import AddResult
 
 VIEW_TIMEOUT = 300.0
 PASTE_TIMEOUT = 15 * 60.0  # a form stays open while someone copies an article into it

@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.desk import NewsDesk
-from bot.feeds import FeedDesk
+from bot.app.desk import NewsDesk
+from bot.app.feeds import FeedCases
 from news.domain import Article, Feed
 from tests.harness.feed_site import FeedSite, feed_site, rfc822, rss, rss_item, story
 
@@ -58,8 +58,8 @@ def posts() -> Posts:
 
 
 @pytest.fixture
-async def followed(site, desk, posts) -> tuple[FeedDesk, Feed]:
-    feeds = FeedDesk(desk, post=posts.post, clock=Clock(), rng=random.Random(3))
+async def followed(site, desk, posts) -> tuple[FeedCases, Feed]:
+    feeds = FeedCases(desk, post=posts.post, clock=Clock(), rng=random.Random(3))
     link = site.page("/story/0", 0)
     url = site.serve("/feed", rss([rss_item(link, story(0)[0], guid="0", date=rfc822(1))]))
     feed, report = await feeds.subscribe(url, guild_id=GUILD, channel_id=8)
@@ -67,7 +67,7 @@ async def followed(site, desk, posts) -> tuple[FeedDesk, Feed]:
     return feeds, feed
 
 
-async def poll_again(feeds: FeedDesk, feed: Feed) -> Feed:
+async def poll_again(feeds: FeedCases, feed: Feed) -> Feed:
     feeds.clock.now += timedelta(minutes=30)  # type: ignore[attr-defined]
     current = await feeds.store.get(feed.id, GUILD)
     assert current is not None

@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.desk import NewsDesk
-from bot.feeds import PAUSE_AFTER, RESTART_SPREAD, FeedChoices, FeedDesk
+from bot.app.desk import NewsDesk
+from bot.app.feed_polling import PAUSE_AFTER, RESTART_SPREAD, FeedChoices
+from bot.app.feeds import FeedCases
 from bot.scheduler import DeliveryError
 from news.domain import Article, Feed
 from tests.harness.feed_site import FeedSite, feed_site, rfc822, rss, rss_item, story
@@ -68,8 +69,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def feeds(desk: NewsDesk, channel: Channel, clock: Clock) -> FeedDesk:
-    return FeedDesk(
+def feeds(desk: NewsDesk, channel: Channel, clock: Clock) -> FeedCases:
+    return FeedCases(
         desk, post=channel.post, notify=channel.notify, clock=clock, rng=random.Random(1)
     )
 
@@ -160,7 +161,7 @@ async def test_page_fallback_and_failures_are_recorded(site, feeds, desk):
 
 
 async def test_at_most_n_new_items_newest_first_and_no_backlog_later(site, desk, channel, clock):
-    feeds = FeedDesk(desk, max_items=4, post=channel.post, clock=clock)
+    feeds = FeedCases(desk, max_items=4, post=channel.post, clock=clock)
     url = serve_items(site, range(10))
     feed, first = await feeds.subscribe(url, guild_id=GUILD, channel_id=3)
     assert (first.new, first.over_limit) == (4, 6)
@@ -209,7 +210,7 @@ async def test_deleted_channel_pauses_posting_not_storing(site, feeds, desk, cha
 
 
 async def test_keyword_filter(site, desk, clock):
-    feeds = FeedDesk(desk, clock=clock)
+    feeds = FeedCases(desk, clock=clock)
     url = serve_items(site, range(6))
     town = story(0)[0].split(" reopens")[0]
     _, report = await feeds.subscribe(url, guild_id=GUILD, include=town)
@@ -287,16 +288,16 @@ async def test_a_first_poll_that_fails_is_a_recorded_failure_not_a_traceback(
 
 
 async def test_a_page_that_breaks_the_extractor_costs_only_its_item(site, feeds, monkeypatch):
-    import bot.feeds
+    import bot.app.feed_polling
 
-    real = bot.feeds._page_draft
+    real = bot.app.feed_polling._page_draft
 
     def fragile(html, url, item):
         if url.endswith("/story/2"):
             raise RecursionError("maximum recursion depth exceeded")  # a hostile page
         return real(html, url, item)
 
-    monkeypatch.setattr(bot.feeds, "_page_draft", fragile)
+    monkeypatch.setattr(bot.app.feed_polling, "_page_draft", fragile)
     feed, report = await feeds.subscribe(serve_items(site, [1, 2, 3]), guild_id=GUILD)
     assert (report.status, report.new, report.failed) == ("ok", 2, 1)
     details = [d for _, d in await feeds.store.seen_details(feed.id) if d]
@@ -326,7 +327,7 @@ async def test_an_item_the_database_refuses_is_skipped_and_the_rest_stored(
 
 @pytest.mark.parametrize("url", ["http://[::1", "http://[::1]:99999/feed"])
 async def test_an_address_no_parser_reads_is_one_line_and_stores_nothing(
-    feeds: FeedDesk, url: str
+    feeds: FeedCases, url: str
 ) -> None:
     # /feed add hands the URL as typed: an unclosed bracket or a port out of range is
     # the member's mistake, told in one line, never a ValueError from deep in the fetch.

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.desk import NewsDesk
-from bot.feeds import FeedDesk
+from bot.app.desk import NewsDesk
+from bot.app.feeds import FeedCases
 from news.domain import Article, Feed
 from storage.shards import Shards
 from tests.harness.feed_site import FeedSite, feed_site, rfc822, rss, rss_item, story
@@ -74,9 +74,11 @@ def serve(site: FeedSite, path: str, numbers: Sequence[int]) -> str:
     return site.serve(path, rss(items))
 
 
-def poller(desk: NewsDesk, clock: Clock, shards: Shards | None = None) -> tuple[FeedDesk, Channels]:
+def poller(
+    desk: NewsDesk, clock: Clock, shards: Shards | None = None
+) -> tuple[FeedCases, Channels]:
     channels = Channels()
-    feeds = FeedDesk(desk, post=channels.post, clock=clock, rng=random.Random(3), shards=shards)
+    feeds = FeedCases(desk, post=channels.post, clock=clock, rng=random.Random(3), shards=shards)
     return feeds, channels
 
 

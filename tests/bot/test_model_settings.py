@@ -11,9 +11,9 @@ import pytest
 from pydantic import ValidationError
 
 from bot import render
+from bot.app.desk import NewsDesk
+from bot.app.readers import READER_OFF
 from bot.config import Settings, SettingsError, load_settings
-from bot.desk import NewsDesk
-from bot.readers import READER_OFF
 from news.answer.model import ModelConfig, Secret
 from news.errors import InputError
 from tests.conftest import make_article

@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-import bot.desk
+import bot.app.drafts
+from bot.app.drafts import Draft, prepare
 from bot.client import SWITCH_INTERVAL, tune_runtime
-from bot.desk import Draft, prepare
 from cogs import views
 
 BODY = (
@@ -26,20 +26,20 @@ BODY = (
 
 def test_a_raw_title_is_cut_to_1200_characters_before_cleaning(monkeypatch) -> None:
     seen: list[int] = []
-    real = bot.desk.clean_title
+    real = bot.app.drafts.clean_title
 
     def spy(title: str) -> str:
         seen.append(len(title))
         return real(title)
 
-    monkeypatch.setattr(bot.desk, "clean_title", spy)
+    monkeypatch.setattr(bot.app.drafts, "clean_title", spy)
     hostile = "Harbour bridge reopens" + " | Site" * 27_000  # 189,022 characters
     start = time.process_time()
     article = prepare(Draft(text=BODY, title=hostile), None, None)
     cpu = time.process_time() - start
     assert seen == [1200]  # the cleaner never sees more than the cut
     assert article.title.startswith("Harbour bridge reopens")
-    assert len(article.title) <= bot.desk.MAX_TITLE_CHARS
+    assert len(article.title) <= bot.app.drafts.MAX_TITLE_CHARS
     # README: 27,000 " | Site" segments took 126.6 s before, 0.11 s after (CPU time here,
     # so a loaded machine does not count against it).
     assert cpu < 5.0, f"{cpu:.2f} s of CPU"

@@ -14,8 +14,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.desk import Draft, NewsDesk
-from bot.feeds import FeedDesk
+from bot.app.desk import NewsDesk
+from bot.app.drafts import Draft
+from bot.app.feeds import FeedCases
 from news.errors import NewsError
 from tests.harness.feed_site import FeedSite, feed_site, json_feed, rss, rss_item, story
 from tests.harness.postgres import require_postgres, scratch_database
@@ -122,7 +123,7 @@ async def test_poisoned_feed_items_are_stored_clean_and_the_good_ones_too(site, 
         {"id": "n\x00ul", "url": pages[3] + "\x00", "title": story(4)[0]},
     ]
     url = site.serve("/feed.json", json_feed(items), "application/feed+json")
-    feeds = FeedDesk(desk, clock=Clock(), rng=random.Random(5))
+    feeds = FeedCases(desk, clock=Clock(), rng=random.Random(5))
     feed, report = await feeds.subscribe(url, guild_id=GUILD, channel_id=9)
     assert report.status == "ok" and report.new == 4 and report.failed == 0, report.detail
     stored = await desk.recent(GUILD)

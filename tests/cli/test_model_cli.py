@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from bot.app.readers import READER_OFF
 from bot.cli import cli
-from bot.readers import READER_OFF
 from tests.harness.fake_openai import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parents[2]

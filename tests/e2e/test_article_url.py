@@ -1,6 +1,6 @@
 """An article's link is only ever an http(s) address, whichever way the article came in.
 
-The rule lives in the desk (bot.desk.article_url, applied by prepare); the command line
+The rule lives in the desk (bot.app.drafts.article_url, applied by prepare); the command line
 and the import have their own tests in tests/cli. This is the Discord path: the
 "Source URL" of /article paste.
 """

@@ -10,8 +10,8 @@ from typing import Any
 from fake_discord import MOD, READER, BotRunner, FakeDiscord
 
 from bot import render
+from bot.app.readers import Asked
 from bot.client import NewsBot
-from bot.readers import Asked
 from news.answer import Answer
 from news.answer.totals import TOTAL_LABEL
 from tests.harness.markdown import unescaped_markdown

@@ -161,7 +161,7 @@ async def test_scheduled_digest_posts_once_and_a_restart_does_not_repost(
     # No repost: the run is recorded as posted and the job's next turn is another day.
     # (A sleep here passed whether or not a repost was coming.)
     for _ in range(600):
-        last = await bot.desk.digests.last_run(guild.id)
+        last = await bot.desk.stores.digests.last_run(guild.id)
         if last is not None and last.status == RunStatus.POSTED:
             break
         await asyncio.sleep(0.1)
@@ -189,7 +189,7 @@ async def test_forbidden_channel_is_recorded_and_the_bot_keeps_running(
     await bot.desk.add_text(MARKET, guild_id=other.id)
     await schedule_soon(fake, MANAGER, guild.id, other.id)
 
-    store = bot.desk.digests
+    store = bot.desk.stores.digests
     for _ in range(600):
         last = await store.last_run(guild.id)
         if last is not None and last.status != RunStatus.CLAIMED:
@@ -279,7 +279,7 @@ async def test_a_digest_cut_short_by_a_server_error_is_continued_by_the_retry(
     guild = fake.guilds[0]
     # Up to 25 articles a digest; the schedule's time is far from now.
     far = (datetime.now(UTC) + timedelta(hours=12)).strftime("%H:%M")
-    await bot.desk.digests.set_schedule(
+    await bot.desk.stores.digests.set_schedule(
         guild.id,
         channel_id=guild.channel_id,
         time_of_day=far,

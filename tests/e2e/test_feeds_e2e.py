@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from fake_discord import MEMBER_PERMISSIONS, MOD, READER, FakeDiscord, Member
 
+from bot.app.feed_job import FeedPoller
 from bot.client import NewsBot
-from bot.feeds import FeedPoller
 from tests.harness.feed_site import FeedSite, article_page, feed_site, rfc822, rss, rss_item, story
 
 DEMOTED = Member(MOD.user_id, MOD.name, MEMBER_PERMISSIONS)  # the same member, role taken away

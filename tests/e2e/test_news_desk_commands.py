@@ -320,7 +320,7 @@ async def test_the_servers_moderator_role_may_curate(fake: FakeDiscord, bot: New
         admin,
     )
     assert "can now add and remove articles" in (await fake.wait_message(token))["content"]
-    assert await bot.desk.guilds.mod_role(fake.guilds[0].id) == curator_role
+    assert await bot.desk.stores.guilds.mod_role(fake.guilds[0].id) == curator_role
 
     reply = await add_via_paste_as(fake, curator)
     assert "Stored as article #1" in reply["content"]

@@ -30,7 +30,7 @@ import pytest
 from bot_runners import BotProcess, bot_env
 from fake_discord import TOKEN, FakeDiscord, Guild
 
-from bot.desk import NewsDesk
+from bot.app.desk import NewsDesk
 from bot.schedule_input import format_days
 from tests.harness.load import invented_article
 from tests.harness.postgres import require_postgres, scratch_database
@@ -123,7 +123,7 @@ async def prepare(url: str) -> tuple[datetime, dict[int, set[int]]]:
         now = datetime.now(UTC)
         slot = (now + timedelta(seconds=LEAD)).replace(microsecond=0)
         for guild in GUILDS:
-            await desk.digests.set_schedule(
+            await desk.stores.digests.set_schedule(
                 guild.id,
                 channel_id=guild.channel_id,
                 time_of_day=slot.strftime("%H:%M:%S"),
@@ -191,7 +191,7 @@ async def test_two_processes_post_each_digest_once_across_restarts(
             desk = await NewsDesk.open(url)
             try:
                 for guild in others_posting:
-                    run = await desk.digests.get_run(guild.id, slot)
+                    run = await desk.stores.digests.get_run(guild.id, slot)
                     assert run is not None and run.status == "claimed", (guild.name, run)
             finally:
                 await desk.close()
@@ -237,7 +237,7 @@ async def test_two_processes_post_each_digest_once_across_restarts(
         desk = await NewsDesk.open(url)
         try:
             for guild in GUILDS:
-                run = await desk.digests.get_run(guild.id, slot)
+                run = await desk.stores.digests.get_run(guild.id, slot)
                 assert run is not None and run.status == "posted", (guild.name, run)
         finally:
             await desk.close()

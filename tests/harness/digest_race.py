@@ -31,7 +31,7 @@ from bot.scheduler import Sent, SlotRunner
 from news.domain import RunStatus
 
 if TYPE_CHECKING:
-    from bot.desk import NewsDesk
+    from bot.app.desk import NewsDesk
     from storage.interfaces import Digests
 
 DIGEST_TIME = "09:00"
@@ -58,7 +58,7 @@ async def set_race_schedules(desk: NewsDesk, guilds: Sequence[int]) -> None:
     """A daily schedule at DIGEST_TIME UTC for each guild, posting to channel guild + 1."""
     now = datetime.now(UTC)
     for guild in guilds:
-        await desk.digests.set_schedule(
+        await desk.stores.digests.set_schedule(
             guild,
             channel_id=guild + 1,
             time_of_day=DIGEST_TIME,
@@ -138,7 +138,7 @@ async def _racer(
     rng: random.Random,
     until: float | None,
 ) -> None:
-    store = desk.digests
+    store = desk.stores.digests
     for slot in slots:
         if until is not None and time.time() > until:
             return
@@ -201,7 +201,7 @@ async def audit_race(
     A slot some racer took up must have one finished run per guild, posted once if it
     had articles and not at all if it was empty; no post may name a slot nobody reached.
     """
-    store = desk.digests
+    store = desk.stores.digests
     statuses: Counter[str] = Counter()
     reached = 0
     for slot in slots:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.desk import NewsDesk
+    from bot.app.desk import NewsDesk
 
 Location = str | Path  # a SQLite file or a postgresql:// URL
 
@@ -207,7 +207,7 @@ async def run_load(
     ``report``: filled as the load runs (a test can look at it meanwhile); ``stop``: set
     it to end the load before ``seconds``.
     """
-    from bot.desk import NewsDesk
+    from bot.app.desk import NewsDesk
 
     report = report if report is not None else LoadReport()
     desk = await NewsDesk.open(location)

@@ -88,7 +88,7 @@ def test_a_crash_in_the_summarizer_is_logged_with_an_id_and_gives_no_summary(
 async def test_a_crash_in_the_model_reader_is_logged_with_an_id_and_the_offline_answer_shown(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from bot.readers import read_with_model
+    from bot.app.readers import read_with_model
 
     class Broken:
         async def read(self, *args: object, **kwargs: object) -> object:
@@ -102,7 +102,7 @@ async def test_a_crash_in_the_model_reader_is_logged_with_an_id_and_the_offline_
     offline = answer_question(question, [BAKERY])
     asked = await read_with_model(Broken(), question, [BAKERY], offline, "auto", inline)  # type: ignore[arg-type]
     assert asked.answer == offline and asked.outcome is not None
-    record = _logged_with_id(caplog, "bot.readers")
+    record = _logged_with_id(caplog, "bot.app.readers")
     # The id in the log is the one the host sees as the reason (`newsbot ask`).
     match = ERROR_ID.search(record.getMessage())
     assert match is not None and match.group(1) in asked.outcome.reason

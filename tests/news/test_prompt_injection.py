@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.readers import read_with_model
+from bot.app.readers import read_with_model
 from news.answer import Answer, Passage, answer_question
 from news.answer.model import ModelConfig, ModelReader, ReaderOutcome
 from news.answer.quotes import build_context, instruction_in

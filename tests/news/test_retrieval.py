@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.desk import NewsDesk
+from bot.app.desk import NewsDesk
 from news import retrieval
 from news.domain import NewArticle
 from news.retrieval import Candidate, open_passages, rerank, search_phrases, search_terms

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.desk import NewsDesk
+from bot.app.desk import NewsDesk
 from tests.harness.load import audit_store, run_load
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.desk import NewsDesk
+from bot.app.desk import NewsDesk
 from tests.harness.crash import (
     check_store,
     kill_group,

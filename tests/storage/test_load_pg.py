@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.desk import NewsDesk
+from bot.app.desk import NewsDesk
 from tests.harness.digest_race import (
     RaceReport,
     audit_race,

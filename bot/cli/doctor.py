@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 import click
 
+from bot.app.readers import READER_OFF, Asked
 from bot.config import Settings, SettingsError
-from bot.readers import READER_OFF, Asked
 
 if TYPE_CHECKING:
-    from bot.cli import Context
+    from bot.cli.context import Context
     from news.answer.model import CheckReport, ModelConfig
 
 OFF = (

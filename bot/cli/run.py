@@ -1,6 +1,6 @@
 """``newsbot run``: the Discord bot, for one process or a few shards of it.
 
-Registered on the main group at the bottom of ``bot/cli.py``. What the options and the
+What the options and the
 group's ``--db`` say wins over the settings; everything is checked before connecting,
 so a mistake is one line and exit code 1.
 """
@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from bot.config import MissingTokenError, SettingsError, parse_shards
 
 if TYPE_CHECKING:
-    from bot.cli import Context
+    from bot.cli.context import Context
 
 
 @click.command()

@@ -1,12 +1,10 @@
-"""Feeds in the app: subscribe (with discovery), poll, store every new item, post it.
+"""Polling a feed: the conditional fetch under per-host and global limits, parsing,
+what is new, storing each item like ``/article add``, posting it once per channel, and
+the next poll (the feed's interval, the server's hints, jitter, back-off, a pause).
 
-:class:`FeedDesk` holds the use cases the cog and the command line share; the poll of
-one feed is :meth:`FeedDesk.poll`. :class:`FeedPoller` puts polling on the bot's one
-APScheduler: one short interval job wakes up, takes the feeds that are due from the
-store, and polls them under a global limit and at most two requests at once per host.
-
-Every item ends in :meth:`NewsDesk.add_batch`, like every other article, after its page
-was fetched with the safe fetcher and extracted like ``/article add``.
+:meth:`FeedPolling.poll` polls one feed; :meth:`FeedPolling.poll_due` is a round of the
+bot's job (:mod:`bot.app.feed_job`). Every item ends in
+:meth:`bot.app.articles.ArticleCases.add_batch`, like every other article.
 """
 
 from __future__ import annotations
@@ -19,17 +17,20 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-from bot.desk import AddResult, Draft, NewsDesk
+from bot.app.drafts import AddResult, Draft
 from bot.feed_cards import PollReport
 from bot.scheduler import DeliveryError, TransientDeliveryError
-from news.domain import Article, Feed, FeedExists, FeedLimitReached, PollRecord
+from news.domain import Article, Feed, PollRecord
 from news.errors import FetchError, InputError, NewsError
 from news.feed_fetch import FeedLink, FeedResponse, discover, fetch_feed, looks_like_feed
 from news.feeds import FeedError, FeedItem, ParsedFeed, keywords, matches, parse_feed
 from news.urls import url_problem
+from storage.interfaces import Feeds
+
+if TYPE_CHECKING:
+    from bot.app.desk import NewsDesk
 from storage.shards import Shards
 
 log = logging.getLogger(__name__)
@@ -80,22 +81,17 @@ class Found:
     parsed: ParsedFeed
 
 
-def _too_many(guild_id: int | None, limit: int) -> InputError:
-    if guild_id is None:
-        return InputError(f"There are already {limit} global feeds, the most there may be.")
-    return InputError(f"This server already follows {limit} feeds, the most it may.")
-
-
 def next_interval(feed: Feed) -> int:
     """Minutes until the next poll: the feed's own interval, or the server's ttl or
     Cache-Control when that asks for longer."""
     return min(max(feed.interval_minutes, feed.server_minutes or 0, MIN_INTERVAL), MAX_INTERVAL)
 
 
-class FeedDesk:
-    """Feed use cases over one NewsDesk. ``post`` and ``notify`` are the bot's (None from
-    the command line, which stores but never posts). ``shards``: the bot process's, whose
-    guilds' feeds (and, with shard 0, the global ones) its rounds poll; None: all."""
+class FeedPolling:
+    """Polling over one NewsDesk, under the limits. ``post`` and ``notify`` are the bot's
+    (None from the command line, which stores but never posts). ``shards``: the bot
+    process's, whose guilds' feeds (and, with shard 0, the global ones) its rounds poll;
+    None: all."""
 
     def __init__(
         self,
@@ -112,7 +108,7 @@ class FeedDesk:
     ) -> None:
         self.desk = desk
         self.shards = shards
-        self.store = desk.feeds
+        self.store: Feeds = desk.stores.feeds
         self.max_items = max_items
         self.max_feeds = max_feeds
         self.post = post
@@ -172,71 +168,6 @@ class FeedDesk:
                 now=self.clock(),
             )
         )
-
-    # -- subscriptions --------------------------------------------------------------------
-
-    async def subscribe(
-        self,
-        url: str,
-        *,
-        guild_id: int | None,
-        channel_id: int | None = None,
-        include: str | None = None,
-        exclude: str | None = None,
-        added_by: int | None = None,
-        interval: int = DEFAULT_INTERVAL,
-        post_latest: bool = False,
-    ) -> tuple[Feed, PollReport]:
-        """Find the feed, subscribe the scope and run the first poll, which stores the
-        items and posts none of them, or only the newest few with ``post_latest``."""
-        if await self.store.count(guild_id) >= self.max_feeds:
-            raise _too_many(guild_id, self.max_feeds)
-        found = await self.find(url)
-        now = self.clock()
-        try:
-            feed = await self.store.add(
-                guild_id,
-                found.url,
-                now=now,
-                next_poll=now,
-                title=found.parsed.title,
-                site_url=found.parsed.site_url,
-                channel_id=channel_id,
-                include_words=",".join(keywords(include)),
-                exclude_words=",".join(keywords(exclude)),
-                interval_minutes=max(MIN_INTERVAL, interval),
-                added_by=added_by,
-                limit=self.max_feeds,
-            )
-        except FeedExists as err:
-            if guild_id is None:
-                raise InputError(
-                    f"That feed is already followed globally (#{err.feed.id})."
-                ) from None
-            raise InputError(f"This server already follows that feed (#{err.feed.id}).") from None
-        except FeedLimitReached:
-            raise _too_many(guild_id, self.max_feeds) from None
-        report = await self._poll_safely(
-            feed, self._poll_with(feed, found.response, found.parsed, post_latest=post_latest)
-        )
-        return await self.store.get(feed.id, any_scope=True) or feed, report
-
-    async def preview(self, url: str) -> tuple[Found, list[FeedItem]]:
-        """The feed's newest items; nothing is stored."""
-        found = await self.find(url)
-        return found, list(found.parsed.items[:PREVIEW_ITEMS])
-
-    async def resume(self, feed_id: int, guild_id: int | None) -> Feed:
-        feed = await self.store.resume(feed_id, guild_id, next_poll=self.clock())
-        if feed is None:
-            raise InputError(f"There is no feed #{feed_id} here.")
-        return feed
-
-    async def remove(self, feed_id: int, guild_id: int | None, *, any_scope: bool = False) -> Feed:
-        feed = await self.store.remove(feed_id, guild_id, any_scope=any_scope)
-        if feed is None:
-            raise InputError(f"There is no feed #{feed_id} here.")
-        return feed
 
     # -- polling --------------------------------------------------------------------------
 
@@ -531,51 +462,3 @@ def _item_draft(item: FeedItem) -> Draft:
         author=item.author,
         published=item.published.date() if item.published else None,
     )
-
-
-class FeedPoller:
-    """The feeds' one interval job on the bot's APScheduler (id ``feeds:poll``)."""
-
-    JOB_ID = "feeds:poll"
-
-    def __init__(self, feeds: FeedDesk, scheduler: AsyncIOScheduler) -> None:
-        self.feeds = feeds
-        self._scheduler = scheduler
-        self._running: set[asyncio.Task[object]] = set()
-
-    async def start(self) -> None:
-        moved = await self.feeds.spread_overdue()
-        if moved:
-            log.info("%d overdue feeds spread over the next minutes", moved)
-        self._scheduler.add_job(
-            self._fire,
-            "interval",
-            seconds=TICK_SECONDS,
-            id=self.JOB_ID,
-            name="poll due feeds",
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,
-        )
-
-    async def _fire(self) -> None:
-        task: asyncio.Task[object] = asyncio.current_task()  # type: ignore[assignment]
-        self._running.add(task)
-        try:
-            await self.feeds.poll_due()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("feed poll round failed")
-        finally:
-            self._running.discard(task)
-
-    async def close(self) -> None:
-        job = self._scheduler.get_job(self.JOB_ID)
-        if job is not None:
-            job.remove()
-        running = [task for task in self._running if not task.done()]
-        for task in running:
-            task.cancel()
-        await asyncio.gather(*running, return_exceptions=True)

@@ -22,7 +22,7 @@ from typing import IO, Any
 
 import click
 
-from bot.desk import (
+from bot.app.drafts import (
     HTML_SUFFIXES,
     MAX_FILE_BYTES,
     TEXT_SUFFIXES,

@@ -1,65 +1,25 @@
 """``newsbot feed``: follow, list, remove and poll feeds from the command line.
 
-Registered on the main group at the bottom of ``bot/cli.py``. The command line stores
-what a poll finds but never posts: only the bot is connected to Discord. A feed added
-here without ``--guild`` is global, its articles seen by every server.
+The command line stores what a poll finds but never posts: only the bot is connected to
+Discord. A feed added here without ``--guild`` is global, its articles seen by every
+server.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli_input import ID
+from bot.cli.context import Context, with_desk
+from bot.cli.input import ID
+from bot.cli.options import guild_option, json_option
+from bot.cli.output import emit, feed_json
 
 if TYPE_CHECKING:
-    from bot.cli import Context
-    from bot.desk import NewsDesk
-    from bot.feeds import FeedDesk, PollReport
+    from bot.app.desk import NewsDesk
+    from bot.feed_cards import PollReport
     from news.domain import Feed
-
-T = TypeVar("T")
-
-
-def _feeds(desk: NewsDesk, ctx: Context) -> FeedDesk:
-    from bot.feeds import FeedDesk
-
-    return FeedDesk(
-        desk,
-        max_items=ctx.settings.feed_max_items,
-        max_feeds=ctx.settings.feed_limit,
-        concurrency=ctx.settings.feed_concurrency,
-    )
-
-
-def _run(ctx: Context, work: Callable[[NewsDesk], Awaitable[T]], *, create: bool = False) -> T:
-    from bot.cli import _with_desk
-
-    return _with_desk(ctx, work, create=create)
-
-
-def feed_json(feed: Feed) -> dict[str, object]:
-    return {
-        "id": feed.id,
-        "url": feed.url,
-        "title": feed.title,
-        "guild": feed.guild_id,
-        "channel": feed.channel_id,
-        "last_polled": feed.last_polled.isoformat(timespec="seconds") if feed.last_polled else None,
-        "next_poll": feed.next_poll.isoformat(timespec="seconds"),
-        "last_status": feed.last_status,
-        "last_detail": feed.last_detail,
-        "failures": feed.failures,
-        "paused": feed.paused,
-        "pause_reason": feed.pause_reason,
-    }
-
-
-def _echo(data: dict[str, object]) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False))
 
 
 def _describe(report: PollReport) -> str:
@@ -79,18 +39,18 @@ def feed() -> None:
 
 @feed.command(name="add")
 @click.argument("url")
-@click.option("--guild", type=ID, help="Follow for this guild only (default: global).")
-@click.option("--json", "as_json", is_flag=True, help="Print the feed and its first poll as JSON.")
+@guild_option("Follow for this guild only (default: global).")
+@json_option("Print the feed and its first poll as JSON.")
 @click.pass_obj
 def add(ctx: Context, url: str, guild: int | None, as_json: bool) -> None:
     """Follow the feed at URL (or the one a page at URL announces); polls it once."""
 
     async def work(desk: NewsDesk) -> tuple[Feed, PollReport]:
-        return await _feeds(desk, ctx).subscribe(url, guild_id=guild)
+        return await desk.feeds.subscribe(url, guild_id=guild)
 
-    subscription, report = _run(ctx, work, create=True)
+    subscription, report = with_desk(ctx, work, create=True)
     if as_json:
-        _echo({**feed_json(subscription), "first_poll": report.json()})
+        emit({**feed_json(subscription), "first_poll": report.json()})
         return
     click.echo(f"Following #{subscription.id}: {subscription.name}")
     click.echo(
@@ -99,8 +59,8 @@ def add(ctx: Context, url: str, guild: int | None, as_json: bool) -> None:
 
 
 @feed.command(name="list")
-@click.option("--guild", type=ID, help="Only this guild's feeds (default: every feed).")
-@click.option("--json", "as_json", is_flag=True)
+@guild_option("Only this guild's feeds (default: every feed).")
+@json_option()
 @click.pass_obj
 def list_(ctx: Context, guild: int | None, as_json: bool) -> None:
     """List followed feeds with their status."""
@@ -108,12 +68,12 @@ def list_(ctx: Context, guild: int | None, as_json: bool) -> None:
     async def work(desk: NewsDesk) -> list[Feed]:
         return await desk.feeds.subscriptions(guild, all_scopes=guild is None)
 
-    feeds = _run(ctx, work)
+    feeds = with_desk(ctx, work)
     if not feeds and not as_json:
         click.echo("No feeds yet." if guild is None else f"No feeds yet for guild {guild}.")
     for item in feeds:
         if as_json:
-            _echo(feed_json(item))
+            emit(feed_json(item))
             continue
         state = (
             f"paused: {item.pause_reason}" if item.paused else (item.last_status or "not polled")
@@ -130,38 +90,30 @@ def remove(ctx: Context, feed_id: int) -> None:
     """Stop following a feed (any scope); its stored articles stay."""
 
     async def work(desk: NewsDesk) -> Feed:
-        return await _feeds(desk, ctx).remove(feed_id, None, any_scope=True)
+        return await desk.feeds.remove(feed_id, None, any_scope=True)
 
-    removed = _run(ctx, work)
+    removed = with_desk(ctx, work)
     click.echo(f"Stopped following #{removed.id}: {removed.name}")
 
 
 @feed.command(name="poll")
 @click.option("--feed", "feed_id", type=ID, help="Only this feed (default: every feed).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per feed.")
+@json_option("One JSON object per feed.")
 @click.pass_obj
 def poll(ctx: Context, feed_id: int | None, as_json: bool) -> None:
     """Poll now, whether due or not, and store what is new (nothing is posted)."""
-    import asyncio
-
-    from news.errors import InputError
 
     async def work(desk: NewsDesk) -> list[PollReport]:
-        feeds = _feeds(desk, ctx)
-        if feed_id is not None:
-            one = await desk.feeds.get(feed_id, any_scope=True)
-            if one is None:
-                raise InputError(f"There is no feed #{feed_id}.")
-            targets = [one]
-        else:
-            targets = await desk.feeds.subscriptions(None, all_scopes=True)
-        return list(await asyncio.gather(*(feeds.poll(f) for f in targets)))
+        return await desk.feeds.poll_now(feed_id)
 
-    reports = _run(ctx, work)
+    reports = with_desk(ctx, work)
     if not reports and not as_json:
         click.echo("No feeds yet.")
     for report in reports:
-        click.echo(json.dumps(report.json(), ensure_ascii=False) if as_json else _describe(report))
+        if as_json:
+            emit(report.json())
+        else:
+            click.echo(_describe(report))
     # A script polling from cron must see a feed that could not be read: exit 1, after
     # every other feed was polled and reported.
     if any(report.status in ("failed", "paused") for report in reports):

@@ -1,7 +1,7 @@
 """``newsbot db``: the database itself. ``newsbot db copy`` moves a SQLite file into
 PostgreSQL (``storage/postgres/copy.py`` says how it stays safe to run again).
 
-Registered on the main group at the bottom of ``bot/cli.py``. The URL's password is
+The URL's password is
 never printed: messages name the server by host, port and database only. Nor is it taken
 on the command line, where every user of the machine can read it (``ps``,
 ``/proc/PID/cmdline``): the target comes from NEWSBOT_COPY_TO, or is asked for without
@@ -24,7 +24,7 @@ from storage.backend import is_postgres
 from storage.errors import StorageError
 
 if TYPE_CHECKING:
-    from bot.cli import Context
+    from bot.cli.context import Context
     from storage.postgres.copy import CopyReport
 
 PROGRESS_EVERY = 1.0  # seconds between two progress lines of one table

@@ -1,0 +1,99 @@
+"""NewsDesk: the application, the one way in for the cogs and the command line.
+
+It is built over one backend's stores (:func:`bot.app.wiring.open_desk` builds it from
+the settings) and offers the use cases by feature: articles and asking as its own
+methods (:mod:`bot.app.articles`, :mod:`bot.app.ask`), and ``digests``, ``feeds`` and
+``servers`` (:mod:`bot.app.digests`, :mod:`bot.app.feeds`,
+:mod:`bot.app.server_settings`). CPU work runs in its one worker thread.
+
+``stores`` is the backend behind it, for the wiring, tests and benchmarks; cogs and
+the command line never touch it (``tests/test_layers.py`` checks).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.app.ask import AskCases
+from bot.app.digests import DigestCases
+from bot.app.feeds import FeedCases, FeedLimits
+from bot.app.server_settings import ServerSettings
+from bot.app.workers import CpuWorker
+from news.search import StagedSearch
+from storage.backend import open_stores
+from storage.interfaces import Stores
+from storage.shards import Shards
+
+if TYPE_CHECKING:
+    from news.answer.model import ModelConfig, ModelReader
+
+log = logging.getLogger(__name__)
+
+
+class NewsDesk(AskCases):
+    """The news desk's use cases over one backend."""
+
+    def __init__(
+        self,
+        stores: Stores,
+        *,
+        allow_private_urls: bool = False,
+        fetch_timeout: float = 15.0,
+        answer_threshold: float | None = None,
+        model: ModelConfig | None = None,
+        feed_limits: FeedLimits | None = None,
+        shards: Shards | None = None,
+    ):
+        self.stores = stores
+        self.store = stores.articles
+        self.cpu = CpuWorker()
+        # The answer engine's candidate search (it caches document counts: one per desk).
+        self.staged_search = StagedSearch(self.store)
+        self.allow_private_urls = allow_private_urls
+        self.fetch_timeout = fetch_timeout
+        # The confidence /ask needs to state an answer (None: the engine's fitted default).
+        self.answer_threshold = answer_threshold
+        # The optional model reader (None: off). Imported only when on: it pulls in aiohttp.
+        self.model_reader: ModelReader | None = None
+        if model is not None and model.enabled:
+            from news.answer.model import ModelReader
+
+            self.model_reader = ModelReader(model)
+            log.info(
+                "answers: model reader %s at %s (API key %s), offline engine as fallback",
+                model.model,
+                model.shown_url,
+                "set" if model.api_key else "not set",
+            )
+        self.digests = DigestCases(stores.digests, self)
+        limits = feed_limits or FeedLimits()
+        self.feeds = FeedCases(
+            self,
+            max_items=limits.max_items,
+            max_feeds=limits.max_feeds,
+            concurrency=limits.concurrency,
+            shards=shards,
+        )
+        self.servers = ServerSettings(stores.guilds)
+
+    @classmethod
+    async def open(cls, location: str | Path, **options: object) -> NewsDesk:
+        """The desk over the backend at ``location``: a SQLite file, or a PostgreSQL URL."""
+        stores = await open_stores(location)
+        try:
+            desk = cls(stores, **options)  # type: ignore[arg-type]
+            await desk.backfill_summaries()
+        except BaseException:
+            await stores.close()
+            raise
+        return desk
+
+    async def close(self) -> None:
+        try:
+            if self.model_reader is not None:
+                await self.model_reader.close()
+        finally:
+            await self.cpu.close()
+            await self.stores.close()

@@ -1,0 +1,67 @@
+"""Everything the command line prints as JSON: the one emitter, and the shape of an
+article, an answer and a feed. Scripts read these; keys and order are a contract."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from news.answer import Answer
+from news.domain import Article, Feed
+
+
+def emit(data: dict[str, object]) -> None:
+    """One JSON object on one line of standard output (non-ASCII kept as it is)."""
+    click.echo(json.dumps(data, ensure_ascii=False))
+
+
+def article_json(article: Article, *, text: bool = False, **extra: object) -> dict[str, object]:
+    data: dict[str, object] = {
+        "id": article.id,
+        "title": article.title,
+        "url": article.url,
+        "source": article.source,
+        "author": article.author,
+        "published": article.published.isoformat() if article.published else None,
+        "added": article.added_at.isoformat(timespec="seconds"),
+        "guild": article.guild_id,
+    }
+    if text:
+        data["text"] = article.text
+        data["summary"] = list(article.summary or ())
+    data.update(extra)
+    return data
+
+
+def answer_json(answer: Answer, reader: str = "offline") -> dict[str, object]:
+    """The ``ask --json`` contract: ``answer`` is null when the engine does not commit,
+    and ``passages`` then holds the sentences a member would be shown; ``reader`` is
+    "model" or "offline", whichever gave what is shown."""
+    return {
+        "question": answer.question,
+        "answer": answer.answer,
+        "article_id": answer.article_id,
+        "evidence": answer.evidence,
+        "confidence": round(answer.confidence, 4),
+        "passages": [{"article_id": q.article_id, "text": q.text} for q in answer.passages],
+        "score": round(answer.score, 4),  # the old name of confidence, kept for one release
+        "reader": reader,
+    }
+
+
+def feed_json(feed: Feed) -> dict[str, object]:
+    return {
+        "id": feed.id,
+        "url": feed.url,
+        "title": feed.title,
+        "guild": feed.guild_id,
+        "channel": feed.channel_id,
+        "last_polled": feed.last_polled.isoformat(timespec="seconds") if feed.last_polled else None,
+        "next_poll": feed.next_poll.isoformat(timespec="seconds"),
+        "last_status": feed.last_status,
+        "last_detail": feed.last_detail,
+        "failures": feed.failures,
+        "paused": feed.paused,
+        "pause_reason": feed.pause_reason,
+    }
