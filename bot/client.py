@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import gc
 import logging
-import secrets
 import signal
 import sys
 from datetime import UTC
@@ -29,7 +28,7 @@ from discord.ext import commands
 from bot.app.desk import NewsDesk
 from bot.app.wiring import open_desk
 from bot.config import Settings, SettingsError
-from news.errors import NewsError
+from news.errors import NewsError, new_error_id
 from storage.backend import hold_runner
 from storage.errors import StorageError
 
@@ -48,11 +47,6 @@ INTENTS.guilds = True
 SWITCH_INTERVAL = 0.001
 
 APOLOGY = "Sorry, something went wrong on our side. If it keeps happening, tell the bot's owner: error id `{}`."
-
-
-def new_error_id() -> str:
-    """Eight hex characters that tie a user's apology to the log line."""
-    return secrets.token_hex(4)
 
 
 def user_message(error: BaseException) -> str | None:

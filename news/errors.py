@@ -1,6 +1,15 @@
-"""Errors a user can cause; their message is one sentence fit to show them."""
+"""Errors a user can cause; their message is one sentence fit to show them. And the id
+that ties a bug of ours, logged with its traceback, to what the user was told."""
 
 from __future__ import annotations
+
+import secrets
+
+
+def new_error_id() -> str:
+    """Eight hex characters that tie a user's apology (or a degraded answer) to the log
+    line of the bug behind it."""
+    return secrets.token_hex(4)
 
 
 class NewsError(Exception):

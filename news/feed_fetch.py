@@ -23,12 +23,12 @@ from news.feeds import item_link, one_line
 from news.fetch import (
     USER_AGENT,
     IpPolicy,
-    _megabytes,
-    _PinnedResolver,
-    _read_limited,
+    PinnedResolver,
+    address_policy,
     follow,
-    is_public_address,
-    is_public_or_loopback,
+    megabytes,
+    read_limited,
+    safe_session,
 )
 from news.urls import normalize_url
 
@@ -83,21 +83,15 @@ async def fetch_feed(
     is_allowed_ip: IpPolicy | None = None,
 ) -> FeedResponse:
     """GET a feed (or a page that may announce one) or raise FetchError saying why not."""
-    policy = is_allowed_ip or (is_public_or_loopback if allow_private else is_public_address)
+    policy = address_policy(allow_private, is_allowed_ip)
     headers = {"User-Agent": USER_AGENT, "Accept": _ACCEPT}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    resolver = _PinnedResolver()
     try:
         async with asyncio.timeout(timeout):
-            connector = aiohttp.TCPConnector(resolver=resolver, use_dns_cache=False)
-            async with aiohttp.ClientSession(
-                connector=connector,
-                timeout=aiohttp.ClientTimeout(total=timeout),
-                trust_env=False,
-            ) as session:
+            async with safe_session(timeout) as (session, resolver):
                 return await _get(
                     session, resolver, url, headers, policy, max_bytes, max_redirects, timeout
                 )
@@ -107,7 +101,7 @@ async def fetch_feed(
 
 async def _get(
     session: aiohttp.ClientSession,
-    resolver: _PinnedResolver,
+    resolver: PinnedResolver,
     url: str,
     headers: dict[str, str],
     policy: IpPolicy,
@@ -154,13 +148,11 @@ async def _read(
     if content_type and content_type.lower().startswith(_REFUSED_TYPES):
         raise FetchError("That link is not a feed or a web page.")
     if resp.content_length is not None and resp.content_length > max_bytes:
-        raise FetchError(f"That feed is larger than the {_megabytes(max_bytes)} I accept.")
+        raise FetchError(f"That feed is larger than the {megabytes(max_bytes)} I accept.")
     try:
-        body = await _read_limited(resp, max_bytes)
+        body = await read_limited(resp, max_bytes)
     except FetchError:
-        raise FetchError(
-            f"That feed is larger than the {_megabytes(max_bytes)} I accept."
-        ) from None
+        raise FetchError(f"That feed is larger than the {megabytes(max_bytes)} I accept.") from None
     return FeedResponse(status=resp.status, body=body, content_type=content_type, **common)  # type: ignore[arg-type]
 
 

@@ -14,7 +14,8 @@ import codecs
 import ipaddress
 import re
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -127,7 +128,7 @@ def _ip_literal(host: str) -> IPAddress | None:
         return None
 
 
-class _PinnedResolver(AbstractResolver):
+class PinnedResolver(AbstractResolver):
     """Answers only with addresses fetch_html has already checked.
 
     aiohttp would otherwise resolve the name again when connecting, and a
@@ -214,11 +215,11 @@ def _parse_url(raw: str) -> URL:
     return url.with_fragment(None)
 
 
-def _megabytes(size: int) -> str:
+def megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):g} MB"
 
 
-async def _read_limited(resp: aiohttp.ClientResponse, max_bytes: int) -> bytes:
+async def read_limited(resp: aiohttp.ClientResponse, max_bytes: int) -> bytes:
     # Chunks are counted after decompression, so a small gzip "bomb" that
     # inflates to gigabytes is stopped at max_bytes like any other body.
     chunks: list[bytes] = []
@@ -226,7 +227,7 @@ async def _read_limited(resp: aiohttp.ClientResponse, max_bytes: int) -> bytes:
     async for chunk in resp.content.iter_chunked(_CHUNK):
         total += len(chunk)
         if total > max_bytes:
-            raise FetchError(f"That page is larger than the {_megabytes(max_bytes)} I accept.")
+            raise FetchError(f"That page is larger than the {megabytes(max_bytes)} I accept.")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -278,12 +279,38 @@ def _decode(body: bytes, header_charset: str | None) -> str:
     return body.decode("utf-8", errors="replace")
 
 
+def address_policy(allow_private: bool, is_allowed_ip: IpPolicy | None = None) -> IpPolicy:
+    """Which addresses a fetch may reach: public ones; with ``allow_private`` loopback
+    too (tests and a local server); ``is_allowed_ip`` replaces the policy entirely."""
+    if is_allowed_ip is not None:
+        return is_allowed_ip
+    return is_public_or_loopback if allow_private else is_public_address
+
+
+@asynccontextmanager
+async def safe_session(
+    request_timeout: float,
+) -> AsyncIterator[tuple[aiohttp.ClientSession, PinnedResolver]]:
+    """The one build of an HTTP session for untrusted URLs (pages and feeds): every
+    connection goes to the address :func:`follow` checked (the resolver pins it, no DNS
+    cache), no proxy or netrc from the environment, and ``request_timeout`` over each
+    request (the caller's asyncio.timeout bounds the whole fetch)."""
+    resolver = PinnedResolver()
+    connector = aiohttp.TCPConnector(resolver=resolver, use_dns_cache=False)
+    async with aiohttp.ClientSession(
+        connector=connector,
+        timeout=aiohttp.ClientTimeout(total=request_timeout),
+        trust_env=False,
+    ) as session:
+        yield session, resolver
+
+
 T = TypeVar("T")
 
 
 async def follow(
     session: aiohttp.ClientSession,
-    resolver: _PinnedResolver | None,
+    resolver: PinnedResolver | None,
     url: str,
     read: Callable[[aiohttp.ClientResponse, str, tuple[int, ...]], Awaitable[T]],
     *,
@@ -356,8 +383,8 @@ async def _read_page(resp: aiohttp.ClientResponse, max_bytes: int) -> FetchedPag
     if mimetype and mimetype not in HTML_TYPES:
         raise FetchError(f"That link is not a web page (it is {mimetype}).")
     if resp.content_length is not None and resp.content_length > max_bytes:
-        raise FetchError(f"That page is larger than the {_megabytes(max_bytes)} I accept.")
-    body = await _read_limited(resp, max_bytes)
+        raise FetchError(f"That page is larger than the {megabytes(max_bytes)} I accept.")
+    body = await read_limited(resp, max_bytes)
     if not mimetype and not _looks_like_html(body):
         raise FetchError("That link is not a web page.")
     return FetchedPage(
@@ -386,17 +413,12 @@ async def fetch_html(
     request, but the connection is only pinned to the checked address when
     this function makes its own session.
     """
-    if is_allowed_ip is not None:
-        policy = is_allowed_ip
-    elif allow_private:
-        policy = is_public_or_loopback
-    else:
-        policy = is_public_address
+    policy = address_policy(allow_private, is_allowed_ip)
 
     async def read(resp: aiohttp.ClientResponse, _url: str, _hops: tuple[int, ...]) -> FetchedPage:
         return await _read_page(resp, max_bytes)
 
-    async def get(client: aiohttp.ClientSession, resolver: _PinnedResolver | None) -> FetchedPage:
+    async def get(client: aiohttp.ClientSession, resolver: PinnedResolver | None) -> FetchedPage:
         return await follow(
             client,
             resolver,
@@ -414,13 +436,7 @@ async def fetch_html(
         async with asyncio.timeout(timeout):
             if session is not None:
                 return await get(session, None)
-            resolver = _PinnedResolver()
-            connector = aiohttp.TCPConnector(resolver=resolver, use_dns_cache=False)
-            async with aiohttp.ClientSession(
-                connector=connector,
-                timeout=aiohttp.ClientTimeout(total=timeout),
-                trust_env=False,
-            ) as own:
+            async with safe_session(timeout) as (own, resolver):
                 return await get(own, resolver)
     except TimeoutError:
         raise FetchError("The site took too long to answer.") from None

@@ -32,9 +32,9 @@ from __future__ import annotations
 import logging
 import math
 import re
-import secrets
 from dataclasses import dataclass
 
+from news.errors import new_error_id
 from news.text import normalize_ws, split_sentences, words
 from news.words import STOP_WORDS, wordset
 
@@ -294,11 +294,9 @@ def summarize(
         return _summarize(text, title, max_sentences, max_chars, weights)
     except Exception:
         # A digest must not die on one odd article, but a crash here is a bug: it is
-        # logged with a short id (as bot.client does for command errors) rather than
+        # logged with a short id (news.errors.new_error_id, as for command errors) rather than
         # passed off as an article with nothing to summarise.
-        log.exception(
-            "error %s in the summarizer; the article gets no summary", secrets.token_hex(4)
-        )
+        log.exception("error %s in the summarizer; the article gets no summary", new_error_id())
         return []
 
 

@@ -9,12 +9,12 @@ show and, when a model reader is configured, the outcome that names the reader
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from news.answer import Answer, Passage
+from news.errors import new_error_id
 
 if TYPE_CHECKING:
     from news.answer.model import ModelReader, ReaderOutcome, Runner
@@ -71,7 +71,7 @@ async def read_with_model(
     except Exception:
         # The reader never should raise; the member still gets the offline answer, and
         # the bug is logged with an id like the command errors (bot.client).
-        error_id = secrets.token_hex(4)  # bot.client.new_error_id's form; no import cycle
+        error_id = new_error_id()
         log.exception("error %s in the model reader; the offline engine answers", error_id)
         why = f"the model reader failed (error {error_id})"
         return Asked(offline, ReaderOutcome("offline", "fallback", why))
