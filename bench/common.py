@@ -1,7 +1,9 @@
-"""Shared pieces of the scale, load and crash benchmarks.
+"""What the benchmarks share: the data they read and the metrics they score with.
 
-Machine description, plain-text tables, percentiles, and the BBC corpus multiplied
-into N distinct articles.  The corpus is read at run time from the shared folder
+The NewsQA dev set and its SQuAD-style scoring (exact match, token F1), the machine
+description, plain-text tables, percentiles, and the BBC corpus multiplied into N
+distinct articles. Every benchmark imports this module and none imports another's
+data or metrics, so the benchmarks have no import circle (``tests/test_layers.py``).  The corpus is read at run time from the shared folder
 (``--shared``); nothing from it is stored in the repository.
 """
 
@@ -11,9 +13,13 @@ import json
 import math
 import os
 import platform
+import re
 import sqlite3
+import string
 import sys
+from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -138,3 +144,55 @@ def variants(corpus: Sequence[dict[str, str]], n: int) -> Iterator[dict[str, str
             "text": text,
             "url": f"https://bench.example/{record['id']}/{k}",
         }
+
+
+# ------------------------------------------------------------------ SQuAD scoring
+
+
+def normalize_answer(s: str) -> str:
+    s = s.lower()
+    s = "".join(ch for ch in s if ch not in set(string.punctuation))
+    s = re.sub(r"\b(a|an|the)\b", " ", s)
+    return " ".join(s.split())
+
+
+def exact_match(pred: str | None, gold: str) -> float:
+    return float(normalize_answer(pred or "") == normalize_answer(gold))
+
+
+def token_f1(pred: str | None, gold: str) -> float:
+    p = normalize_answer(pred or "").split()
+    g = normalize_answer(gold).split()
+    if not p or not g:
+        return float(p == g)
+    common = Counter(p) & Counter(g)
+    same = sum(common.values())
+    if same == 0:
+        return 0.0
+    precision, recall = same / len(p), same / len(g)
+    return 2 * precision * recall / (precision + recall)
+
+
+# ------------------------------------------------------------------ data
+
+
+@dataclass(frozen=True)
+class Item:
+    article_index: int
+    question: str
+    gold: str
+
+
+def load(shared: Path, limit: int | None) -> tuple[list[str], list[Item]]:
+    path = shared / "eval" / "newsqa-dev.jsonl"
+    texts: list[str] = []
+    items: list[Item] = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            texts.append(row["text"])
+            for qa in row["qas"]:
+                items.append(Item(len(texts) - 1, qa["question"], qa["answer"]))
+    if limit is not None:
+        items = items[:limit]
+    return texts, items

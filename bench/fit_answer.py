@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.qa_eval import DEFAULT_SHARED, Item, load, normalize_answer, token_f1
+from bench.common import DEFAULT_SHARED, Item, load, normalize_answer, token_f1
 from news.answer import Passage, fitting
 from news.answer.fitting import FEATURES, SENT_FEATURES
 

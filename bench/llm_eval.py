@@ -30,7 +30,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.qa_eval import DEFAULT_SHARED, Item, exact_match, load, token_f1
+from bench.common import DEFAULT_SHARED, Item, exact_match, load, token_f1
 from news.answer import Passage, answer_question
 from news.answer.model import ModelConfig, ModelReader, ReaderOutcome, Secret
 

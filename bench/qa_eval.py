@@ -20,73 +20,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import re
 import statistics
-import string
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.common import DEFAULT_SHARED, Item, exact_match, load, normalize_answer, token_f1
 from news.answer import Answer, Passage, answer_question
-
-DEFAULT_SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-
-
-# ------------------------------------------------------------------ SQuAD scoring
-
-
-def normalize_answer(s: str) -> str:
-    s = s.lower()
-    s = "".join(ch for ch in s if ch not in set(string.punctuation))
-    s = re.sub(r"\b(a|an|the)\b", " ", s)
-    return " ".join(s.split())
-
-
-def exact_match(pred: str | None, gold: str) -> float:
-    return float(normalize_answer(pred or "") == normalize_answer(gold))
-
-
-def token_f1(pred: str | None, gold: str) -> float:
-    p = normalize_answer(pred or "").split()
-    g = normalize_answer(gold).split()
-    if not p or not g:
-        return float(p == g)
-    common = Counter(p) & Counter(g)
-    same = sum(common.values())
-    if same == 0:
-        return 0.0
-    precision, recall = same / len(p), same / len(g)
-    return 2 * precision * recall / (precision + recall)
-
-
-# ------------------------------------------------------------------ data
-
-
-@dataclass(frozen=True)
-class Item:
-    article_index: int
-    question: str
-    gold: str
-
-
-def load(shared: Path, limit: int | None) -> tuple[list[str], list[Item]]:
-    path = shared / "eval" / "newsqa-dev.jsonl"
-    texts: list[str] = []
-    items: list[Item] = []
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            texts.append(row["text"])
-            for qa in row["qas"]:
-                items.append(Item(len(texts) - 1, qa["question"], qa["answer"]))
-    if limit is not None:
-        items = items[:limit]
-    return texts, items
-
 
 # ------------------------------------------------------------------ results
 

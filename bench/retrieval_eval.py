@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bench.qa_eval import DEFAULT_SHARED, Item, load
+from bench.common import DEFAULT_SHARED, Item, load
 from news import retrieval, weights
 from news.search import Hit, StagedSearch
 from storage.articles import fts_query

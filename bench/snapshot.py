@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.qa_eval import DEFAULT_SHARED, load
+from bench.common import DEFAULT_SHARED, load
 
 
 def _answer(ans: Any) -> dict[str, Any]:

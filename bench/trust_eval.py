@@ -52,8 +52,7 @@ from pathlib import Path
 import numpy as np
 
 from bench import fit_answer
-from bench.common import CACHE
-from bench.qa_eval import DEFAULT_SHARED, Item, load, normalize_answer, token_f1
+from bench.common import CACHE, DEFAULT_SHARED, Item, load, normalize_answer, token_f1
 from bench.unanswerable import name_swapped, wrong_story
 from news import retrieval
 from news.answer import Passage, fitting

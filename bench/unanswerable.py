@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.qa_eval import DEFAULT_SHARED, Item, load
+from bench.common import DEFAULT_SHARED, Item, load
 from news.words import wordset
 
 SEED = 19
