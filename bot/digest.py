@@ -43,7 +43,7 @@ _LEADING_BULLET = re.compile(r"^(\s*)([-+])")
 
 
 class DigestDesk(Protocol):
-    """What building a digest needs from :class:`bot.desk.NewsDesk`."""
+    """What building a digest needs from :class:`bot.app.desk.NewsDesk`."""
 
     store: Articles
 

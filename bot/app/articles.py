@@ -3,7 +3,7 @@ search, summarize and remove, scoped per guild; the host's command line also rea
 every scope (``*_any``).
 
 :class:`ArticleCases` is a part of :class:`bot.app.desk.NewsDesk`; it runs its CPU work
-in the desk's worker thread.
+in the desk's worker thread (:mod:`bot.app.workers`).
 """
 
 from __future__ import annotations

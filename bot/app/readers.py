@@ -1,7 +1,7 @@
 """Which reader answers a question: the offline engine alone, or the model reader
 (:mod:`news.answer.model`) with the offline engine as its fallback.
 
-:class:`Asked` is what :meth:`bot.desk.NewsDesk.ask_read` gives back: the answer to
+:class:`Asked` is what :meth:`bot.app.ask.AskCases.ask_read` gives back: the answer to
 show and, when a model reader is configured, the outcome that names the reader
 (the /ask card's footer, ``newsbot ask``'s "reader").
 """
