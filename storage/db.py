@@ -1,4 +1,4 @@
-"""SQLite connections, transactions and numbered migrations.
+"""SQLite connections and transactions; its side of the migration runner (storage/migrate.py).
 
 One writer connection (guarded by a lock, explicit ``BEGIN IMMEDIATE``) and a small pool
 of reader connections: in WAL mode readers never wait for the writer nor for each other,
@@ -16,21 +16,19 @@ import sqlite3
 import sys
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 
 import aiosqlite
 
 from storage.errors import StorageError, is_read_only, read_only_error, translated
+from storage.migrate import Migration, load_migrations, migrate
 from storage.sql import Dialect, Domain, Params, Row
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
 READERS = 4  # read connections: a lookup never queues behind more than a few reads
-_MIGRATION_NAME = re.compile(r"^(\d{3,})_([a-z0-9_]+)\.sql$")
 
 
 def utc_iso(moment: datetime) -> str:
@@ -47,27 +45,6 @@ def utc_iso(moment: datetime) -> str:
 def stored_time(value: str | None) -> datetime | None:
     """An instant as :func:`utc_iso` stored it, or None for an empty column."""
     return datetime.fromisoformat(value) if value else None
-
-
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
-
-
-def load_migrations(package: str = "storage.migrations") -> list[Migration]:
-    """The numbered ``NNN_name.sql`` files of ``package`` (SQLite's by default), in order."""
-    found: list[Migration] = []
-    for entry in resources.files(package).iterdir():
-        match = _MIGRATION_NAME.match(entry.name)
-        if match:
-            found.append(Migration(int(match.group(1)), match.group(2), entry.read_text("utf-8")))
-    found.sort(key=lambda m: m.version)
-    versions = [m.version for m in found]
-    if len(set(versions)) != len(versions):
-        raise RuntimeError(f"two migrations share a number: {versions}")
-    return found
 
 
 def statements(sql: str) -> Iterator[str]:
@@ -260,49 +237,46 @@ def _newer_error(path: Path, found: int, known: int) -> StorageError:
     )
 
 
-async def _migrate(conn: aiosqlite.Connection, migrations: list[Migration], path: Path) -> None:
-    """Apply every pending migration in one transaction.
+class _SqliteMigrations:
+    """The SQLite side of :func:`storage.migrate.migrate`: every pending migration in one
+    transaction under the write lock (``BEGIN IMMEDIATE``), so of processes opening a new
+    file at once one migrates, and the others wait for that one transaction (not one per
+    migration, with the busy handler's back-off between each) and find the work done."""
 
-    The version is read first without any lock, so an opener that finds the schema current
-    (every open but a new file's or an upgrade's) never queues for the write lock. Otherwise
-    the write lock is taken once and the version read again under it: of processes opening
-    a new file at once, one migrates and the others, after waiting for that one transaction
-    (not one per migration, with the busy handler's back-off between each), find the work
-    done. A failure leaves the file as it was: no migration of the run is kept.
-    """
-    latest = max((m.version for m in migrations), default=0)
-    current = await _read_version(conn)
-    if current > latest:
-        raise _newer_error(path, current, latest)
-    if current == latest:
-        return
-    applied: list[Migration] = []
-    await conn.execute("BEGIN IMMEDIATE")
-    try:
-        await conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version ("
-            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    one_per_transaction = False
+    log = log
+    applied = "applied migration %03d_%s"
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+
+    async def version(self) -> int:
+        return await _read_version(self.conn)
+
+    @asynccontextmanager
+    async def locked(self) -> AsyncIterator[None]:
+        await self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            await self.conn.execute("COMMIT")
+        except BaseException:
+            await _rollback(self.conn)
+            raise
+
+    async def execute(self, sql: str) -> None:
+        # Statement by statement: executescript would commit the transaction first.
+        for statement in statements(sql):
+            await self.conn.execute(statement)
+
+    async def record(self, migration: Migration, applied_at: str) -> None:
+        await self.conn.execute(
+            "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+            (migration.version, migration.name, applied_at),
         )
-        current = await _read_version(conn)
-        if current > latest:
-            raise _newer_error(path, current, latest)
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        for pending in migrations:
-            if pending.version <= current:
-                continue
-            for statement in statements(pending.sql):
-                await conn.execute(statement)
-            await conn.execute(
-                "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
-                (pending.version, pending.name, now),
-            )
-            applied.append(pending)
-        await conn.execute("COMMIT")
-    except BaseException:
-        await _rollback(conn)
-        raise
-    for done in applied:
-        log.info("applied migration %03d_%s", done.version, done.name)
+
+    def newer(self, found: int, known: int) -> StorageError:
+        return _newer_error(self.path, found, known)
 
 
 async def open_database(
@@ -353,7 +327,7 @@ async def _writer(
     opened.append(writer)
     try:
         await writer.execute("PRAGMA journal_mode = WAL")
-        await _migrate(writer, known, path)
+        await migrate(_SqliteMigrations(writer, path), known)
     except sqlite3.OperationalError as err:
         if not is_read_only(err):
             raise

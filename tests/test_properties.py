@@ -23,7 +23,7 @@ from news.clean import clean_body, clean_title
 from news.domain import Article, SearchHit
 from news.text import normalize_ws
 from storage.articles import BODY_WEIGHT, TITLE_WEIGHT, fts_query, query_terms
-from storage.db import load_migrations
+from storage.migrate import load_migrations
 from tests.harness.discord_links import masked_links
 
 SETTINGS = settings(

@@ -35,8 +35,9 @@ from urllib.parse import urlsplit
 import aiosqlite
 
 from news.text import sanitize
-from storage.db import BUSY_TIMEOUT_MS, load_migrations, open_reader
+from storage.db import BUSY_TIMEOUT_MS, open_reader
 from storage.errors import StorageError, translated
+from storage.migrate import load_migrations
 
 if TYPE_CHECKING:
     from storage.postgres.db import PgDatabase

@@ -1,4 +1,5 @@
-"""PostgreSQL connections, transactions and numbered migrations (asyncpg).
+"""PostgreSQL connections and transactions (asyncpg); its side of the migration runner
+(storage/migrate.py).
 
 The stores' statements are written once with ``?`` placeholders (``storage/sql.py``);
 here they are numbered (``$1``...) and SQLite's ``IS ?`` becomes ``IS NOT DISTINCT
@@ -15,15 +16,14 @@ import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 import asyncpg
 from yarl import URL
 
-from storage.db import Migration, load_migrations
 from storage.errors import StorageError
+from storage.migrate import Migration, load_migrations, migrate
 from storage.postgres import MIGRATIONS
 from storage.sql import Dialect, Domain, Params, Row
 
@@ -183,34 +183,41 @@ def _newer_error(location: str, found: int, known: int) -> StorageError:
     )
 
 
-async def migrate(conn: Any, migrations: list[Migration], location: str) -> None:
-    """Apply pending migrations under an advisory lock, each in its own transaction.
+class _PgMigrations:
+    """The PostgreSQL side of :func:`storage.migrate.migrate`: one migration per
+    transaction, each under the migration advisory lock, so of several processes
+    starting at once one migrates and the others wait, then find the version current."""
 
-    Of several processes starting at once, one migrates; the others wait for the lock,
-    then find the version current. A schema newer than the code is refused.
-    """
-    latest = max((m.version for m in migrations), default=0)
-    while True:
-        async with conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
-            await conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
-                " name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-            )
-            current = await _read_version(conn)
-            if current > latest:
-                raise _newer_error(location, current, latest)
-            pending = next((m for m in migrations if m.version > current), None)
-            if pending is None:
-                return
-            await conn.execute(pending.sql)
-            await conn.execute(
-                "INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)",
-                pending.version,
-                pending.name,
-                datetime.now(UTC).isoformat(timespec="seconds"),
-            )
-        log.info("applied PostgreSQL migration %03d_%s", pending.version, pending.name)
+    one_per_transaction = True
+    log = log
+    applied = "applied PostgreSQL migration %03d_%s"
+
+    def __init__(self, conn: Any, location: str) -> None:
+        self.conn = conn
+        self.location = location
+
+    async def version(self) -> int:
+        return await _read_version(self.conn)
+
+    @asynccontextmanager
+    async def locked(self) -> AsyncIterator[None]:
+        async with self.conn.transaction():
+            await self.conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+            yield
+
+    async def execute(self, sql: str) -> None:
+        await self.conn.execute(sql)
+
+    async def record(self, migration: Migration, applied_at: str) -> None:
+        await self.conn.execute(
+            "INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)",
+            migration.version,
+            migration.name,
+            applied_at,
+        )
+
+    def newer(self, found: int, known: int) -> StorageError:
+        return _newer_error(self.location, found, known)
 
 
 async def open_pg_database(
@@ -224,7 +231,7 @@ async def open_pg_database(
     try:
         with translated(location):
             async with pool.acquire() as conn:
-                await migrate(conn, known, location)
+                await migrate(_PgMigrations(conn, location), known)
     except BaseException:
         await pool.close()
         raise

@@ -20,9 +20,10 @@ import pytest
 
 from news.domain import NewArticle, PollRecord, RunStatus
 from storage.backend import open_stores
-from storage.db import load_migrations, open_database
+from storage.db import open_database
 from storage.errors import StorageError
 from storage.interfaces import Stores
+from storage.migrate import load_migrations
 from storage.postgres.copy import TABLES, copy_database
 from tests.harness.postgres import require_postgres, scratch_database
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.db import Migration, load_migrations, open_database
+from storage.db import open_database
+from storage.migrate import Migration, load_migrations
 
 ROOT = Path(__file__).resolve().parents[2]
 

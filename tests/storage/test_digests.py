@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from news.domain import RunStatus, ScheduleState
-from storage.db import load_migrations
 from storage.digests import DigestStore
+from storage.migrate import load_migrations
 from storage.postgres import MIGRATIONS
 
 T0 = datetime(2025, 6, 2, 7, 0, tzinfo=UTC)

@@ -7,7 +7,8 @@ import sqlite3
 
 from news.domain import NewArticle
 from storage.articles import ArticleStore
-from storage.db import load_migrations, open_database
+from storage.db import open_database
+from storage.migrate import load_migrations
 
 TEXT = (
     "The Ashby canal trust reopened lock {n} after a winter of repairs. Boaters queued "

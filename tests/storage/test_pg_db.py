@@ -10,8 +10,8 @@ import asyncpg
 import pytest
 
 from storage.backend import open_stores
-from storage.db import Migration, load_migrations
 from storage.errors import StorageError
+from storage.migrate import Migration, load_migrations
 from storage.postgres import MIGRATIONS
 from storage.postgres.db import numbered, open_pg_database, safe_location
 from tests.harness.postgres import drop_database, fresh_database, require_postgres
