@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 import aiohttp
 
 from news.errors import FetchError
-from news.feeds import item_link, one_line
+from news.feed_parse import item_link, one_line
 from news.fetch import (
     USER_AGENT,
     IpPolicy,

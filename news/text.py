@@ -105,7 +105,7 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 def sanitize(text: str) -> str:
     """``text`` without lone surrogates and NULs: applied once where text enters (an
-    article's draft in ``bot.app.drafts.prepare``, a feed's fields in ``news.feeds``), so one
+    article's draft in ``bot.app.drafts.prepare``, a feed's fields in ``news.feed_parse``), so one
     poisoned character never fails a whole write."""
     return _UNSTORABLE.sub("", text) if _UNSTORABLE.search(text) else text
 

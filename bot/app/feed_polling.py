@@ -25,7 +25,7 @@ from bot.scheduler import DeliveryError, TransientDeliveryError
 from news.domain import Article, Feed, PollRecord
 from news.errors import FetchError, InputError, NewsError
 from news.feed_fetch import FeedLink, FeedResponse, discover, fetch_feed, looks_like_feed
-from news.feeds import FeedError, FeedItem, ParsedFeed, keywords, matches, parse_feed
+from news.feed_parse import FeedError, FeedItem, ParsedFeed, keywords, matches, parse_feed
 from news.urls import url_problem
 from storage.interfaces import Feeds
 

@@ -21,7 +21,7 @@ from bot.app.feed_polling import (
 from bot.feed_cards import PollReport
 from news.domain import Feed, FeedExists, FeedLimitReached
 from news.errors import InputError
-from news.feeds import FeedItem, keywords
+from news.feed_parse import FeedItem, keywords
 
 
 @dataclass(frozen=True)

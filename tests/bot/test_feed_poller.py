@@ -331,7 +331,7 @@ async def test_an_address_no_parser_reads_is_one_line_and_stores_nothing(
 ) -> None:
     # /feed add hands the URL as typed: an unclosed bracket or a port out of range is
     # the member's mistake, told in one line, never a ValueError from deep in the fetch.
-    from news.feeds import FeedError
+    from news.feed_parse import FeedError
 
     with pytest.raises(FeedError, match="not a valid address"):
         await feeds.subscribe(url, guild_id=GUILD, channel_id=1)

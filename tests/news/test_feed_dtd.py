@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from news.feeds import FeedError, ParsedFeed, parse_feed
+from news.feed_parse import FeedError, ParsedFeed, parse_feed
 
 NOW = datetime(2025, 6, 20, 12, 0, tzinfo=UTC)
 MARKER = "MARKER"

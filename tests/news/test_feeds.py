@@ -1,4 +1,4 @@
-"""news.feeds and news.feed_fetch: formats, discovery, and hostile feeds (fixtures written here)."""
+"""news.feed_parse and news.feed_fetch: formats, discovery, and hostile feeds (fixtures written here)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from news.errors import FetchError
 from news.feed_fetch import discover, fetch_feed, looks_like_feed
-from news.feeds import FeedError, matches, parse_feed
+from news.feed_parse import FeedError, matches, parse_feed
 from tests.harness.feed_site import feed_site, rfc822, rss, rss_item
 
 NOW = datetime(2025, 6, 20, 12, 0, tzinfo=UTC)

@@ -1,6 +1,6 @@
 """Feed polling benchmark: a loopback site of N feeds x M items, three poll cycles.
 
-    python -m bench.feeds [--feeds 200] [--items 30] [--shared ../shared]
+    python -m bench.feed_poll [--feeds 200] [--items 30] [--shared ../shared]
 
 The site runs in its own process (so its work is not counted as the poller's loop lag)
 and serves every feed on 8 loopback addresses (127.0.0.1-8: the poller allows two
