@@ -19,9 +19,9 @@ from pathlib import Path
 from bot.app.drafts import (
     AddResult,
     Draft,
-    _prepare_all,
-    _result,
+    add_result,
     prepare,
+    prepare_all,
     read_source_file,
 )
 from bot.app.workers import CpuWorker
@@ -54,7 +54,7 @@ class ArticleCases:
         """The one path every article takes into the store."""
         new = await self.cpu.run(prepare, draft, guild_id, added_by)
         outcome = await self.store.add(new)
-        return _result(outcome)
+        return add_result(outcome)
 
     async def add_url(
         self,
@@ -113,15 +113,15 @@ class ArticleCases:
             loop = asyncio.get_running_loop()
             chunks = [drafts[i : i + BATCH_CHUNK] for i in range(0, len(drafts), BATCH_CHUNK)]
             parts = await asyncio.gather(
-                *(loop.run_in_executor(pool, _prepare_all, list(c), guild_id) for c in chunks)
+                *(loop.run_in_executor(pool, prepare_all, list(c), guild_id) for c in chunks)
             )
             prepared = [item for part in parts for item in part]
         else:
-            prepared = await self.cpu.run(_prepare_all, drafts, guild_id)
+            prepared = await self.cpu.run(prepare_all, drafts, guild_id)
         good = [item for item in prepared if isinstance(item, NewArticle)]
         outcomes = iter(await self.store.add_many(good)) if good else iter(())
         return [
-            item if isinstance(item, NewsError) else _result(next(outcomes)) for item in prepared
+            item if isinstance(item, NewsError) else add_result(next(outcomes)) for item in prepared
         ]
 
     async def import_drafts(

@@ -164,7 +164,9 @@ def read_source_file(path: Path, **fields: object) -> Draft:
     raise InputError(f"{path.name}: only .txt, .md and .html files can be added.")
 
 
-def _prepare_all(drafts: Iterable[Draft], guild_id: int | None) -> list[NewArticle | NewsError]:
+def prepare_all(drafts: Iterable[Draft], guild_id: int | None) -> list[NewArticle | NewsError]:
+    """Each draft prepared, or the error that refused it (named by its ``origin``): a
+    bulk import's job, in the worker thread or a worker process."""
     out: list[NewArticle | NewsError] = []
     for draft in drafts:
         try:
@@ -174,7 +176,8 @@ def _prepare_all(drafts: Iterable[Draft], guild_id: int | None) -> list[NewArtic
     return out
 
 
-def _result(outcome: AddOutcome) -> AddResult:
+def add_result(outcome: AddOutcome) -> AddResult:
+    """What a caller is told of a store's outcome: the article, and whether it was there."""
     return AddResult(outcome.article, duplicate=not outcome.created)
 
 

@@ -28,10 +28,10 @@ from news.feed_fetch import FeedLink, FeedResponse, discover, fetch_feed, looks_
 from news.feed_parse import FeedError, FeedItem, ParsedFeed, keywords, matches, parse_feed
 from news.urls import url_problem
 from storage.interfaces import Feeds
+from storage.shards import Shards
 
 if TYPE_CHECKING:
     from bot.app.desk import NewsDesk
-from storage.shards import Shards
 
 log = logging.getLogger(__name__)
 
