@@ -19,6 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.digest import DEFAULT_MAX_ARTICLES, Digest, message_nonce, render_messages
+from bot.digest_slots import next_run_for
 from bot.schedule_input import (
     describe_days,
     format_days,
@@ -28,14 +29,7 @@ from bot.schedule_input import (
     parse_timezone,
     suggest_timezones,
 )
-from bot.scheduler import (
-    MAX_ARTICLES_LIMIT,
-    PAUSE_AFTER_FAILURES,
-    RunResult,
-    Sent,
-    Skip,
-    next_run_for,
-)
+from bot.scheduler import MAX_ARTICLES_LIMIT, PAUSE_AFTER_FAILURES, RunResult, Sent, Skip
 from cogs.views import NO_MENTIONS, deliver, postable
 from news.domain import DigestRun, DigestSchedule, RunStatus, ScheduleState
 from news.errors import InputError

@@ -19,7 +19,7 @@ from bot import render
 from bot.app.drafts import parse_date
 from bot.checks import is_moderator
 from bot.client import report_error
-from bot.scheduler import DeliveryError, TransientDeliveryError
+from bot.delivery import DeliveryError, TransientDeliveryError
 from bot.style import CHOICES_LIMIT, TEXT_INPUT_LIMIT
 
 if TYPE_CHECKING:

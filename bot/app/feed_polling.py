@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.app.drafts import AddResult, Draft
+from bot.delivery import DeliveryError, TransientDeliveryError
 from bot.feed_cards import PollReport
-from bot.scheduler import DeliveryError, TransientDeliveryError
 from news.domain import Article, Feed, PollRecord
 from news.errors import FetchError, InputError, NewsError
 from news.feed_fetch import FeedLink, FeedResponse, discover, fetch_feed, looks_like_feed

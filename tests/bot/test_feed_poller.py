@@ -13,7 +13,7 @@ import pytest
 from bot.app.desk import NewsDesk
 from bot.app.feed_polling import PAUSE_AFTER, RESTART_SPREAD, FeedChoices
 from bot.app.feeds import FeedCases
-from bot.scheduler import DeliveryError
+from bot.delivery import DeliveryError
 from news.domain import Article, Feed
 from tests.harness.feed_site import FeedSite, feed_site, rfc822, rss, rss_item, story
 

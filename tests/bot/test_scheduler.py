@@ -10,7 +10,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.delivery import DeliveryError, TransientDeliveryError
 from bot.digest import Digest, DigestMessage, render_messages
+from bot.digest_slots import (
+    CATCH_UP_GRACE,
+    Decision,
+    Rule,
+    catch_up_decision,
+    next_run,
+    next_run_for,
+    previous_run,
+)
 from bot.schedule_input import (
     describe_days,
     format_days,
@@ -19,22 +29,7 @@ from bot.schedule_input import (
     parse_timezone,
     suggest_timezones,
 )
-from bot.scheduler import (
-    CATCH_UP_GRACE,
-    Decision,
-    DeliveryError,
-    DigestScheduler,
-    Rule,
-    RunResult,
-    Sent,
-    Skip,
-    SlotRunner,
-    TransientDeliveryError,
-    catch_up_decision,
-    next_run,
-    next_run_for,
-    previous_run,
-)
+from bot.scheduler import DigestScheduler, RunResult, Sent, Skip, SlotRunner
 from news.domain import Article, NewArticle, RunStatus, ScheduleState
 from news.errors import InputError
 from storage.articles import ArticleStore
