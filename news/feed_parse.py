@@ -49,6 +49,7 @@ MAX_TITLE_CHARS = 300
 MAX_SUMMARY_CHARS = 2_000
 MAX_CONTENT_CHARS = 100_000
 MAX_FIELD_CHARS = 2_000  # guid, link, author: longer is junk, not an identifier
+MAX_CATEGORIES = 20
 # A date this far past "now" is a feed's clock or typo, not a publication date.
 FUTURE_SLACK = timedelta(days=1)
 
@@ -72,6 +73,7 @@ class FeedItem:
     summary: str  # plain text, for cards and keyword filters
     content: str  # plain text of the item's own body, the fallback when the page fails
     date_note: str | None = None  # why ``published`` is empty (invalid, future, missing)
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -229,6 +231,7 @@ class _Raw:
     content: str | None
     position: int = 0
     error: str | None = None  # why the item could not be read; it is refused with this
+    categories: tuple[str, ...] = ()
 
 
 def _unreadable(position: int, title: object, err: Exception) -> _Raw:
@@ -315,6 +318,9 @@ def _xml_raw(entry: Any, position: int) -> _Raw:
         summary=entry.get("summary"),
         content=body_html or None,
         position=position,
+        categories=_categories(
+            tag.get("term") for tag in entry.get("tags") or () if isinstance(tag, dict)
+        ),
     )
 
 
@@ -434,6 +440,7 @@ def _json_raw(item: dict[str, Any], doc: dict[str, Any], position: int) -> _Raw:
         summary=_text(item.get("summary")),
         content=_text(item.get("content_html")) or _text(item.get("content_text")),
         position=position,
+        categories=_categories(tags if isinstance(tags := item.get("tags"), list) else ()),
     )
 
 
@@ -455,6 +462,19 @@ def _text(value: object) -> str | None:
         return None
     value = sanitize(value).strip()[:MAX_FIELD_CHARS]
     return value or None
+
+
+def _categories(values: Iterable[object]) -> tuple[str, ...]:
+    """An item's categories (RSS <category>, Atom <category term>, JSON Feed tags), for
+    the filters: at most MAX_CATEGORIES of at most 100 characters, each on one line."""
+    found: dict[str, None] = {}
+    for value in values:
+        text = one_line(_text(value), 100)
+        if text:
+            found[text] = None
+        if len(found) >= MAX_CATEGORIES:
+            break
+    return tuple(found)
 
 
 def _int(value: object) -> int | None:
@@ -541,6 +561,7 @@ def _item(raw: _Raw, base: str | None, now: datetime) -> FeedItem | Refused:
         summary=summary,
         content=content,
         date_note=note,
+        categories=raw.categories,
     )
 
 
