@@ -18,6 +18,19 @@ OWNER_ID = 900_000_000_000_000_003
 
 MANAGE_MESSAGES = 1 << 13
 MANAGE_GUILD = 1 << 5
+CREATE_PUBLIC_THREADS = 1 << 35
+SEND_MESSAGES_IN_THREADS = 1 << 38
+
+# Channel types (Discord's numbers).
+TEXT = 0
+ANNOUNCEMENT = 5
+PUBLIC_THREAD = 11
+FORUM = 15
+
+# The errors Discord answers with, as (status, body).
+MISSING_PERMISSIONS = (403, {"message": "Missing Permissions", "code": 50013})
+UNKNOWN_CHANNEL = (404, {"message": "Unknown Channel", "code": 10003})
+UNKNOWN_ROLE = (404, {"message": "Unknown Role", "code": 10011})
 # What @everyone holds in a default server: view, send, read history, embed, use commands.
 MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 16) | (1 << 14) | (1 << 31)
 
@@ -58,6 +71,9 @@ class Call:
             or re.fullmatch(r"/channels/\d+/messages(/\d+)?", self.path)
         ):
             return self.json
+        if self.method == "POST" and re.fullmatch(r"/channels/\d+/threads", self.path):
+            first = self.json.get("message")  # a forum post's first message
+            return first if isinstance(first, dict) else None
         return None
 
 
@@ -94,10 +110,75 @@ class Member:
 
 
 @dataclass
+class Channel:
+    """A channel beside the guild's text channel: an announcement channel, or a forum
+    with its tags (each tag's id is the forum's id plus its place, from 1)."""
+
+    id: int
+    type: int
+    name: str
+    tags: list[str] = field(default_factory=list)
+
+    def tag_id(self, name: str) -> str:
+        return str(self.id + 1 + self.tags.index(name))
+
+    def payload(self, guild_id: int) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": str(self.id),
+            "type": self.type,
+            "name": self.name,
+            "position": 1,
+            "guild_id": str(guild_id),
+            "permission_overwrites": [],
+            "flags": 0,
+        }
+        if self.type == FORUM:
+            data["available_tags"] = [
+                {
+                    "id": self.tag_id(tag),
+                    "name": tag,
+                    "moderated": False,
+                    "emoji_id": None,
+                    "emoji_name": None,
+                }
+                for tag in self.tags
+            ]
+            data["default_reaction_emoji"] = None
+        return data
+
+
+def thread_payload(
+    thread_id: str, guild_id: int, parent_id: str, name: str, tags: list[str] | None = None
+) -> dict[str, Any]:
+    """A public thread (a text channel's thread, or a forum post) as Discord returns it."""
+    return {
+        "id": thread_id,
+        "type": PUBLIC_THREAD,
+        "guild_id": str(guild_id),
+        "parent_id": parent_id,
+        "owner_id": str(BOT_ID),
+        "name": name,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "flags": 0,
+        "applied_tags": tags or [],
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": "2024-05-01T12:00:00+00:00",
+            "locked": False,
+        },
+    }
+
+
+@dataclass
 class Guild:
     id: int
     channel_id: int
     name: str = "Test guild"
+    channels: list[Channel] = field(default_factory=list)  # beside the text channel
 
     def payload(self) -> dict[str, Any]:
         bot_member = Member(BOT_ID, "newsbot", MEMBER_PERMISSIONS).payload()
@@ -112,7 +193,7 @@ class Guild:
             "roles": [
                 {"id": str(self.id), "name": "@everyone", "permissions": str(MEMBER_PERMISSIONS)}
             ],
-            "channels": [self.channel_payload()],
+            "channels": [self.channel_payload()] + [c.payload(self.id) for c in self.channels],
             "members": [bot_member],
             "features": [],
             "emojis": [],

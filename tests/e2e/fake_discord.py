@@ -28,37 +28,54 @@ from aiohttp import WSMsgType, web
 
 from tests.e2e.bot_runners import BotRunner
 from tests.e2e.discord_payloads import (
+    ANNOUNCEMENT,
     APP_ID,
     BOT_ID,
+    FORUM,
     MANAGE_GUILD,
     MANAGE_MESSAGES,
     MEMBER_PERMISSIONS,
+    MISSING_PERMISSIONS,
     MOD,
     OWNER_ID,
+    PUBLIC_THREAD,
     READER,
+    TEXT,
     TOKEN,
+    UNKNOWN_CHANNEL,
+    UNKNOWN_ROLE,
     Call,
+    Channel,
     Failure,
     Guild,
     Member,
     message_payload,
     option,
+    thread_payload,
     user_payload,
 )
 
 # Tests import the payload pieces from here, with the fake.
 __all__ = [
+    "ANNOUNCEMENT",
     "APP_ID",
     "BOT_ID",
+    "FORUM",
     "MANAGE_GUILD",
     "MANAGE_MESSAGES",
     "MEMBER_PERMISSIONS",
+    "MISSING_PERMISSIONS",
     "MOD",
     "OWNER_ID",
+    "PUBLIC_THREAD",
     "READER",
+    "TEXT",
     "TOKEN",
+    "UNKNOWN_CHANNEL",
+    "UNKNOWN_ROLE",
     "BotRunner",
     "Call",
+    "Channel",
     "Failure",
     "FakeDiscord",
     "Guild",
@@ -66,6 +83,7 @@ __all__ = [
     "Pages",
     "message_payload",
     "option",
+    "thread_payload",
     "user_payload",
 ]
 
@@ -85,6 +103,9 @@ class FakeDiscord:
         self.sockets: list[web.WebSocketResponse] = []
         self.identified = asyncio.Event()
         self._originals: dict[str, str] = {}  # interaction token -> its response message id
+        # Threads and forum posts the bot made: id -> payload; crossposted message ids.
+        self.threads: dict[str, dict[str, Any]] = {}
+        self.crossposted: list[str] = []
         self._ids = itertools.count(950_000_000_000_000_000)
         self._seq = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -155,6 +176,18 @@ class FakeDiscord:
             headers={"Via": "1.1 google"},
             times=1,
         )
+
+    def refuse(
+        self, method: str, path_regex: str, error: tuple[int, dict[str, Any]] = MISSING_PERMISSIONS
+    ) -> None:
+        """Answer matching requests with one of Discord's errors from now on (a permission
+        the bot lacks, a channel or role that is gone)."""
+        self.fail(method, path_regex, error[0], body=error[1])
+
+    def delete_channel(self, channel_id: int | str) -> None:
+        """The channel (or thread, or forum post) is gone: every call on it is a 404."""
+        for method in ("GET", "POST", "PATCH", "DELETE", "PUT"):
+            self.refuse(method, rf"/channels/{channel_id}(/.*)?", UNKNOWN_CHANNEL)
 
     def hold(self, method: str, path_regex: str) -> asyncio.Event:
         """Hold matching requests until the returned event is set (they are in
@@ -322,7 +355,61 @@ class FakeDiscord:
         if match := re.fullmatch(r"/channels/(\d+)/messages", path):
             call.response_id = str(self.next_id())
             return self._message(call.response_id, body or {}, channel_id=match.group(1))
+        if match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)/threads", path):
+            # A thread on a message takes the message's id, as on Discord.
+            return self._thread(match.group(2), match.group(1), body or {})
+        if match := re.fullmatch(r"/channels/(\d+)/threads", path):
+            call.response_id = str(self.next_id())
+            thread = self._thread(call.response_id, match.group(1), body or {})
+            if isinstance((body or {}).get("message"), dict):  # a forum post
+                first = self._message(str(self.next_id()), body["message"], channel_id=thread["id"])
+                return {**thread, "message": first}
+            return thread
+        if match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)/crosspost", path):
+            self.crossposted.append(match.group(2))
+            message = self._message(match.group(2), {}, channel_id=match.group(1))
+            return {**message, "flags": 1}  # CROSSPOSTED
+        if method == "GET" and (match := re.fullmatch(r"/channels/(\d+)", path)):
+            return self.channel(match.group(1))
         return {}
+
+    def _thread(self, thread_id: str, parent_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        parent = self.channel(parent_id)
+        payload = thread_payload(
+            thread_id,
+            int(parent.get("guild_id") or self.guilds[0].id),
+            parent_id,
+            str(body.get("name") or ""),
+            [str(t) for t in body.get("applied_tags") or []],
+        )
+        self.threads[thread_id] = payload
+        return payload
+
+    def channel(self, channel_id: int | str) -> dict[str, Any]:
+        """The payload of a channel or thread the fake knows ({} for none)."""
+        channel_id = str(channel_id)
+        if channel_id in self.threads:
+            return self.threads[channel_id]
+        for guild in self.guilds:
+            if str(guild.channel_id) == channel_id:
+                return guild.channel_payload()
+            for extra in guild.channels:
+                if str(extra.id) == channel_id:
+                    return extra.payload(guild.id)
+        return {}
+
+    def messages_in(self, channel_id: int | str) -> list[dict[str, Any]]:
+        """What the bot posted in a channel or thread (a forum post's first message too)."""
+        channel_id = str(channel_id)
+        found = []
+        for call in self.calls:
+            if call.status != 200 or call.message is None:
+                continue
+            posted = re.fullmatch(r"/channels/(\d+)/messages", call.path)
+            in_channel = bool(posted and posted.group(1) == channel_id and call.method == "POST")
+            if in_channel or (call.path.endswith("/threads") and call.response_id == channel_id):
+                found.append(call.message)
+        return found
 
     def _message(
         self, message_id: str, data: dict[str, Any], *, channel_id: str | None = None
@@ -420,9 +507,14 @@ class FakeDiscord:
         *,
         guild_id: int | None = None,
         message: dict[str, Any] | None = None,
+        channel_id: int | str | None = None,
     ) -> str:
-        """Inject an INTERACTION_CREATE; returns its token (find the replies with it)."""
+        """Inject an INTERACTION_CREATE; returns its token (find the replies with it).
+        ``channel_id`` places it in another channel or a thread (the guild's text channel
+        by default)."""
         guild = self.guild(guild_id)
+        channel = self.channel(channel_id) if channel_id is not None else guild.channel_payload()
+        assert channel, f"the fake knows no channel {channel_id}"
         interaction_id = self.next_id()
         token = f"tok{interaction_id}"
         payload: dict[str, Any] = {
@@ -433,8 +525,8 @@ class FakeDiscord:
             "version": 1,
             "attachment_size_limit": 8 * 1024 * 1024,
             "guild_id": str(guild.id),
-            "channel_id": str(guild.channel_id),
-            "channel": guild.channel_payload(),
+            "channel_id": channel["id"],
+            "channel": channel,
             "member": member.payload(),
             "app_permissions": str(MEMBER_PERMISSIONS),
             "locale": "en-US",
@@ -456,14 +548,16 @@ class FakeDiscord:
         *,
         sub: str | None = None,
         guild_id: int | None = None,
+        channel_id: int | str | None = None,
         **options: Any,
     ) -> str:
-        """A slash command (``sub`` names a subcommand of the group ``name``)."""
+        """A slash command (``sub`` names a subcommand of the group ``name``), in the
+        guild's text channel or in ``channel_id`` (a thread, say)."""
         opts = [option(key, value) for key, value in options.items()]
         if sub is not None:
             opts = [{"name": sub, "type": 1, "options": opts}]
         data = {"id": self.command_id(name), "name": name, "type": 1, "options": opts}
-        return await self.interact(2, data, member, guild_id=guild_id)
+        return await self.interact(2, data, member, guild_id=guild_id, channel_id=channel_id)
 
     async def autocomplete(
         self,
