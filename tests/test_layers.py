@@ -48,7 +48,7 @@ ALLOWED_OURS = {
 
 # package -> the third-party top-level modules it may import
 ALLOWED_THIRD_PARTY = {
-    "news": {"aiohttp", "feedparser", "trafilatura", "yarl"},
+    "news": {"aiohttp", "feedparser", "re2", "trafilatura", "yarl"},
     "storage": {"aiosqlite", "asyncpg", "yarl"},
     "bot": {"aiohttp", "apscheduler", "click", "discord", "pydantic", "pydantic_settings"},
     "cogs": {"aiohttp", "discord"},

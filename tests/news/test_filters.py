@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from news.feeds import parse_feed
+from news.feed_parse import parse_feed
 from news.filters import Fields, Filter, FilterError, parse_rules, rule
 
 
