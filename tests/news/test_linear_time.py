@@ -17,6 +17,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from datetime import UTC, datetime
 
 import pytest
 
@@ -24,6 +25,7 @@ from news import clean, text
 from news.answer import Passage, answer_question
 from news.retrieval import search_phrases, search_terms
 from news.summarize import summarize
+from news.when import find_window
 
 SMALL = 2_000
 GROWTH = 16
@@ -64,6 +66,8 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "brackets": _nested("([", "Word.", "])"),
     "quotes": _nested("“‘", "Word.", "’”"),
     "straight_quotes": _repeat('"'),
+    # Near-misses of time expressions: each start of "since ... the 4th of" must fail fast.
+    "time_words": _repeat("since the last few on the 4th of "),
 }
 
 _article_ids = itertools.count(1)
@@ -87,6 +91,7 @@ FUNCTIONS: dict[str, Callable[[str], object]] = {
     ),
     "answer.question": lambda s: answer_question(s, [Passage(1, "Council news", SMALL_PASSAGE)]),
     "retrieval.search_terms": search_terms,
+    "when.find_window": lambda s: find_window(s, datetime(2026, 12, 9, tzinfo=UTC)),
     "retrieval.search_phrases": search_phrases,
 }
 
