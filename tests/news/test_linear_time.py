@@ -23,6 +23,7 @@ import pytest
 
 from news import clean, text
 from news.answer import Passage, answer_question
+from news.answer.followup import resolve
 from news.retrieval import search_phrases, search_terms
 from news.summarize import summarize
 from news.when import find_window
@@ -91,6 +92,7 @@ FUNCTIONS: dict[str, Callable[[str], object]] = {
     ),
     "answer.question": lambda s: answer_question(s, [Passage(1, "Council news", SMALL_PASSAGE)]),
     "retrieval.search_terms": search_terms,
+    "followup.resolve": lambda s: resolve("What did she say about it?", s, None, s),
     "when.find_window": lambda s: find_window(s, datetime(2026, 12, 9, tzinfo=UTC)),
     "retrieval.search_phrases": search_phrases,
 }
