@@ -67,9 +67,48 @@ def stamp(moment: datetime, style: str = "R") -> str:
     return f"<t:{int(moment.timestamp())}:{style}>"
 
 
-def feed_line(feed: Feed, refusal: str | None = None) -> str:
+def delivery_line(feed: Feed, counts: dict[str, int] | None = None) -> str:
+    """How and where the feed delivers when not as before, its publishing note, and
+    its rules with how many stories each left out (``counts``): /feed list's extra lines."""
+    d = feed.delivery
+    parts = []
+    if d.deliver == "thread":
+        parts.append("a thread per story")
+    elif d.deliver == "forum":
+        parts.append("a forum post per story" + (" with a tag" if d.forum_tag else ""))
+    if d.style != "card" or d.template:
+        parts.append(f"{d.style}{' with a template' if d.template else ''}")
+    if not d.summary:
+        parts.append("no summary")
+    if d.ping_role:
+        parts.append(f"pings <@&{d.ping_role}>" + (" on keywords" if d.ping_keywords else ""))
+    if d.publish:
+        parts.append("published")
+    lines = [f"\n  delivers: {', '.join(parts)}"] if parts else []
+    if d.note:
+        lines.append(f"\n  ⚠ {clamp(escape(d.note), DETAIL_LIMIT)}")
+    rules = [
+        *(("include", "keyword", w) for w in feed.include_words.split(",") if w),
+        *(("include", "regex", p) for p in d.include_regex.splitlines() if p),
+        *(("exclude", "keyword", w) for w in feed.exclude_words.split(",") if w),
+        *(("exclude", "regex", p) for p in d.exclude_regex.splitlines() if p),
+    ]
+    if rules or counts:
+        shown = [
+            f"{action} {'`' + clamp(p, 60).replace('`', chr(39)) + '`' if kind == 'regex' else clamp(escape(p), 60)}"
+            for action, kind, p in rules
+        ]
+        left = ", ".join(f"{clamp(escape(rule), 80)}: {n}" for rule, n in (counts or {}).items())
+        lines.append(f"\n  rules: {'; '.join(shown) or 'none'}")
+        if left:
+            lines.append(f"\n  left out: {left}")
+    return "".join(lines)
+
+
+def feed_line(feed: Feed, refusal: str | None = None, counts: dict[str, int] | None = None) -> str:
     """One feed in /feed list: id, linked title, status and next poll, what its last
-    poll did, and why its most recently refused item was not taken (``refusal``)."""
+    poll did, why its most recently refused item was not taken (``refusal``), and how
+    it delivers (:func:`delivery_line`)."""
     name = link(feed.name, feed.url, 100)
     if feed.paused:
         state = f"⏸ paused: {clamp(escape(feed.pause_reason or ''), 200)}"
@@ -97,7 +136,8 @@ def feed_line(feed: Feed, refusal: str | None = None) -> str:
         else ""
     )
     why = f"\n  last item not taken: {clamp(escape(refusal), DETAIL_LIMIT)}" if refusal else ""
-    return f"`#{feed.id}` {name}{where}\n  {state}{last}{why}{posting}"
+    extra = delivery_line(feed, counts)
+    return f"`#{feed.id}` {name}{where}\n  {state}{last}{why}{posting}{extra}"
 
 
 @dataclass
@@ -125,7 +165,7 @@ class PollReport:
         for count, words in (
             (self.duplicates, "already stored"),
             (self.failed, "not stored"),
-            (self.filtered, "left out by keywords"),
+            (self.filtered, "left out by the rules"),
             (self.over_limit, "over the limit"),
             (self.posted, "posted"),
         ):

@@ -1,0 +1,156 @@
+"""Posting a poll's new stories: one story, many sources ("also reported by"), the claim
+per channel, the bot's ``post``, and the record of what went where.
+
+The bot's ``post`` (``cogs/feeds.py``) renders and sends; this side decides what to send.
+A story another of the guild's feeds posted within the day is not posted again: the
+earlier message gets "also reported by" with a link (:func:`news.stories.first_report`,
+the search's near-duplicate rule). The check and the record happen under one lock per
+guild, so two of a guild's feeds polled in the same round cannot both post a story; a
+guild's feeds are all polled by the one process that runs its shard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.delivery import DeliveryError, TransientDeliveryError
+from bot.feed_cards import PollReport
+from bot.feed_formats import also_line
+from bot.style import MESSAGE_LIMIT
+from news.domain import Article, Feed, StoryPost
+from news.retrieval import NEAR_DUP_CHARS
+from news.stories import WINDOW, Posted, first_report
+
+if TYPE_CHECKING:
+    from bot.feed_sending import Delivered
+    from storage.interfaces import Feeds
+
+log = logging.getLogger(__name__)
+
+Poster = Callable[[Feed, Sequence[Article], int], Awaitable["Delivered | None"]]
+# (channel id, message id, new content) -> whether Discord took the edit
+Editor = Callable[[int, int, str], Awaitable[bool]]
+
+
+def repeats(
+    articles: Sequence[Article], source: str, now: datetime, recent: Sequence[StoryPost]
+) -> dict[int, StoryPost]:
+    """Which of ``articles`` repeat a story posted before (by article id); CPU work."""
+    posted = [Posted.of(p.article_id, p.source, p.link, p.posted_at, p.opening) for p in recent]
+    by_id = {p.article_id: p for p in recent}
+    found: dict[int, StoryPost] = {}
+    for article in articles:
+        if article.id in by_id:
+            continue  # posted before in this guild: the claim per channel decides
+        first = first_report(article.text, source, now, posted)
+        if first is not None:
+            found[article.id] = by_id[first.article_id]
+    return found
+
+
+def with_also(content: str | None, article_id: int, name: str, url: str | None) -> str:
+    """``content`` with ``name`` added to story ``#article_id``'s "also reported by" line."""
+    line = also_line(article_id, [(name, url)])
+    head = f"↳ #{article_id} also reported by "
+    lines = content.split("\n") if content else []
+    for index, existing in enumerate(lines):
+        if existing.startswith(head):
+            lines[index] = existing + ", " + line[len(head) :]
+            return "\n".join(lines)
+    return "\n".join([*lines, line])
+
+
+class StoryPosting:
+    """The posting half of :class:`bot.app.feed_polling.FeedPolling`."""
+
+    store: Feeds
+    post: Poster | None
+    edit: Editor | None = None
+    clock: Callable[[], datetime]
+    _guild_locks: defaultdict[int, asyncio.Lock]
+
+    async def _run_cpu(self, fn: Callable[..., object], *args: object) -> object:
+        raise NotImplementedError
+
+    async def _post(
+        self, feed: Feed, report: PollReport, candidates: Sequence[Article], more: int
+    ) -> None:
+        if self.post is None or feed.channel_id is None or feed.posting_paused:
+            return
+        if not candidates:
+            return
+        async with self._guild_locks[feed.guild_id or 0]:
+            await self._post_locked(feed, report, candidates, more)
+
+    async def _post_locked(
+        self, feed: Feed, report: PollReport, candidates: Sequence[Article], more: int
+    ) -> None:
+        assert self.post is not None and feed.channel_id is not None
+        now = self.clock()
+        recent = await self.store.recent_stories(feed.guild_id, now - WINDOW)
+        again: dict[int, StoryPost] = {}
+        if recent:
+            again = await self._run_cpu(repeats, candidates, feed.name, now, recent)  # type: ignore[assignment]
+        claimed = await self.store.claim_posts(
+            feed.channel_id, [a.id for a in candidates], feed_id=feed.id, now=now
+        )
+        taken = set(claimed)
+        articles = [a for a in candidates if a.id in taken and a.id not in again]
+        repeated = [a for a in candidates if a.id in taken and a.id in again]
+        if articles:
+            try:
+                delivered = await self.post(feed, articles, more)
+            except DeliveryError as err:
+                await self.store.pause_posting(feed.id, str(err))
+                report.detail = f"posting paused: {err}"
+                return
+            except TransientDeliveryError as err:
+                await self.store.release_posts(feed.channel_id, [a.id for a in articles])
+                report.detail = f"posting failed: {err}"
+                return
+            report.posted = len(articles)
+            if delivered is not None:
+                await self._record(feed, articles, delivered, now)
+        for article in repeated:
+            await self._also(feed, article, again[article.id])
+
+    async def _record(
+        self, feed: Feed, articles: Sequence[Article], delivered: Delivered, now: datetime
+    ) -> None:
+        by_id = {a.id: a for a in articles}
+        posts = [
+            StoryPost(
+                guild_id=feed.guild_id,
+                article_id=article_id,
+                feed_id=feed.id,
+                source=feed.name,
+                link=by_id[article_id].url,
+                opening=by_id[article_id].text[:NEAR_DUP_CHARS],
+                posted_at=now,
+                channel_id=sent.channel_id,
+                message_id=sent.message_id,
+                thread_id=sent.thread_id,
+                content=sent.content,
+            )
+            for sent in delivered.sent
+            for article_id in sent.article_ids
+            if article_id in by_id
+        ]
+        await self.store.record_stories(posts)
+        if delivered.note is not None and (delivered.note or feed.delivery.note):
+            await self.store.note_delivery(feed.id, delivered.note or None)
+
+    async def _also(self, feed: Feed, article: Article, first: StoryPost) -> None:
+        """Add this feed to the earlier story's "also reported by" line."""
+        if self.edit is None or first.channel_id is None or first.message_id is None:
+            return
+        content = with_also(first.content, first.article_id, feed.name, article.url)
+        if len(content) > MESSAGE_LIMIT:
+            return  # a line too many: the story stays as it was
+        if await self.edit(first.channel_id, first.message_id, content):
+            await self.store.set_story_content(feed.guild_id, first.message_id, content)
