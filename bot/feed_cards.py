@@ -156,6 +156,7 @@ class PollReport:
     first: bool = False
     articles: list[Article] = field(default_factory=list)
     posted: int = 0
+    links: dict[int, str | None] = field(default_factory=dict)  # article id -> this feed's link
 
     def summary(self) -> str | None:
         """What the poll did, in one short line (the feed's recorded detail)."""

@@ -313,6 +313,7 @@ class FeedPolling(StoryPosting):
         for item, (result, detail) in zip(taken, outcomes, strict=True):
             if isinstance(result, AddResult):
                 report.articles.append(result.article)
+                report.links[result.article.id] = item.link
                 if result.duplicate:
                     report.duplicates += 1
                 else:

@@ -46,7 +46,11 @@ def repeats(
     found: dict[int, StoryPost] = {}
     for article in articles:
         if article.id in by_id:
-            continue  # posted before in this guild: the claim per channel decides
+            # Stored once already (the same text): another feed's copy is a second
+            # source; this feed's own story again is left to the claim per channel.
+            if by_id[article.id].source != source:
+                found[article.id] = by_id[article.id]
+            continue
         first = first_report(article.text, source, now, posted)
         if first is not None:
             found[article.id] = by_id[first.article_id]
@@ -101,7 +105,9 @@ class StoryPosting:
         )
         taken = set(claimed)
         articles = [a for a in candidates if a.id in taken and a.id not in again]
-        repeated = [a for a in candidates if a.id in taken and a.id in again]
+        # A repeat is claimed too (it never posts later), and announced even when the
+        # claim found it posted: that is the same article stored from two feeds.
+        repeated = [a for a in candidates if a.id in again]
         if articles:
             try:
                 delivered = await self.post(feed, articles, more)
@@ -117,7 +123,7 @@ class StoryPosting:
             if delivered is not None:
                 await self._record(feed, articles, delivered, now)
         for article in repeated:
-            await self._also(feed, article, again[article.id])
+            await self._also(feed, article, again[article.id], report.links.get(article.id))
 
     async def _record(
         self, feed: Feed, articles: Sequence[Article], delivered: Delivered, now: datetime
@@ -145,11 +151,11 @@ class StoryPosting:
         if delivered.note is not None and (delivered.note or feed.delivery.note):
             await self.store.note_delivery(feed.id, delivered.note or None)
 
-    async def _also(self, feed: Feed, article: Article, first: StoryPost) -> None:
-        """Add this feed to the earlier story's "also reported by" line."""
+    async def _also(self, feed: Feed, article: Article, first: StoryPost, link: str | None) -> None:
+        """Add this feed, linked to its own copy, to the earlier story's line."""
         if self.edit is None or first.channel_id is None or first.message_id is None:
             return
-        content = with_also(first.content, first.article_id, feed.name, article.url)
+        content = with_also(first.content, first.article_id, feed.name, link or article.url)
         if len(content) > MESSAGE_LIMIT:
             return  # a line too many: the story stays as it was
         if await self.edit(first.channel_id, first.message_id, content):

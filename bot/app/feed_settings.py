@@ -35,6 +35,8 @@ def check_delivery(feed: Feed, changes: Mapping[str, object]) -> dict[str, objec
             checked[name] = value
         elif name in ("include_regex", "exclude_regex"):
             checked[name] = _regex(value, name.split("_")[0])
+        elif name == "delivery_note":
+            checked[name] = None if value is None else str(value)[:300]
         elif name in ("publish", "summary"):
             checked[name] = 1 if value else 0
         elif name in ("ping_role", "forum_tag", "channel_id"):
