@@ -17,6 +17,8 @@ import discord
 from bot.render import clamp, escape, fit_embed, link
 from bot.style import COLOUR, article_date
 from news.domain import Article, Feed
+from news.errors import InputError
+from news.filters import Rule, parse_rules
 
 CARDS_PER_MESSAGE = 5
 MAX_CARDS = 10  # cards one poll posts; the rest are counted in the last message
@@ -67,6 +69,16 @@ def stamp(moment: datetime, style: str = "R") -> str:
     return f"<t:{int(moment.timestamp())}:{style}>"
 
 
+def feed_rules(feed: Feed) -> list[Rule]:
+    """The feed's rules: its keywords (as before) and its regular expressions (RE2)."""
+    return [
+        *parse_rules(feed.include_words, "include", "keyword"),
+        *parse_rules(feed.delivery.include_regex, "include", "regex"),
+        *parse_rules(feed.exclude_words, "exclude", "keyword"),
+        *parse_rules(feed.delivery.exclude_regex, "exclude", "regex"),
+    ]
+
+
 def delivery_line(feed: Feed, counts: dict[str, int] | None = None) -> str:
     """How and where the feed delivers when not as before, its publishing note, and
     its rules with how many stories each left out (``counts``): /feed list's extra lines."""
@@ -87,19 +99,14 @@ def delivery_line(feed: Feed, counts: dict[str, int] | None = None) -> str:
     lines = [f"\n  delivers: {', '.join(parts)}"] if parts else []
     if d.note:
         lines.append(f"\n  ⚠ {clamp(escape(d.note), DETAIL_LIMIT)}")
-    rules = [
-        *(("include", "keyword", w) for w in feed.include_words.split(",") if w),
-        *(("include", "regex", p) for p in d.include_regex.splitlines() if p),
-        *(("exclude", "keyword", w) for w in feed.exclude_words.split(",") if w),
-        *(("exclude", "regex", p) for p in d.exclude_regex.splitlines() if p),
-    ]
+    try:
+        rules = [r.describe() for r in feed_rules(feed)]
+    except InputError:  # stored before a check that now refuses it: shown as it is
+        rules = [feed.include_words, d.include_regex, feed.exclude_words, d.exclude_regex]
     if rules or counts:
-        shown = [
-            f"{action} {'`' + clamp(p, 60).replace('`', chr(39)) + '`' if kind == 'regex' else clamp(escape(p), 60)}"
-            for action, kind, p in rules
-        ]
+        shown = "; ".join(f"`{clamp(r, 80).replace('`', chr(39))}`" for r in rules if r)
         left = ", ".join(f"{clamp(escape(rule), 80)}: {n}" for rule, n in (counts or {}).items())
-        lines.append(f"\n  rules: {'; '.join(shown) or 'none'}")
+        lines.append(f"\n  rules: {shown or 'none'}")
         if left:
             lines.append(f"\n  left out: {left}")
     return "".join(lines)

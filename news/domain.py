@@ -228,6 +228,7 @@ class DigestSchedule:
     active_since: datetime
     updated_at: datetime
     updated_by: int | None
+    style: str = "card"  # card, compact or text, as a feed's (issue 21)
 
     @property
     def active(self) -> bool:

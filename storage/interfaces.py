@@ -127,6 +127,7 @@ class Digests(Protocol):
         max_articles: int,
         now: datetime,
         updated_by: int | None = None,
+        style: str = "card",
     ) -> DigestSchedule:
         """Create or replace a guild's schedule; it becomes active from ``now``."""
         ...

@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING
 from bot.app.drafts import AddResult, Draft
 from bot.app.feed_posting import Editor, Poster, StoryPosting
 from bot.delivery import DeliveryError, TransientDeliveryError
-from bot.feed_cards import PollReport
+from bot.feed_cards import PollReport, feed_rules
 from news.domain import Feed, PollRecord
 from news.errors import FetchError, InputError, NewsError
 from news.feed_fetch import FeedLink, FeedResponse, discover, fetch_feed, looks_like_feed
 from news.feed_parse import FeedError, FeedItem, ParsedFeed, parse_feed
-from news.filters import Fields, Filter, parse_rules
+from news.filters import Fields, Filter
 from news.urls import url_problem
 from storage.interfaces import Feeds
 from storage.shards import Shards
@@ -93,14 +93,7 @@ NO_INCLUDE = "matched no include rule"
 
 def feed_filter(feed: Feed) -> Filter:
     """The feed's rules: its keywords (as before) and its regular expressions (RE2)."""
-    return Filter(
-        [
-            *parse_rules(feed.include_words, "include", "keyword"),
-            *parse_rules(feed.delivery.include_regex, "include", "regex"),
-            *parse_rules(feed.exclude_words, "exclude", "keyword"),
-            *parse_rules(feed.delivery.exclude_regex, "exclude", "regex"),
-        ]
-    )
+    return Filter(feed_rules(feed))
 
 
 def sift(rules: Filter, items: Sequence[FeedItem]) -> tuple[list[bool], dict[str, int]]:

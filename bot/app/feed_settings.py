@@ -5,7 +5,9 @@ is one line of InputError and nothing is written."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
+from bot.feed_cards import feed_rules
 from bot.feed_formats import check_style, check_template
 from news.domain import DELIVER, Feed
 from news.errors import InputError
@@ -51,12 +53,9 @@ def check_delivery(feed: Feed, changes: Mapping[str, object]) -> dict[str, objec
         raise InputError(f"To deliver to a {deliver}, the feed needs a channel to post in.")
     include = str(checked.get("include_regex", feed.delivery.include_regex))
     exclude = str(checked.get("exclude_regex", feed.delivery.exclude_regex))
-    rules = [
-        *parse_rules(feed.include_words, "include", "keyword"),
-        *parse_rules(include, "include", "regex"),
-        *parse_rules(feed.exclude_words, "exclude", "keyword"),
-        *parse_rules(exclude, "exclude", "regex"),
-    ]
+    rules = feed_rules(
+        replace(feed, delivery=replace(feed.delivery, include_regex=include, exclude_regex=exclude))
+    )
     if len(rules) > MAX_RULES:
         raise InputError(f"A feed can have at most {MAX_RULES} rules, keywords included.")
     Filter(rules)

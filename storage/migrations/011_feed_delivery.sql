@@ -38,3 +38,6 @@ CREATE TABLE feed_stories (
 );
 CREATE INDEX feed_stories_recent ON feed_stories (guild_id, posted_at);
 CREATE INDEX feed_stories_thread ON feed_stories (thread_id);
+
+-- A digest's style: card (the embeds, as before), compact or text.
+ALTER TABLE digest_schedules ADD COLUMN style TEXT NOT NULL DEFAULT 'card';

@@ -6,6 +6,7 @@ and a missing permission pausing posting until /feed resume."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -213,3 +214,131 @@ async def test_a_hostile_template_is_refused_and_titles_cannot_close_its_markdow
     token = await fake.slash("feed", MOD, sub="preview", feed=feed.id)
     shown = await fake.wait_message(token)
     assert shown["content"].startswith("**x\\*\\*")
+
+
+async def test_a_deleted_role_pauses_posting_until_resumed(
+    fake: FakeDiscord, bot: NewsBot, site: FeedSite
+) -> None:
+    url = publish(site, range(1), '"1"')
+    feed = await follow(bot, url, TEXT_CHANNEL, ping_role=ROLE)
+    await fake.dispatch("GUILD_ROLE_DELETE", {"guild_id": str(GUILD), "role_id": str(ROLE)})
+    guild = bot.get_guild(GUILD)
+    assert guild is not None
+    for _ in range(100):  # the gateway event reaches the client's cache
+        if guild.get_role(ROLE) is None:
+            break
+        await asyncio.sleep(0.02)
+    publish(site, range(2), '"2"')
+    await poll_now(bot)
+    assert posts_to(fake, f"/channels/{TEXT_CHANNEL}/messages") == []
+    paused = await bot.desk.feeds.get(feed.id, GUILD)
+    assert paused.posting_paused and "role" in paused.posting_paused
+    assert await bot.desk.count(GUILD) == 2  # stored all the same
+
+    token = await fake.slash("feed", MOD, sub="ping", feed=feed.id)  # no role: stop pinging
+    assert "mention no one" in (await fake.wait_message(token))["content"]
+    token = await fake.slash("feed", MOD, sub="resume", feed=feed.id)
+    await fake.wait_message(token)
+    publish(site, range(3), '"3"')
+    await poll_now(bot)
+    (message,) = posts_to(fake, f"/channels/{TEXT_CHANNEL}/messages")
+    assert message.json["allowed_mentions"] == {"parse": []}
+
+
+async def test_a_missing_thread_permission_pauses_posting_until_resumed(
+    fake: FakeDiscord, bot: NewsBot, site: FeedSite
+) -> None:
+    url = publish(site, range(1), '"1"')
+    feed = await follow(bot, url, TEXT_CHANNEL, deliver="thread")
+    fake.refuse("POST", rf"/channels/{TEXT_CHANNEL}/messages/\d+/threads")
+    publish(site, range(2), '"2"')
+    await poll_now(bot)
+    paused = await bot.desk.feeds.get(feed.id, GUILD)
+    assert paused.posting_paused and "Create Public Threads" in paused.posting_paused
+    publish(site, range(3), '"3"')
+    before = len(fake.calls)
+    await poll_now(bot)
+    assert posts_to(fake, f"/channels/{TEXT_CHANNEL}/messages", before) == []  # no more tries
+
+    fake.failures.clear()  # the permission was given
+    token = await fake.slash("feed", MOD, sub="resume", feed=feed.id)
+    await fake.wait_message(token)
+    publish(site, range(4), '"4"')
+    await poll_now(bot)
+    assert [t["name"] for t in fake.threads.values()] == [story(3)[0]]
+
+
+async def test_slash_commands_set_a_tagged_forum_a_role_and_a_rule_counted_in_the_list(
+    fake: FakeDiscord, bot: NewsBot, site: FeedSite
+) -> None:
+    url = publish(site, range(1), '"1"')
+    feed = await follow(bot, url, TEXT_CHANNEL)
+    deliver = {
+        "id": fake.command_id("feed"),
+        "name": "feed",
+        "type": 1,
+        "options": [
+            {
+                "name": "deliver",
+                "type": 1,
+                "options": [
+                    {"name": "feed", "type": 4, "value": feed.id},
+                    {"name": "where", "type": 3, "value": "forum"},
+                    {"name": "channel", "type": 7, "value": str(STORIES.id)},
+                    {"name": "tag", "type": 3, "value": "world"},
+                ],
+            }
+        ],
+        "resolved": {
+            "channels": {
+                str(STORIES.id): {
+                    "id": str(STORIES.id),
+                    "type": FORUM,
+                    "name": STORIES.name,
+                    "permissions": "0",
+                    "guild_id": str(GUILD),
+                }
+            }
+        },
+    }
+    token = await fake.interact(2, deliver, MOD, guild_id=GUILD)
+    assert "posts in the forum" in (await fake.wait_message(token))["content"]
+    role = {"id": str(ROLE), "name": "news", "permissions": "0", "position": 1, "color": 0,
+            "hoist": False, "managed": False, "mentionable": True}  # fmt: skip
+    ping = {
+        "id": fake.command_id("feed"),
+        "name": "feed",
+        "type": 1,
+        "options": [
+            {
+                "name": "ping",
+                "type": 1,
+                "options": [
+                    {"name": "feed", "type": 4, "value": feed.id},
+                    {"name": "role", "type": 8, "value": str(ROLE)},
+                ],
+            }
+        ],
+        "resolved": {"roles": {str(ROLE): role}},
+    }
+    token = await fake.interact(2, ping, MOD, guild_id=GUILD)
+    reply = await fake.wait_message(token)
+    assert f"mention <@&{ROLE}>" in reply["content"]
+    assert reply["allowed_mentions"]["parse"] == []  # saying so pings no one
+    token = await fake.slash("feed", MOD, sub="filter", feed=feed.id, exclude="title: ^Mistle")
+    assert "rules saved" in (await fake.wait_message(token))["content"]
+
+    publish(site, range(3), '"2"')  # 1 is Mistle Bay (left out), 2 Orrin Falls
+    await poll_now(bot)
+    (post,) = posts_to(fake, f"/channels/{STORIES.id}/threads")
+    assert post.json["name"] == story(2)[0]
+    assert post.json["applied_tags"] == [STORIES.tag_id("World")]
+    assert post.json["message"]["content"].startswith(f"<@&{ROLE}>")
+    assert post.json["message"]["allowed_mentions"]["roles"] == [ROLE]
+    token = await fake.slash("feed", MOD, sub="list")
+    listed = (await fake.wait_message(token))["embeds"][0]["description"]
+    assert "a forum post per story with a tag" in listed and f"pings <@&{ROLE}>" in listed
+    assert (
+        "`exclude /^Mistle/ in title`" in listed
+        and "left out: exclude /^Mistle/ in title: 1" in listed
+    )
