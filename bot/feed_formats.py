@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import discord
 
-from bot.feed_cards import CARD_SUMMARY_LIMIT, CARD_TITLE_LIMIT, item_messages
+from bot.feed_cards import CARD_SUMMARY_LIMIT, CARD_TITLE_LIMIT, MAX_CARDS, item_messages
 from bot.render import clamp, escape, fit_embed, link, safe_url
 from bot.style import COLOUR, MESSAGE_LIMIT, article_date
 from news.domain import STYLES, Article, Feed
@@ -28,7 +28,9 @@ from news.text import strip_invisible
 
 PLACEHOLDERS = ("title", "url", "summary", "source", "author", "date", "feed")
 TEMPLATE_LIMIT = 500
-MAX_STORIES = 10  # stories one poll posts, as for cards (feed_cards.MAX_CARDS)
+# Stories one poll posts, whatever the style: the cap cards always had. A thread costs one
+# more request per story, a forum post none; discord.py queues each route's requests.
+MAX_STORIES = MAX_CARDS
 ALSO_LIMIT = 5  # other sources named under one story
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -210,9 +212,15 @@ def story_messages(feed: Feed, articles: Sequence[Article], more: int = 0) -> li
     return out
 
 
-def also_line(article_id: int, others: Sequence[tuple[str, str | None]]) -> str:
-    """The line under story ``#article_id`` (cards show the id in their footer) that
-    other feeds of the server also brought: their names, linked to their copies."""
+def also_head(article_id: int, title: str) -> str:
+    """How the line under story ``#article_id`` starts: its id (cards show it in their
+    footer) and its title (lines and templates may not show the id)."""
+    return f"↳ #{article_id} {clamp(escape(' '.join(title.split())), 60)}: also reported by "
+
+
+def also_line(article_id: int, title: str, others: Sequence[tuple[str, str | None]]) -> str:
+    """The line under a story that other feeds of the server also brought: their
+    names, linked to their copies."""
     names = ", ".join(link(name, url, 80) for name, url in others[:ALSO_LIMIT])
     more = f" and {len(others) - ALSO_LIMIT} more" if len(others) > ALSO_LIMIT else ""
-    return f"↳ #{article_id} also reported by {names}{more}"
+    return f"{also_head(article_id, title)}{names}{more}"

@@ -140,8 +140,8 @@ async def _forum_post(client: discord.Client, feed: Feed, message: StoryMessage)
     forum = client.get_channel(forum_id)
     if not isinstance(forum, discord.ForumChannel):
         raise DeliveryError(
-            f"The feed's forum <#{forum_id}> no longer exists: choose another with"
-            " /feed deliver, then /feed resume."
+            f"I can't find the feed's forum <#{forum_id}> (deleted, or not a forum):"
+            " choose one with /feed deliver, then /feed resume."
         )
     tags = []
     if feed.delivery.forum_tag is not None:

@@ -452,11 +452,10 @@ class Feeds(commands.Cog):
         publish: bool | None = None,
     ) -> None:
         changes: dict[str, Any] = {"deliver": where, "forum_tag": None}
-        target = channel or (
-            self.bot.get_channel(found.channel_id)
-            if (found := await self.feeds.get(feed, interaction.guild_id)).channel_id
-            else None
-        )
+        target: Any = channel
+        if target is None:  # the feed's own channel, if it has one the bot can see
+            current = await self.feeds.get(feed, interaction.guild_id)
+            target = self.bot.get_channel(current.channel_id) if current.channel_id else None
         problem = _target_problem(where, target, tag)
         if problem:
             await interaction.response.send_message(problem, ephemeral=True)

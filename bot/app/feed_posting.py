@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from bot.delivery import DeliveryError, TransientDeliveryError
 from bot.feed_cards import PollReport
-from bot.feed_formats import also_line
+from bot.feed_formats import also_head, also_line
 from bot.style import MESSAGE_LIMIT
 from news.domain import Article, Feed, StoryPost
 from news.retrieval import NEAR_DUP_CHARS
@@ -57,13 +57,13 @@ def repeats(
     return found
 
 
-def with_also(content: str | None, article_id: int, name: str, url: str | None) -> str:
+def with_also(content: str | None, article_id: int, title: str, name: str, url: str | None) -> str:
     """``content`` with ``name`` added to story ``#article_id``'s "also reported by" line."""
-    line = also_line(article_id, [(name, url)])
-    head = f"↳ #{article_id} also reported by "
+    line = also_line(article_id, title, [(name, url)])
+    head = also_head(article_id, title)
     lines = content.split("\n") if content else []
     for index, existing in enumerate(lines):
-        if existing.startswith(head):
+        if existing.startswith(f"↳ #{article_id} ") and "also reported by " in existing:
             lines[index] = existing + ", " + line[len(head) :]
             return "\n".join(lines)
     return "\n".join([*lines, line])
@@ -155,7 +155,9 @@ class StoryPosting:
         """Add this feed, linked to its own copy, to the earlier story's line."""
         if self.edit is None or first.channel_id is None or first.message_id is None:
             return
-        content = with_also(first.content, first.article_id, feed.name, link or article.url)
+        content = with_also(
+            first.content, first.article_id, article.title, feed.name, link or article.url
+        )
         if len(content) > MESSAGE_LIMIT:
             return  # a line too many: the story stays as it was
         if await self.edit(first.channel_id, first.message_id, content):

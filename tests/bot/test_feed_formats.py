@@ -122,7 +122,8 @@ def test_settings_are_checked_before_anything_is_written() -> None:
 
 
 def test_also_reported_by_adds_to_one_line_per_story() -> None:
-    once = with_also("New from Coast:", 4, "Bay News", "https://bay.example/a")
-    twice = with_also(once, 4, "Wire", None)
+    once = with_also("New from Coast:", 4, "Ferry **stops**", "Bay News", "https://bay.example/a")
+    twice = with_also(once, 4, "Ferry stops (update)", "Wire", None)
     assert twice.count("also reported by") == 1
+    assert "↳ #4 Ferry \\*\\*stops\\*\\*: also reported by" in twice
     assert "[Bay News](https://bay.example/a), Wire" in twice
