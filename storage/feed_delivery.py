@@ -85,6 +85,41 @@ class FeedDeliveryStore:
                 ],
             )
 
+    async def story_sent(self, posts: Sequence[StoryPost]) -> None:
+        """Where recorded stories went, once Discord took their messages."""
+        async with self.db.transaction("feeds") as conn:
+            await conn.executemany(
+                "UPDATE feed_stories SET channel_id = ?, message_id = ?, thread_id = ?,"
+                " content = ? WHERE guild_id = ? AND article_id = ?",
+                [
+                    (
+                        p.channel_id,
+                        p.message_id,
+                        p.thread_id,
+                        p.content,
+                        p.guild_id or 0,
+                        p.article_id,
+                    )
+                    for p in posts
+                ],
+            )
+
+    async def forget_stories(self, guild_id: int | None, article_ids: Sequence[int]) -> None:
+        """Stories recorded before sending whose messages Discord did not take."""
+        async with self.db.transaction("feeds") as conn:
+            await conn.executemany(
+                "DELETE FROM feed_stories WHERE guild_id = ? AND article_id = ?"
+                " AND message_id IS NULL",
+                [(guild_id or 0, a) for a in article_ids],
+            )
+
+    async def get_story(self, guild_id: int | None, article_id: int) -> StoryPost | None:
+        row = await self.db.fetchone(
+            f"SELECT {_STORY} FROM feed_stories WHERE guild_id = ? AND article_id = ?",
+            (guild_id or 0, article_id),
+        )
+        return _story(row) if row else None
+
     async def recent_stories(
         self, guild_id: int | None, since: datetime, *, limit: int = 500
     ) -> list[StoryPost]:

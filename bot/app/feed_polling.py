@@ -141,6 +141,7 @@ class FeedPolling(StoryPosting):
         self.notify = notify
         self.edit = edit
         self._guild_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._sending: dict[tuple[int, int], asyncio.Event] = {}
         self.clock = clock
         self.rng = rng or random.Random()
         self._global = asyncio.Semaphore(concurrency)

@@ -77,6 +77,7 @@ class StoryPosting:
     edit: Editor | None = None
     clock: Callable[[], datetime]
     _guild_locks: defaultdict[int, asyncio.Lock]
+    _sending: dict[tuple[int, int], asyncio.Event]  # (guild, article) being sent now
 
     async def _run_cpu(self, fn: Callable[..., object], *args: object) -> object:
         raise NotImplementedError
@@ -88,42 +89,64 @@ class StoryPosting:
             return
         if not candidates:
             return
-        async with self._guild_locks[feed.guild_id or 0]:
-            await self._post_locked(feed, report, candidates, more)
-
-    async def _post_locked(
-        self, feed: Feed, report: PollReport, candidates: Sequence[Article], more: int
-    ) -> None:
-        assert self.post is not None and feed.channel_id is not None
         now = self.clock()
-        recent = await self.store.recent_stories(feed.guild_id, now - WINDOW)
-        again: dict[int, StoryPost] = {}
-        if recent:
-            again = await self._run_cpu(repeats, candidates, feed.name, now, recent)  # type: ignore[assignment]
-        claimed = await self.store.claim_posts(
-            feed.channel_id, [a.id for a in candidates], feed_id=feed.id, now=now
-        )
-        taken = set(claimed)
-        articles = [a for a in candidates if a.id in taken and a.id not in again]
-        # A repeat is claimed too (it never posts later), and announced even when the
-        # claim found it posted: that is the same article stored from two feeds.
-        repeated = [a for a in candidates if a.id in again]
-        if articles:
-            try:
-                delivered = await self.post(feed, articles, more)
-            except DeliveryError as err:
-                await self.store.pause_posting(feed.id, str(err))
-                report.detail = f"posting paused: {err}"
-                return
-            except TransientDeliveryError as err:
-                await self.store.release_posts(feed.channel_id, [a.id for a in articles])
-                report.detail = f"posting failed: {err}"
-                return
-            report.posted = len(articles)
-            if delivered is not None:
-                await self._record(feed, articles, delivered, now)
+        guild = feed.guild_id or 0
+        # Only the check and the claims hold the guild's lock: a story is recorded as
+        # posted before it is sent, so another of the guild's feeds finds it at once,
+        # and the sending itself (the slow part) runs beside the other feeds'.
+        async with self._guild_locks[guild]:
+            recent = await self.store.recent_stories(feed.guild_id, now - WINDOW)
+            again: dict[int, StoryPost] = {}
+            if recent:
+                again = await self._run_cpu(repeats, candidates, feed.name, now, recent)  # type: ignore[assignment]
+            claimed = set(
+                await self.store.claim_posts(
+                    feed.channel_id, [a.id for a in candidates], feed_id=feed.id, now=now
+                )
+            )
+            articles = [a for a in candidates if a.id in claimed and a.id not in again]
+            # A repeat is claimed too (it never posts later), and announced even when the
+            # claim found it posted: that is the same article stored from two feeds.
+            repeated = [a for a in candidates if a.id in again]
+            await self.store.record_stories([_story(feed, a, now) for a in articles])
+            sending = {a.id: asyncio.Event() for a in articles}
+            self._sending.update({(guild, i): e for i, e in sending.items()})
+        try:
+            if articles:
+                await self._send(feed, report, articles, more, now)
+        finally:
+            for article_id, done in sending.items():
+                done.set()
+                self._sending.pop((guild, article_id), None)
         for article in repeated:
             await self._also(feed, article, again[article.id], report.links.get(article.id))
+
+    async def _send(
+        self,
+        feed: Feed,
+        report: PollReport,
+        articles: Sequence[Article],
+        more: int,
+        now: datetime,
+    ) -> None:
+        assert self.post is not None and feed.channel_id is not None
+        try:
+            delivered = await self.post(feed, articles, more)
+        except DeliveryError as err:
+            await self.store.pause_posting(feed.id, str(err))
+            report.detail = f"posting paused: {err}"
+            return
+        except (TransientDeliveryError, asyncio.CancelledError) as err:
+            ids = [a.id for a in articles]
+            await self.store.release_posts(feed.channel_id, ids)
+            await self.store.forget_stories(feed.guild_id, ids)
+            if isinstance(err, asyncio.CancelledError):
+                raise
+            report.detail = f"posting failed: {err}"
+            return
+        report.posted = len(articles)
+        if delivered is not None:
+            await self._record(feed, articles, delivered, now)
 
     async def _record(
         self, feed: Feed, articles: Sequence[Article], delivered: Delivered, now: datetime
@@ -147,18 +170,41 @@ class StoryPosting:
             for article_id in sent.article_ids
             if article_id in by_id
         ]
-        await self.store.record_stories(posts)
+        await self.store.story_sent(posts)
         if delivered.note is not None and (delivered.note or feed.delivery.note):
             await self.store.note_delivery(feed.id, delivered.note or None)
 
     async def _also(self, feed: Feed, article: Article, first: StoryPost, link: str | None) -> None:
-        """Add this feed, linked to its own copy, to the earlier story's line."""
-        if self.edit is None or first.channel_id is None or first.message_id is None:
+        """Add this feed, linked to its own copy, to the earlier story's line: once the
+        earlier story is sent (another feed of the guild may be sending it right now),
+        under the guild's lock, so two feeds adding to one message lose neither."""
+        guild = feed.guild_id or 0
+        sending = self._sending.get((guild, first.article_id))
+        if sending is not None:
+            await sending.wait()
+        if self.edit is None:
             return
-        content = with_also(
-            first.content, first.article_id, article.title, feed.name, link or article.url
-        )
-        if len(content) > MESSAGE_LIMIT:
-            return  # a line too many: the story stays as it was
-        if await self.edit(first.channel_id, first.message_id, content):
-            await self.store.set_story_content(feed.guild_id, first.message_id, content)
+        async with self._guild_locks[guild]:
+            latest = await self.store.get_story(feed.guild_id, first.article_id)
+            if latest is None or latest.channel_id is None or latest.message_id is None:
+                return  # never sent (Discord refused it): nothing to add to
+            content = with_also(
+                latest.content, latest.article_id, article.title, feed.name, link or article.url
+            )
+            if len(content) > MESSAGE_LIMIT:
+                return  # a line too many: the story stays as it was
+            if await self.edit(latest.channel_id, latest.message_id, content):
+                await self.store.set_story_content(feed.guild_id, latest.message_id, content)
+
+
+def _story(feed: Feed, article: Article, now: datetime) -> StoryPost:
+    """A story recorded as the guild's before it is sent (where it went comes after)."""
+    return StoryPost(
+        guild_id=feed.guild_id,
+        article_id=article.id,
+        feed_id=feed.id,
+        source=feed.name,
+        link=article.url,
+        opening=article.text[:NEAR_DUP_CHARS],
+        posted_at=now,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -99,3 +100,26 @@ async def test_stories_per_guild_by_thread_and_recent(store):
     await store.set_story_content(GUILD, 900_000_000_000_000_101, "New\n↳ #1 also reported by X")
     found = await store.story_in_thread(777, GUILD)
     assert found is not None and found.content == "New\n↳ #1 also reported by X"
+
+
+async def test_a_story_recorded_before_sending_is_completed_or_forgotten(store):
+    unsent = StoryPost(
+        guild_id=GUILD,
+        article_id=9,
+        feed_id=1,
+        source="Coast",
+        link=None,
+        opening="The ferry stops in May.",
+        posted_at=T0,
+    )
+    await store.record_stories([unsent, replace(unsent, article_id=10)])
+    await store.story_sent([replace(unsent, channel_id=2001, message_id=55, content="New")])
+    sent = await store.get_story(GUILD, 9)
+    assert sent is not None and (sent.channel_id, sent.message_id, sent.content) == (
+        2001,
+        55,
+        "New",
+    )
+    await store.forget_stories(GUILD, [9, 10])  # Discord did not take 10's message
+    assert await store.get_story(GUILD, 9) == sent  # a sent story is never forgotten
+    assert await store.get_story(GUILD, 10) is None
