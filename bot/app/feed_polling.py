@@ -13,11 +13,12 @@ import asyncio
 import contextlib
 import logging
 import random
+import weakref
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.app.drafts import AddResult, Draft
 from bot.app.feed_posting import Editor, Poster, StoryPosting
@@ -28,6 +29,7 @@ from news.errors import FetchError, InputError, NewsError
 from news.feed_fetch import FeedLink, FeedResponse, discover, fetch_feed, looks_like_feed
 from news.feed_parse import FeedError, FeedItem, ParsedFeed, parse_feed
 from news.filters import Fields, Filter
+from news.stories import Posted
 from news.urls import url_problem
 from storage.interfaces import Feeds
 from storage.shards import Shards
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from bot.app.desk import NewsDesk
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DEFAULT_INTERVAL = 15  # minutes
 MIN_INTERVAL = 5
@@ -142,6 +145,10 @@ class FeedPolling(StoryPosting):
         self.edit = edit
         self._guild_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._sending: dict[tuple[int, int], asyncio.Event] = {}
+        self._shingles: dict[int, dict[int, Posted]] = {}
+        self._edit_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
         self.clock = clock
         self.rng = rng or random.Random()
         self._global = asyncio.Semaphore(concurrency)
@@ -150,7 +157,7 @@ class FeedPolling(StoryPosting):
         )
         self._polling: set[int] = set()
 
-    async def _run_cpu(self, fn: Callable[..., object], *args: object) -> object:
+    async def _run_cpu(self, fn: Callable[..., T], *args: object) -> T:
         return await self.desk.cpu.run(fn, *args)
 
     # -- the network, under the limits -----------------------------------------------------

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.delivery import DeliveryError, TransientDeliveryError
 from bot.feed_cards import PollReport
@@ -31,17 +32,33 @@ if TYPE_CHECKING:
     from storage.interfaces import Feeds
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 Poster = Callable[[Feed, Sequence[Article], int], Awaitable["Delivered | None"]]
 # (channel id, message id, new content) -> whether Discord took the edit
 Editor = Callable[[int, int, str], Awaitable[bool]]
 
 
+# Stories whose shingles are kept between polls: a day of a busy guild's stories. Past it
+# the cache starts again (each entry is a few kB of hashes).
+SHINGLE_CACHE = 20_000
+
+
 def repeats(
-    articles: Sequence[Article], source: str, now: datetime, recent: Sequence[StoryPost]
-) -> dict[int, StoryPost]:
-    """Which of ``articles`` repeat a story posted before (by article id); CPU work."""
-    posted = [Posted.of(p.article_id, p.source, p.link, p.posted_at, p.opening) for p in recent]
+    articles: Sequence[Article],
+    source: str,
+    now: datetime,
+    recent: Sequence[StoryPost],
+    known: Mapping[int, Posted],
+) -> tuple[dict[int, StoryPost], dict[int, Posted]]:
+    """Which of ``articles`` repeat a story posted before (by article id), and the
+    shingles of recent stories not in ``known`` yet (the caller keeps them); CPU work."""
+    new = {
+        p.article_id: Posted.of(p.article_id, p.source, p.link, p.posted_at, p.opening)
+        for p in recent
+        if p.article_id not in known
+    }
+    posted = [known.get(p.article_id) or new[p.article_id] for p in recent]
     by_id = {p.article_id: p for p in recent}
     found: dict[int, StoryPost] = {}
     for article in articles:
@@ -54,7 +71,7 @@ def repeats(
         first = first_report(article.text, source, now, posted)
         if first is not None:
             found[article.id] = by_id[first.article_id]
-    return found
+    return found, new
 
 
 def with_also(content: str | None, article_id: int, title: str, name: str, url: str | None) -> str:
@@ -78,8 +95,10 @@ class StoryPosting:
     clock: Callable[[], datetime]
     _guild_locks: defaultdict[int, asyncio.Lock]
     _sending: dict[tuple[int, int], asyncio.Event]  # (guild, article) being sent now
+    _shingles: dict[int, dict[int, Posted]]  # guild -> article id -> its shingles
+    _edit_locks: weakref.WeakValueDictionary[int, asyncio.Lock]  # message id -> its lock
 
-    async def _run_cpu(self, fn: Callable[..., object], *args: object) -> object:
+    async def _run_cpu(self, fn: Callable[..., T], *args: object) -> T:
         raise NotImplementedError
 
     async def _post(
@@ -98,7 +117,13 @@ class StoryPosting:
             recent = await self.store.recent_stories(feed.guild_id, now - WINDOW)
             again: dict[int, StoryPost] = {}
             if recent:
-                again = await self._run_cpu(repeats, candidates, feed.name, now, recent)  # type: ignore[assignment]
+                known = self._shingles.setdefault(guild, {})
+                again, new = await self._run_cpu(
+                    repeats, candidates, feed.name, now, recent, dict(known)
+                )
+                if len(known) + len(new) > SHINGLE_CACHE:
+                    known.clear()
+                known.update(new)
             claimed = set(
                 await self.store.claim_posts(
                     feed.channel_id, [a.id for a in candidates], feed_id=feed.id, now=now
@@ -177,17 +202,23 @@ class StoryPosting:
     async def _also(self, feed: Feed, article: Article, first: StoryPost, link: str | None) -> None:
         """Add this feed, linked to its own copy, to the earlier story's line: once the
         earlier story is sent (another feed of the guild may be sending it right now),
-        under the guild's lock, so two feeds adding to one message lose neither."""
+        under its message's lock, so two feeds adding to one message lose neither."""
         guild = feed.guild_id or 0
         sending = self._sending.get((guild, first.article_id))
         if sending is not None:
             await sending.wait()
         if self.edit is None:
             return
-        async with self._guild_locks[guild]:
+        sent = await self.store.get_story(feed.guild_id, first.article_id)
+        if sent is None or sent.message_id is None:
+            return  # never sent (Discord refused it): nothing to add to
+        lock = self._edit_locks.get(sent.message_id)
+        if lock is None:  # held alive by those who wait on it, then forgotten
+            lock = self._edit_locks[sent.message_id] = asyncio.Lock()
+        async with lock:
             latest = await self.store.get_story(feed.guild_id, first.article_id)
             if latest is None or latest.channel_id is None or latest.message_id is None:
-                return  # never sent (Discord refused it): nothing to add to
+                return
             content = with_also(
                 latest.content, latest.article_id, article.title, feed.name, link or article.url
             )

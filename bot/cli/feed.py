@@ -15,6 +15,7 @@ from bot.cli.context import Context, with_desk
 from bot.cli.input import ID
 from bot.cli.options import guild_option, json_option
 from bot.cli.output import emit, feed_json
+from news.domain import Delivery
 
 if TYPE_CHECKING:
     from bot.app.desk import NewsDesk
@@ -82,6 +83,14 @@ def list_(ctx: Context, guild: int | None, as_json: bool) -> None:
         scope = f"guild {item.guild_id}" if item.guild_id else "global"
         click.echo(f"#{item.id}  {item.name}  [{scope}]  {state}  failures={item.failures}")
         click.echo(f"     {item.url}")
+        d = item.delivery
+        if d != Delivery():
+            parts = [d.style, f"to a {d.deliver}"]
+            parts += [f"pings role {d.ping_role}"] if d.ping_role else []
+            parts += ["publishes"] if d.publish else []
+            rules = len(d.include_regex.splitlines()) + len(d.exclude_regex.splitlines())
+            parts += [f"{rules} regex rules"] if rules else []
+            click.echo(f"     delivers: {', '.join(parts)}" + (f" ({d.note})" if d.note else ""))
 
 
 @feed.command(name="remove")

@@ -19,6 +19,10 @@ def test_set_shows_in_list_json_and_refuses_bad_values(site, run):  # noqa: F811
     )  # fmt: skip
     assert done.exit_code == 0, done.output
     (row,) = [json.loads(line) for line in run("feed", "list", "--json").output.splitlines()]
+    assert (
+        "delivers: compact, to a forum, pings role 7001, 2 regex rules"
+        in run("feed", "list").output
+    )
     assert row["channel"] == 5101
     assert row["delivery"] == {
         "style": "compact",
