@@ -127,3 +127,21 @@ def test_also_reported_by_adds_to_one_line_per_story() -> None:
     assert twice.count("also reported by") == 1
     assert "↳ #4 Ferry \\*\\*stops\\*\\*: also reported by" in twice
     assert "[Bay News](https://bay.example/a), Wire" in twice
+
+
+def test_repeats_finds_another_sources_copy_with_or_without_cached_shingles() -> None:
+    from bot.app.feed_posting import repeats
+    from news.domain import StoryPost
+
+    text = (
+        "The ferry between Port Alder and Mistle Bay will stop running in May, the council"
+        " said on Friday, after the operator asked for a subsidy the town could not pay."
+    )
+    posted = StoryPost(5, 1, 1, "Coast", "https://coast.example/1", text, NOW)
+    copy = replace(article(2, "Ferry to stop"), text="PORT ALDER (Wire) - " + text)
+    other = replace(article(3, "Library roof"), text="The library roof was mended " * 5)
+    found, new = repeats([copy, other], "Bay News", NOW, [posted], {})
+    assert found == {2: posted} and set(new) == {1}
+    again, none = repeats([copy, other], "Bay News", NOW, [posted], new)
+    assert again == found and none == {}  # the cached shingles give the same answer
+    assert repeats([copy], "Coast", NOW, [posted], new)[0] == {}  # a feed repeating itself
