@@ -161,12 +161,12 @@ class StoryPosting:
             await self.store.pause_posting(feed.id, str(err))
             report.detail = f"posting paused: {err}"
             return
-        except (TransientDeliveryError, asyncio.CancelledError) as err:
+        except TransientDeliveryError as err:
+            # Tried again next poll. (A poll cancelled mid-send keeps its claims, as it
+            # always did: posting a story twice is worse than missing one.)
             ids = [a.id for a in articles]
             await self.store.release_posts(feed.channel_id, ids)
             await self.store.forget_stories(feed.guild_id, ids)
-            if isinstance(err, asyncio.CancelledError):
-                raise
             report.detail = f"posting failed: {err}"
             return
         report.posted = len(articles)
