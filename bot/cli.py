@@ -525,3 +525,6 @@ cli.add_command(feed)
 from bot.cli_db import db  # noqa: E402  (the db group's own module)
 
 cli.add_command(db)
+from bot.cli_index import index  # noqa: E402  (the index group's own module)
+
+cli.add_command(index)
