@@ -3,10 +3,10 @@
 Only what the staged search needs is kept: the article id (indexed and a fast field), its
 scope (``s0`` for the global articles, ``s<guild>`` for a guild's, as FTS5's scope
 column), its content hash (stored: ``newsbot index check`` compares it with the
-database), and the title and body as terms with positions (for phrases), never the text
-itself. Words go through one analyzer, close to FTS5's ``porter unicode61
-remove_diacritics 2``: split on anything not a letter or digit, lower case, accents
-folded, English stems.
+database), and the title and body as terms with positions (for phrases) in one field
+(:data:`TITLE_REPEAT` says why), never the text itself. Words go through one analyzer,
+close to FTS5's ``porter unicode61 remove_diacritics 2``: split on anything not a letter
+or digit, lower case, accents folded, English stems.
 
 Every call here blocks (Tantivy's work runs in Rust, outside the GIL): the caller runs
 it off the event loop. Whoever keeps the index current is :mod:`storage.search_index`.
@@ -28,6 +28,13 @@ ANALYZER = "newsbot_en"
 # import's cleaning already keeps both cores busy, and the buffer counts towards RSS.
 WRITER_HEAP = 48_000_000
 WRITER_THREADS = 1
+# The title goes into the one text field this many times before the body: FTS5's bm25
+# with column weights (2, 1) weighs a title word's frequency twice and saturates title
+# and body together, with one idf per word; so does a single field holding the title
+# twice. Two fields with Tantivy's boost would score each apart and add the scores, and
+# the re-ranking's fitted mix (bm25 relative to the best candidate) lost 0.066 of
+# recall@1 on the dev set that way (bench/README.md). news.search.ASK_TITLE_WEIGHT.
+TITLE_REPEAT = 2
 
 
 @dataclass(frozen=True)
@@ -58,8 +65,7 @@ def _schema() -> tantivy.Schema:
     builder.add_integer_field("id", stored=True, indexed=True, fast=True)
     builder.add_text_field("scope", stored=True, tokenizer_name="raw")
     builder.add_text_field("hash", stored=True, tokenizer_name="raw", index_option="basic")
-    builder.add_text_field("title", stored=False, tokenizer_name=ANALYZER)
-    builder.add_text_field("body", stored=False, tokenizer_name=ANALYZER)
+    builder.add_text_field("text", stored=False, tokenizer_name=ANALYZER)
     return builder.build()
 
 
@@ -112,12 +118,12 @@ class TantivyIndex:
             return None
 
     def document(self, doc: IndexedDoc) -> tantivy.Document:
+        # Separate values of one field: a phrase never runs from one into the next.
         return tantivy.Document(
             id=doc.id,
             scope=scope_term(doc.guild_id),
             hash=doc.content_hash,
-            title=doc.title,
-            body=doc.body,
+            text=[doc.title] * TITLE_REPEAT + [doc.body],
         )
 
     # -- reading ---------------------------------------------------------------------
@@ -139,19 +145,16 @@ class TantivyIndex:
         phrases: Sequence[Sequence[str]] = (),
     ) -> list[IndexHit]:
         """Best BM25 matches in the scope holding every term (or any term or phrase),
-        best first. Words reach the query parser only as quoted plain words."""
+        best first. Words reach the query parser only as quoted plain words. The title's
+        weight is the one the index was built with (:data:`TITLE_REPEAT`); another
+        ``title_weight`` is not honoured."""
         text = fts_query(terms, any_term=any_term)
         extra = phrase_queries(phrases)
         if text is not None and extra:
             text = (" OR " if any_term else " AND ").join([text, *extra])
         if text is None:
             return []
-        query = self.index.parse_query(
-            text,
-            ["title", "body"],
-            field_boosts={"title": float(title_weight)},
-            conjunction_by_default=not any_term,
-        )
+        query = self.index.parse_query(text, ["text"], conjunction_by_default=not any_term)
         scopes = [scope_term(None)] + ([scope_term(guild_id)] if guild_id is not None else [])
         scoped = tantivy.Query.boolean_query(
             [
@@ -174,9 +177,9 @@ class TantivyIndex:
         ]
 
     def doc_counts(self, words: Sequence[str], cap: int) -> dict[str, int]:
-        """Articles holding each word (in its title or body; documents deleted but not
-        yet merged away still count, as they do in Tantivy's own idf), at most ``cap + 1``.
-        Words that hold no letter or digit are left out."""
+        """Articles holding each word (documents deleted but not yet merged away still
+        count, as they do in Tantivy's own idf), at most ``cap + 1``. Words that hold no
+        letter or digit are left out."""
         searcher = self._searcher()
         out: dict[str, int] = {}
         for word in dict.fromkeys(words):
@@ -184,10 +187,7 @@ class TantivyIndex:
             if not tokens:
                 continue
             # A word the analyzer splits is as rare as its rarest part.
-            out[word] = min(
-                max(searcher.doc_freq("body", t), searcher.doc_freq("title", t)) for t in tokens
-            )
-            out[word] = min(out[word], cap + 1)
+            out[word] = min(min(searcher.doc_freq("text", t) for t in tokens), cap + 1)
         return out
 
     def total(self) -> int:
