@@ -30,6 +30,8 @@ from storage.articles import AddOutcome, ArticleStore, NewArticle
 from storage.db import Database
 from storage.interfaces import Stores
 
+SCHEMA_FILE = "newsbot-schema.txt"  # storage.tantivy_index.SCHEMA_FILE (no tantivy import)
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -77,7 +79,7 @@ async def attach(stores: Stores, db: Database) -> Stores:
             db.path,
         )
         return stores
-    if db.read_only and not (index_folder(db.path) / "meta.json").exists():
+    if db.read_only and not (index_folder(db.path) / SCHEMA_FILE).exists():
         log.warning("%s: read-only and no Tantivy index beside it: searching with FTS5", db.path)
         return stores
     indexed = await IndexedArticleStore.open(db)
@@ -101,8 +103,9 @@ class IndexedArticleStore(ArticleStore):
         from storage.tantivy_index import TantivyIndex
 
         folder = index_folder(db.path)
-        fresh = not (folder / "meta.json").exists()
-        store = cls(db, await asyncio.to_thread(TantivyIndex, folder))
+        index = await asyncio.to_thread(TantivyIndex, folder)
+        fresh = index.fresh
+        store = cls(db, index)
         if db.read_only:
             pass  # served as it is: catching up writes the mark
         elif fresh:
@@ -149,6 +152,7 @@ class IndexedArticleStore(ArticleStore):
         async with self._catching_up:
             mark, count = await asyncio.to_thread(_rebuild, self.tantivy, self.sqlite.path)
             await _move_mark(self.sqlite, mark)
+            await asyncio.to_thread(self.tantivy.mark_built)
         await self.catch_up()
         return count
 

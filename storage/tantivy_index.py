@@ -35,6 +35,9 @@ WRITER_THREADS = 1
 # the re-ranking's fitted mix (bm25 relative to the best candidate) lost 0.066 of
 # recall@1 on the dev set that way (bench/README.md). news.search.ASK_TITLE_WEIGHT.
 TITLE_REPEAT = 2
+# The shape of the index this module writes; a folder stamped otherwise is built again.
+SCHEMA = "newsbot-tantivy-1: id scope hash text(title x2, body); simple lowercase asciifold en-stem"
+SCHEMA_FILE = "newsbot-schema.txt"
 
 
 @dataclass(frozen=True)
@@ -89,11 +92,23 @@ class TantivyIndex:
 
     def __init__(self, folder: Path):
         self.folder = folder
+        self._stamp = folder / SCHEMA_FILE
+        # The stamp is written once the index holds every article. Without it (a build
+        # killed part-way), or made by another version of this module (other fields,
+        # another analyzer), the folder is derived data to make again.
+        self.fresh = not self._stamp.exists() or self._stamp.read_text().strip() != SCHEMA
+        if self.fresh:
+            shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True, exist_ok=True)
         self.schema = _schema()
         self.index = tantivy.Index(self.schema, path=str(folder), reuse=True)
         self.analyzer = _analyzer()
         self.index.register_tokenizer(ANALYZER, self.analyzer)
+
+    def mark_built(self) -> None:
+        """Stamp the folder: the index holds every article up to the database's mark."""
+        self._stamp.write_text(SCHEMA + "\n")
+        self.fresh = False
 
     @staticmethod
     def remove(folder: Path) -> None:

@@ -243,3 +243,30 @@ def test_switching_back_to_fts5_stops_the_change_rows(tmp_path: Path) -> None:
         assert conn.execute("SELECT count(*) FROM index_changes").fetchone()[0] == 0
     finally:
         conn.close()
+
+
+async def test_an_index_left_half_built_is_built_again(tmp_path: Path) -> None:
+    # A build killed part-way leaves a folder without the stamp a finished build writes:
+    # the next open makes the index again from the database, whatever the mark says.
+    path = tmp_path / "desk.db"
+    await _tantivy_store(path)
+    stores = await open_stores(path)
+    try:
+        await stores.articles.add_many(
+            [NewArticle("Portwell ferry terminal", BOATS), NewArticle("Harvest", APPLES)]
+        )
+    finally:
+        await stores.close()
+    folder = search_index.index_folder(path)
+    (folder / search_index.SCHEMA_FILE).unlink()
+    with TantivyIndex(folder).writer() as writer:  # and the half-built index lost a story
+        writer.clear()
+        writer.commit()
+    stores = await open_stores(path)
+    try:
+        store = stores.articles
+        assert isinstance(store, IndexedArticleStore)
+        assert await store.total() == 2
+        assert (await check(store)).ok
+    finally:
+        await stores.close()
