@@ -15,6 +15,7 @@ import pytest
 from bot.desk import NewsDesk
 from storage.articles import NewArticle
 from storage.backend import open_stores
+from tests.harness.postgres import reset_database
 from tests.harness.query_plans import full_scans, plans, traced
 
 TOWNS = ("Ashby", "Brenfield", "Carrow", "Dunmere", "Elston", "Fairholt")
@@ -112,5 +113,36 @@ async def test_the_store_size_comes_from_fts5_without_a_count(store_path: Path) 
         assert await store.total() == 120
         row = await store.db.fetchone("SELECT count(*) FROM articles")  # type: ignore[attr-defined]
         assert row[0] == 120
+    finally:
+        await stores.close()
+
+
+async def test_postgres_can_serve_the_backfill_from_its_partial_index(postgres_url: str) -> None:
+    # On PostgreSQL the planner picks by cost, and on a handful of rows a sequential scan
+    # is cheapest; with sequential scans priced out, the plan shows whether an index
+    # can serve the backfill's own statement at all (without migration 002 none can).
+    stores = await open_stores(postgres_url)
+    try:
+        store = stores.articles
+        await reset_database(postgres_url)
+        await store.add_many(_article(i, guild=None, summary=i % 2 == 0) for i in range(20))
+        seen: list[tuple[str, tuple[object, ...]]] = []
+        db = store.db  # type: ignore[attr-defined]
+        read = db.fetchall
+
+        async def recording(sql: str, params: tuple[object, ...] = ()) -> list[object]:
+            seen.append((sql, tuple(params)))
+            return await read(sql, params)
+
+        db.fetchall = recording
+        try:
+            assert len(await store.missing_summaries()) == 10
+        finally:
+            del db.fetchall
+        [(sql, params)] = seen
+        async with db.transaction() as tx:
+            await tx.execute("SET LOCAL enable_seqscan = off")
+            plan = "\n".join(row[0] for row in await tx.fetchall(f"EXPLAIN {sql}", params))
+        assert "articles_no_summary" in plan, plan
     finally:
         await stores.close()
