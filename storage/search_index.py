@@ -257,7 +257,7 @@ def _rebuild(index: TantivyIndex, path: Path) -> tuple[int, int]:
     index until then); (the mark it is current to, how many articles)."""
     from storage.tantivy_index import IndexedDoc
 
-    writer = index.writer()
+    writer = index.writer(bulk=True)
     with writer:
         conn = _reader(path)
         try:

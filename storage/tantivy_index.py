@@ -28,6 +28,10 @@ ANALYZER = "newsbot_en"
 # import's cleaning already keeps both cores busy, and the buffer counts towards RSS.
 WRITER_HEAP = 48_000_000
 WRITER_THREADS = 1
+# A rebuild (`newsbot index rebuild`, or the first open after `index use tantivy`) is a
+# one-off bulk load: a bigger buffer flushes fewer segments to merge later.
+BULK_HEAP = 192_000_000
+BULK_THREADS = 2
 # The title goes into the one text field this many times before the body: FTS5's bm25
 # with column weights (2, 1) weighs a title word's frequency twice and saturates title
 # and body together, with one idf per word; so does a single field holding the title
@@ -116,10 +120,12 @@ class TantivyIndex:
 
     # -- writing (one writer at a time, across processes: Tantivy's lock file) ----------
 
-    def writer(self) -> Writer:
-        """The index's writer; raises :class:`IndexBusy` if another holds it."""
+    def writer(self, *, bulk: bool = False) -> Writer:
+        """The index's writer; raises :class:`IndexBusy` if another holds it. ``bulk``
+        (a rebuild): a larger buffer and a thread per core, for fewer, larger segments."""
+        heap, threads = (BULK_HEAP, BULK_THREADS) if bulk else (WRITER_HEAP, WRITER_THREADS)
         try:
-            return Writer(self, self.index.writer(WRITER_HEAP, WRITER_THREADS))
+            return Writer(self, self.index.writer(heap, threads))
         except ValueError as err:
             if "LockBusy" in str(err):
                 raise IndexBusy(f"another process is writing the index in {self.folder}") from None
