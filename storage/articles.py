@@ -209,6 +209,7 @@ class ArticleStore:
     """Articles in SQLite; returns dataclasses, never rows."""
 
     needs_counts = False  # FTS5's bm25 has its own idf
+    prunes = False  # FTS5 scores every posting of an any-word query
 
     def __init__(self, db: SqlDatabase):
         self.db = db

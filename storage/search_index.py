@@ -91,6 +91,7 @@ class IndexedArticleStore(ArticleStore):
     answered by Tantivy. Everything else, ``/news search`` included, is the store's SQL."""
 
     needs_counts = False  # BM25 in Tantivy has its own idf
+    prunes = True  # block-max WAND: an any-word query costs about its top k
 
     def __init__(self, db: Database, index: TantivyIndex):
         super().__init__(db)
