@@ -20,6 +20,7 @@ import asyncio
 import importlib.util
 import logging
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -43,6 +44,7 @@ Kind = Literal["fts5", "tantivy"]
 KINDS: tuple[Kind, ...] = ("fts5", "tantivy")
 CHUNK = 5_000  # changes applied per index commit while catching up
 REBUILD_CHUNK = 2_000  # articles read per statement while rebuilding
+LOCK_WAIT = 5.0  # seconds a catch-up waits for another process's writer to finish
 
 
 def index_folder(db_path: Path) -> Path:
@@ -228,8 +230,15 @@ def _docs(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, IndexedDoc]
 
 def _apply_pending(index: TantivyIndex, path: Path) -> tuple[int, int] | None:
     """Apply up to CHUNK changes past the mark: (the last change applied, how many
-    articles), (0, 0) when none wait, None when another writer holds the index."""
+    articles), (0, 0) when none wait, None when another writer kept the index for
+    LOCK_WAIT seconds."""
     writer = index.try_writer()
+    deadline = time.monotonic() + LOCK_WAIT
+    while writer is None and time.monotonic() < deadline:
+        # Another process is catching up (a commit holds the lock for well under a
+        # second); its rows may not include ours, so wait for it rather than leave them.
+        time.sleep(0.05)
+        writer = index.try_writer()
     if writer is None:
         return None
     with writer:

@@ -270,3 +270,24 @@ async def test_an_index_left_half_built_is_built_again(tmp_path: Path) -> None:
         assert (await check(store)).ok
     finally:
         await stores.close()
+
+
+async def test_a_catch_up_waits_for_another_writer_then_applies_its_rows(tmp_path: Path) -> None:
+    # Another process holds the index's writer (here: this test, through the lock file
+    # Tantivy keeps in the folder) while articles are added; the add's catch-up waits
+    # for it and applies its rows once it is free.
+    import threading
+
+    path = tmp_path / "desk.db"
+    await _tantivy_store(path)
+    stores = await open_stores(path)
+    try:
+        store = stores.articles
+        assert isinstance(store, IndexedArticleStore)
+        other = TantivyIndex(search_index.index_folder(path)).writer()
+        threading.Timer(0.3, other.__exit__, (None, None, None)).start()
+        await store.add_many([NewArticle("Portwell ferry terminal", BOATS)])
+        assert await store.total() == 1
+        assert (await search_index.state(store.db))[2] == 0
+    finally:
+        await stores.close()
