@@ -134,9 +134,12 @@ class IndexedArticleStore(ArticleStore):
 
     async def catch_up(self) -> int:
         """Apply every change past the mark; how many articles were (re)indexed. If
-        another process holds the index's writer, it is left to that one (its changes
-        and ours are applied by whichever catches up next)."""
+        another process keeps the index's writer past LOCK_WAIT, the changes are left
+        to whichever catches up next. With nothing past the mark (every open of a CLI
+        command, most of the time) the writer's lock is not taken at all."""
         done = 0
+        if not await _pending(self.sqlite):
+            return done
         async with self._catching_up:
             while True:
                 got = await asyncio.to_thread(_apply_pending, self.tantivy, self.sqlite.path)
@@ -296,6 +299,14 @@ def _rebuild(index: TantivyIndex, path: Path) -> tuple[int, int]:
             conn.close()
         writer.commit()
     return int(mark), count
+
+
+async def _pending(db: Database) -> bool:
+    row = await db.fetchone(
+        "SELECT EXISTS (SELECT 1 FROM index_changes"
+        " WHERE seq > (SELECT mark FROM search_index WHERE id = 1))"
+    )
+    return bool(row and row[0])
 
 
 async def _move_mark(db: Database, last: int) -> None:

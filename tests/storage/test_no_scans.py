@@ -78,12 +78,27 @@ async def store_path(tmp_path: Path) -> Path:
     return path
 
 
-async def test_no_start_up_or_command_statement_scans_articles(store_path: Path) -> None:
+@pytest.mark.parametrize("index", ["fts5", "tantivy"])
+async def test_no_start_up_or_command_statement_scans_articles(
+    store_path: Path, index: str
+) -> None:
+    if index == "tantivy":
+        pytest.importorskip("tantivy")
+        from storage.db import open_database
+        from storage.search_index import use
+
+        db = await open_database(store_path)
+        try:
+            await use(db, "tantivy")
+        finally:
+            await db.close()
     statements = await _every_path(store_path)
     planned = plans(store_path, statements)
     # The paths did run: the backfill's question and an article read are among them.
     assert any("summary IS NULL" in sql for sql in planned)
-    assert any("articles_fts MATCH" in sql for sql in planned)
+    assert any("articles_fts MATCH" in sql for sql in planned)  # /news search: FTS5
+    if index == "tantivy":  # the catch-up's check at start, and after the remove
+        assert any("index_changes" in sql for sql in planned)
     assert full_scans(store_path, statements) == {}
 
 
