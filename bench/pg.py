@@ -93,14 +93,14 @@ def measure(
     """``size`` articles imported into a new database as ``newsbot import`` does, then
     ask, autocomplete and list-page latencies and the database's size; dropped after."""
     from bench.common import percentile, variants
-    from bench.scale import _ask_latencies, _browse, _import
+    from bench.measure import ask_latencies, browse, import_store
 
     async def run() -> dict[str, float]:
         async with scratch(base_url, f"scale{size}") as url:
-            built = await _import(url, list(variants(corpus, size)))
+            built = await import_store(url, list(variants(corpus, size)))
             await settle(url)
-            times, answered = await _ask_latencies(url, rounds)
-            browse = await _browse(url)
+            times, answered = await ask_latencies(url, rounds)
+            browsing = await browse(url)
             whole, articles = await database_bytes(url)
         return {
             **built,
@@ -109,9 +109,51 @@ def measure(
             "ask_p95": percentile(times, 95),
             "ask_p99": percentile(times, 99),
             "answered": answered,
-            **browse,
+            **browsing,
             "bytes": whole,
             "articles_bytes": articles,
         }
 
     return asyncio.run(run())
+
+
+def report(
+    base_url: str, sizes: Sequence[int], corpus: Sequence[dict[str, str]], rounds: int
+) -> None:
+    """PostgreSQL at each size (the same articles, questions and prefixes as SQLite's
+    rows of bench.scale), one table. Every process on one PostgreSQL database searches
+    with its tsvector (storage/postgres/migrations/003_search_index.sql says why)."""
+    from bench.common import print_table
+    from bench.measure import QUESTIONS
+
+    rows = []
+    for size in sizes:
+        got = measure(base_url, size, corpus, rounds)
+        rows.append(
+            [
+                size,
+                got["rate"],
+                f"{got['ask_p50']:.1f} / {got['ask_p95']:.1f} / {got['ask_p99']:.1f}",
+                got["auto_p95"],
+                got["first_ms"],
+                got["deep_ms"],
+                got["bytes"] / 2**20,
+                f"{int(got['answered'])}/{len(QUESTIONS)}",
+            ]
+        )
+    empty = asyncio.run(empty_bytes(base_url)) / 2**20
+    print_table(
+        "PostgreSQL (tsvector full text; a new database per size, VACUUM ANALYZE after import)",
+        [
+            "N",
+            "import/s",
+            "ask p50 / p95 / p99",
+            "autocomplete p95",
+            "list page 1",
+            "list last page",
+            "DB MiB",
+            "answered",
+        ],
+        rows,
+        f"ms unless named; DB MiB: pg_database_size (a new migrated database is {empty:.1f} MiB)",
+    )

@@ -163,12 +163,27 @@ async def run_open(
 
 
 async def run_open_on(
-    texts: list[str], items: list[Item], backend: str, database_url: str | None
+    texts: list[str],
+    items: list[Item],
+    backend: str,
+    database_url: str | None,
+    index: str = "fts5",
 ) -> tuple[dict[str, Row], str]:
-    """:func:`run_open` on a throwaway store of ``backend``."""
+    """:func:`run_open` on a throwaway store of ``backend`` (on SQLite, searching with
+    ``index``: fts5 or tantivy)."""
     if backend == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
-            return await run_open(texts, items, Path(tmp) / "bench.sqlite3")
+            path = Path(tmp) / "bench.sqlite3"
+            if index != "fts5":
+                from storage.db import open_database
+                from storage.search_index import use
+
+                db = await open_database(path)
+                try:
+                    await use(db, index)  # type: ignore[arg-type]
+                finally:
+                    await db.close()
+            return await run_open(texts, items, path)
     from bench import pg
 
     with pg.server(database_url) as base:
@@ -185,13 +200,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--skip-confidence", action="store_true", help="no risk-coverage tables")
     ap.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     ap.add_argument("--database-url", help="a PostgreSQL server to make a database on")
+    ap.add_argument(
+        "--index", choices=("fts5", "tantivy"), default="fts5", help="SQLite's full-text index"
+    )
     args = ap.parse_args(argv)
     texts, items = load(args.shared, args.limit)
     print(f"{len(items)} questions over {len(texts)} articles")
     if not args.skip_given:
         print_table("article given", run_given(texts, items))
     if not args.skip_open:
-        rows, how = asyncio.run(run_open_on(texts, items, args.backend, args.database_url))
+        rows, how = asyncio.run(
+            run_open_on(texts, items, args.backend, args.database_url, args.index)
+        )
         print_table(f"open (all {len(texts)} articles stored; via {how})", rows)
     if not args.skip_open and not args.skip_confidence:
         # What /ask commits to, with every weight, the confidence and the threshold

@@ -1,21 +1,28 @@
-"""Scale benchmark: import, ask, summarize, digest, memory, loop lag and cold start.
+"""Scale benchmark: import, ask, summarize, digest, memory, loop lag and cold start, on
+SQLite with FTS5 and with Tantivy, beside the bare query of each index.
 
-Run as ``.venv/bin/python -m bench.scale [--sizes 1000,10000,100000] [--shared DIR]``.
+Run as ``PYTHONPATH=. .venv/bin/python -m bench.scale [--sizes 1000,100000,1000000]
+[--corpus copies,varied] [--indexes fts5,tantivy] [--backend postgres] [--shared DIR]``.
 
-For each size N a store of N distinct articles is built from the BBC corpus (copies
-carry a marker so they do not deduplicate) through ``NewsDesk.import_drafts`` in batches
-of ``bot.desk.IMPORT_BATCH``, the path ``newsbot import`` takes: cleaning, summarizing,
-dedupe and FTS indexing included.  Built stores are cached in ``bench/.cache/`` with
-the import rate measured when they were built (``--rebuild`` builds again).  Every
-figure is printed beside an anchor measured in the same run:
+For each size N a store of N distinct articles is built from the BBC corpus
+(``bench.corpus``: copies carrying a marker, or copies varied per story) through
+``NewsDesk.import_drafts`` in batches of ``bot.desk.IMPORT_BATCH``, the path ``newsbot
+import`` takes: cleaning, summarizing, dedupe and FTS indexing included. Built stores
+are cached in ``bench/.cache/`` with the import rate measured when they were built
+(``--rebuild`` builds again). Each size is measured in steps (``measure_size``): the
+import, browsing and the digest once, then for each index the asks, the loop lag and
+the cold CLI; for Tantivy the store is switched with ``newsbot index use`` (timed) and
+switched back at the end. Every figure is printed beside an anchor of the same run:
 
 * import rate            vs a bare ``executemany`` of the raw rows into the same schema
-* ``NewsDesk.ask`` p50/95/99 vs the bare FTS5 bm25 top-k query with the same terms
-* ``newsbot ask`` cold start vs the bare interpreter start
+* ``NewsDesk.ask`` p50/95/99 vs the bare query of its index: FTS5's bm25 top-k (the
+  floor) and Tantivy's BM25 top-k of the same OR query
+* ``newsbot ask/show/list`` cold start vs the bare interpreter start
 * loop lag with 50 concurrent asks vs the lag of an idle loop
 
 Peak RSS is measured in a child process that opens the desk on the largest store,
-runs every question and builds a digest.
+runs every question and builds a digest. The measurements shared with ``bench.pg``
+(PostgreSQL) live in ``bench.measure``.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bench.common import (
     CACHE,
@@ -45,65 +53,21 @@ from bench.common import (
     print_table,
     variants,
 )
+from bench.corpus import MODES, articles
+from bench.measure import (
+    BROWSE_GUILD,
+    PREFIXES,
+    QUESTIONS,
+    ask_latencies,
+    browse,
+    import_store,
+    loop_lag,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 SEED = 20250101
 
-# Fifty questions about the kind of stories the corpus holds (business, politics,
-# sport, technology, entertainment in 2004-2005), written for this benchmark.
-QUESTIONS: tuple[str, ...] = (
-    "How much profit did the media group report for the last quarter?",
-    "Which airline plans a share listing in London?",
-    "Where will the carmaker build its new factory in India?",
-    "How many years have mobile phones been in use?",
-    "Which MPs criticised the government's housing plans?",
-    "What did the prime minister say about talks between Turkey and the EU?",
-    "Who was involved in a fight on stage at the rock concert?",
-    "Why are camera phones so popular with buyers?",
-    "How has broadband changed the way people express themselves online?",
-    "What happened to the Commodore computer brand?",
-    "Which radio station will the Manic Street Preachers take charge of?",
-    "What do the Liberal Democrats want to do about stamp duty?",
-    "Which Elvis single is expected to top the UK chart?",
-    "Why will the Cell processor be hard to sell?",
-    "Which player was ruled out of the Six Nations?",
-    "How much compensation will split capital trusts pay investors?",
-    "How did car sales affect US retail figures?",
-    "What is the drug company doing to stop profiteering on Aids medicine?",
-    "How large was the record profit at Qantas?",
-    "How are Gurkha soldiers helping tsunami victims?",
-    "How much was Monsanto fined for bribery?",
-    "What limit on Islamic banks did Malaysia lift?",
-    "How was Hotel Rwanda received at the Berlin film festival?",
-    "Which library is getting a wireless network?",
-    "Who beat Agassi in San Jose?",
-    "How many film awards is the wine comedy nominated for?",
-    "Which club did Candela join?",
-    "When will Llewellyn retire from Welsh rugby?",
-    "How fast is broadband growing in the UK?",
-    "Who scored for Arsenal in the rescue win?",
-    "How do podcasters hope to make money?",
-    "Which word was chosen as word of the year?",
-    "How much did Chinese exports rise in 2004?",
-    "Which firm bought the Lacroix fashion label?",
-    "How did Asian share markets react after the earthquake?",
-    "How much did Ericsson's earnings improve?",
-    "What problems will the new games consoles bring?",
-    "Who is the new chief executive of the bank?",
-    "How many people lost their jobs when the factory closed?",
-    "What did the chancellor announce in the budget?",
-    "How much did oil prices rise this week?",
-    "Which film won the best picture Oscar?",
-    "What did the Conservatives promise on immigration?",
-    "How many copies did the Band Aid single sell in its first week?",
-    "Who won the Australian Open women's title?",
-    "What is the government's plan for identity cards?",
-    "How many spam emails are sent every day?",
-    "Which country hosts the next Olympic Games?",
-    "How much did house prices fall last month?",
-    "Why did the dollar fall against the euro?",
-)
 
 TARGET_ASK_P95_MS = 50.0
 TARGET_ASK_VS_FLOOR = 3.0
@@ -112,46 +76,35 @@ TARGET_IMPORT_RATE = 1000.0
 TARGET_RSS_MB = 200.0
 TARGET_LAG_MS = 50.0  # worst tick
 TARGET_LAG_P99_MS = 20.0  # issue 12: p99 of the ticks
+TARGET_AUTOCOMPLETE_P95_MS = 10.0
+TARGET_LIST_PAGE_MS = 20.0
+TARGET_COLD_MS = 300.0  # issue 24: cold newsbot ask, show, list
+TARGET_TAIL = 2.0  # issue 24: ask p99 <= 2 x p95
+INDEXES = ("fts5", "tantivy")
+
+
+class TantivyFolder:
+    """The Tantivy folder beside a cached store (storage.search_index.index_folder)."""
+
+    @staticmethod
+    def of(db_path: Path) -> Path:
+        from storage.search_index import index_folder
+
+        return index_folder(db_path)
+
+    @staticmethod
+    def remove(db_path: Path) -> None:
+        import shutil
+
+        shutil.rmtree(TantivyFolder.of(db_path), ignore_errors=True)
+
+    @staticmethod
+    def bytes(db_path: Path) -> int:
+        folder = TantivyFolder.of(db_path)
+        return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
 # ----------------------------------------------------------------------------- import
-
-
-def _drafts(records: Sequence[dict[str, str]]) -> list[object]:
-    from bot.desk import Draft
-
-    return [
-        Draft(text=r["text"], title=r["title"], url=r["url"], title_from="first_sentence")
-        for r in records
-    ]
-
-
-async def _import(db_path: Path | str, records: Sequence[dict[str, str]]) -> dict[str, float]:
-    """Import the way ``newsbot import`` does (NewsDesk.import_drafts with a process pool
-    for big imports); return counts and time, pool start-up included."""
-    from bot.cli import POOL_THRESHOLD
-    from bot.desk import AddResult, NewsDesk, process_pool
-    from news.errors import NewsError
-
-    drafts = _drafts(records)
-    desk = await NewsDesk.open(db_path)
-    counts = {"added": 0, "dup": 0, "failed": 0}
-
-    def tally(result: AddResult | NewsError) -> None:
-        if isinstance(result, NewsError):
-            counts["failed"] += 1
-        else:
-            counts["dup" if result.duplicate else "added"] += 1
-
-    start = time.perf_counter()
-    try:
-        pool = process_pool() if len(drafts) >= POOL_THRESHOLD else None
-        with pool or contextlib.nullcontext():
-            await desk.import_drafts(drafts, pool=pool, report=tally)  # type: ignore[arg-type]
-    finally:
-        await desk.close()
-    seconds = time.perf_counter() - start
-    return {**counts, "seconds": seconds}
 
 
 def _bare_executemany(records: Sequence[dict[str, str]]) -> float:
@@ -184,19 +137,22 @@ def _bare_executemany(records: Sequence[dict[str, str]]) -> float:
 
 
 def build_store(
-    size: int, corpus: Sequence[dict[str, str]], *, rebuild: bool
+    size: int, corpus: Sequence[dict[str, str]], *, rebuild: bool, mode: str = "copies"
 ) -> tuple[Path, dict[str, float], bool]:
-    """The cached store of ``size`` articles and its import figures (built if needed)."""
+    """The cached store of ``size`` articles of ``mode`` (bench.corpus) and its import
+    figures (built if needed)."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    db_path = CACHE / f"scale-v2-{size}.db"
-    meta_path = CACHE / f"scale-v2-{size}.json"
+    name = f"scale-v2-{size}" if mode == "copies" else f"scale-v2-{mode}-{size}"
+    db_path = CACHE / f"{name}.db"
+    meta_path = CACHE / f"{name}.json"
     if not rebuild and db_path.exists() and meta_path.exists():
         return db_path, json.loads(meta_path.read_text()), True
     for stale in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm"), meta_path):
         stale.unlink(missing_ok=True)
-    records = list(variants(corpus, size))
+    TantivyFolder.remove(db_path)
+    records = list(articles(mode)(corpus, size))
     print(f"building {size:,}-article store in {db_path} ...", file=sys.stderr, flush=True)
-    result = asyncio.run(_import(db_path, records))
+    result = asyncio.run(import_store(db_path, records))
     result["rate"] = size / result["seconds"]
     conn = sqlite3.connect(db_path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -206,26 +162,6 @@ def build_store(
 
 
 # ----------------------------------------------------------------------------- ask
-
-
-async def _ask_latencies(db_path: Path | str, rounds: int) -> tuple[list[float], int]:
-    from bot.desk import NewsDesk
-
-    desk = await NewsDesk.open(db_path)
-    times: list[float] = []
-    answered = 0
-    try:
-        for q in QUESTIONS:  # warm the page cache and the code paths once
-            await desk.ask(q)
-        for _ in range(rounds):
-            for q in QUESTIONS:
-                start = time.perf_counter()
-                answer = await desk.ask(q)
-                times.append((time.perf_counter() - start) * 1000)
-                answered += answer.answer is not None
-    finally:
-        await desk.close()
-    return times, answered // rounds
 
 
 def _floor_latencies(db_path: Path, rounds: int) -> list[float]:
@@ -253,161 +189,49 @@ def _floor_latencies(db_path: Path, rounds: int) -> list[float]:
     return times
 
 
-# ----------------------------------------------------------------------------- browsing
+def _tantivy_latencies(db_path: Path, rounds: int) -> list[float]:
+    """The new anchor: a bare Tantivy OR query of the same terms, top POOL by BM25 over
+    every scope, on the store's index folder (no scope filter, no thread hop)."""
+    from news.retrieval import POOL, search_terms
+    from storage.articles import fts_query
+    from storage.tantivy_index import TantivyIndex
 
-BROWSE_GUILD = 42  # a server with no articles of its own: it sees the global ones
-# What members type into an article option: word starts, whole words, an id, strings no
-# title holds (the worst case: nothing stops the scan early), and nothing at all.
-PREFIXES = (
-    "",
-    "s",
-    "uk",
-    "go",
-    "sal",
-    "mob",
-    "film",
-    "profit",
-    "record",
-    "12",
-    "4711",
-    "qzx",
-    "xylophone",
-    "zzz top",
-    "economy grows",
-    "Ö",
-)
-TARGET_AUTOCOMPLETE_P95_MS = 10.0
-TARGET_LIST_PAGE_MS = 20.0
-
-
-async def _browse(db_path: Path | str, rounds: int = 5) -> dict[str, float]:
-    """Autocomplete and /article list latencies, and how long a lookup by id waits behind
-    20 autocompletes at once. Works on keyset (``after``) and offset desks alike, so the
-    same code measures the store before and after keyset pages."""
-    import inspect
-
-    from bot.desk import NewsDesk
-
-    page_size = 10  # bot.render.PAGE_SIZE
-    desk = await NewsDesk.open(db_path)
-    try:
-        keyset = "after" in inspect.signature(desk.recent).parameters
-        total = await desk.count(BROWSE_GUILD)
-        last_page = max((total - 1) // page_size, 0)
-
-        async def page(n: int) -> list[object]:
-            if not keyset:
-                return await desk.recent(BROWSE_GUILD, limit=page_size, offset=n * page_size)  # type: ignore[call-arg]
-            return await desk.recent(BROWSE_GUILD, limit=page_size, after=cursors[n])
-
-        cursors: dict[int, object] = {0: None}
-        if keyset and last_page:  # the cursor a member holds on the last page
-            from storage.articles import PageCursor
-
-            # Through the store's own connection, so either backend answers.
-            row = await desk.store.db.fetchone(  # type: ignore[attr-defined]
-                "SELECT added_at, id FROM articles WHERE guild_id IS NULL OR guild_id = ?"
-                " ORDER BY added_at DESC, id DESC LIMIT 1 OFFSET ?",
-                (BROWSE_GUILD, last_page * page_size - 1),
-            )
-            cursors[last_page] = PageCursor(datetime.fromisoformat(row[0]), row[1])
-
-        auto: list[float] = []
-        first: list[float] = []
-        deep: list[float] = []
-        counts: list[float] = []
-        for prefix in PREFIXES:  # warm
-            await desk.autocomplete(BROWSE_GUILD, prefix)
-        for _ in range(rounds):
-            for prefix in PREFIXES:
-                start = time.perf_counter()
-                await desk.autocomplete(BROWSE_GUILD, prefix)
-                auto.append((time.perf_counter() - start) * 1000)
-            for n, out in ((0, first), (last_page, deep)):
-                start = time.perf_counter()
-                await page(n)
-                out.append((time.perf_counter() - start) * 1000)
+    index = TantivyIndex(TantivyFolder.of(db_path))
+    searcher = index.index.searcher()
+    queries = [
+        index.index.parse_query(q, ["text"])
+        if (q := fts_query(search_terms(x), any_term=True))
+        else None
+        for x in QUESTIONS
+    ]
+    for query in queries:
+        if query is not None:
+            searcher.search(query, POOL, count=False)
+    times: list[float] = []
+    for _ in range(rounds):
+        for query in queries:
             start = time.perf_counter()
-            await desk.count(BROWSE_GUILD)
-            counts.append((time.perf_counter() - start) * 1000)
-
-        some_id = (await desk.recent(BROWSE_GUILD, limit=1))[0].id
-        waits: list[float] = []
-        for _ in range(rounds):
-            flood = [
-                asyncio.create_task(desk.autocomplete(BROWSE_GUILD, PREFIXES[-4 + i % 4]))
-                for i in range(20)
-            ]
-            await asyncio.sleep(0)
-            start = time.perf_counter()
-            await desk.get(some_id, BROWSE_GUILD)
-            waits.append((time.perf_counter() - start) * 1000)
-            await asyncio.gather(*flood)
-    finally:
-        await desk.close()
-    return {
-        "auto_p50": percentile(auto, 50),
-        "auto_p95": percentile(auto, 95),
-        "auto_max": max(auto),
-        "first_ms": statistics.median(first),
-        "deep_ms": statistics.median(deep),
-        "deep_max": max(deep),
-        "deep_page": last_page + 1,
-        "count_ms": statistics.median(counts),
-        "lookup_ms": statistics.median(waits),
-        "lookup_max": max(waits),
-        "keyset": float(keyset),
-    }
+            if query is not None:
+                searcher.search(query, POOL, count=False)
+            times.append((time.perf_counter() - start) * 1000)
+    return times
 
 
-# ----------------------------------------------------------------------------- loop lag
+def switch_index(db_path: Path, kind: str) -> float:
+    """``newsbot index use KIND`` on the store; seconds (for Tantivy: the build)."""
+    from storage.db import open_database
+    from storage.search_index import use
 
+    async def run() -> None:
+        db = await open_database(db_path)
+        try:
+            await use(db, kind)  # type: ignore[arg-type]
+        finally:
+            await db.close()
 
-async def _lag_during(work: object, tick: float = 0.005) -> tuple[float, float, int]:
-    """Worst and p99 lag (ms) of a 5 ms ticker while ``work`` (an awaitable) runs."""
-    lags: list[float] = []
-    done = asyncio.Event()
-
-    async def ticker() -> None:
-        while not done.is_set():
-            start = time.perf_counter()
-            await asyncio.sleep(tick)
-            lags.append(max(0.0, (time.perf_counter() - start - tick) * 1000))
-
-    task = asyncio.create_task(ticker())
-    try:
-        await work  # type: ignore[misc]
-    finally:
-        done.set()
-        await task
-    return max(lags, default=0.0), percentile(lags, 99), len(lags)
-
-
-async def _loop_lag(db_path: Path) -> dict[str, float]:
-    from bot.client import tune_runtime
-    from bot.desk import NewsDesk
-
-    tune_runtime()  # as run_bot does for the bot process
-
-    desk = await NewsDesk.open(db_path)
-    try:
-        for q in QUESTIONS[:5]:
-            await desk.ask(q)
-        idle_max, idle_p99, _ = await _lag_during(asyncio.sleep(1.0))
-        start = time.perf_counter()
-        gathered = asyncio.gather(*(desk.ask(q) for q in QUESTIONS))
-        busy_max, busy_p99, ticks = await _lag_during(gathered)
-        wall = time.perf_counter() - start
-    finally:
-        await desk.close()
-    return {
-        "idle_max": idle_max,
-        "idle_p99": idle_p99,
-        "max": busy_max,
-        "p99": busy_p99,
-        "ticks": ticks,
-        "wall_ms": wall * 1000,
-    }
+    start = time.perf_counter()
+    asyncio.run(run())
+    return time.perf_counter() - start
 
 
 # ----------------------------------------------------------------------------- summary, digest
@@ -442,7 +266,7 @@ async def _digest_times(db_path: Path) -> dict[str, float] | None:
         from bot.digest import build_digest, render_messages
     except ImportError:
         return None
-    from bot.desk import NewsDesk
+    from bot.app.desk import NewsDesk
 
     desk = await NewsDesk.open(db_path)
     try:
@@ -480,12 +304,22 @@ def _rss_child(db_path: Path) -> None:
 
     process = psutil.Process()
     before = process.memory_info().rss
-    peaks = {"self": 0, "workers": 0}
+    peaks = {"self": 0, "workers": 0, "anon": 0}
     stop = threading.Event()
+
+    def anon() -> int:
+        # The process's own memory, without the pages of files it maps (a Tantivy
+        # index's segments are mapped: the kernel may drop those pages at any time).
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) * 1024
+        return 0
 
     def sample() -> None:
         while not stop.is_set():
             peaks["self"] = max(peaks["self"], process.memory_info().rss)
+            peaks["anon"] = max(peaks["anon"], anon())
             total = 0
             for child in process.children(recursive=True):
                 with contextlib.suppress(psutil.Error):
@@ -497,7 +331,7 @@ def _rss_child(db_path: Path) -> None:
     sampler.start()
 
     async def run() -> int:
-        from bot.desk import NewsDesk
+        from bot.app.desk import NewsDesk
 
         with contextlib.suppress(ImportError):  # the Discord client counts towards the bot
             import bot.client  # noqa: F401
@@ -528,6 +362,7 @@ def _rss_child(db_path: Path) -> None:
                 "peak_mb": peaks["self"] / 2**20,
                 "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 "workers_mb": peaks["workers"] / 2**20,
+                "anon_mb": peaks["anon"] / 2**20,
             }
         )
     )
@@ -557,31 +392,391 @@ def _median_run(cmd: Sequence[str], runs: int = 5) -> float:
     return statistics.median(times)
 
 
-def cold_start(db_path: Path) -> tuple[float, float]:
+def cold_start(db_path: Path) -> dict[str, float]:
+    """Median ms of a new ``newsbot`` process for ask, show and list, and of a bare
+    interpreter (the floor any command pays)."""
     newsbot = VENV_BIN / "newsbot"
     cmd = (
         [str(newsbot)]
         if newsbot.exists()
         else [sys.executable, "-m", "bot.cli"]  # pragma: no cover
     )
-    answer = _median_run([*cmd, "--db", str(db_path), "ask", QUESTIONS[0]])
-    bare = _median_run([sys.executable, "-c", "import sqlite3"])
-    return answer, bare
+    base = [*cmd, "--db", str(db_path)]
+    return {
+        "ask": _median_run([*base, "ask", QUESTIONS[0]]),
+        "show": _median_run([*base, "show", "5"]),
+        "list": _median_run([*base, "list"]),
+        "bare": _median_run([sys.executable, "-c", "import sqlite3"]),
+    }
 
 
-# ----------------------------------------------------------------------------- main
+# ----------------------------------------------------------------------------- steps
+#
+# One size is measured in steps, each a function of the store that returns its figures;
+# the report prints them. The store's index is switched between the FTS5 steps and the
+# Tantivy ones (the Tantivy build is timed), and back to FTS5 at the end, so the cached
+# store is as it was.
 
 
-def db_bytes(db_path: Path) -> int:
-    return sum(
-        p.stat().st_size
-        for p in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm"))
-        if p.exists()
+def step_import(
+    size: int, corpus: Sequence[dict[str, str]], args: argparse.Namespace, mode: str
+) -> dict[str, Any]:
+    db_path, built, cached = build_store(size, corpus, rebuild=args.rebuild, mode=mode)
+    anchor = _bare_executemany(list(variants(corpus, min(size, args.anchor_max))))
+    return {"path": db_path, "built": built, "cached": cached, "anchor": anchor}
+
+
+def step_ask(db_path: Path, kind: str, rounds: int) -> dict[str, Any]:
+    """/ask through the desk, beside the bare query of the same index."""
+    times, answered = asyncio.run(ask_latencies(db_path, rounds))
+    bare = (
+        _floor_latencies(db_path, rounds) if kind == "fts5" else _tantivy_latencies(db_path, rounds)
     )
+    return {"times": times, "answered": answered, "bare": bare}
 
 
-def _ok(flag: bool) -> str:
-    return "met" if flag else "MISSED"
+def step_lag(db_path: Path) -> dict[str, float]:
+    return asyncio.run(loop_lag(db_path))
+
+
+def step_cold(db_path: Path) -> dict[str, float]:
+    return cold_start(db_path)
+
+
+def measure_index(
+    db_path: Path, kind: str, args: argparse.Namespace, *, rss: bool
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": kind}
+    if kind == "tantivy":
+        out["build_s"] = switch_index(db_path, "tantivy")
+        out["index_bytes"] = TantivyFolder.bytes(db_path)
+    out["ask"] = step_ask(db_path, kind, args.rounds)
+    out["lag"] = step_lag(db_path)
+    out["cold"] = step_cold(db_path)
+    if rss:
+        out["rss"] = peak_rss(db_path)
+    return out
+
+
+def measure_size(
+    size: int,
+    corpus: Sequence[dict[str, str]],
+    args: argparse.Namespace,
+    mode: str,
+    *,
+    largest: bool,
+) -> dict[str, Any]:
+    print(f"measuring {size:,} ({mode}) ...", file=sys.stderr, flush=True)
+    got = step_import(size, corpus, args, mode)
+    db_path: Path = got["path"]
+    got["bytes"] = db_bytes(db_path)
+    got["browse"] = asyncio.run(browse(db_path))
+    got["digest"] = asyncio.run(_digest_times(db_path))
+    got["indexes"] = {}
+    try:
+        for kind in args.indexes:
+            if kind == "fts5":
+                switch_index(db_path, "fts5")
+            got["indexes"][kind] = measure_index(db_path, kind, args, rss=largest)
+    finally:
+        switch_index(db_path, "fts5")
+    return got
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def _ms(values: Sequence[float]) -> str:
+    return " / ".join(f"{percentile(values, q):.2f}" for q in (50, 95, 99))
+
+
+def report(results: list[dict[str, Any]], args: argparse.Namespace, summ: dict[str, float]) -> None:
+    verdicts: list[list[object]] = []
+    print_table(
+        "Bulk import (NewsDesk.import_drafts as newsbot import runs it; clean+summarize+FTS5)",
+        [
+            "N",
+            "corpus",
+            "import/s",
+            "anchor/s",
+            "added",
+            "dup",
+            "failed",
+            "measured",
+            "Tantivy build s",
+            "Tantivy MiB",
+        ],
+        [
+            [
+                r["size"],
+                r["mode"],
+                r["built"]["rate"],
+                r["anchor"],
+                int(r["built"]["added"]),
+                int(r["built"]["dup"]),
+                int(r["built"]["failed"]),
+                "cached" if r["cached"] else "this run",
+                r["indexes"].get("tantivy", {}).get("build_s", "-"),
+                r["indexes"].get("tantivy", {}).get("index_bytes", 0) / 2**20,
+            ]
+            for r in results
+        ],
+        "anchor: bare executemany of the raw rows into the same schema (FTS triggers on), one"
+        " transaction;\nTantivy build: `newsbot index use tantivy` on the built store (every"
+        " article read back and indexed, one commit)",
+    )
+    rows = []
+    for r in results:
+        for kind, m in r["indexes"].items():
+            t = m["ask"]["times"]
+            p95, p99 = percentile(t, 95), percentile(t, 99)
+            rows.append(
+                [
+                    r["size"],
+                    r["mode"],
+                    kind,
+                    _ms(t),
+                    f"{p99 / p95:.1f}x",
+                    _ms(m["ask"]["bare"]),
+                    f"{m['ask']['answered']}/{len(QUESTIONS)}",
+                ]
+            )
+            verdicts.append(
+                [
+                    f"{kind} ask p99 <= {TARGET_TAIL:.0f} x p95",
+                    f"{r['size']:,} {r['mode']}",
+                    f"{p99:.1f} / {p95:.1f} ms",
+                    _ok(p99 <= TARGET_TAIL * p95),
+                ]
+            )
+            verdicts.append(
+                [
+                    f"{kind} ask p95 < {TARGET_ASK_P95_MS:.0f} ms",
+                    f"{r['size']:,} {r['mode']}",
+                    f"{p95:.1f} ms",
+                    _ok(p95 < TARGET_ASK_P95_MS),
+                ]
+            )
+    print_table(
+        f"/ask latency, ms p50 / p95 / p99 ({len(QUESTIONS)} questions x {args.rounds} rounds, warm)",
+        ["N", "corpus", "index", "NewsDesk.ask", "p99/p95", "bare query of that index", "answered"],
+        rows,
+        "bare query: FTS5 row = bm25 top-k (k = news.retrieval.POOL) of the OR query on a plain"
+        " sqlite3 connection (the floor);\nTantivy row = the same OR query, top k by BM25, on the"
+        " index folder (no scope, no thread hop)",
+    )
+    print_table(
+        "Cold start, ms (median of 5 new processes; page cache warm)",
+        [
+            "N",
+            "corpus",
+            "index",
+            "newsbot ask",
+            "newsbot show 5",
+            "newsbot list",
+            "python -c 'import sqlite3'",
+        ],
+        [
+            [
+                r["size"],
+                r["mode"],
+                kind,
+                m["cold"]["ask"],
+                m["cold"]["show"],
+                m["cold"]["list"],
+                m["cold"]["bare"],
+            ]
+            for r in results
+            for kind, m in r["indexes"].items()
+        ],
+    )
+    for r in results:
+        for kind, m in r["indexes"].items():
+            worst = max(m["cold"]["ask"], m["cold"]["show"], m["cold"]["list"])
+            verdicts.append(
+                [
+                    f"{kind} cold ask/show/list <= {TARGET_COLD_MS:.0f} ms",
+                    f"{r['size']:,} {r['mode']}",
+                    f"{worst:.0f} ms",
+                    _ok(worst <= TARGET_COLD_MS),
+                ]
+            )
+    print_table(
+        "Event-loop lag, ms (5 ms ticker; 50 NewsDesk.ask at once with asyncio.gather)",
+        ["N", "corpus", "index", "max", "p99", "idle max", "ticks", "gather wall ms"],
+        [
+            [
+                r["size"],
+                r["mode"],
+                kind,
+                m["lag"]["max"],
+                m["lag"]["p99"],
+                m["lag"]["idle_max"],
+                int(m["lag"]["ticks"]),
+                m["lag"]["wall_ms"],
+            ]
+            for r in results
+            for kind, m in r["indexes"].items()
+        ],
+    )
+    print_table(
+        f"Browsing, ms (guild {BROWSE_GUILD} sees the global articles; median unless p50/p95)",
+        [
+            "N",
+            "corpus",
+            "autocomplete p50",
+            "autocomplete p95",
+            "list page 1",
+            "list last page",
+            "count",
+            "lookup behind 20 autocompletes",
+        ],
+        [
+            [
+                r["size"],
+                r["mode"],
+                b["auto_p50"],
+                b["auto_p95"],
+                b["first_ms"],
+                f"{b['deep_ms']:.1f} (p.{int(b['deep_page']):,})",
+                b["count_ms"],
+                b["lookup_ms"],
+            ]
+            for r in results
+            if (b := r["browse"])
+        ],
+        f"autocomplete: {len(PREFIXES)} typed prefixes (hits, ids, strings no title holds) x 5;"
+        "\nlookup: NewsDesk.get by id started while 20 autocompletes run at once",
+    )
+    for r in results:
+        b = r["browse"]
+        verdicts.append(
+            [
+                f"autocomplete p95 <= {TARGET_AUTOCOMPLETE_P95_MS:.0f} ms",
+                f"{r['size']:,} {r['mode']}",
+                f"{b['auto_p95']:.1f} ms",
+                _ok(b["auto_p95"] <= TARGET_AUTOCOMPLETE_P95_MS),
+            ]
+        )
+        verdicts.append(
+            [
+                f"import >= {TARGET_IMPORT_RATE:,.0f}/s",
+                f"{r['size']:,} {r['mode']}",
+                f"{r['built']['rate']:,.0f}/s",
+                _ok(r["built"]["rate"] >= TARGET_IMPORT_RATE),
+            ]
+        )
+    print_table(
+        "Summarizer (news.summarize.summarize on cleaned BBC bodies)",
+        ["articles", "clean ms/art", "summarize ms/art", "summarize p95 ms"],
+        [[int(summ["n"]), summ["clean_mean"], summ["summ_mean"], summ["summ_p95"]]],
+    )
+    print_table(
+        "Digest of 25 articles (bot.digest.build_digest + render_messages), median ms",
+        [
+            "N",
+            "corpus",
+            "articles",
+            "build (since=None)",
+            "render",
+            "build (since=1 day)",
+            "render",
+        ],
+        [
+            [
+                r["size"],
+                r["mode"],
+                int(d["articles"]),
+                d["build_all"],
+                d["render_all"],
+                d["build_day"],
+                d["render_day"],
+            ]
+            for r in results
+            if (d := r["digest"])
+        ],
+    )
+    print_table(
+        "Database size",
+        ["N", "corpus", "MiB", "bytes/article"],
+        [[r["size"], r["mode"], r["bytes"] / 2**20, r["bytes"] / r["size"]] for r in results],
+    )
+    rss_rows = [
+        [
+            r["size"],
+            r["mode"],
+            kind,
+            m["rss"]["opened_mb"],
+            m["rss"]["peak_mb"],
+            m["rss"]["anon_mb"],
+            m["rss"]["workers_mb"],
+        ]
+        for r in results
+        for kind, m in r["indexes"].items()
+        if "rss" in m
+    ]
+    if rss_rows:
+        print_table(
+            "Memory of a bot process on the largest store (child process), MiB",
+            [
+                "N",
+                "corpus",
+                "index",
+                "desk opened",
+                "peak (sampled)",
+                "peak anonymous",
+                "child processes",
+            ],
+            rss_rows,
+            "bot process: interpreter + bot.client + desk, 100 asks (50 at once) + a digest;"
+            "\nanonymous: without the pages of mapped files (Tantivy's segments)",
+        )
+        for row in rss_rows:
+            verdicts.append(
+                [
+                    f"{row[2]} peak RSS < {TARGET_RSS_MB:.0f} MB",
+                    f"{row[0]:,} {row[1]}",
+                    f"{row[4]:.0f} MiB",
+                    _ok(row[4] < TARGET_RSS_MB),
+                ]
+            )
+    # The issue's table: one row per size, corpus and index.
+    issue = []
+    for r in results:
+        floor = r["indexes"].get("fts5", {}).get("ask", {}).get("bare")
+        bare_t = r["indexes"].get("tantivy", {}).get("ask", {}).get("bare")
+        for kind, m in r["indexes"].items():
+            issue.append(
+                [
+                    f"{r['size']:,}",
+                    r["mode"],
+                    kind,
+                    _ms(m["ask"]["times"]),
+                    f"{percentile(floor, 95):.1f}" if floor else "-",
+                    f"{percentile(bare_t, 95):.1f}" if bare_t else "-",
+                    f"{m['cold']['ask']:.0f} / {m['cold']['show']:.0f} / {m['cold']['list']:.0f}",
+                    f"{r['built']['rate']:,.0f}",
+                    f"{r['browse']['auto_p95']:.2f} / {r['browse']['first_ms']:.2f} / {m['lag']['p99']:.1f}",
+                    f"{m['rss']['peak_mb']:.0f} ({m['rss']['anon_mb']:.0f})" if "rss" in m else "-",
+                ]
+            )
+    print_table(
+        "Issue 24's table",
+        [
+            "N",
+            "corpus",
+            "index",
+            "/ask p50/p95/p99 ms",
+            "FTS5 floor p95",
+            "bare Tantivy p95",
+            "cold ask/show/list ms",
+            "import/s",
+            "autocomplete p95 / list page / lag p99 ms",
+            "peak RSS (anonymous) MiB",
+        ],
+        issue,
+    )
+    print_table("Targets", ["target", "N", "measured", "verdict"], verdicts)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -591,6 +786,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=3, help="ask rounds over the questions")
     parser.add_argument("--rebuild", action="store_true", help="ignore cached stores")
     parser.add_argument("--anchor-max", type=int, default=100_000, help="cap the anchor's N")
+    parser.add_argument(
+        "--corpus", default="copies", help=f"comma-separated, of {', '.join(MODES)}"
+    )
+    parser.add_argument(
+        "--indexes", default=",".join(INDEXES), help="comma-separated, of fts5, tantivy"
+    )
     parser.add_argument("--rss-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument(
         "--backend",
@@ -603,326 +804,36 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.rss_child:
         _rss_child(args.rss_child)
         return
-    with contextlib.ExitStack() as stack:
-        pg_base = None
-        if args.backend == "postgres":
-            from bench import pg
-
-            pg_base = stack.enter_context(pg.server(args.database_url))
-        _run(args, pg_base)
-
-
-def _run(args: argparse.Namespace, pg_base: str | None) -> None:
+    args.indexes = [k for k in args.indexes.split(",") if k]
+    modes = [m for m in args.corpus.split(",") if m]
     sizes = sorted({int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()})
     corpus = load_corpus(args.shared)
     print_table("Machine", ["item", "value"], machine())
-
-    imports: list[list[object]] = []
-    asks: list[list[object]] = []
-    storage: list[list[object]] = []
-    lags: list[list[object]] = []
-    colds: list[list[object]] = []
-    digests: list[list[object]] = []
-    browsing: list[list[object]] = []
-    verdicts: list[list[object]] = []
-    backends: list[list[object]] = []
-    largest: Path | None = None
-    for size in sizes:
-        db_path, built, cached = build_store(size, corpus, rebuild=args.rebuild)
-        largest = db_path
-        anchor_n = min(size, args.anchor_max)
-        anchor = _bare_executemany(list(variants(corpus, anchor_n)))
-        imports.append(
-            [
-                size,
-                built["rate"],
-                anchor,
-                f"{anchor / built['rate']:.1f}x",
-                int(built["added"]),
-                int(built["dup"]),
-                int(built["failed"]),
-                "cached" if cached else "this run",
-            ]
-        )
-        verdicts.append(
-            [
-                f"import >= {TARGET_IMPORT_RATE:,.0f}/s",
-                size,
-                f"{built['rate']:,.0f}/s",
-                _ok(built["rate"] >= TARGET_IMPORT_RATE),
-            ]
-        )
-
-        times, answered = asyncio.run(_ask_latencies(db_path, args.rounds))
-        floor = _floor_latencies(db_path, args.rounds)
-        p95, fp95 = percentile(times, 95), percentile(floor, 95)
-        asks.append(
-            [
-                size,
-                percentile(times, 50),
-                p95,
-                percentile(times, 99),
-                percentile(floor, 50),
-                fp95,
-                percentile(floor, 99),
-                f"{p95 / fp95:.1f}x" if fp95 else "-",
-                f"{answered}/{len(QUESTIONS)}",
-            ]
-        )
-        # The issue sets the 3x-floor bound at 100k; on small stores the bare query
-        # takes a millisecond or two, so there the ratio says little and is shown only.
-        vs_floor = size >= FLOOR_BOUND_FROM
-        verdicts.append(
-            [
-                f"ask p95 < {TARGET_ASK_P95_MS:.0f} ms"
-                + (f" and <= {TARGET_ASK_VS_FLOOR:.0f}x floor" if vs_floor else ""),
-                size,
-                f"{p95:.1f} ms, {p95 / fp95:.1f}x" if fp95 else f"{p95:.1f} ms",
-                _ok(
-                    p95 < TARGET_ASK_P95_MS and (not vs_floor or p95 <= TARGET_ASK_VS_FLOOR * fp95)
-                ),
-            ]
-        )
-
-        nbytes = db_bytes(db_path)
-        storage.append([size, nbytes / 2**20, nbytes / size])
-
-        lag = asyncio.run(_loop_lag(db_path))
-        lags.append(
-            [size, lag["max"], lag["p99"], lag["idle_max"], int(lag["ticks"]), lag["wall_ms"]]
-        )
-        verdicts.append(
-            [
-                f"loop lag < {TARGET_LAG_MS:.0f} ms (50 asks)",
-                size,
-                f"{lag['max']:.1f} ms",
-                _ok(lag["max"] < TARGET_LAG_MS),
-            ]
-        )
-        verdicts.append(
-            [
-                f"loop lag p99 <= {TARGET_LAG_P99_MS:.0f} ms (50 asks)",
-                size,
-                f"{lag['p99']:.1f} ms",
-                _ok(lag["p99"] <= TARGET_LAG_P99_MS),
-            ]
-        )
-
-        dig = asyncio.run(_digest_times(db_path))
-        if dig is None:
-            digests.append([size, "pending", "", "", "", ""])
-        else:
-            digests.append(
-                [
-                    size,
-                    int(dig["articles"]),
-                    dig["build_all"],
-                    dig["render_all"],
-                    dig["build_day"],
-                    dig["render_day"],
-                ]
+    results = []
+    for mode in modes:
+        for size in sizes:
+            got = measure_size(
+                size, corpus, args, mode, largest=size == sizes[-1] and mode == modes[0]
             )
-
-        browse = asyncio.run(_browse(db_path))
-        browsing.append(
-            [
-                size,
-                browse["auto_p50"],
-                browse["auto_p95"],
-                browse["first_ms"],
-                f"{browse['deep_ms']:.1f} (p.{int(browse['deep_page']):,})",
-                browse["count_ms"],
-                browse["lookup_ms"],
-            ]
-        )
-        verdicts.append(
-            [
-                f"autocomplete p95 <= {TARGET_AUTOCOMPLETE_P95_MS:.0f} ms",
-                size,
-                f"{browse['auto_p95']:.1f} ms",
-                _ok(browse["auto_p95"] <= TARGET_AUTOCOMPLETE_P95_MS),
-            ]
-        )
-        worst_page = max(browse["first_ms"], browse["deep_max"])
-        verdicts.append(
-            [
-                f"any list page <= {TARGET_LIST_PAGE_MS:.0f} ms",
-                size,
-                f"{worst_page:.1f} ms",
-                _ok(worst_page <= TARGET_LIST_PAGE_MS),
-            ]
-        )
-
-        answer_ms, bare_ms = cold_start(db_path)
-        colds.append([size, answer_ms, bare_ms])
-
-        backends.append(
-            [
-                size,
-                "SQLite",
-                built["rate"],
-                percentile(times, 50),
-                p95,
-                browse["auto_p95"],
-                browse["first_ms"],
-                browse["deep_ms"],
-                nbytes / 2**20,
-                nbytes / 2**20,
-                f"{answered}/{len(QUESTIONS)}",
-            ]
-        )
-        if pg_base is not None:
-            from bench import pg
-
-            print(f"PostgreSQL: importing {size:,} articles ...", file=sys.stderr, flush=True)
-            got = pg.measure(pg_base, size, corpus, args.rounds)
-            backends.append(
-                [
-                    size,
-                    "PostgreSQL",
-                    got["rate"],
-                    got["ask_p50"],
-                    got["ask_p95"],
-                    got["auto_p95"],
-                    got["first_ms"],
-                    got["deep_ms"],
-                    got["bytes"] / 2**20,
-                    got["articles_bytes"] / 2**20,
-                    f"{int(got['answered'])}/{len(QUESTIONS)}",
-                ]
-            )
-            verdicts.append(
-                [
-                    f"PostgreSQL ask p95 < {TARGET_ASK_P95_MS:.0f} ms",
-                    size,
-                    f"{got['ask_p95']:.1f} ms",
-                    _ok(got["ask_p95"] < TARGET_ASK_P95_MS),
-                ]
-            )
-            verdicts.append(
-                [
-                    f"PostgreSQL autocomplete p95 <= {TARGET_AUTOCOMPLETE_P95_MS:.0f} ms",
-                    size,
-                    f"{got['auto_p95']:.1f} ms",
-                    _ok(got["auto_p95"] <= TARGET_AUTOCOMPLETE_P95_MS),
-                ]
-            )
-
-    summ = _summary_times(corpus)
-
-    print_table(
-        "Bulk import (NewsDesk.import_drafts as newsbot import runs it; clean+summarize+index)",
-        ["N", "import/s", "anchor/s", "anchor/import", "added", "dup", "failed", "measured"],
-        imports,
-        "anchor: bare executemany of the raw rows into the same schema (FTS triggers on),"
-        " one transaction",
-    )
-    print_table(
-        f"Ask latency, ms ({len(QUESTIONS)} questions x {args.rounds} rounds, warm)",
-        [
-            "N",
-            "ask p50",
-            "ask p95",
-            "ask p99",
-            "floor p50",
-            "floor p95",
-            "floor p99",
-            "p95/floor",
-            "answered",
-        ],
-        asks,
-        "floor: bare FTS5 bm25 top-k (k = news.retrieval.POOL) with the same terms, plain sqlite3",
-    )
-    print_table(
-        "Summarizer (news.summarize.summarize on cleaned BBC bodies)",
-        ["articles", "clean ms/art", "summarize ms/art", "summarize p95 ms"],
-        [[int(summ["n"]), summ["clean_mean"], summ["summ_mean"], summ["summ_p95"]]],
-    )
-    print_table(
-        "Digest of 25 articles (bot.digest.build_digest + render_messages), median ms",
-        ["N", "articles", "build (since=None)", "render", "build (since=1 day)", "render"],
-        digests,
-    )
-    print_table(
-        f"Browsing, ms (guild {BROWSE_GUILD} sees the global articles; median unless p50/p95)",
-        [
-            "N",
-            "autocomplete p50",
-            "autocomplete p95",
-            "list page 1",
-            "list last page",
-            "count",
-            "lookup behind 20 autocompletes",
-        ],
-        browsing,
-        f"autocomplete: {len(PREFIXES)} typed prefixes (hits, ids, strings no title holds) x 5;"
-        "\nlookup: NewsDesk.get by id started while 20 autocompletes run at once",
-    )
-    print_table("Database size", ["N", "MiB", "bytes/article"], storage)
-    if pg_base is not None:
+            results.append({"size": size, "mode": mode, **got})
+    report(results, args, _summary_times(corpus))
+    if args.backend == "postgres":
         from bench import pg
 
-        empty = asyncio.run(pg.empty_bytes(pg_base)) / 2**20
-        print_table(
-            "SQLite and PostgreSQL side by side (the same articles, questions and prefixes)",
-            [
-                "N",
-                "backend",
-                "import/s",
-                "ask p50",
-                "ask p95",
-                "autocomplete p95",
-                "list page 1",
-                "list last page",
-                "DB MiB",
-                "articles MiB",
-                "answered",
-            ],
-            backends,
-            "ms unless named; PostgreSQL: a new database on the same machine, VACUUM ANALYZE"
-            " after the import;\nDB MiB: the file (WAL included) / pg_database_size"
-            f" (a new migrated database is {empty:.1f} MiB); articles MiB:"
-            " pg_total_relation_size('articles')",
-        )
-    print_table(
-        "Event-loop lag, ms (5 ms ticker; 50 NewsDesk.ask at once with asyncio.gather)",
-        ["N", "max", "p99", "idle max", "ticks", "gather wall ms"],
-        lags,
+        with pg.server(args.database_url) as base:
+            pg.report(base, sizes, corpus, args.rounds)
+
+
+def db_bytes(db_path: Path) -> int:
+    return sum(
+        p.stat().st_size
+        for p in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm"))
+        if p.exists()
     )
-    print_table(
-        "Cold start, ms (median of 5)",
-        ["N", "newsbot --db X ask", "python -c 'import sqlite3'"],
-        colds,
-    )
-    if largest is not None:
-        rss = peak_rss(largest)
-        size = sizes[-1]
-        print_table(
-            f"Memory of a bot process on the {size:,}-article store (child process)",
-            ["interpreter", "desk opened", "peak (sampled)", "ru_maxrss", "child processes"],
-            [
-                [
-                    rss["start_mb"],
-                    rss["opened_mb"],
-                    rss["peak_mb"],
-                    rss["maxrss_mb"],
-                    rss["workers_mb"],
-                ]
-            ],
-            "MiB. bot process: interpreter + bot.client + desk, 100 asks (50 at once) + a digest;"
-            "\nru_maxrss is inherited across fork+exec from this (large) bench process on Linux:"
-            " the sampled peak is the bot's own;"
-            "\nchild processes: peak sum of any the bot started (expected 0)",
-        )
-        verdicts.append(
-            [
-                f"peak RSS < {TARGET_RSS_MB:.0f} MB",
-                size,
-                f"{rss['peak_mb']:.0f} MiB",
-                _ok(rss["peak_mb"] < TARGET_RSS_MB),
-            ]
-        )
-    print_table("Targets", ["target", "N", "measured", "verdict"], verdicts)
+
+
+def _ok(flag: bool) -> str:
+    return "met" if flag else "MISSED"
 
 
 if __name__ == "__main__":

@@ -33,6 +33,14 @@ ALL_TERMS_FIRST_FROM = 20_000
 COUNT_TTL = 60.0
 # Document counts are kept until the store grows by a tenth, for at most this many words.
 DF_CACHE_MAX = 50_000
+# On an index that scores every posting of an any-word query (FTS5, PostgreSQL's GIN),
+# that stage keeps the question's rarest words up to this many postings in all (always
+# the rarest one). A question of common words only ("how much profit did the media
+# group report for the last quarter") otherwise read 97,000 postings at 100k articles,
+# 0.5 s under load and the whole of /ask's p99 (bench/README.md); FTS5 reads about 1.5
+# us a posting, so this bounds the stage near 45 ms at any size. An index that skips
+# blocks that cannot reach the top k (Tantivy) is not held to it.
+ANY_WORD_POSTINGS = 30_000
 
 
 class Hit(Protocol):
@@ -49,10 +57,13 @@ class TextIndex(Protocol):
     """The plain full-text operations the strategy needs of an article store.
 
     ``needs_counts``: the index's ranking has no idf of its own (PostgreSQL's), so
-    :meth:`match` is handed the document counts the strategy holds.
+    :meth:`match` is handed the document counts the strategy holds. ``prunes``: an
+    any-word query costs the index about its top k, not every posting of its words
+    (block-max pruning), so the strategy need not bound it.
     """
 
     needs_counts: bool
+    prunes: bool
 
     def query_words(self, terms: Sequence[str]) -> list[str]:
         """The words of ``terms`` as the index looks them up (its tokenisation)."""
@@ -105,6 +116,7 @@ class StagedSearch:
         common_min_docs: int = COMMON_MIN_DOCS,
         title_weight: float = ASK_TITLE_WEIGHT,
         count_ttl: float = COUNT_TTL,
+        any_word_postings: int = ANY_WORD_POSTINGS,
         clock: Callable[[], float] = time.monotonic,
     ):
         self.index = index
@@ -113,6 +125,7 @@ class StagedSearch:
         self.common_min_docs = common_min_docs
         self.title_weight = title_weight
         self.count_ttl = count_ttl
+        self.any_word_postings = any_word_postings
         self._clock = clock
         self._df: dict[str, int] = {}
         self._df_total = 0
@@ -153,8 +166,33 @@ class StagedSearch:
             hits = await self._match(terms, guild_id, limit)
             if len(hits) >= limit:
                 return merge_hits(found, hits, limit)
+        if not self.index.prunes:
+            terms, phrases = await self._within_budget(terms, phrases)
         hits = await self._match(terms, guild_id, limit, any_term=True, phrases=phrases)
         return merge_hits(found, hits, limit)
+
+    async def _within_budget(
+        self, terms: Sequence[str], phrases: Sequence[Sequence[str]]
+    ) -> tuple[list[str], list[Sequence[str]]]:
+        """The rarest of ``terms`` whose postings add up to at most ``any_word_postings``
+        (the rarest always), and the phrases made only of those."""
+        total = await self._store_size()
+        df = await self._doc_counts(self.index.query_words(terms), total)
+        cost = {t: sum(df.get(w, 0) for w in self.index.query_words([t])) for t in terms}
+        if sum(cost.values()) <= self.any_word_postings:
+            return list(terms), list(phrases)
+        kept: set[str] = set()
+        spent = 0
+        for term in sorted(terms, key=lambda t: cost[t]):
+            if kept and spent + cost[term] > self.any_word_postings:
+                break
+            kept.add(term)
+            spent += cost[term]
+        words = {t.casefold() for t in kept}
+        return (
+            [t for t in terms if t in kept],
+            [p for p in phrases if all(w.casefold() in words for w in p)],
+        )
 
     async def _match(
         self,
@@ -197,7 +235,12 @@ class StagedSearch:
             self._df_total = total
         unknown = [w for w in dict.fromkeys(words) if w not in self._df]
         if unknown:
+            # Counted past the common-word threshold up to the any-word budget when the
+            # index is held to it: the budget must know which common word is rarest
+            # (counting costs ~0.3 us a row, scoring ~1.5).
             cap = self._cap(total)
+            if not self.index.prunes:
+                cap = max(cap, self.any_word_postings)
             got = await self.index.doc_counts(unknown, cap)
             # A word the index leaves out (no letter or digit) counts as in no article.
             self._df.update({w: got.get(w, 0) for w in unknown})

@@ -20,6 +20,7 @@ from storage.errors import StorageError
 from storage.feeds import FeedStore
 from storage.guilds import GuildSettingsStore
 from storage.interfaces import Stores
+from storage.search_index import attach as attach_search_index
 from storage.shards import Shards
 from storage.sql import SqlDatabase
 
@@ -134,7 +135,12 @@ async def open_stores(location: str | Path) -> Stores:
     ``postgresql://`` URL."""
     if is_postgres(location):
         return await _postgres_stores(str(location))
-    return sqlite_stores(await open_database(_sqlite_path(location)))
+    db = await open_database(_sqlite_path(location))
+    try:
+        return await attach_search_index(sqlite_stores(db), db)
+    except BaseException:
+        await db.close()
+        raise
 
 
 @asynccontextmanager

@@ -23,7 +23,10 @@ APP_PACKAGES = ("news", "bot", "cogs", "storage")
 
 
 # Optional backends import packages of their extra only; the default install has none.
-OPTIONAL = {"postgres": ROOT / "storage" / "postgres"}
+OPTIONAL = {
+    "postgres": ROOT / "storage" / "postgres",
+    "tantivy": ROOT / "storage" / "tantivy_index.py",
+}
 
 
 def _declared(extra: str | None = None) -> list[Requirement]:

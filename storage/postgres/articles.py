@@ -221,6 +221,12 @@ class PgArticleStore(ArticleStore):
             hits = await self._ranked(query, guild_id, limit, offset)
         return hits
 
+    async def total(self) -> int:
+        """Articles in every scope (an index-only count: PostgreSQL keeps no row count;
+        the staged search asks once a minute)."""
+        row = await self.db.fetchone("SELECT count(*) FROM articles")
+        return int(row[0]) if row else 0
+
     async def doc_counts(self, words: Sequence[str], cap: int) -> dict[str, int]:
         """Articles holding each word, counted up to ``cap + 1``, in one statement. A stop
         word (which the index leaves out) counts as in every article."""

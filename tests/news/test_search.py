@@ -188,3 +188,35 @@ async def test_document_counts_are_cached_until_the_store_grows_by_a_tenth(store
     await search.candidates(["ferry", "choir"], None, limit=5)
     counts = [c for c in store.calls if c.startswith("counts:")]
     assert counts[-1] == "counts:ferry,choir"
+
+
+async def test_any_word_query_keeps_the_rarest_words_within_its_postings(store):
+    # Five articles hold "harbour", two "ferry", one "portwell": with room for three
+    # postings the any-word query asks for the rarest words only, and drops the phrase
+    # of a word it left out.
+    await add_filler(store)
+    portwell = await add(store, "Ferry", HARBOUR)
+    await add(store, "Ferry times", "The ferry from the harbour leaves at noon.")
+    for n in range(3):
+        await add(store, f"Harbour {n}", f"Boats filled the harbour for regatta day {n}.")
+    asked: list[tuple[list[str], list[Sequence[str]]]] = []
+    match = store.match
+
+    async def recording(terms, guild_id, **kw):
+        asked.append((list(terms), list(kw.get("phrases", ()))))
+        return await match(terms, guild_id, **kw)
+
+    store.match = recording
+    search = StagedSearch(store, any_word_postings=3, common_min_docs=100)
+    hits = await search.candidates(
+        ["harbour", "ferry", "portwell"], None, limit=5, phrases=[("harbour", "ferry")]
+    )
+    assert asked == [(["ferry", "portwell"], [])]
+    assert hits[0].article_id == portwell
+    # An index that prunes (Tantivy) is asked for every word and phrase.
+    store.prunes = True
+    asked.clear()
+    await StagedSearch(store, any_word_postings=3, common_min_docs=100).candidates(
+        ["harbour", "ferry", "portwell"], None, limit=5, phrases=[("harbour", "ferry")]
+    )
+    assert asked == [(["harbour", "ferry", "portwell"], [("harbour", "ferry")])]

@@ -1,0 +1,377 @@
+"""Which full-text index a SQLite store searches with, and keeping an outside one current.
+
+The choice is the store's (``search_index.kind``, migration 010), so every process that
+opens the file searches the same way: ``fts5`` (the default; FTS5 in the file) or
+``tantivy`` (a folder beside the file, ``<file>.tantivy``, needs ``newsbot[tantivy]``).
+``newsbot index use`` switches a store over.
+
+With Tantivy the database stays the truth. Triggers list each article change in
+``index_changes``; :meth:`IndexedArticleStore.catch_up` applies the rows past the mark
+to the index, commits it, then moves the mark and forgets the rows, in one transaction.
+It runs when a store is opened (a process killed mid-way catches up at its next start)
+and after every write of articles (an import's batches included). The rows are read
+while the index's writer lock is held, so of two processes catching up at once the
+later one applies the newer state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import logging
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from news.domain import AddOutcome, NewArticle
+from storage.articles import ArticleStore
+from storage.db import Database
+from storage.interfaces import Stores
+
+SCHEMA_FILE = "newsbot-schema.txt"  # storage.tantivy_index.SCHEMA_FILE (no tantivy import)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from storage.tantivy_index import IndexedDoc, IndexHit, TantivyIndex
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["fts5", "tantivy"]
+KINDS: tuple[Kind, ...] = ("fts5", "tantivy")
+CHUNK = 5_000  # changes applied per index commit while catching up
+REBUILD_CHUNK = 2_000  # articles read per statement while rebuilding
+LOCK_WAIT = 5.0  # seconds a catch-up waits for another process's writer to finish
+
+
+def index_folder(db_path: Path) -> Path:
+    """Where a store's Tantivy index lives: beside the file."""
+    return db_path.with_name(db_path.name + ".tantivy")
+
+
+def tantivy_available() -> bool:
+    """Whether the ``tantivy`` extra is installed (storage/tantivy_index.py imports it)."""
+    return importlib.util.find_spec("tantivy") is not None
+
+
+async def state(db: Database) -> tuple[Kind, int, int]:
+    """The store's index kind, its mark, and how many changes wait past it."""
+    row = await db.fetchone(
+        "SELECT kind, mark, (SELECT count(*) FROM index_changes WHERE seq > mark)"
+        " FROM search_index WHERE id = 1"
+    )
+    if row is None:
+        return "fts5", 0, 0
+    return row[0], int(row[1]), int(row[2])
+
+
+async def attach(stores: Stores, db: Database) -> Stores:
+    """The stores with an :class:`IndexedArticleStore` when the file chose Tantivy (caught
+    up before it serves anything); as they are otherwise."""
+    kind, _, _ = await state(db)
+    if kind != "tantivy":
+        return stores
+    if not tantivy_available():
+        log.warning(
+            "%s searches with Tantivy, which is not installed (pip install 'newsbot[tantivy]'):"
+            " searching with FTS5 instead",
+            db.path,
+        )
+        return stores
+    if db.read_only and not (index_folder(db.path) / SCHEMA_FILE).exists():
+        log.warning("%s: read-only and no Tantivy index beside it: searching with FTS5", db.path)
+        return stores
+    indexed = await IndexedArticleStore.open(db)
+    return replace(stores, articles=indexed)
+
+
+class IndexedArticleStore(ArticleStore):
+    """The SQLite article store, with the staged search's operations (news.search.TextIndex)
+    answered by Tantivy. Everything else, ``/news search`` included, is the store's SQL."""
+
+    needs_counts = False  # BM25 in Tantivy has its own idf
+    prunes = True  # block-max WAND: an any-word query costs about its top k
+
+    def __init__(self, db: Database, index: TantivyIndex):
+        super().__init__(db)
+        self.sqlite = db
+        self.tantivy = index
+        self._catching_up = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, db: Database) -> IndexedArticleStore:
+        from storage.tantivy_index import TantivyIndex
+
+        folder = index_folder(db.path)
+        index = await asyncio.to_thread(TantivyIndex, folder)
+        fresh = index.fresh
+        store = cls(db, index)
+        if db.read_only:
+            pass  # served as it is: catching up writes the mark
+        elif fresh:
+            log.info("%s: no Tantivy index yet; building it from the database", folder)
+            await store.rebuild()
+        else:
+            await store.catch_up()
+        return store
+
+    # -- writes reach the index in the same call --------------------------------------
+
+    async def add_many(self, items: Iterable[NewArticle]) -> list[AddOutcome]:
+        outcomes = await super().add_many(items)
+        if any(o.created for o in outcomes):
+            await self.catch_up()
+        return outcomes
+
+    async def remove(self, article_id: int, guild_id: int | None) -> bool:
+        removed = await super().remove(article_id, guild_id)
+        if removed:
+            await self.catch_up()
+        return removed
+
+    async def catch_up(self) -> int:
+        """Apply every change past the mark; how many articles were (re)indexed. If
+        another process keeps the index's writer past LOCK_WAIT, the changes are left
+        to whichever catches up next. With nothing past the mark (every open of a CLI
+        command, most of the time) the writer's lock is not taken at all."""
+        done = 0
+        if not await _pending(self.sqlite):
+            return done
+        async with self._catching_up:
+            while True:
+                got = await asyncio.to_thread(_apply_pending, self.tantivy, self.sqlite.path)
+                if got is None:
+                    return done
+                last, count = got
+                if count == 0 and last == 0:
+                    return done
+                await _move_mark(self.sqlite, last)
+                done += count
+                if count < CHUNK:
+                    return done
+
+    async def rebuild(self) -> int:
+        """Index every article again from the database; how many it holds."""
+        async with self._catching_up:
+            mark, count = await asyncio.to_thread(_rebuild, self.tantivy, self.sqlite.path)
+            await _move_mark(self.sqlite, mark)
+            await asyncio.to_thread(self.tantivy.mark_built)
+        await self.catch_up()
+        return count
+
+    # -- news.search.TextIndex ------------------------------------------------------
+
+    # The staged search reads a news.search.Hit (id and score); a SearchHit's snippet and
+    # row fields are for /news search, which stays on FTS5.
+    async def match(  # type: ignore[override]
+        self,
+        terms: Sequence[str],
+        guild_id: int | None,
+        *,
+        limit: int,
+        title_weight: float = 2.0,
+        any_term: bool = False,
+        phrases: Sequence[Sequence[str]] = (),
+        counts: tuple[int, Mapping[str, int]] | None = None,
+    ) -> list[IndexHit]:
+        return await asyncio.to_thread(
+            self._search, terms, guild_id, limit, title_weight, any_term, phrases
+        )
+
+    def _search(
+        self,
+        terms: Sequence[str],
+        guild_id: int | None,
+        limit: int,
+        title_weight: float,
+        any_term: bool,
+        phrases: Sequence[Sequence[str]],
+    ) -> list[IndexHit]:
+        return self.tantivy.search(
+            terms,
+            guild_id,
+            limit=limit,
+            title_weight=title_weight,
+            any_term=any_term,
+            phrases=phrases,
+        )
+
+    async def doc_counts(self, words: Sequence[str], cap: int) -> dict[str, int]:
+        return await asyncio.to_thread(self.tantivy.doc_counts, words, cap)
+
+    async def total(self) -> int:
+        return await asyncio.to_thread(self.tantivy.total)
+
+
+# -- the work done in a thread, under the index's writer lock -----------------------------
+
+
+def _reader(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=10)
+    conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+def _docs(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, IndexedDoc]:
+    from storage.tantivy_index import IndexedDoc
+
+    out: dict[int, IndexedDoc] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = conn.execute(
+            "SELECT id, guild_id, title, body, content_hash FROM articles"
+            f" WHERE id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+        for row in rows:
+            out[row[0]] = IndexedDoc(*row)
+    return out
+
+
+def _apply_pending(index: TantivyIndex, path: Path) -> tuple[int, int] | None:
+    """Apply up to CHUNK changes past the mark: (the last change applied, how many
+    articles), (0, 0) when none wait, None when another writer kept the index for
+    LOCK_WAIT seconds."""
+    writer = index.try_writer()
+    deadline = time.monotonic() + LOCK_WAIT
+    while writer is None and time.monotonic() < deadline:
+        # Another process is catching up (a commit holds the lock for well under a
+        # second); its rows may not include ours, so wait for it rather than leave them.
+        time.sleep(0.05)
+        writer = index.try_writer()
+    if writer is None:
+        return None
+    with writer:
+        conn = _reader(path)
+        try:
+            # One read transaction: the changes and the articles as of the same moment.
+            conn.execute("BEGIN")
+            mark = conn.execute("SELECT mark FROM search_index WHERE id = 1").fetchone()[0]
+            rows = conn.execute(
+                "SELECT seq, article_id FROM index_changes WHERE seq > ? ORDER BY seq LIMIT ?",
+                (mark, CHUNK),
+            ).fetchall()
+            if not rows:
+                return 0, 0
+            ids = list(dict.fromkeys(article_id for _, article_id in rows))
+            docs = _docs(conn, ids)
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+        writer.apply(ids, docs)
+    return rows[-1][0], len(ids)
+
+
+def _rebuild(index: TantivyIndex, path: Path) -> tuple[int, int]:
+    """Every article into an emptied index, in one commit (other processes see the old
+    index until then); (the mark it is current to, how many articles)."""
+    from storage.tantivy_index import IndexedDoc
+
+    writer = index.writer(bulk=True)
+    with writer:
+        conn = _reader(path)
+        try:
+            conn.execute("BEGIN")
+            mark = conn.execute(
+                "SELECT max(mark, ifnull((SELECT max(seq) FROM index_changes), 0))"
+                " FROM search_index WHERE id = 1"
+            ).fetchone()[0]
+            writer.clear()
+            count = 0
+            after = 0
+            while True:
+                rows = conn.execute(
+                    "SELECT id, guild_id, title, body, content_hash FROM articles"
+                    " WHERE id > ? ORDER BY id LIMIT ?",
+                    (after, REBUILD_CHUNK),
+                ).fetchall()
+                if not rows:
+                    break
+                for row in rows:
+                    writer.add(IndexedDoc(*row))
+                count += len(rows)
+                after = rows[-1][0]
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+        writer.commit()
+    return int(mark), count
+
+
+async def _pending(db: Database) -> bool:
+    row = await db.fetchone(
+        "SELECT EXISTS (SELECT 1 FROM index_changes"
+        " WHERE seq > (SELECT mark FROM search_index WHERE id = 1))"
+    )
+    return bool(row and row[0])
+
+
+async def _move_mark(db: Database, last: int) -> None:
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE search_index SET mark = max(mark, ?) WHERE id = 1", (last,))
+        await tx.execute("DELETE FROM index_changes WHERE seq <= ?", (last,))
+
+
+# -- newsbot index: switch, rebuild, check --------------------------------------------------
+
+
+async def use(db: Database, kind: Kind) -> int:
+    """Switch the store's full-text index; with Tantivy, build it (how many articles it
+    holds). Changes made while it is built are listed and applied after."""
+    if kind == "tantivy" and not tantivy_available():
+        raise RuntimeError("Tantivy is not installed: pip install 'newsbot[tantivy]'")
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE search_index SET kind = ? WHERE id = 1", (kind,))
+        if kind == "fts5":
+            await tx.execute("DELETE FROM index_changes")
+    if kind == "fts5":
+        await asyncio.to_thread(_remove_folder, index_folder(db.path))
+        return 0
+    store = await IndexedArticleStore.open(db)
+    return await store.total()
+
+
+def _remove_folder(folder: Path) -> None:
+    from storage.tantivy_index import TantivyIndex
+
+    TantivyIndex.remove(folder)
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """How the index differs from the database (after catching up)."""
+
+    articles: int
+    documents: int
+    missing: list[int]  # in the database, not in the index
+    extra: list[int]  # in the index, not in the database
+    changed: list[int]  # in both, with another scope or text
+    doubled: list[int]  # indexed more than once
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.extra or self.changed or self.doubled)
+
+
+async def check(store: IndexedArticleStore) -> CheckReport:
+    """Catch up, then compare every article's id, scope and content hash with the index."""
+    from storage.tantivy_index import scope_term
+
+    await store.catch_up()
+    rows = await store.sqlite.fetchall("SELECT id, guild_id, content_hash FROM articles")
+    want = {int(r[0]): (scope_term(r[1]), str(r[2])) for r in rows}
+    docs = await asyncio.to_thread(store.tantivy.contents)
+    have = {article_id: (scope, digest) for article_id, scope, digest in docs}
+    seen = Counter(article_id for article_id, _, _ in docs)
+    return CheckReport(
+        articles=len(want),
+        documents=len(docs),
+        missing=sorted(set(want) - set(have)),
+        extra=sorted(set(have) - set(want)),
+        changed=sorted(i for i in set(want) & set(have) if want[i] != have[i]),
+        doubled=sorted(i for i, n in seen.items() if n > 1),
+    )

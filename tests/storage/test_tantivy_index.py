@@ -1,0 +1,293 @@
+"""The Tantivy index beside a SQLite store: derived data that follows the database.
+
+Real parts throughout: a SQLite file, the index folder beside it, the real CLI, and for
+the kill a real ``newsbot import`` subprocess killed with SIGKILL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+pytest.importorskip("tantivy")
+
+from bot.app.desk import NewsDesk
+from bot.cli import cli
+from news.domain import NewArticle
+from storage import search_index
+from storage.backend import open_stores
+from storage.search_index import IndexedArticleStore, check
+from storage.tantivy_index import IndexedDoc, TantivyIndex
+from tests.harness.crash import (
+    kill_group,
+    run_import,
+    start_import,
+    wait_for_articles,
+    write_jsonl,
+)
+
+BOATS = (
+    "The harbour authority in Portwell opened a second ferry terminal on Tuesday. "
+    "Officials said the terminal would handle 1,200 passengers a day."
+)
+APPLES = (
+    "Growers in the Lindle valley reported the smallest apple harvest in twenty years. "
+    "A late frost destroyed most blossoms in April."
+)
+BRIDGE = (
+    "Engineers closed the old stone bridge at Marrow Ford after divers found cracks in "
+    "two of its piers. Repairs will take eleven weeks."
+)
+
+
+async def _tantivy_store(path: Path) -> None:
+    stores = await open_stores(path)
+    try:
+        await search_index.use(stores.articles.db, "tantivy")  # type: ignore[attr-defined]
+    finally:
+        await stores.close()
+
+
+async def _ids(store: IndexedArticleStore, words: list[str], guild: int | None) -> set[int]:
+    hits = await store.match(words, guild, limit=50, title_weight=2.0, any_term=True)
+    return {hit.article_id for hit in hits}
+
+
+async def test_a_delete_and_a_scope_change_reach_the_index(tmp_path: Path) -> None:
+    path = tmp_path / "desk.db"
+    await _tantivy_store(path)
+    stores = await open_stores(path)
+    try:
+        store = stores.articles
+        assert isinstance(store, IndexedArticleStore)
+        ferry, apples, bridge = await store.add_many(
+            [
+                NewArticle("Portwell ferry terminal", BOATS, guild_id=7),
+                NewArticle("Small apple harvest", APPLES, guild_id=7),
+                NewArticle("Marrow Ford bridge shut", BRIDGE),
+            ]
+        )
+        assert await _ids(store, ["ferry"], 7) == {ferry.article.id}
+        assert await _ids(store, ["ferry"], 8) == set()  # another guild never sees it
+        assert await _ids(store, ["bridge"], 8) == {bridge.article.id}  # a global one
+
+        assert await store.remove(apples.article.id, 7)
+        assert await _ids(store, ["apple", "harvest"], 7) == set()
+
+        # A scope change (the row moved to guild 8 in the database) reaches the index
+        # at the next catch-up: guild 7 no longer finds it, guild 8 does.
+        async with store.db.transaction() as tx:
+            await tx.execute("UPDATE articles SET guild_id = 8 WHERE id = ?", (ferry.article.id,))
+        await store.catch_up()
+        assert await _ids(store, ["ferry", "terminal"], 7) == set()
+        assert await _ids(store, ["ferry", "terminal"], 8) == {ferry.article.id}
+        assert await store.total() == 2
+
+        report = await check(store)
+        assert report.ok, report
+    finally:
+        await stores.close()
+
+
+async def test_a_desk_on_tantivy_answers_from_the_index(tmp_path: Path) -> None:
+    path = tmp_path / "desk.db"
+    await _tantivy_store(path)
+    desk = await NewsDesk.open(path)
+    try:
+        assert isinstance(desk.store, IndexedArticleStore)
+        await desk.store.add_many(
+            [NewArticle("Portwell ferry terminal", BOATS), NewArticle("Harvest", APPLES)]
+        )
+        asked = await desk.ask("How many passengers will the ferry terminal handle a day?")
+        assert asked.answer is not None and "1,200" in asked.answer
+        # The re-ranking's counts come from the index too.
+        total, docs = await desk.staged_search.word_counts(["ferry", "frost", "zeppelin"])
+        assert (total, docs) == (2, {"ferry": 1, "frost": 1, "zeppelin": 0})
+    finally:
+        await desk.close()
+
+
+async def test_changes_committed_before_a_crash_are_indexed_at_the_next_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The process dies between the database's commit and the index's: the change rows
+    # are in the database, past the mark, and the next open applies them.
+    path = tmp_path / "desk.db"
+    await _tantivy_store(path)
+    stores = await open_stores(path)
+    try:
+        with monkeypatch.context() as patched:
+
+            async def died(self: IndexedArticleStore) -> int:
+                return 0
+
+            patched.setattr(IndexedArticleStore, "catch_up", died)
+            await stores.articles.add_many(
+                [NewArticle("Portwell ferry terminal", BOATS), NewArticle("Harvest", APPLES)]
+            )
+            assert await stores.articles.total() == 0
+        kind, _, waiting = await search_index.state(stores.articles.db)  # type: ignore[attr-defined]
+        assert (kind, waiting) == ("tantivy", 2)
+    finally:
+        await stores.close()
+
+    stores = await open_stores(path)  # the next start
+    try:
+        store = stores.articles
+        assert isinstance(store, IndexedArticleStore)
+        assert await store.total() == 2
+        assert (await search_index.state(store.db))[2] == 0
+        # Applying the same changes again (a kill after the index's commit, before the
+        # mark moved) indexes nothing twice.
+        async with store.db.transaction() as tx:
+            await tx.execute("INSERT INTO index_changes (article_id) SELECT id FROM articles")
+            await tx.execute("INSERT INTO index_changes (article_id) SELECT id FROM articles")
+        assert await store.catch_up() == 2
+        report = await check(store)
+        assert report.ok and report.documents == 2, report
+    finally:
+        await stores.close()
+
+
+@pytest.mark.timeout(90)
+def test_the_index_catches_up_after_a_kill_during_import(tmp_path: Path) -> None:
+    import asyncio
+    import signal
+
+    jsonl = tmp_path / "articles.jsonl"
+    total = write_jsonl(jsonl, 1000, seed=5)
+    path = tmp_path / "crash.db"
+    asyncio.run(_tantivy_store(path))
+
+    proc = start_import(path, jsonl)
+    try:
+        first = wait_for_articles(path, proc, timeout=40)
+    finally:
+        kill_group(proc)
+    assert first > 0 and proc.returncode in (-signal.SIGKILL, 0)
+
+    checked = CliRunner().invoke(cli, ["--db", str(path), "index", "check"])
+    assert checked.exit_code == 0, checked.output
+    assert "The index matches the database." in checked.output
+
+    run_import(path, jsonl, timeout=60)  # the rest, as a person would resume it
+    checked = CliRunner().invoke(cli, ["--db", str(path), "index", "check"])
+    assert checked.exit_code == 0, checked.output
+    assert f"{total} articles in the database, {total} in the index." in checked.output
+
+
+async def _plant(path: Path) -> tuple[int, int, int]:
+    """Three articles, then behind the database's back: one document removed from the
+    index, one with the wrong scope, one for an article that does not exist."""
+    await _tantivy_store(path)
+    stores = await open_stores(path)
+    try:
+        a, b, _ = await stores.articles.add_many(
+            [
+                NewArticle("Portwell ferry terminal", BOATS),
+                NewArticle("Harvest", APPLES, guild_id=3),
+                NewArticle("Bridge", BRIDGE),
+            ]
+        )
+    finally:
+        await stores.close()
+    index = TantivyIndex(search_index.index_folder(path))
+    with index.writer() as writer:
+        writer.apply([a.article.id], {})
+        writer.apply(
+            [b.article.id],
+            {b.article.id: IndexedDoc(b.article.id, 4, "Harvest", APPLES, "x")},
+        )
+        writer.add(IndexedDoc(999, None, "Ghost", "A story never stored.", "y"))
+        writer.commit()
+    return a.article.id, b.article.id, 999
+
+
+def test_index_check_finds_a_planted_difference_and_rebuild_mends_it(tmp_path: Path) -> None:
+    import asyncio
+
+    path = tmp_path / "desk.db"
+    missing, changed, extra = asyncio.run(_plant(path))
+    runner = CliRunner()
+    found = runner.invoke(cli, ["--db", str(path), "index", "check"])
+    assert found.exit_code == 1, found.output
+    assert f"1 missing from the index: #{missing}" in found.output
+    assert f"1 in the index only: #{extra}" in found.output
+    assert f"1 with another scope or text in the index: #{changed}" in found.output
+
+    rebuilt = runner.invoke(cli, ["--db", str(path), "index", "rebuild"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    again = runner.invoke(cli, ["--db", str(path), "index", "check"])
+    assert again.exit_code == 0, again.output
+
+
+def test_switching_back_to_fts5_stops_the_change_rows(tmp_path: Path) -> None:
+    path = tmp_path / "desk.db"
+    runner = CliRunner()
+    runner.invoke(cli, ["--db", str(path), "add", "--title", "Ferry", "-"], input=BOATS)
+    used = runner.invoke(cli, ["--db", str(path), "index", "use", "tantivy"])
+    assert used.exit_code == 0 and "1 articles indexed" in used.output, used.output
+    assert search_index.index_folder(path).is_dir()
+    back = runner.invoke(cli, ["--db", str(path), "index", "use", "fts5"])
+    assert back.exit_code == 0, back.output
+    assert not search_index.index_folder(path).exists()
+    runner.invoke(cli, ["--db", str(path), "add", "--title", "Apples", "-"], input=APPLES)
+    status = runner.invoke(cli, ["--db", str(path), "index", "status"])
+    assert status.output.strip().endswith(": fts5")
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("SELECT count(*) FROM index_changes").fetchone()[0] == 0
+    finally:
+        conn.close()
+
+
+async def test_an_index_left_half_built_is_built_again(tmp_path: Path) -> None:
+    # A build killed part-way leaves a folder without the stamp a finished build writes:
+    # the next open makes the index again from the database, whatever the mark says.
+    path = tmp_path / "desk.db"
+    await _tantivy_store(path)
+    stores = await open_stores(path)
+    try:
+        await stores.articles.add_many(
+            [NewArticle("Portwell ferry terminal", BOATS), NewArticle("Harvest", APPLES)]
+        )
+    finally:
+        await stores.close()
+    folder = search_index.index_folder(path)
+    (folder / search_index.SCHEMA_FILE).unlink()
+    with TantivyIndex(folder).writer() as writer:  # and the half-built index lost a story
+        writer.clear()
+        writer.commit()
+    stores = await open_stores(path)
+    try:
+        store = stores.articles
+        assert isinstance(store, IndexedArticleStore)
+        assert await store.total() == 2
+        assert (await check(store)).ok
+    finally:
+        await stores.close()
+
+
+async def test_a_catch_up_waits_for_another_writer_then_applies_its_rows(tmp_path: Path) -> None:
+    # Another process holds the index's writer (here: this test, through the lock file
+    # Tantivy keeps in the folder) while articles are added; the add's catch-up waits
+    # for it and applies its rows once it is free.
+    import threading
+
+    path = tmp_path / "desk.db"
+    await _tantivy_store(path)
+    stores = await open_stores(path)
+    try:
+        store = stores.articles
+        assert isinstance(store, IndexedArticleStore)
+        other = TantivyIndex(search_index.index_folder(path)).writer()
+        threading.Timer(0.3, other.__exit__, (None, None, None)).start()
+        await store.add_many([NewArticle("Portwell ferry terminal", BOATS)])
+        assert await store.total() == 1
+        assert (await search_index.state(store.db))[2] == 0
+    finally:
+        await stores.close()
