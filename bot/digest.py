@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -26,7 +26,7 @@ from bot.style import (
     MESSAGE_LIMIT,
     article_date,
 )
-from news.domain import Article
+from news.domain import Article, DigestDelivery
 from news.text import strip_invisible
 from storage.interfaces import Articles
 
@@ -67,6 +67,7 @@ class Digest:
     articles: tuple[Article, ...]
     more: bool = False
     style: str = "card"  # how render_messages lays it out (the schedule's style)
+    delivery: DigestDelivery = field(default_factory=DigestDelivery)  # where post sends it
     covers_until: datetime | None = None
 
     @property

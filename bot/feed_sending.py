@@ -172,18 +172,27 @@ async def _forum_post(client: discord.Client, feed: Feed, message: StoryMessage)
 async def _publish(client: discord.Client, feed: Feed, sent: Sent) -> str:
     """Crosspost to following servers when the bot may; the note /feed list shows ("" once
     it worked)."""
-    channel = client.get_channel(sent.channel_id)
+    return await publish_message(client, sent.channel_id, sent.message_id, f"feed {feed.id}")
+
+
+async def publish_message(
+    client: discord.Client, channel_id: int, message_id: int, what: str
+) -> str:
+    """Crosspost a message to following servers when the bot may; the note a moderator
+    is shown ("" once it worked). Feeds' stories and digests alike (``what`` names the
+    sender in the log)."""
+    channel = client.get_channel(channel_id)
     if not isinstance(channel, discord.TextChannel) or not channel.is_news():
-        return f"<#{sent.channel_id}> is not an announcement channel: nothing is published."
+        return f"<#{channel_id}> is not an announcement channel: nothing is published."
     me = channel.guild.me
     if me is not None and not channel.permissions_for(me).send_messages:
-        return f"I can't publish in <#{sent.channel_id}>: I need Send Messages there."
+        return f"I can't publish in <#{channel_id}>: I need Send Messages there."
     try:
-        await channel.get_partial_message(sent.message_id).publish()
+        await channel.get_partial_message(message_id).publish()
     except discord.Forbidden:
-        return f"I can't publish in <#{sent.channel_id}>: I lack the permission there."
+        return f"I can't publish in <#{channel_id}>: I lack the permission there."
     except discord.HTTPException as err:
-        log.warning("feed %s: publishing failed (%s)", feed.id, err.status)
+        log.warning("%s: publishing failed (%s)", what, err.status)
     return ""
 
 

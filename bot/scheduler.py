@@ -33,7 +33,7 @@ from bot.digest_slots import (
     previous_run,
     utc_now,
 )
-from news.domain import DigestSchedule, RunStatus
+from news.domain import DigestDelivery, DigestSchedule, RunStatus
 from storage.interfaces import Digests
 from storage.shards import Shards
 
@@ -147,6 +147,7 @@ class SlotRunner:
             count_failures=True,
             resume=True,
             style=schedule.style,
+            delivery=schedule.delivery,
         )
 
     async def run_now(
@@ -155,6 +156,7 @@ class SlotRunner:
         channel_id: int,
         max_articles: int = DEFAULT_MAX_ARTICLES,
         style: str = "card",
+        delivery: DigestDelivery | None = None,
     ) -> RunResult:
         """A digest on demand (/digest now). Its failures are shown to the moderator who
         asked rather than counted toward pausing the schedule."""
@@ -166,6 +168,7 @@ class SlotRunner:
             kind="manual",
             count_failures=False,
             style=style,
+            delivery=delivery,
         )
 
     async def _run(
@@ -179,6 +182,7 @@ class SlotRunner:
         count_failures: bool,
         resume: bool = False,
         style: str = "card",
+        delivery: DigestDelivery | None = None,
     ) -> RunResult:
         lock = self._locks.setdefault(guild_id, asyncio.Lock())
         async with lock:
@@ -208,7 +212,7 @@ class SlotRunner:
                 digest = await build_digest(
                     self.desk, guild_id, since, max_articles, now=self.clock(), exclude=posted
                 )
-                digest = replace(digest, style=style)
+                digest = replace(digest, style=style, delivery=delivery or DigestDelivery())
                 if digest.empty:
                     await self.store.finish(
                         run.id, RunStatus.EMPTY, now=self.clock(), detail="No new articles."

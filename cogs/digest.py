@@ -18,9 +18,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.digest import DEFAULT_MAX_ARTICLES, Digest, message_nonce, render_messages
+from bot.digest import DEFAULT_MAX_ARTICLES, Digest, render_messages
+from bot.digest_sending import digest_title, send_digest
 from bot.digest_slots import next_run_for
 from bot.feed_formats import check_style
+from bot.render import clamp, escape
 from bot.schedule_input import (
     describe_days,
     format_days,
@@ -31,7 +33,7 @@ from bot.schedule_input import (
     suggest_timezones,
 )
 from bot.scheduler import MAX_ARTICLES_LIMIT, PAUSE_AFTER_FAILURES, RunResult, Sent, Skip
-from cogs.views import NO_MENTIONS, deliver, postable
+from cogs.views import NO_MENTIONS
 from news.domain import DigestRun, DigestSchedule, RunStatus, ScheduleState
 from news.errors import InputError
 
@@ -53,7 +55,36 @@ def describe_schedule(schedule: DigestSchedule) -> str:
         f"<#{schedule.channel_id}> at {at} ({schedule.timezone}), {days}, "
         f"up to {schedule.max_articles} articles"
         + (f", {schedule.style}" if schedule.style != "card" else "")
+        + describe_delivery(schedule)
     )
+
+
+def describe_delivery(schedule: DigestSchedule) -> str:
+    """How the digest lands, as a tail of the schedule's line ("" for a plain channel)."""
+    parts = []
+    if schedule.deliver == "thread":
+        parts.append("with a thread opened on it")
+    elif schedule.deliver == "forum":
+        parts.append("as a forum post" + (" with its tag" if schedule.forum_tag else ""))
+    if schedule.publish:
+        parts.append("published to following servers")
+    return "".join(f", {part}" for part in parts)
+
+
+def target_problem(where: str, target: object, tag: str | None) -> str | None:
+    """Why the digest can't deliver ``where`` to ``target``, in one line (None: it can)."""
+    if target is None:
+        return "Choose the channel the digest posts in."
+    if where == "forum":
+        if not isinstance(target, discord.ForumChannel):
+            return "To post the digest in a forum, choose a forum channel."
+        if tag and not any(t.name.lower() == tag.lower() for t in target.available_tags):
+            return f"{target.mention} has no tag named {clamp(escape(tag), 50)}."
+    elif isinstance(target, discord.ForumChannel):
+        return "A forum takes posts only: choose where:forum, or a text channel."
+    elif tag:
+        return "Only a forum post takes a tag: choose where:forum."
+    return None
 
 
 def describe_run(run: DigestRun) -> str:
@@ -123,26 +154,31 @@ class Digests(commands.Cog):
     # -- posting -------------------------------------------------------------------
 
     async def post(self, channel_id: int, digest: Digest, sent: Sent) -> None:
-        """Send a digest, telling ``sent`` of each message Discord accepted. A deleted
-        channel or a missing permission becomes DeliveryError; a Discord server error or
-        a network failure, TransientDeliveryError."""
-        channel = postable(self.bot, channel_id)
-        for message in render_messages(digest):
-            await deliver(
-                channel,
-                channel_id,
-                gone="The digest channel no longer exists: choose another with /digest set.",
-                content=message.content,
-                embeds=list(message.embeds),
-                nonce=message_nonce(channel_id, message.article_ids),
-            )
-            await sent(message)
+        """Send a digest where its schedule delivers (:mod:`bot.digest_sending`), telling
+        ``sent`` of each message Discord accepted. A deleted channel, thread or forum or a
+        missing permission becomes DeliveryError; a Discord server error or a network
+        failure, TransientDeliveryError. A missing permission to publish is a note."""
+        timezone = None
+        schedule = None
+        if digest.guild_id is not None:
+            schedule = await self.digests.schedule(digest.guild_id)
+            timezone = schedule.timezone if schedule else None
+        note = await send_digest(
+            self.bot,
+            channel_id,
+            digest,
+            render_messages(digest),
+            sent,
+            title=digest_title(digest, timezone),
+        )
+        if note is not None and schedule is not None and (note or schedule.delivery_note):
+            await self.digests.note_delivery(schedule.guild_id, note or None)
 
     # -- commands ------------------------------------------------------------------
 
     @digest.command(name="set", description="Post a digest of new articles at a set time")
     @app_commands.describe(
-        channel="Where the digest is posted",
+        channel="Where the digest is posted (a text, announcement or forum channel)",
         time="Time of day, 24-hour HH:MM, e.g. 08:30",
         timezone="Your timezone, e.g. Europe/London (start typing to search)",
         days="daily (default), weekdays, weekends, or days such as mon,wed,fri",
@@ -156,7 +192,7 @@ class Digests(commands.Cog):
     async def set_schedule(
         self,
         interaction: discord.Interaction[Any],
-        channel: discord.TextChannel,
+        channel: discord.TextChannel | discord.ForumChannel,
         time: str,
         timezone: str,
         days: str | None = None,
@@ -176,6 +212,7 @@ class Digests(commands.Cog):
                     f"I can't post in {channel.mention}: give me View Channel, Send Messages "
                     "and Embed Links there, or choose another channel."
                 )
+        before = await self.digests.schedule(interaction.guild_id)
         schedule = await self.digests.set_schedule(
             interaction.guild_id,
             channel_id=channel.id,
@@ -187,6 +224,21 @@ class Digests(commands.Cog):
             updated_by=interaction.user.id,
             style=style,
         )
+        # A forum takes the digest as a post; a text channel can't: the delivery follows
+        # the channel (a forum post's tag only while it stays the same forum).
+        forum = isinstance(channel, discord.ForumChannel)
+        if forum != (schedule.deliver == "forum"):
+            same = before is not None and before.channel_id == channel.id
+            changed = await self.digests.set_delivery(
+                interaction.guild_id,
+                channel_id=channel.id,
+                deliver="forum" if forum else "channel",
+                forum_tag=schedule.forum_tag if forum and same else None,
+                publish=False if forum else schedule.publish,
+                now=self.runner.clock(),
+                updated_by=interaction.user.id,
+            )
+            schedule = changed or schedule
         self.scheduler.schedule(schedule)
         upcoming = next_run_for(schedule, self.runner.clock())
         text = f"Digest scheduled: {describe_schedule(schedule)}."
@@ -199,6 +251,65 @@ class Digests(commands.Cog):
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=n, value=n) for n in suggest_timezones(current)]
+
+    @digest.command(name="deliver", description="Where the digest lands")
+    @app_commands.describe(
+        where="channel (as now), thread (a thread opened on each digest) or forum (a post each)",
+        channel="The text, announcement or forum channel (default: the digest's)",
+        tag="The forum tag each digest's post gets (its name)",
+        publish="In an announcement channel, publish each digest to following servers",
+    )
+    @app_commands.choices(
+        where=[app_commands.Choice(name=s, value=s) for s in ("channel", "thread", "forum")]
+    )
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def deliver_(
+        self,
+        interaction: discord.Interaction[Any],
+        where: str,
+        channel: discord.TextChannel | discord.ForumChannel | None = None,
+        tag: str | None = None,
+        publish: bool | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None  # guild_only
+        schedule = await self.digests.schedule(interaction.guild_id)
+        if schedule is None:
+            raise InputError("No digest is scheduled here: set one first with /digest set.")
+        target: Any = channel or self.bot.get_channel(schedule.channel_id)
+        problem = target_problem(where, target, tag)
+        if problem:
+            raise InputError(problem)
+        forum_tag = None
+        if isinstance(target, discord.ForumChannel) and tag:
+            found = discord.utils.find(
+                lambda t: t.name.lower() == tag.lower(), target.available_tags
+            )
+            assert found is not None  # target_problem checked it
+            forum_tag = found.id
+        me = getattr(target, "guild", None) and target.guild.me
+        if me is not None:
+            allowed = target.permissions_for(me)
+            if not (allowed.view_channel and allowed.send_messages and allowed.embed_links):
+                raise InputError(
+                    f"I can't post in {target.mention}: give me View Channel, Send Messages "
+                    "and Embed Links there, or choose another channel."
+                )
+        changed = await self.digests.set_delivery(
+            interaction.guild_id,
+            channel_id=target.id,
+            deliver=where,
+            forum_tag=forum_tag,
+            publish=bool(publish if publish is not None else schedule.publish) and where != "forum",
+            now=self.runner.clock(),
+            updated_by=interaction.user.id,
+        )
+        assert changed is not None
+        self.scheduler.schedule(changed)
+        await interaction.response.send_message(
+            f"Digest delivery: {describe_schedule(changed)}.",
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
 
     @digest.command(name="off", description="Stop posting digests")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -225,7 +336,8 @@ class Digests(commands.Cog):
         channel_id = schedule.channel_id if schedule else interaction.channel_id
         limit = schedule.max_articles if schedule else DEFAULT_MAX_ARTICLES
         style = schedule.style if schedule else "card"
-        result = await self.runner.run_now(interaction.guild_id, channel_id, limit, style)
+        delivery = schedule.delivery if schedule else None
+        result = await self.runner.run_now(interaction.guild_id, channel_id, limit, style, delivery)
         await interaction.followup.send(
             describe_result(result, channel_id), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
@@ -245,6 +357,8 @@ class Digests(commands.Cog):
             lines.append(f"**Schedule:** {describe_schedule(schedule)}.")
             if schedule.state == ScheduleState.PAUSED:
                 lines.append(f"**Paused:** {schedule.pause_reason}")
+            if schedule.delivery_note:
+                lines.append(f"**Publishing:** {schedule.delivery_note}")
             elif schedule.state == ScheduleState.OFF:
                 lines.append("**Off:** /digest set turns it on again.")
             upcoming = next_run_for(schedule, self.runner.clock())

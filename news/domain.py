@@ -229,10 +229,30 @@ class DigestSchedule:
     updated_at: datetime
     updated_by: int | None
     style: str = "card"  # card, compact or text, as a feed's (issue 21)
+    deliver: str = "channel"  # channel, thread (one opened on the digest) or forum
+    forum_tag: int | None = None
+    publish: bool = False  # crosspost in an announcement channel
+    delivery_note: str | None = None  # a problem that does not stop posting
 
     @property
     def active(self) -> bool:
         return self.state == ScheduleState.ACTIVE
+
+    @property
+    def delivery(self) -> DigestDelivery:
+        return DigestDelivery(self.deliver, self.forum_tag, self.publish)
+
+
+@dataclass(frozen=True)
+class DigestDelivery:
+    """Where a digest lands (issue 21): in its channel (as before); in the channel with a
+    thread opened on its first message, named after the digest; or as one forum post
+    titled with its date (with an optional tag). ``publish`` crossposts it from an
+    announcement channel when the bot may."""
+
+    deliver: str = "channel"
+    forum_tag: int | None = None
+    publish: bool = False
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from storage.sql import Row, SqlDatabase
 
 _SCHEDULE_COLUMNS = (
     "guild_id, channel_id, time_of_day, timezone, days, max_articles, state, pause_reason,"
-    " failures, active_since, updated_at, updated_by, style"
+    " failures, active_since, updated_at, updated_by, style, deliver, forum_tag, publish,"
+    " delivery_note"
 )
 _RUN_COLUMNS = (
     "id, guild_id, slot, kind, status, channel_id, articles, covers_until, detail,"
@@ -86,6 +87,51 @@ class DigestStore:
             )
         assert row is not None
         return _schedule(row)
+
+    async def set_delivery(
+        self,
+        guild_id: int,
+        *,
+        channel_id: int,
+        deliver: str,
+        forum_tag: int | None,
+        publish: bool,
+        now: datetime,
+        updated_by: int | None = None,
+    ) -> DigestSchedule | None:
+        """Where the guild's digest lands (None: it has no schedule). A paused schedule
+        becomes active again, as with :meth:`set_schedule`: choosing where is the usual
+        fix for the failures that pause one."""
+        stamp = utc_iso(now)
+        async with self.db.transaction("digests") as conn:
+            row = await conn.fetchone(
+                "UPDATE digest_schedules SET channel_id = ?, deliver = ?, forum_tag = ?,"
+                " publish = ?, delivery_note = NULL, failures = 0, updated_at = ?,"
+                " updated_by = ?,"
+                " active_since = CASE WHEN state = 'paused' THEN ? ELSE active_since END,"
+                " pause_reason = NULL,"
+                " state = CASE WHEN state = 'paused' THEN 'active' ELSE state END"
+                f" WHERE guild_id = ? RETURNING {_SCHEDULE_COLUMNS}",
+                (
+                    channel_id,
+                    deliver,
+                    forum_tag,
+                    int(publish),
+                    stamp,
+                    updated_by,
+                    stamp,
+                    guild_id,
+                ),
+            )
+        return _schedule(row) if row else None
+
+    async def note_delivery(self, guild_id: int, note: str | None) -> None:
+        """Record (or clear, with None) a delivery problem that does not stop posting."""
+        async with self.db.transaction("digests") as conn:
+            await conn.execute(
+                "UPDATE digest_schedules SET delivery_note = ? WHERE guild_id = ?",
+                (note, guild_id),
+            )
 
     async def turn_off(
         self, guild_id: int, *, now: datetime, updated_by: int | None = None
@@ -334,6 +380,10 @@ def _schedule(row: Row) -> DigestSchedule:
         updated_at=datetime.fromisoformat(row["updated_at"]),
         updated_by=row["updated_by"],
         style=row["style"],
+        deliver=row["deliver"],
+        forum_tag=row["forum_tag"],
+        publish=bool(row["publish"]),
+        delivery_note=row["delivery_note"],
     )
 
 

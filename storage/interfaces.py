@@ -132,6 +132,22 @@ class Digests(Protocol):
         """Create or replace a guild's schedule; it becomes active from ``now``."""
         ...
 
+    async def set_delivery(
+        self,
+        guild_id: int,
+        *,
+        channel_id: int,
+        deliver: str,
+        forum_tag: int | None,
+        publish: bool,
+        now: datetime,
+        updated_by: int | None = None,
+    ) -> DigestSchedule | None:
+        """Where the guild's digest lands; a paused schedule becomes active again."""
+        ...
+
+    async def note_delivery(self, guild_id: int, note: str | None) -> None: ...
+
     async def turn_off(
         self, guild_id: int, *, now: datetime, updated_by: int | None = None
     ) -> bool: ...

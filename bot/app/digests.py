@@ -56,6 +56,30 @@ class DigestCases:
             style=style,
         )
 
+    async def set_delivery(
+        self,
+        guild_id: int,
+        *,
+        channel_id: int,
+        deliver: str,
+        forum_tag: int | None,
+        publish: bool,
+        now: datetime,
+        updated_by: int | None,
+    ) -> DigestSchedule | None:
+        return await self._store.set_delivery(
+            guild_id,
+            channel_id=channel_id,
+            deliver=deliver,
+            forum_tag=forum_tag,
+            publish=publish,
+            now=now,
+            updated_by=updated_by,
+        )
+
+    async def note_delivery(self, guild_id: int, note: str | None) -> None:
+        await self._store.note_delivery(guild_id, note)
+
     async def turn_off(self, guild_id: int, *, now: datetime, updated_by: int | None) -> bool:
         return await self._store.turn_off(guild_id, now=now, updated_by=updated_by)
 

@@ -234,7 +234,7 @@ async def test_digest_commands_are_synced_guild_only_and_visible_to_everyone(
 ) -> None:
     [digest] = [c for c in fake.commands["global"] if c["name"] == "digest"]
     subs = {o["name"]: o for o in digest["options"]}
-    assert set(subs) == {"set", "off", "now", "show"}
+    assert set(subs) == {"set", "deliver", "off", "now", "show"}  # deliver: issue 21
     assert digest.get("contexts") in ([0], None) and digest.get("dm_permission") in (False, None)
     # /digest show is for everyone, so the group is not hidden; set/off/now check at run time.
     assert digest.get("default_member_permissions") is None
@@ -249,6 +249,11 @@ async def test_digest_commands_are_synced_guild_only_and_visible_to_everyone(
     ]
     assert [c["value"] for c in options["style"]["choices"]] == ["card", "compact", "text"]
     assert options["channel"]["type"] == 7 and options["timezone"]["autocomplete"] is True
+    # text, announcement, forum (and media, a kind of forum to discord.py)
+    assert set(options["channel"]["channel_types"]) == {0, 5, 15, 16}
+    deliver = {o["name"]: o for o in subs["deliver"]["options"]}
+    assert list(deliver) == ["where", "channel", "tag", "publish"]
+    assert [c["value"] for c in deliver["where"]["choices"]] == ["channel", "thread", "forum"]
     assert (options["max_articles"]["min_value"], options["max_articles"]["max_value"]) == (1, 25)
 
 
