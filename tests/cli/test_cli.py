@@ -563,3 +563,46 @@ def test_list_show_and_ask_say_whether_the_date_is_added_or_published(
     answer = invoke(runner, "ask", "How many inmates were freed?").output.splitlines()
     source = next(line for line in answer if line.startswith("Source: "))
     assert any(source.endswith(f"(no source, {s})") for s in short), source
+
+
+def test_digest_schedule_shows_and_sets_where_the_digest_lands(runner):
+    """Issue 21: --schedule shows the guild's schedule and its delivery; --deliver,
+    --forum-tag and --publish set them (as /digest deliver), resuming a paused one."""
+    assert invoke(runner, "digest", "--guild", "5", "--schedule").exit_code == 1
+    _cli_runner, db_path = runner
+
+    async def schedule_and_pause() -> None:
+        db = await open_database(db_path)
+        try:
+            store = DigestStore(db)
+            now = datetime.now(UTC)
+            await store.set_schedule(
+                5,
+                channel_id=40,
+                time_of_day="08:00",
+                timezone="UTC",
+                days="mon,tue,wed,thu,fri,sat,sun",
+                max_articles=10,
+                now=now,
+            )
+            run = await store.claim(5, now, kind="scheduled", channel_id=40, now=now)
+            assert run is not None
+            await store.record_failure(run.id, "The forum is gone.", now=now, pause_after=1)
+        finally:
+            await db.close()
+
+    asyncio.run(schedule_and_pause())
+    shown = json.loads(invoke(runner, "digest", "--guild", "5", "--schedule", "--json").output)
+    assert shown["deliver"] == "channel" and shown["state"] == "paused"
+    assert shown["publish"] is False and shown["forum_tag"] is None
+
+    args = ["--deliver", "forum", "--channel", "41", "--forum-tag", "42", "--json"]
+    changed = json.loads(invoke(runner, "digest", "--guild", "5", *args).output)
+    assert (changed["deliver"], changed["channel"], changed["forum_tag"]) == ("forum", 41, 42)
+    assert changed["state"] == "active" and changed["pause_reason"] is None
+
+    args = ["--deliver", "channel", "--channel", "40", "--publish", "on"]
+    text = invoke(runner, "digest", "--guild", "5", *args).output
+    assert "delivers: to a channel, publishes" in text
+    again = json.loads(invoke(runner, "digest", "--guild", "5", "--json").output)
+    assert again["forum_tag"] is None and again["publish"] is True
