@@ -111,6 +111,11 @@ async def fill(path: Path) -> Filled:
             now=T0,
             updated_by=42,
         )
+        # Where the digest lands (issue 21): copied with the schedule.
+        await stores.digests.set_delivery(
+            GUILD, channel_id=CHANNEL + 1, deliver="forum", forum_tag=77, publish=True, now=T0
+        )
+        await stores.digests.note_delivery(GUILD, "I can't publish in <#1>.")
         digests = stores.digests
         posted = await digests.claim(
             GUILD, T0 + timedelta(days=1), kind="scheduled", channel_id=CHANNEL, now=T0
@@ -225,6 +230,8 @@ async def test_every_row_is_copied_with_its_id(filled, target):
     assert theirs == ours
     assert [a.id for a in theirs["each"]] == filled.article_ids
     assert theirs["mod_role"] == MOD_ROLE and theirs["schedule"].days == "mon,wed,fri"
+    assert theirs["schedule"].delivery_note == "I can't publish in <#1>."
+    assert (theirs["schedule"].deliver, theirs["schedule"].forum_tag) == ("forum", 77)
     assert [r.status for r in theirs["runs"]] == [RunStatus.FAILED, RunStatus.POSTED]
     assert theirs["posted"] == set(filled.article_ids[:3])
     assert theirs["seen"][0] == [

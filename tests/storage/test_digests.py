@@ -199,3 +199,61 @@ async def test_an_interrupted_run_is_resumed_once(store):
     results = await asyncio.gather(*(store.resume(run.id, now=T0) for _ in range(5)))
     resumed = [r for r in results if r is not None]
     assert len(resumed) == 1 and resumed[0].status == RunStatus.CLAIMED
+
+
+async def test_delivery_is_stored_and_choosing_it_resumes_a_paused_schedule(store):
+    """Issue 21: where a digest lands, on both backends; set_delivery is a moderator's fix,
+    so a schedule paused by failures becomes active again, with its count reset."""
+    assert (
+        await store.set_delivery(
+            GUILD, channel_id=1, deliver="forum", forum_tag=None, publish=False, now=T0
+        )
+        is None
+    )  # no schedule
+    first = await set_schedule(store)
+    assert (first.deliver, first.forum_tag, first.publish, first.delivery_note) == (
+        "channel",
+        None,
+        False,
+        None,
+    )
+    run = await store.claim(GUILD, T0, kind="scheduled", channel_id=500, now=T0)
+    assert run is not None
+    outcome = await store.record_failure(run.id, "The forum is gone.", now=T0, pause_after=1)
+    assert outcome.paused
+    await store.note_delivery(GUILD, "I can't publish in <#500>.")
+    assert (await store.get_schedule(GUILD)).delivery_note == "I can't publish in <#500>."
+
+    later = T0 + timedelta(hours=2)
+    changed = await store.set_delivery(
+        GUILD, channel_id=501, deliver="forum", forum_tag=2**62, publish=True, now=later
+    )
+    assert changed is not None and changed.state == ScheduleState.ACTIVE
+    assert (changed.channel_id, changed.deliver, changed.forum_tag, changed.publish) == (
+        501,
+        "forum",
+        2**62,
+        True,
+    )
+    assert changed.failures == 0 and changed.pause_reason is None
+    assert changed.delivery_note is None and changed.active_since == later
+    assert await store.get_schedule(GUILD) == changed
+
+    # An active schedule keeps where it started; one turned off stays off.
+    again = await store.set_delivery(
+        GUILD,
+        channel_id=501,
+        deliver="thread",
+        forum_tag=None,
+        publish=False,
+        now=later + timedelta(hours=1),
+    )
+    assert again is not None and again.active_since == later and again.deliver == "thread"
+    assert await store.turn_off(GUILD, now=later)
+    off = await store.set_delivery(
+        GUILD, channel_id=501, deliver="channel", forum_tag=None, publish=False, now=later
+    )
+    assert off is not None and off.state == ScheduleState.OFF
+    # /digest set keeps the delivery (the cog changes it when the channel's kind does).
+    kept = await set_schedule(store, channel_id=501, now=later)
+    assert kept.active and kept.deliver == "channel"
