@@ -227,8 +227,8 @@ class Digests(commands.Cog):
         # A forum takes the digest as a post; a text channel can't: the delivery follows
         # the channel (a forum post's tag only while it stays the same forum).
         forum = isinstance(channel, discord.ForumChannel)
-        if forum != (schedule.deliver == "forum"):
-            same = before is not None and before.channel_id == channel.id
+        same = before is not None and before.channel_id == channel.id
+        if forum != (schedule.deliver == "forum") or (forum and not same and schedule.forum_tag):
             changed = await self.digests.set_delivery(
                 interaction.guild_id,
                 channel_id=channel.id,

@@ -183,6 +183,12 @@ async def test_a_digest_is_one_forum_post_with_its_tag_and_a_deleted_forum_pause
     assert posts[1].json["name"] == f"News digest · {later.day} {later:%B %Y}"
     assert "@everyone" not in visible(posts[1].json["message"])
 
+    # A text channel can't take a forum post: choosing one makes the digest a message again.
+    said = await schedule(fake, TEXT_CHANNEL)
+    assert said.startswith("Digest scheduled:") and "forum" not in said
+    moved = await bot.desk.digests.schedule(GUILD)
+    assert moved is not None and (moved.deliver, moved.forum_tag) == ("channel", None)
+
 
 async def test_a_digest_opens_a_thread_named_after_it_and_a_missing_permission_says_so(
     fake: FakeDiscord, bot: NewsBot
