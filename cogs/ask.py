@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot import ask_cards, render
 from cogs.views import Pager, article_choices, send_summary_card
 from news.answer import Answer
 from news.errors import NotFoundError
@@ -63,6 +63,7 @@ class Ask(commands.Cog):
         await interaction.response.defer(thinking=True)
         asked = await self.desk.ask_read(question, interaction.guild_id, article)
         embed = await self._reply(asked.answer, interaction.guild_id)
+        embed = ask_cards.with_time(embed, asked.window_note, asked.newer)
         await interaction.followup.send(embed=render.with_reader(embed, asked.footer))
 
     @ask.autocomplete("article")
@@ -78,7 +79,8 @@ class Ask(commands.Cog):
             cited = await self._articles([answer.article_id], guild_id)
             others = [i for i in answer.related if i != answer.article_id]
             see_also = await self._articles(others[: render.SEE_ALSO_LIMIT], guild_id)
-            return render.answer_embed(answer, cited[0] if cited else None, see_also)
+            embed = render.answer_embed(answer, cited[0] if cited else None, see_also)
+            return ask_cards.dated_answer(embed, cited[0] if cited else None)
         if answer.passages:
             found = {
                 a.id: a
@@ -117,21 +119,32 @@ class Ask(commands.Cog):
         return out
 
     @news.command(name="search", description="Full-text search over the stored articles")
-    @app_commands.describe(query="Words to look for")
+    @app_commands.describe(
+        query="Words to look for; time words narrow it (this week, yesterday, in March)",
+        since="Only stories from this day on: 2026-12-01, Monday, 1 December",
+    )
     async def search(
-        self, interaction: discord.Interaction[Any], query: app_commands.Range[str, 1, 200]
+        self,
+        interaction: discord.Interaction[Any],
+        query: app_commands.Range[str, 1, 200],
+        since: app_commands.Range[str, 1, 40] | None = None,
     ) -> None:
         await interaction.response.defer(thinking=True)
         guild_id = interaction.guild_id
 
         async def fetch(page: int) -> tuple[discord.Embed, bool]:
             # One extra hit tells whether a next page exists without counting matches.
-            hits = await self.desk.search(
-                query, guild_id, limit=render.PAGE_SIZE + 1, offset=page * render.PAGE_SIZE
+            hits, note = await self.desk.search_when(
+                query,
+                guild_id,
+                since=since,
+                limit=render.PAGE_SIZE + 1,
+                offset=page * render.PAGE_SIZE,
             )
             has_next = len(hits) > render.PAGE_SIZE
             pages = page + 2 if has_next else page + 1
-            return render.search_page(query, hits[: render.PAGE_SIZE], page, pages), has_next
+            embed = render.search_page(query, hits[: render.PAGE_SIZE], page, pages)
+            return ask_cards.with_window(embed, note), has_next
 
         embed, has_next = await fetch(0)
         if has_next:

@@ -10,7 +10,7 @@ They live in ``news/``, the lowest layer, because storage may import ``news/`` b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 # Quoted phrases one question may send to the full-text index: the retrieval stage builds
@@ -53,6 +53,27 @@ class Article:
     text: str
     content_hash: str
     summary: tuple[str, ...] | None = field(default=None)
+
+
+@dataclass(frozen=True)
+class ArticleStamp:
+    """An article's id, title and dates, without its text: what filtering candidates by
+    time and finding a story's newer versions need (read by primary key)."""
+
+    id: int
+    title: str
+    published: date | None
+    added_at: datetime
+
+    @property
+    def when(self) -> datetime:
+        """The instant a time window tests: publication (midnight UTC of its day), else
+        when it was added."""
+        if self.published is not None:
+            return datetime(
+                self.published.year, self.published.month, self.published.day, tzinfo=UTC
+            )
+        return self.added_at
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import Protocol
 from news.domain import (
     AddOutcome,
     Article,
+    ArticleStamp,
     DigestRun,
     DigestSchedule,
     FailureOutcome,
@@ -62,6 +63,11 @@ class Articles(TextIndex, Protocol):
         ...
 
     async def get_many(self, ids: Sequence[int]) -> dict[int, Article]: ...
+
+    async def stamps(self, ids: Sequence[int]) -> dict[int, ArticleStamp]:
+        """The ids' titles and dates without their text (by primary key; any scope:
+        the ids come from a scoped search)."""
+        ...
 
     async def recent(
         self,

@@ -13,6 +13,8 @@ the command line never touch it (``tests/test_layers.py`` checks).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +34,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class NewsDesk(AskCases):
     """The news desk's use cases over one backend."""
 
@@ -48,6 +54,8 @@ class NewsDesk(AskCases):
     ):
         self.stores = stores
         self.store = stores.articles
+        # What "today" and "this week" are measured from (tests set a fixed one).
+        self.clock: Callable[[], datetime] = _utc_now
         self.cpu = CpuWorker()
         # The answer engine's candidate search (it caches document counts: one per desk).
         self.staged_search = StagedSearch(self.store)
