@@ -161,13 +161,13 @@ class AskCases(ArticleCases):
             window = find_window(f"since {text}", now, zone)
             if window is None or not window.since:
                 raise InputError(
-                    f"{text!r} is not a time I can read: use a date (2026-12-01) or words"
+                    "That since is not a time I can read: use a date (2026-12-01) or words"
                     " such as Monday or 1 December."
                 ) from None
             return window
         today = now.astimezone(zone).date()
         if day > today:
-            raise InputError(f"{text!r} is in the future: choose a day up to today.")
+            raise InputError("That since is in the future: choose a day up to today.")
         return Window(day, today, zone, f"since {text}", (0, 0), strict=True, since=True)
 
     async def zone(self, guild_id: int | None) -> tzinfo:
