@@ -23,6 +23,8 @@ from news.words import PLAIN_WORD, SEARCH_STOP, stem
 
 TITLE_SHARE = 0.6
 TITLE_MIN = 2
+# Two sentences are one with its figures changed when this share of their words agree.
+SENTENCE_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -90,3 +92,15 @@ class Versions:
             and self.same(article_id, v.article_id)
         ]
         return sorted(out, key=lambda v: v.key, reverse=True)
+
+
+def same_sentence(a: str | None, b: str | None) -> bool:
+    """Whether two sentences are one sentence with its figures changed: their words
+    other than numbers agree (Jaccard at least SENTENCE_SHARE)."""
+    if not a or not b:
+        return False
+    wa = frozenset(w for w in PLAIN_WORD.findall(a[:1000].casefold()) if not w.isdigit())
+    wb = frozenset(w for w in PLAIN_WORD.findall(b[:1000].casefold()) if not w.isdigit())
+    if not wa or not wb:
+        return False
+    return len(wa & wb) >= SENTENCE_SHARE * len(wa | wb)

@@ -33,7 +33,7 @@ from news.domain import Article, SearchHit
 from news.errors import InputError
 from news.search import Hit, StagedSearch
 from news.text import MAX_QUESTION_CHARS, normalize_ws
-from news.versions import Version, Versions
+from news.versions import Version, Versions, same_sentence
 from news.when import Window, find_window, without
 
 if TYPE_CHECKING:
@@ -97,7 +97,9 @@ class AskCases(ArticleCases):
             # run off the loop.
             window = find_window(question, self.clock(), await self.zone(guild_id))
             searched = (without(question, window) if window else question) or question
-            candidates, stories, note = await self.timely_candidates(searched, guild_id, window)
+            candidates, stories, note, timed = await self.timely_candidates(
+                searched, guild_id, window
+            )
             counts = await self.store_counts(searched)
             passages, offline, newer = await self.cpu.run(
                 _answer_open,
@@ -106,7 +108,7 @@ class AskCases(ArticleCases):
                 counts,
                 self.answer_threshold,
                 stories,
-                window is None,
+                not timed,
             )
             offline = dataclasses.replace(offline, question=question)
         if self.model_reader is None:
@@ -184,9 +186,11 @@ class AskCases(ArticleCases):
 
     async def timely_candidates(
         self, question: str, guild_id: int | None, window: Window | None
-    ) -> tuple[list[retrieval.Candidate], list[Version], str | None]:
-        """The candidates to read, every story's dates for the version test, and what
-        the reply says of the window (None when the question names no time).
+    ) -> tuple[list[retrieval.Candidate], list[Version], str | None, bool]:
+        """The candidates to read, every story's dates for the version test, what the
+        reply says of the window (None when the question names no time), and whether a
+        strict window chose the stories (then the newest version does not answer by
+        right: the member asked about a time).
 
         With a window, WINDOW_POOL bm25 hits are dated in one look-up by primary key;
         a strict window keeps the ones it holds (all, with a line saying so, when it
@@ -201,7 +205,7 @@ class AskCases(ArticleCases):
                 )
             )
             candidates, articles = await self._read(hits, {})
-            return candidates, [_version(a) for a in articles], None
+            return candidates, [_version(a) for a in articles], None, False
         hits = list(
             await self.staged_search.candidates(terms, guild_id, limit=WINDOW_POOL, phrases=phrases)
         )
@@ -227,7 +231,7 @@ class AskCases(ArticleCases):
             for s in stamps.values()
             if s.id not in read
         ]
-        return candidates, stories, note
+        return candidates, stories, note, window.strict and bool(held)
 
     async def _read(
         self, hits: Sequence[Hit], boost: dict[int, float]
@@ -299,13 +303,40 @@ def _answer_open(
     if prefer_newest and answer.committed and newer:
         texts = {c.article_id: c for c in candidates}
         for version in [v for v in newer if v.article_id in texts][:NEWER_TRIES]:
+            # The same passages, the newer version in the older one's place: the engine
+            # reads what it read before, with the story as it stands now.
             c = texts[version.article_id]
-            pinned = [Passage(c.article_id, c.title, c.text, 1.0)]
-            again = answer_question(question, pinned, commit_at=commit_at)
-            if again.committed:
-                related = (c.article_id, *(i for i in answer.related if i != c.article_id))
-                answer = dataclasses.replace(again, related=related)
-                passages = pinned
+            swapped = [
+                Passage(c.article_id, c.title, c.text, p.retrieval_score)
+                if p.article_id == lead
+                else p
+                for p in passages
+                if p.article_id != c.article_id
+            ]
+            again = answer_question(question, swapped, commit_at=commit_at)
+            if again.committed and again.article_id == c.article_id:
+                answer, passages = again, swapped
+                newer = versions.newer(c.article_id)
+                break
+            guess = again.guess
+            if (
+                guess is not None
+                and guess.article_id == c.article_id
+                and same_sentence(guess.evidence, answer.evidence)
+            ):
+                # The update states the figure in the sentence that answered, changed:
+                # its value answers, as sure as the older one was. (Its confidence alone
+                # is lower only because the older copies no longer agree with it.)
+                answer = dataclasses.replace(
+                    again,
+                    answer=guess.text,
+                    evidence=guess.evidence,
+                    article_id=c.article_id,
+                    score=answer.confidence,
+                    confidence=answer.confidence,
+                    extra=None,
+                )
+                passages = swapped
                 newer = versions.newer(c.article_id)
                 break
     return passages, answer, newer[0] if newer else None
