@@ -61,3 +61,18 @@ def with_window(embed: discord.Embed, note: str | None) -> discord.Embed:
     room = EMBED_DESCRIPTION_LIMIT - len(line) - 2
     embed.description = line + ("\n\n" + clamp(body, room) if body else "")
     return fit_embed(embed)
+
+
+ASKED_AS = "Asked as:"
+
+
+def asked_as(embed: discord.Embed, question: str | None) -> discord.Embed:
+    """A follow-up's card with the question as the engine read it, when its pronouns
+    were written out ("Asked as: what did Laura Menendez say?")."""
+    if not question:
+        return embed
+    line = f"*{ASKED_AS}* {clamp(escape(question), 300)}"
+    body = embed.description or ""
+    room = EMBED_DESCRIPTION_LIMIT - len(line) - 2
+    embed.description = (clamp(body, room) + "\n\n" if body else "") + line
+    return fit_embed(embed)

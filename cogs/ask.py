@@ -11,12 +11,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import ask_cards, render
+from bot.app.insights import outcome_of
+from cogs.answer_views import DYNAMIC_ITEMS, answer_view
 from cogs.views import Pager, article_choices, send_summary_card
 from news.answer import Answer
+from news.domain import Outcome
 from news.errors import NotFoundError
 
 if TYPE_CHECKING:
     from bot.app.desk import NewsDesk
+    from bot.app.readers import Asked
     from bot.client import NewsBot
     from news.domain import Article
 
@@ -62,9 +66,26 @@ class Ask(commands.Cog):
         # for 15 minutes); every failure of the model falls back to the offline answer.
         await interaction.response.defer(thinking=True)
         asked = await self.desk.ask_read(question, interaction.guild_id, article)
+        await self.send_asked(interaction, asked)
+
+    async def send_asked(
+        self, interaction: discord.Interaction[Any], asked: Asked, *, asked_as: str | None = None
+    ) -> None:
+        """The card of an answer (or of a follow-up, with the question as it was read),
+        recorded for the server's insights, with its follow-up and vote buttons when it
+        shows an answer or passages."""
         embed = await self._reply(asked.answer, interaction.guild_id)
         embed = ask_cards.with_time(embed, asked.window_note, asked.newer)
-        await interaction.followup.send(embed=render.with_reader(embed, asked.footer))
+        embed = ask_cards.asked_as(embed, asked_as)
+        embed = render.with_reader(embed, asked.footer)
+        if interaction.guild_id is None:
+            await interaction.followup.send(embed=embed)
+            return
+        question_id = await self.desk.insights.record(interaction.guild_id, asked)
+        if outcome_of(asked) is Outcome.NOT_FOUND:
+            await interaction.followup.send(embed=embed)
+        else:
+            await interaction.followup.send(embed=embed, view=answer_view(question_id))
 
     @ask.autocomplete("article")
     async def _ask_article(
@@ -156,4 +177,6 @@ class Ask(commands.Cog):
 
 
 async def setup(bot: NewsBot) -> None:
+    # The answer cards' buttons carry their question's id: they work after a restart.
+    bot.add_dynamic_items(*DYNAMIC_ITEMS)
     await bot.add_cog(Ask(bot))

@@ -19,6 +19,7 @@ from storage.digests import DigestStore
 from storage.errors import StorageError
 from storage.feeds import FeedStore
 from storage.guilds import GuildSettingsStore
+from storage.insights import InsightStore
 from storage.interfaces import Stores
 from storage.shards import Shards
 from storage.sql import SqlDatabase
@@ -120,6 +121,7 @@ def _bundle(db: SqlDatabase, articles: ArticleStore) -> Stores:
         guilds=GuildSettingsStore(db),
         digests=DigestStore(db),
         feeds=FeedStore(db),
+        insights=InsightStore(db),
         close=db.close,
     )
 

@@ -29,6 +29,7 @@ from bot.app.articles import ArticleCases
 from bot.app.readers import READER_OFF, Asked, ReaderChoice, read_with_model
 from news import retrieval
 from news.answer import Answer, Passage, answer_question
+from news.answer.followup import Resolved, resolve
 from news.domain import Article, SearchHit
 from news.errors import InputError
 from news.search import Hit, StagedSearch
@@ -37,6 +38,7 @@ from news.versions import Version, Versions, same_sentence
 from news.when import Window, find_window, without
 
 if TYPE_CHECKING:
+    from bot.app.insights import InsightCases
     from news.answer.model import ModelReader
     from storage.interfaces import Stores
 
@@ -60,6 +62,7 @@ class AskCases(ArticleCases):
     model_reader: ModelReader | None
     stores: Stores
     clock: Callable[[], datetime]
+    insights: InsightCases
 
     async def ask(
         self, question: str, guild_id: int | None = None, article_id: int | None = None
@@ -117,6 +120,29 @@ class AskCases(ArticleCases):
             self.model_reader, question, passages, offline, reader, self.cpu.run
         )
         return dataclasses.replace(asked, window_note=note, newer=newer)
+
+    async def follow_up(
+        self,
+        question_id: int,
+        guild_id: int,
+        followup: str,
+        *,
+        reader: ReaderChoice = "auto",
+    ) -> tuple[Asked, Resolved]:
+        """A follow-up to an answer this guild gave: its pronouns and bare references
+        written out from that question, answer and evidence, and asked about the same
+        story (the one that answered, or whose sentences were shown)."""
+        before = await self.insights.question(question_id, guild_id)
+        if before is None:
+            raise InputError("That answer is no longer stored: ask again with /ask.")
+        followup = normalize_ws(followup).replace("\n", " ")[:MAX_QUESTION_CHARS]
+        if not followup:
+            raise InputError("Write a follow-up question, for example: what did she say?")
+        resolved = await self.cpu.run(
+            resolve, followup, before.question, before.answer, before.evidence
+        )
+        asked = await self.ask_read(resolved.question, guild_id, before.article_id, reader=reader)
+        return asked, resolved
 
     async def search_when(
         self,

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from bot.app.ask import AskCases
 from bot.app.digests import DigestCases
 from bot.app.feeds import FeedCases, FeedLimits
+from bot.app.insights import InsightCases
 from bot.app.server_settings import ServerSettings
 from bot.app.workers import CpuWorker
 from news.search import StagedSearch
@@ -51,6 +52,7 @@ class NewsDesk(AskCases):
         model: ModelConfig | None = None,
         feed_limits: FeedLimits | None = None,
         shards: Shards | None = None,
+        insights_days: int = 90,
     ):
         self.stores = stores
         self.store = stores.articles
@@ -85,6 +87,7 @@ class NewsDesk(AskCases):
             shards=shards,
         )
         self.servers = ServerSettings(stores.guilds)
+        self.insights = InsightCases(stores.insights, lambda: self.clock(), insights_days)
 
     @classmethod
     async def open(cls, location: str | Path, **options: object) -> NewsDesk:
