@@ -190,6 +190,13 @@ class InsightStore:
             for r in rows
         ]
 
+    async def guild_ids(self) -> list[int]:
+        """The guilds that have questions stored (for the command line's report)."""
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT guild_id FROM asked_questions ORDER BY guild_id"
+        )
+        return [int(r[0]) for r in rows]
+
     async def forget(self, before: datetime, *, guild_id: int | None = None) -> tuple[int, int]:
         """Delete questions and votes older than ``before`` (one guild's, or all);
         how many of each."""

@@ -130,6 +130,10 @@ class InsightCases:
         unanswered = await self.store.unanswered(guild_id, since)
         return Report(since, counts, tuple(lowest), tuple(groups([q.question for q in unanswered])))
 
+    async def guilds(self) -> list[int]:
+        """The guilds with questions stored."""
+        return await self.store.guild_ids()
+
     async def export(self, guild_id: int | None) -> list[VoteRow]:
         return await self.store.votes(guild_id)
 

@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from bot.cli import articles, ask, db, digest, doctor, feed, run
+from bot.cli import articles, ask, db, digest, doctor, feed, insights, run
 from bot.cli.context import Context
 from bot.cli.options import db_option
 from bot.config import settings_or_exit
@@ -39,6 +39,7 @@ for command in [
     run.run,
     feed.feed,
     db.db,
+    *insights.COMMANDS,
 ]:
     cli.add_command(command)
 
