@@ -4,6 +4,7 @@ with the reader that answered in the footer when a model reader is configured),
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -16,13 +17,15 @@ from cogs.answer_views import DYNAMIC_ITEMS, answer_view
 from cogs.views import Pager, article_choices, send_summary_card
 from news.answer import Answer
 from news.domain import Outcome
-from news.errors import NotFoundError
+from news.errors import NotFoundError, new_error_id
 
 if TYPE_CHECKING:
     from bot.app.desk import NewsDesk
     from bot.app.readers import Asked
     from bot.client import NewsBot
     from news.domain import Article
+
+log = logging.getLogger(__name__)
 
 CLOSEST = 3
 
@@ -81,8 +84,14 @@ class Ask(commands.Cog):
         if interaction.guild_id is None:
             await interaction.followup.send(embed=embed)
             return
-        question_id = await self.desk.insights.record(interaction.guild_id, asked)
-        if outcome_of(asked) is Outcome.NOT_FOUND:
+        try:
+            question_id: int | None = await self.desk.insights.record(interaction.guild_id, asked)
+        except Exception:
+            # The member still gets the answer, without buttons; the failure is ours.
+            error_id = new_error_id()
+            log.exception("error %s recording a question for insights", error_id)
+            question_id = None
+        if question_id is None or outcome_of(asked) is Outcome.NOT_FOUND:
             await interaction.followup.send(embed=embed)
         else:
             await interaction.followup.send(embed=embed, view=answer_view(question_id))

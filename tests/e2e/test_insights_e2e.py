@@ -246,3 +246,18 @@ async def test_clear_and_the_retention_delete_questions_and_votes(
     reply = await fake.wait_message(await insights_command(fake, MOD, "clear"), timeout=20)
     assert reply["content"] == "Deleted 1 question and 0 votes of this server."
     assert (await bot.desk.insights.report(guild)).counts.total == 0
+
+
+async def test_an_answer_is_sent_without_buttons_when_recording_fails(
+    fake: FakeDiscord, bot: NewsBot, caplog: Any
+) -> None:
+    await start(bot, fake, BRIGHTLINE)
+
+    async def broken(*args: object, **kwargs: object) -> int:
+        raise RuntimeError("disk on fire")
+
+    bot.desk.insights.record = broken  # type: ignore[method-assign]
+    _, reply = await ask(fake, "Who is the new chief executive of Brightline?")
+    assert "Laura Menendez" in description(reply).splitlines()[0]
+    assert custom_ids(reply) == []
+    assert any("recording a question for insights" in r.getMessage() for r in caplog.records)
