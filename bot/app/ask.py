@@ -43,9 +43,9 @@ if TYPE_CHECKING:
     from storage.interfaces import Stores
 
 # A question that names a time is searched over this many bm25 candidates, whose dates
-# are then read by id: wide enough that a week's stories are among them, small enough
-# that the look-up stays one indexed query of a few rows.
-WINDOW_POOL = 60
+# are then read by id. At 100k articles /ask p95 with a time word was 52-59 ms with 60,
+# 34-46 ms with 30 and 36-43 ms with 20 (37-44 ms without one; bench/README.md).
+WINDOW_POOL = 30
 # /news search with a window filters this many hits by date (its pages come from them).
 SEARCH_POOL = 100
 # A loose window's stories count this much more than their bm25 score says.
