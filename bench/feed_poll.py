@@ -10,6 +10,14 @@ requests at once per host). Each item links to an article page built at run time
 Cycle 1 polls every feed for the first time and stores every item (page fetch and
 extraction included); cycle 2 finds every feed unchanged (all 304s); cycle 3 finds
 2 new items per feed. Reported: time, articles/s, peak RSS, and event-loop lag.
+
+Delivery (issue 21): cycles 4-6 each find 2 more new items per feed and post them, every
+feed to a channel of its own, as cards in a text channel, as a thread per story, and as
+forum posts. Posting goes through the bot's own path (the claim, "also reported by", the
+record of each story, :func:`bot.feed_formats.story_messages`) to a stand-in for Discord
+that counts the requests the bot would make and waits ``--discord-ms`` for each, one after
+another per feed as discord.py sends them (a model of the round trip, not of Discord's rate
+limits, which queue per channel: 5 messages a 5 s).
 """
 
 from __future__ import annotations
@@ -50,7 +58,7 @@ def _serve(corpus: str, feeds: int, items: int, port_box, bump) -> None:  # type
 
     async def feed(request: web.Request) -> web.Response:
         i = int(request.match_info["i"])
-        extra = 2 if bump.value else 0
+        extra = 2 * bump.value
         etag = f'"v{bump.value}"'
         if request.headers.get("If-None-Match") == etag:
             return web.Response(status=304, headers={"ETag": etag})
@@ -88,6 +96,41 @@ def _serve(corpus: str, feeds: int, items: int, port_box, bump) -> None:  # type
         await asyncio.Event().wait()
 
     asyncio.run(main())
+
+
+class StandIn:
+    """Discord as the delivery cycles see it: requests counted, each taking ``delay``."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.reset()
+
+    def reset(self) -> None:
+        self.requests = 0
+        self.edits = 0
+
+    async def post(self, feed, articles, more):  # type: ignore[no-untyped-def]
+        from bot.feed_formats import story_messages
+        from bot.feed_sending import Delivered, Sent
+
+        done = Delivered()
+        for message in story_messages(feed, articles, more):
+            calls = 2 if feed.delivery.deliver == "thread" else 1  # the message, its thread
+            for _ in range(calls):
+                self.requests += 1
+                await asyncio.sleep(self.delay)
+            made = 900_000_000_000_000_000 + self.requests
+            thread = made if feed.delivery.deliver != "channel" else None
+            done.sent.append(
+                Sent(message.article_ids, feed.channel_id, made, thread, message.content)
+            )
+        return done
+
+    async def edit(self, channel_id: int, message_id: int, content: str) -> bool:
+        self.requests += 1
+        self.edits += 1
+        await asyncio.sleep(self.delay)
+        return True
 
 
 class LagMeter:
@@ -138,14 +181,26 @@ async def run(args: argparse.Namespace, port: int, bump) -> None:  # type: ignor
             url = f"http://127.0.0.{1 + i % HOSTS}:{port}/feed/{i}"
             await desk.stores.feeds.add(None, url, now=now, next_poll=now, limit=10**6)
         rows = []
+        delivery: list[tuple[object, ...]] = []
+        stand_in = StandIn(args.discord_ms / 1000)
         lag = LagMeter()
         for cycle, label in (
             (1, "first poll, every item stored"),
             (2, "unchanged (304)"),
             (3, "2 new items per feed"),
+            (4, "2 new, posted as cards in a channel"),
+            (5, "2 new, a thread per story"),
+            (6, "2 new, a forum post per story"),
         ):
-            if cycle == 3:
-                bump.value = 1
+            if cycle >= 3:
+                bump.value = cycle - 2
+            if cycle >= 4:
+                where = ("channel", "thread", "forum")[cycle - 4]
+                for f in await desk.stores.feeds.subscriptions(None, all_scopes=True):
+                    changes = {"deliver": where, "channel_id": 10_000 + f.id}
+                    await desk.stores.feeds.set_delivery(f.id, None, changes, any_scope=True)
+                stand_in.reset()
+                feeds.attach(post=stand_in.post, notify=None, edit=stand_in.edit)
             targets = await desk.stores.feeds.subscriptions(None, all_scopes=True)
             lag.start()
             started = time.perf_counter()
@@ -157,6 +212,18 @@ async def run(args: argparse.Namespace, port: int, bump) -> None:  # type: ignor
             new = sum(r.new for r in reports)
             failed = sum(r.failed for r in reports) + sum(r.status == "failed" for r in reports)
             not_mod = sum(r.not_modified for r in reports)
+            if cycle >= 4:
+                posted = sum(r.posted for r in reports)
+                delivery.append(
+                    (
+                        ("channel", "thread", "forum")[cycle - 4],
+                        posted,
+                        stand_in.requests,
+                        stand_in.edits,
+                        f"{stand_in.requests / max(posted, 1):.2f}",
+                        f"{elapsed:.2f}",
+                    )
+                )
             rows.append(
                 (
                     cycle,
@@ -192,6 +259,13 @@ async def run(args: argparse.Namespace, port: int, bump) -> None:  # type: ignor
         note=f"peak RSS {rss:.0f} MiB (poller process; the site runs in another process);"
         f" longest GC pause {max(gc_pauses or [0]) * 1000:.0f} ms",
     )
+    print_table(
+        f"Delivery: one cycle of {args.feeds} feeds, {args.discord_ms} ms a Discord request",
+        ["where", "stories", "requests", "edits", "requests/story", "cycle wall s"],
+        delivery,
+        note="requests: what the bot sends Discord (messages, threads, forum posts, edits);"
+        " edits add 'also reported by' to a story another feed posted first",
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -199,6 +273,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--feeds", type=int, default=200)
     parser.add_argument("--items", type=int, default=30)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--discord-ms", type=float, default=50.0)
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     args = parser.parse_args(argv)
     ctx = multiprocessing.get_context("spawn")

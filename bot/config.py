@@ -57,7 +57,7 @@ class Settings(BaseSettings):
         default=None, ge=0.0, le=1.0, validation_alias="NEWSBOT_ANSWER_THRESHOLD"
     )
     # The optional model reader (an OpenAI-compatible chat server); an empty base URL
-    # turns it off. The key is a SecretStr here and a news Secret in ModelConfig: it
+    # turns it off. The key is a SecretStr here and in ModelConfig: it
     # shows as '**********' in any repr, log or validation error.
     llm_base_url: str = Field(default="", validation_alias="NEWSBOT_LLM_BASE_URL", repr=False)
     llm_model: str = Field(default="", validation_alias="NEWSBOT_LLM_MODEL")
@@ -130,13 +130,13 @@ class Settings(BaseSettings):
                 "to ask (for example llama3.1:8b), or empty the base URL to turn the reader off"
             )
         # Imported here: the reader pulls in aiohttp, which commands without it skip.
-        from news.answer.model import ModelConfig, Secret
+        from news.answer.model import ModelConfig
 
         key = self.llm_api_key.get_secret_value().strip() if self.llm_api_key else ""
         return ModelConfig(
             base,
             self.llm_model.strip(),
-            api_key=Secret(key) if key else None,
+            api_key=SecretStr(key) if key else None,
             timeout=self.llm_timeout,
             max_concurrency=self.llm_max_concurrency,
             budget_words=self.llm_budget_words,

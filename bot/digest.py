@@ -66,6 +66,7 @@ class Digest:
     until: datetime
     articles: tuple[Article, ...]
     more: bool = False
+    style: str = "card"  # how render_messages lays it out (the schedule's style)
     covers_until: datetime | None = None
 
     @property
@@ -229,10 +230,39 @@ def _embed_chars(embed: discord.Embed) -> int:
     return len(embed.title or "") + len(embed.description or "") + len(embed.footer.text or "")
 
 
+def _line_messages(digest: Digest) -> list[DigestMessage]:
+    """A compact digest (one line an article) or a text one (markdown blocks) in plain
+    messages, each within Discord's 2,000 characters, whole articles only."""
+    sep = "\n" if digest.style == "compact" else "\n\n"
+    messages: list[DigestMessage] = []
+    lines = [_clip(_window_sentence(digest, discord_time=True), MESSAGE_LIMIT)]
+    ids: tuple[int, ...] = ()
+    for article in digest.articles:
+        if digest.style == "compact":
+            head = render.link(_one_line(article.title), article.url, TITLE_CHARS)
+            block = f"• {head} · #{article.id}"
+        else:
+            block = _clip(article_block(article), MESSAGE_LIMIT // 2)
+        if ids and len(sep.join([*lines, block])) > MESSAGE_LIMIT - 100:
+            messages.append(DigestMessage(sep.join(lines), (), ids))
+            lines, ids = [], ()
+        lines.append(block)
+        ids += (article.id,)
+    if digest.more:
+        lines.append(
+            "More articles were added than this digest shows: `/article list` has them all."
+        )
+    messages.append(DigestMessage(_clip(sep.join(lines), MESSAGE_LIMIT), (), ids))
+    return messages
+
+
 def render_messages(digest: Digest) -> list[DigestMessage]:
-    """The digest as Discord messages within every limit; [] for an empty digest."""
+    """The digest as Discord messages within every limit, in its style; [] for an
+    empty digest."""
     if digest.empty:
         return []
+    if digest.style in ("compact", "text"):
+        return _line_messages(digest)
     descriptions: list[str] = []
     # The articles of each description, to tell which message holds which article.
     held: list[tuple[int, ...]] = []

@@ -17,6 +17,8 @@ import discord
 from bot.render import clamp, escape, fit_embed, link
 from bot.style import COLOUR, article_date
 from news.domain import Article, Feed
+from news.errors import InputError
+from news.filters import Rule, parse_rules
 
 CARDS_PER_MESSAGE = 5
 MAX_CARDS = 10  # cards one poll posts; the rest are counted in the last message
@@ -67,9 +69,53 @@ def stamp(moment: datetime, style: str = "R") -> str:
     return f"<t:{int(moment.timestamp())}:{style}>"
 
 
-def feed_line(feed: Feed, refusal: str | None = None) -> str:
+def feed_rules(feed: Feed) -> list[Rule]:
+    """The feed's rules: its keywords (as before) and its regular expressions (RE2)."""
+    return [
+        *parse_rules(feed.include_words, "include", "keyword"),
+        *parse_rules(feed.delivery.include_regex, "include", "regex"),
+        *parse_rules(feed.exclude_words, "exclude", "keyword"),
+        *parse_rules(feed.delivery.exclude_regex, "exclude", "regex"),
+    ]
+
+
+def delivery_line(feed: Feed, counts: dict[str, int] | None = None) -> str:
+    """How and where the feed delivers when not as before, its publishing note, and
+    its rules with how many stories each left out (``counts``): /feed list's extra lines."""
+    d = feed.delivery
+    parts = []
+    if d.deliver == "thread":
+        parts.append("a thread per story")
+    elif d.deliver == "forum":
+        parts.append("a forum post per story" + (" with a tag" if d.forum_tag else ""))
+    if d.style != "card" or d.template:
+        parts.append(f"{d.style}{' with a template' if d.template else ''}")
+    if not d.summary:
+        parts.append("no summary")
+    if d.ping_role:
+        parts.append(f"pings <@&{d.ping_role}>" + (" on keywords" if d.ping_keywords else ""))
+    if d.publish:
+        parts.append("published")
+    lines = [f"\n  delivers: {', '.join(parts)}"] if parts else []
+    if d.note:
+        lines.append(f"\n  ⚠ {clamp(escape(d.note), DETAIL_LIMIT)}")
+    try:
+        rules = [r.describe() for r in feed_rules(feed)]
+    except InputError:  # stored before a check that now refuses it: shown as it is
+        rules = [feed.include_words, d.include_regex, feed.exclude_words, d.exclude_regex]
+    if rules or counts:
+        shown = "; ".join(f"`{clamp(r, 80).replace('`', chr(39))}`" for r in rules if r)
+        left = ", ".join(f"{clamp(escape(rule), 80)}: {n}" for rule, n in (counts or {}).items())
+        lines.append(f"\n  rules: {shown or 'none'}")
+        if left:
+            lines.append(f"\n  left out: {left}")
+    return "".join(lines)
+
+
+def feed_line(feed: Feed, refusal: str | None = None, counts: dict[str, int] | None = None) -> str:
     """One feed in /feed list: id, linked title, status and next poll, what its last
-    poll did, and why its most recently refused item was not taken (``refusal``)."""
+    poll did, why its most recently refused item was not taken (``refusal``), and how
+    it delivers (:func:`delivery_line`)."""
     name = link(feed.name, feed.url, 100)
     if feed.paused:
         state = f"⏸ paused: {clamp(escape(feed.pause_reason or ''), 200)}"
@@ -97,7 +143,8 @@ def feed_line(feed: Feed, refusal: str | None = None) -> str:
         else ""
     )
     why = f"\n  last item not taken: {clamp(escape(refusal), DETAIL_LIMIT)}" if refusal else ""
-    return f"`#{feed.id}` {name}{where}\n  {state}{last}{why}{posting}"
+    extra = delivery_line(feed, counts)
+    return f"`#{feed.id}` {name}{where}\n  {state}{last}{why}{posting}{extra}"
 
 
 @dataclass
@@ -116,6 +163,7 @@ class PollReport:
     first: bool = False
     articles: list[Article] = field(default_factory=list)
     posted: int = 0
+    links: dict[int, str | None] = field(default_factory=dict)  # article id -> this feed's link
 
     def summary(self) -> str | None:
         """What the poll did, in one short line (the feed's recorded detail)."""
@@ -125,7 +173,7 @@ class PollReport:
         for count, words in (
             (self.duplicates, "already stored"),
             (self.failed, "not stored"),
-            (self.filtered, "left out by keywords"),
+            (self.filtered, "left out by the rules"),
             (self.over_limit, "over the limit"),
             (self.posted, "posted"),
         ):

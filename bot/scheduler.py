@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -146,15 +146,26 @@ class SlotRunner:
             kind=kind,
             count_failures=True,
             resume=True,
+            style=schedule.style,
         )
 
     async def run_now(
-        self, guild_id: int, channel_id: int, max_articles: int = DEFAULT_MAX_ARTICLES
+        self,
+        guild_id: int,
+        channel_id: int,
+        max_articles: int = DEFAULT_MAX_ARTICLES,
+        style: str = "card",
     ) -> RunResult:
         """A digest on demand (/digest now). Its failures are shown to the moderator who
         asked rather than counted toward pausing the schedule."""
         return await self._run(
-            guild_id, channel_id, max_articles, self.clock(), kind="manual", count_failures=False
+            guild_id,
+            channel_id,
+            max_articles,
+            self.clock(),
+            kind="manual",
+            count_failures=False,
+            style=style,
         )
 
     async def _run(
@@ -167,6 +178,7 @@ class SlotRunner:
         kind: str,
         count_failures: bool,
         resume: bool = False,
+        style: str = "card",
     ) -> RunResult:
         lock = self._locks.setdefault(guild_id, asyncio.Lock())
         async with lock:
@@ -196,6 +208,7 @@ class SlotRunner:
                 digest = await build_digest(
                     self.desk, guild_id, since, max_articles, now=self.clock(), exclude=posted
                 )
+                digest = replace(digest, style=style)
                 if digest.empty:
                     await self.store.finish(
                         run.id, RunStatus.EMPTY, now=self.clock(), detail="No new articles."

@@ -68,6 +68,12 @@ class Ask(commands.Cog):
         # Deferred first: a model reader may take up to its timeout (the reply may follow
         # for 15 minutes); every failure of the model falls back to the offline answer.
         await interaction.response.defer(thinking=True)
+        if article is None and isinstance(interaction.channel, discord.Thread):
+            # In a story's own thread or forum post, /ask is about that story; the
+            # answer is the interaction's, so it stays in the thread.
+            article = await self.desk.feeds.story_in_thread(
+                interaction.channel.id, interaction.guild_id
+            )
         asked = await self.desk.ask_read(question, interaction.guild_id, article)
         await self.send_asked(interaction, asked)
 

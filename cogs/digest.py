@@ -20,6 +20,7 @@ from discord.ext import commands
 
 from bot.digest import DEFAULT_MAX_ARTICLES, Digest, message_nonce, render_messages
 from bot.digest_slots import next_run_for
+from bot.feed_formats import check_style
 from bot.schedule_input import (
     describe_days,
     format_days,
@@ -51,6 +52,7 @@ def describe_schedule(schedule: DigestSchedule) -> str:
     return (
         f"<#{schedule.channel_id}> at {at} ({schedule.timezone}), {days}, "
         f"up to {schedule.max_articles} articles"
+        + (f", {schedule.style}" if schedule.style != "card" else "")
     )
 
 
@@ -145,6 +147,10 @@ class Digests(commands.Cog):
         timezone="Your timezone, e.g. Europe/London (start typing to search)",
         days="daily (default), weekdays, weekends, or days such as mon,wed,fri",
         max_articles=f"At most this many articles in one digest (default {DEFAULT_MAX_ARTICLES})",
+        style="card (embeds, default), compact (one line an article) or text (plain markdown)",
+    )
+    @app_commands.choices(
+        style=[app_commands.Choice(name=s, value=s) for s in ("card", "compact", "text")]
     )
     @app_commands.checks.has_permissions(manage_guild=True)
     async def set_schedule(
@@ -155,8 +161,10 @@ class Digests(commands.Cog):
         timezone: str,
         days: str | None = None,
         max_articles: app_commands.Range[int, 1, MAX_ARTICLES_LIMIT] = DEFAULT_MAX_ARTICLES,
+        style: str = "card",
     ) -> None:
         assert interaction.guild_id is not None  # guild_only
+        style = check_style(style)
         at = parse_time(time)
         zone = parse_timezone(timezone)
         weekdays = parse_days(days)
@@ -177,6 +185,7 @@ class Digests(commands.Cog):
             max_articles=max_articles,
             now=self.runner.clock(),
             updated_by=interaction.user.id,
+            style=style,
         )
         self.scheduler.schedule(schedule)
         upcoming = next_run_for(schedule, self.runner.clock())
@@ -215,7 +224,8 @@ class Digests(commands.Cog):
         # Without a schedule, post where the command was used.
         channel_id = schedule.channel_id if schedule else interaction.channel_id
         limit = schedule.max_articles if schedule else DEFAULT_MAX_ARTICLES
-        result = await self.runner.run_now(interaction.guild_id, channel_id, limit)
+        style = schedule.style if schedule else "card"
+        result = await self.runner.run_now(interaction.guild_id, channel_id, limit, style)
         await interaction.followup.send(
             describe_result(result, channel_id), ephemeral=True, allowed_mentions=NO_MENTIONS
         )

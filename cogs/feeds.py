@@ -20,7 +20,9 @@ from discord.ext import commands
 from bot.app.feed_job import FeedPoller
 from bot.app.feed_polling import FeedChoices
 from bot.checks import moderator_only
-from bot.feed_cards import PollReport, feed_line, item_messages
+from bot.feed_cards import PollReport, feed_line
+from bot.feed_formats import per_story, story_messages
+from bot.feed_sending import Delivered, edit_content, send_stories
 from bot.render import clamp, escape, link
 from bot.style import CHOICE_NAME_LIMIT, COLOUR, EMBED_DESCRIPTION_LIMIT
 from cogs.views import AUTOCOMPLETE_LIMIT, NO_MENTIONS, ModeratorView, Pager, deliver, postable
@@ -128,7 +130,7 @@ class Feeds(commands.Cog):
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
         self.feeds = bot.desk.feeds
-        self.feeds.attach(post=self.post, notify=self.notify)
+        self.feeds.attach(post=self.post, notify=self.notify, edit=self.edit)
         self.poller = FeedPoller(self.feeds, bot.scheduler)
 
     async def cog_load(self) -> None:
@@ -151,12 +153,13 @@ class Feeds(commands.Cog):
             embeds=embeds,
         )
 
-    async def post(self, feed: Feed, articles: Sequence[Article], more: int) -> None:
-        """New items as compact cards, at most five to a message (discord.py waits out
-        Discord's rate limits between messages)."""
-        assert feed.channel_id is not None
-        for message in item_messages(feed, articles, more):
-            await self._send(feed.channel_id, message.content, list(message.embeds))
+    async def post(self, feed: Feed, articles: Sequence[Article], more: int) -> Delivered:
+        """New items in the feed's style, where it delivers (cards at most five to a
+        message in a channel; discord.py waits out Discord's rate limits between them)."""
+        return await send_stories(self.bot, feed, story_messages(feed, articles, more))
+
+    async def edit(self, channel_id: int, message_id: int, content: str) -> bool:
+        return await edit_content(self.bot, channel_id, message_id, content)
 
     async def notify(self, feed: Feed, text: str) -> None:
         assert feed.channel_id is not None
@@ -273,7 +276,8 @@ class Feeds(commands.Cog):
     async def list_(self, interaction: discord.Interaction[Any]) -> None:
         feeds = await self.feeds.subscriptions(interaction.guild_id)
         refusals = await self.feeds.last_refusals([f.id for f in feeds])
-        pages = list_pages([feed_line(f, refusals.get(f.id)) for f in feeds])
+        counts = await self.feeds.rule_counts([f.id for f in feeds])
+        pages = list_pages([feed_line(f, refusals.get(f.id), counts.get(f.id)) for f in feeds])
 
         async def fetch(page: int) -> tuple[discord.Embed, bool]:
             page = min(page, len(pages) - 1)
@@ -296,10 +300,26 @@ class Feeds(commands.Cog):
         else:
             await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
 
-    @feed.command(name="preview", description="The latest 3 items of a feed; nothing is stored")
-    @app_commands.describe(url="The feed's address, or a page of the site")
+    @feed.command(
+        name="preview",
+        description="A feed's latest item in its format, or the latest 3 items of an address",
+    )
+    @app_commands.describe(
+        url="The feed's address, or a page of the site (nothing is stored)",
+        feed="A followed feed: its latest item as it would be posted",
+    )
     @moderator_only()
-    async def preview(self, interaction: discord.Interaction[Any], url: str) -> None:
+    async def preview(
+        self, interaction: discord.Interaction[Any], url: str | None = None, feed: int | None = None
+    ) -> None:
+        if feed is not None:
+            await self._preview_format(interaction, feed)
+            return
+        if url is None:
+            await interaction.response.send_message(
+                "Give a feed to see its format, or an address to see its items.", ephemeral=True
+            )
+            return
         await interaction.response.defer(thinking=True, ephemeral=True)
         try:
             found, items = await self.feeds.preview(url)
@@ -321,6 +341,187 @@ class Feeds(commands.Cog):
         )
         embed.set_footer(text=f"{found.parsed.total} items in the feed · nothing was stored")
         await interaction.followup.send(embed=embed, ephemeral=True)
+
+    @preview.autocomplete("feed")
+    async def _preview_feed(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await self._feed_choices(interaction, current)
+
+    async def _preview_format(self, interaction: discord.Interaction[Any], feed_id: int) -> None:
+        found = await self.feeds.get(feed_id, interaction.guild_id)
+        latest = await self.feeds.latest(found)
+        if latest is None:
+            await interaction.response.send_message(
+                "That feed has no stored item to show yet.", ephemeral=True
+            )
+            return
+        message = per_story(found, latest)
+        # A preview pings no one: the role is shown, not mentioned.
+        await interaction.response.send_message(
+            content=message.content,
+            embeds=list(message.embeds),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    # -- delivery settings (issue 21) -----------------------------------------------------
+
+    async def _configured(
+        self,
+        interaction: discord.Interaction[Any],
+        feed_id: int,
+        changes: dict[str, Any],
+        said: str,
+    ) -> None:
+        updated = await self.feeds.configure(feed_id, interaction.guild_id, changes)
+        await interaction.response.send_message(
+            f"{link(updated.name, updated.url, 150)} (`#{updated.id}`): {said}",
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @feed.command(name="format", description="How a feed's stories look")
+    @app_commands.describe(
+        feed="The feed (start typing its name)",
+        style="card (the embed), compact (one line a story) or text (plain markdown)",
+        template="Placeholders: {title} {url} {summary} {source} {author} {date} {feed}",
+        summary="Show the stored summary under the title",
+    )
+    @app_commands.choices(
+        style=[app_commands.Choice(name=s, value=s) for s in ("card", "compact", "text")]
+    )
+    @moderator_only()
+    async def format_(
+        self,
+        interaction: discord.Interaction[Any],
+        feed: int,
+        style: str,
+        template: str | None = None,
+        summary: bool | None = None,
+    ) -> None:
+        changes: dict[str, Any] = {"style": style, "template": template}
+        if summary is not None:
+            changes["summary"] = summary
+        shown = "its own template" if template else "no template"
+        await self._configured(interaction, feed, changes, f"posts as {style}, {shown}.")
+
+    @feed.command(name="ping", description="Mention a role with a feed's new stories")
+    @app_commands.describe(
+        feed="The feed (start typing its name)",
+        role="The role to mention (leave out to stop pinging)",
+        keywords="Only stories with one of these words (comma-separated)",
+    )
+    @moderator_only()
+    async def ping(
+        self,
+        interaction: discord.Interaction[Any],
+        feed: int,
+        role: discord.Role | None = None,
+        keywords: str | None = None,
+    ) -> None:
+        if role is not None and role.is_default():
+            await interaction.response.send_message(
+                "A feed can't ping @everyone: choose a role.", ephemeral=True
+            )
+            return
+        changes = {"ping_role": role.id if role else None, "ping_keywords": keywords or ""}
+        said = f"new stories mention {role.mention}" if role else "new stories mention no one"
+        if role and keywords:
+            said += " when they have one of the keywords"
+        await self._configured(interaction, feed, changes, said + ".")
+
+    @feed.command(name="deliver", description="Where a feed's stories land")
+    @app_commands.describe(
+        feed="The feed (start typing its name)",
+        where="channel (as now), thread (a thread per story) or forum (a post per story)",
+        channel="The text, announcement or forum channel (default: the feed's)",
+        tag="The forum tag each post gets (its name)",
+        publish="In an announcement channel, publish each story to following servers",
+    )
+    @app_commands.choices(
+        where=[app_commands.Choice(name=s, value=s) for s in ("channel", "thread", "forum")]
+    )
+    @moderator_only()
+    async def deliver_(
+        self,
+        interaction: discord.Interaction[Any],
+        feed: int,
+        where: str,
+        channel: discord.TextChannel | discord.ForumChannel | None = None,
+        tag: str | None = None,
+        publish: bool | None = None,
+    ) -> None:
+        changes: dict[str, Any] = {"deliver": where, "forum_tag": None}
+        target: Any = channel
+        if target is None:  # the feed's own channel, if it has one the bot can see
+            current = await self.feeds.get(feed, interaction.guild_id)
+            target = self.bot.get_channel(current.channel_id) if current.channel_id else None
+        problem = _target_problem(where, target, tag)
+        if problem:
+            await interaction.response.send_message(problem, ephemeral=True)
+            return
+        if channel is not None:
+            changes["channel_id"] = channel.id
+        if isinstance(target, discord.ForumChannel) and tag:
+            found_tag = discord.utils.find(
+                lambda t: t.name.lower() == tag.lower(), target.available_tags
+            )
+            assert found_tag is not None  # _target_problem checked it
+            changes["forum_tag"] = found_tag.id
+        if publish is not None:
+            changes["publish"] = publish
+            changes["delivery_note"] = None
+        said = {
+            "channel": "posts in",
+            "thread": "posts a thread per story in",
+            "forum": "posts in the forum",
+        }[where]
+        await self._configured(
+            interaction, feed, changes, f"{said} <#{target.id if target else 0}>."
+        )
+
+    @feed.command(name="filter", description="Regular-expression rules for a feed")
+    @app_commands.describe(
+        feed="The feed (start typing its name)",
+        include="Only stories matching this (RE2 syntax; prefix title:, summary:, author: or categories:)",
+        exclude="Never stories matching this (same syntax)",
+    )
+    @moderator_only()
+    async def filter_(
+        self,
+        interaction: discord.Interaction[Any],
+        feed: int,
+        include: str | None = None,
+        exclude: str | None = None,
+    ) -> None:
+        changes = {"include_regex": include or "", "exclude_regex": exclude or ""}
+        said = "rules saved" if include or exclude else "regular-expression rules removed"
+        await self._configured(
+            interaction, feed, changes, said + "; /feed list counts what each leaves out."
+        )
+
+    @format_.autocomplete("feed")
+    @ping.autocomplete("feed")
+    @deliver_.autocomplete("feed")
+    @filter_.autocomplete("feed")
+    async def _setting_feed(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await self._feed_choices(interaction, current)
+
+
+def _target_problem(where: str, target: object, tag: str | None) -> str | None:
+    """Why the feed can't deliver ``where`` to ``target``, in one line (None: it can)."""
+    if target is None:
+        return "Choose the channel the feed posts in."
+    if where == "forum":
+        if not isinstance(target, discord.ForumChannel):
+            return "To post each story in a forum, choose a forum channel."
+        if tag and not any(t.name.lower() == tag.lower() for t in target.available_tags):
+            return f"{target.mention} has no tag named {clamp(escape(tag), 50)}."
+    elif isinstance(target, discord.ForumChannel):
+        return "A forum takes posts only: choose where:forum, or a text channel."
+    return None
 
 
 async def setup(bot: NewsBot) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import discord
 from discord import app_commands
+from discord.ext import commands
 
 from bot import render
 from bot.app.drafts import parse_date
@@ -49,11 +50,13 @@ def publication_date(value: str | None) -> date | None:
 
 
 class RateLimit:
-    """A token bucket per member: ``burst`` calls at once, refilled at ``rate`` a second.
+    """Per member, ``burst`` calls in each window of ``burst / rate`` seconds: discord.py's
+    own cooldown (``CooldownMapping`` over an app-command ``Cooldown``), keyed by member.
 
     Discord sends an autocomplete request per keystroke, and a held key or a script can
-    send many more; past the bucket a member's requests get no choices and cost the
-    database nothing. Normal typing (a few keys a second) stays within it.
+    send many more; past the limit a member's requests get no choices and cost the
+    database nothing. Normal typing (a few keys a second) stays within it. The mapping
+    forgets a member a window after their last call, so it holds only who is typing now.
     """
 
     def __init__(
@@ -62,22 +65,18 @@ class RateLimit:
         self.rate = rate
         self.burst = burst
         self.clock = clock
-        self._buckets: dict[int, tuple[float, float]] = {}  # member -> (tokens, when)
+        self._mapping: commands.CooldownMapping[int] = commands.CooldownMapping(
+            app_commands.Cooldown(burst, burst / rate), lambda member_id: member_id
+        )
 
     def allow(self, member_id: int) -> bool:
         now = self.clock()
-        tokens, when = self._buckets.get(member_id, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - when) * self.rate)
-        allowed = tokens >= 1.0
-        self._buckets[member_id] = (tokens - 1.0 if allowed else tokens, now)
-        if len(self._buckets) > 10_000:  # forget members whose bucket has refilled
-            full = now - self.burst / self.rate
-            self._buckets = {k: v for k, v in self._buckets.items() if v[1] > full}
-        return allowed
+        bucket = self._mapping.get_bucket(member_id, now)
+        return bucket is None or bucket.update_rate_limit(now) is None
 
 
 # Per member, across every article autocomplete.
-AUTOCOMPLETE_LIMIT = RateLimit(rate=4.0, burst=10)
+AUTOCOMPLETE_LIMIT = RateLimit(rate=6.0, burst=12)
 
 
 class OwnedView(discord.ui.View):

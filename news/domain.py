@@ -120,6 +120,32 @@ class FeedExists(Exception):
         self.feed = feed
 
 
+STYLES = ("card", "compact", "text")
+DELIVER = ("channel", "thread", "forum")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How a feed's stories look and where they land (issue 21); the defaults are how
+    every feed posted before: a card per story in a text channel, with its summary.
+
+    ``include_regex``/``exclude_regex`` hold one pattern per line, as
+    :func:`news.filters.parse_rules` reads them. ``note`` is a problem that does not
+    stop posting (announcement channel without the permission to publish)."""
+
+    style: str = "card"
+    template: str | None = None
+    ping_role: int | None = None
+    ping_keywords: str = ""
+    deliver: str = "channel"
+    forum_tag: int | None = None
+    publish: bool = False
+    include_regex: str = ""
+    exclude_regex: str = ""
+    summary: bool = True
+    note: str | None = None
+
+
 @dataclass(frozen=True)
 class Feed:
     id: int
@@ -145,6 +171,7 @@ class Feed:
     paused: bool
     pause_reason: str | None
     posting_paused: str | None
+    delivery: Delivery = field(default_factory=Delivery)
 
     @property
     def name(self) -> str:
@@ -166,6 +193,24 @@ class PollRecord:
     url: str | None = None  # a permanent redirect's target
     server_minutes: int | None = None
     primed: bool = False
+
+
+@dataclass(frozen=True)
+class StoryPost:
+    """A story as posted for a server: where it went, and what "also reported by" and
+    "ask in the thread" need to find it again."""
+
+    guild_id: int | None
+    article_id: int
+    feed_id: int | None
+    source: str  # the feed's name
+    link: str | None
+    opening: str  # the article's first characters, for the near-duplicate check
+    posted_at: datetime
+    channel_id: int | None = None
+    message_id: int | None = None
+    thread_id: int | None = None
+    content: str | None = None  # the message's content, which "also reported by" extends
 
 
 # -- digests ----------------------------------------------------------------------------
@@ -204,6 +249,7 @@ class DigestSchedule:
     active_since: datetime
     updated_at: datetime
     updated_by: int | None
+    style: str = "card"  # card, compact or text, as a feed's (issue 21)
 
     @property
     def active(self) -> bool:

@@ -24,7 +24,7 @@ from storage.sql import Row, SqlDatabase
 
 _SCHEDULE_COLUMNS = (
     "guild_id, channel_id, time_of_day, timezone, days, max_articles, state, pause_reason,"
-    " failures, active_since, updated_at, updated_by"
+    " failures, active_since, updated_at, updated_by, style"
 )
 _RUN_COLUMNS = (
     "id, guild_id, slot, kind, status, channel_id, articles, covers_until, detail,"
@@ -51,6 +51,7 @@ class DigestStore:
         max_articles: int,
         now: datetime,
         updated_by: int | None = None,
+        style: str = "card",
     ) -> DigestSchedule:
         """Create or replace a guild's schedule; it becomes active from ``now``.
 
@@ -62,13 +63,13 @@ class DigestStore:
             row = await conn.fetchone(
                 "INSERT INTO digest_schedules (guild_id, channel_id, time_of_day, timezone, days,"
                 " max_articles, state, pause_reason, failures, active_since, updated_at,"
-                " updated_by) VALUES (?, ?, ?, ?, ?, ?, 'active', NULL, 0, ?, ?, ?)"
+                " updated_by, style) VALUES (?, ?, ?, ?, ?, ?, 'active', NULL, 0, ?, ?, ?, ?)"
                 " ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id,"
                 " time_of_day = excluded.time_of_day, timezone = excluded.timezone,"
                 " days = excluded.days, max_articles = excluded.max_articles,"
                 " state = 'active', pause_reason = NULL, failures = 0,"
                 " active_since = excluded.active_since, updated_at = excluded.updated_at,"
-                " updated_by = excluded.updated_by"
+                " updated_by = excluded.updated_by, style = excluded.style"
                 f" RETURNING {_SCHEDULE_COLUMNS}",
                 (
                     guild_id,
@@ -80,6 +81,7 @@ class DigestStore:
                     stamp,
                     stamp,
                     updated_by,
+                    style,
                 ),
             )
         assert row is not None
@@ -331,6 +333,7 @@ def _schedule(row: Row) -> DigestSchedule:
         active_since=datetime.fromisoformat(row["active_since"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
         updated_by=row["updated_by"],
+        style=row["style"],
     )
 
 

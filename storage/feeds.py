@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
-from news.domain import Feed, FeedExists, FeedLimitReached, PollRecord
+from news.domain import Delivery, Feed, FeedExists, FeedLimitReached, PollRecord
 from news.text import sanitize
 from news.urls import normalize_url
 from storage.db import stored_time, utc_iso
+from storage.feed_delivery import FeedDeliveryStore
 from storage.shards import Shards, shard_filter
 from storage.sql import Row, SqlDatabase
 
@@ -21,11 +22,29 @@ _COLUMNS = (
     "id, guild_id, url, title, site_url, channel_id, include_words, exclude_words,"
     " interval_minutes, server_minutes, etag, last_modified, added_at, added_by, primed_at,"
     " last_polled, next_poll, last_status, last_detail, failures, paused, pause_reason,"
-    " posting_paused"
+    " posting_paused, style, template, ping_role, ping_keywords, deliver, forum_tag, publish,"
+    " include_regex, exclude_regex, summary, delivery_note"
+)
+
+DELIVERY_COLUMNS = frozenset(
+    {
+        "style",
+        "template",
+        "ping_role",
+        "ping_keywords",
+        "deliver",
+        "forum_tag",
+        "publish",
+        "include_regex",
+        "exclude_regex",
+        "summary",
+        "delivery_note",
+        "channel_id",
+    }
 )
 
 
-class FeedStore:
+class FeedStore(FeedDeliveryStore):
     def __init__(self, db: SqlDatabase):
         self.db = db
 
@@ -231,6 +250,31 @@ class FeedStore:
             )
         return changed > 0
 
+    async def set_delivery(
+        self,
+        feed_id: int,
+        guild_id: int | None,
+        changes: Mapping[str, object],
+        *,
+        any_scope: bool = False,
+    ) -> Feed | None:
+        """Change a feed's delivery settings (columns of :data:`DELIVERY_COLUMNS`) in its
+        scope (any scope with ``any_scope``, the command line); the feed, or None."""
+        unknown = set(changes) - DELIVERY_COLUMNS
+        if unknown:
+            raise ValueError(f"not delivery settings: {sorted(unknown)}")
+        if not changes:
+            return await self.get(feed_id, guild_id, any_scope=any_scope)
+        sets = ", ".join(f"{name} = ?" for name in changes)
+        where = "id = ?" if any_scope else "id = ? AND guild_id IS ?"
+        params: tuple[object, ...] = (feed_id,) if any_scope else (feed_id, guild_id)
+        async with self.db.transaction("feeds") as conn:
+            row = await conn.fetchone(
+                f"UPDATE feeds SET {sets} WHERE {where} RETURNING {_COLUMNS}",
+                (*changes.values(), *params),
+            )
+        return _feed(row) if row else None
+
     async def pause_posting(self, feed_id: int, reason: str) -> None:
         async with self.db.transaction("feeds") as conn:
             await conn.execute(
@@ -371,6 +415,19 @@ def _feed(row: Row) -> Feed:
         paused=bool(row["paused"]),
         pause_reason=row["pause_reason"],
         posting_paused=row["posting_paused"],
+        delivery=Delivery(
+            style=row["style"],
+            template=row["template"],
+            ping_role=row["ping_role"],
+            ping_keywords=row["ping_keywords"],
+            deliver=row["deliver"],
+            forum_tag=row["forum_tag"],
+            publish=bool(row["publish"]),
+            include_regex=row["include_regex"],
+            exclude_regex=row["exclude_regex"],
+            summary=bool(row["summary"]),
+            note=row["delivery_note"],
+        ),
     )
 
 

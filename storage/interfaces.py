@@ -35,6 +35,7 @@ from news.domain import (
     RatedAnswer,
     RunStatus,
     SearchHit,
+    StoryPost,
     VoteRow,
 )
 from news.search import TextIndex
@@ -137,6 +138,7 @@ class Digests(Protocol):
         max_articles: int,
         now: datetime,
         updated_by: int | None = None,
+        style: str = "card",
     ) -> DigestSchedule:
         """Create or replace a guild's schedule; it becomes active from ``now``."""
         ...
@@ -311,6 +313,45 @@ class Feeds(Protocol):
     ) -> list[int]: ...
 
     async def release_posts(self, channel_id: int, article_ids: Sequence[int]) -> None: ...
+
+    # -- delivery (issue 21) ------------------------------------------------------------
+
+    async def set_delivery(
+        self,
+        feed_id: int,
+        guild_id: int | None,
+        changes: Mapping[str, object],
+        *,
+        any_scope: bool = False,
+    ) -> Feed | None:
+        """Change delivery settings (column names of ``storage.feeds.DELIVERY_COLUMNS``)."""
+        ...
+
+    async def note_delivery(self, feed_id: int, note: str | None) -> None: ...
+
+    async def add_rule_counts(self, feed_id: int, counts: Mapping[str, int]) -> None: ...
+
+    async def rule_counts(self, feed_ids: Sequence[int]) -> dict[int, dict[str, int]]: ...
+
+    async def clear_rule_counts(self, feed_id: int) -> None: ...
+
+    async def record_stories(self, posts: Sequence[StoryPost]) -> None: ...
+
+    async def story_sent(self, posts: Sequence[StoryPost]) -> None: ...
+
+    async def forget_stories(self, guild_id: int | None, article_ids: Sequence[int]) -> None: ...
+
+    async def get_story(self, guild_id: int | None, article_id: int) -> StoryPost | None: ...
+
+    async def recent_stories(
+        self, guild_id: int | None, since: datetime, *, limit: int = 500
+    ) -> list[StoryPost]: ...
+
+    async def story_in_thread(self, thread_id: int, guild_id: int | None) -> StoryPost | None: ...
+
+    async def set_story_content(
+        self, guild_id: int | None, message_id: int, content: str
+    ) -> None: ...
 
 
 class Insights(Protocol):

@@ -42,6 +42,7 @@ class DigestCases:
         max_articles: int,
         now: datetime,
         updated_by: int | None,
+        style: str = "card",
     ) -> DigestSchedule:
         return await self._store.set_schedule(
             guild_id,
@@ -52,6 +53,7 @@ class DigestCases:
             max_articles=max_articles,
             now=now,
             updated_by=updated_by,
+            style=style,
         )
 
     async def turn_off(self, guild_id: int, *, now: datetime, updated_by: int | None) -> bool:

@@ -13,19 +13,23 @@ import asyncio
 import contextlib
 import logging
 import random
+import weakref
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.app.drafts import AddResult, Draft
+from bot.app.feed_posting import Editor, Poster, StoryPosting
 from bot.delivery import DeliveryError, TransientDeliveryError
-from bot.feed_cards import PollReport
-from news.domain import Article, Feed, PollRecord
+from bot.feed_cards import PollReport, feed_rules
+from news.domain import Feed, PollRecord
 from news.errors import FetchError, InputError, NewsError
 from news.feed_fetch import FeedLink, FeedResponse, discover, fetch_feed, looks_like_feed
-from news.feed_parse import FeedError, FeedItem, ParsedFeed, keywords, matches, parse_feed
+from news.feed_parse import FeedError, FeedItem, ParsedFeed, parse_feed
+from news.filters import Fields, Filter
+from news.stories import Posted
 from news.urls import url_problem
 from storage.interfaces import Feeds
 from storage.shards import Shards
@@ -34,6 +38,7 @@ if TYPE_CHECKING:
     from bot.app.desk import NewsDesk
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DEFAULT_INTERVAL = 15  # minutes
 MIN_INTERVAL = 5
@@ -55,7 +60,6 @@ PREVIEW_ITEMS = 3
 POST_LATEST = 3  # items a new subscription posts when the moderator asks for them
 
 Clock = Callable[[], datetime]
-Poster = Callable[[Feed, Sequence[Article], int], Awaitable[None]]
 Notifier = Callable[[Feed, str], Awaitable[None]]
 
 
@@ -87,7 +91,31 @@ def next_interval(feed: Feed) -> int:
     return min(max(feed.interval_minutes, feed.server_minutes or 0, MIN_INTERVAL), MAX_INTERVAL)
 
 
-class FeedPolling:
+NO_INCLUDE = "matched no include rule"
+
+
+def feed_filter(feed: Feed) -> Filter:
+    """The feed's rules: its keywords (as before) and its regular expressions (RE2)."""
+    return Filter(feed_rules(feed))
+
+
+def sift(rules: Filter, items: Sequence[FeedItem]) -> tuple[list[bool], dict[str, int]]:
+    """Which items the rules want, and how many each rule (as shown) left out. CPU work
+    on strangers' text: RE2 keeps it linear in the text, and it runs in the worker."""
+    wanted: list[bool] = []
+    left_out: dict[str, int] = {}
+    for item in items:
+        verdict = rules.verdict(
+            Fields(item.title, item.summary, item.author or "", item.categories)
+        )
+        wanted.append(verdict.wanted)
+        if not verdict.wanted:
+            name = NO_INCLUDE if verdict.rule is None else rules.rules[verdict.rule].describe()
+            left_out[name] = left_out.get(name, 0) + 1
+    return wanted, left_out
+
+
+class FeedPolling(StoryPosting):
     """Polling over one NewsDesk, under the limits. ``post`` and ``notify`` are the bot's
     (None from the command line, which stores but never posts). ``shards``: the bot
     process's, whose guilds' feeds (and, with shard 0, the global ones) its rounds poll;
@@ -102,6 +130,7 @@ class FeedPolling:
         concurrency: int = 8,
         post: Poster | None = None,
         notify: Notifier | None = None,
+        edit: Editor | None = None,
         clock: Clock = utcnow,
         rng: random.Random | None = None,
         shards: Shards | None = None,
@@ -113,6 +142,13 @@ class FeedPolling:
         self.max_feeds = max_feeds
         self.post = post
         self.notify = notify
+        self.edit = edit
+        self._guild_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._sending: dict[tuple[int, int], asyncio.Event] = {}
+        self._shingles: dict[int, dict[int, Posted]] = {}
+        self._edit_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
         self.clock = clock
         self.rng = rng or random.Random()
         self._global = asyncio.Semaphore(concurrency)
@@ -120,6 +156,9 @@ class FeedPolling:
             lambda: asyncio.Semaphore(PER_HOST)
         )
         self._polling: set[int] = set()
+
+    async def _run_cpu(self, fn: Callable[..., T], *args: object) -> T:
+        return await self.desk.cpu.run(fn, *args)
 
     # -- the network, under the limits -----------------------------------------------------
 
@@ -251,14 +290,19 @@ class FeedPolling:
                 continue  # the same item again (or twice in this document)
             fresh.append(item)
             fresh_keys.update(item.keys)
-        include, exclude = keywords(feed.include_words), keywords(feed.exclude_words)
-        wanted = [item for item in fresh if matches(item, include, exclude)]
-        filtered = [item for item in fresh if item not in wanted]
+        rules = feed_filter(feed)
+        verdicts, left_out = (
+            await self.desk.cpu.run(sift, rules, fresh) if rules else ([True] * len(fresh), {})
+        )
+        wanted = [item for item, keep in zip(fresh, verdicts, strict=True) if keep]
+        filtered = [item for item, keep in zip(fresh, verdicts, strict=True) if not keep]
         report.filtered = len(filtered)
+        if left_out:
+            await self.store.add_rule_counts(feed.id, left_out)
         taken, rest = wanted[: self.max_items], wanted[self.max_items :]
         report.over_limit = len(rest) + parsed.over_limit
         marks: list[tuple[Sequence[str], int | None, str | None]] = [
-            (item.keys, None, "left out by the feed's keywords") for item in filtered
+            (item.keys, None, "left out by the feed's rules") for item in filtered
         ]
         if first:
             # The backlog of a new subscription is not news: the newest items are stored,
@@ -270,6 +314,7 @@ class FeedPolling:
         for item, (result, detail) in zip(taken, outcomes, strict=True):
             if isinstance(result, AddResult):
                 report.articles.append(result.article)
+                report.links[result.article.id] = item.link
                 if result.duplicate:
                     report.duplicates += 1
                 else:
@@ -356,30 +401,6 @@ class FeedPolling:
             note = f"stored the feed's own text: {why}"
             return _item_draft(item), note
         return FetchError(f"nothing to store: {why}"), f"not stored: {why}"
-
-    async def _post(
-        self, feed: Feed, report: PollReport, candidates: Sequence[Article], more: int
-    ) -> None:
-        if self.post is None or feed.channel_id is None or feed.posting_paused:
-            return
-        ids = [a.id for a in candidates]
-        if not ids:
-            return
-        claimed = await self.store.claim_posts(
-            feed.channel_id, ids, feed_id=feed.id, now=self.clock()
-        )
-        articles = [a for a in candidates if a.id in set(claimed)]
-        if not articles:
-            return
-        try:
-            await self.post(feed, articles, more)
-            report.posted = len(articles)
-        except DeliveryError as err:
-            await self.store.pause_posting(feed.id, str(err))
-            report.detail = f"posting paused: {err}"
-        except TransientDeliveryError as err:
-            await self.store.release_posts(feed.channel_id, claimed)
-            report.detail = f"posting failed: {err}"
 
     async def _settle(
         self,

@@ -6,7 +6,7 @@ now, shared by ``/feed`` and ``newsbot feed``. Polling itself is
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.app.feed_polling import (
@@ -16,11 +16,12 @@ from bot.app.feed_polling import (
     FeedPolling,
     Found,
     Notifier,
-    Poster,
 )
+from bot.app.feed_posting import Editor, Poster
+from bot.app.feed_settings import check_delivery
 from bot.feed_cards import PollReport
-from news.domain import Feed, FeedExists, FeedLimitReached
-from news.errors import InputError
+from news.domain import Article, Feed, FeedExists, FeedLimitReached
+from news.errors import InputError, NewsError
 from news.feed_parse import FeedItem, keywords
 
 
@@ -43,10 +44,53 @@ class FeedCases(FeedPolling):
     """The feeds' use cases (one per desk); the bot attaches its posting with
     :meth:`attach`, the command line never does."""
 
-    def attach(self, *, post: Poster | None, notify: Notifier | None) -> None:
-        """Post new items and pause notices with the bot's ``post`` and ``notify``."""
+    def attach(
+        self, *, post: Poster | None, notify: Notifier | None, edit: Editor | None = None
+    ) -> None:
+        """Post new items and pause notices with the bot's ``post`` and ``notify``; add
+        "also reported by" to a posted story with its ``edit``."""
         self.post = post
         self.notify = notify
+        self.edit = edit
+
+    # -- delivery (issue 21) -------------------------------------------------------------
+
+    async def configure(
+        self,
+        feed_id: int,
+        guild_id: int | None,
+        changes: Mapping[str, object],
+        *,
+        any_scope: bool = False,
+    ) -> Feed:
+        """Change how and where a feed delivers; every value is checked first, so a bad
+        one changes nothing (one line of InputError says why)."""
+        feed = await (self.get(feed_id) if any_scope else self.get(feed_id, guild_id))
+        checked = check_delivery(feed, changes)
+        updated = await self.store.set_delivery(feed.id, feed.guild_id, checked, any_scope=True)
+        if updated is None:
+            raise InputError(f"There is no feed #{feed_id} here.")
+        if {"include_regex", "exclude_regex"} & set(checked):
+            await self.store.clear_rule_counts(feed.id)  # new rules, new counts
+        return updated
+
+    async def rule_counts(self, feed_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+        return await self.store.rule_counts(feed_ids)
+
+    async def story_in_thread(self, thread_id: int, guild_id: int | None) -> int | None:
+        """The article whose own thread or forum post ``thread_id`` is, if any."""
+        story = await self.store.story_in_thread(thread_id, guild_id)
+        return story.article_id if story else None
+
+    async def latest(self, feed: Feed) -> Article | None:
+        """The feed's newest stored item (what /feed preview shows in its format)."""
+        for article_id, _ in await self.store.seen_details(feed.id, limit=20):
+            if article_id is not None:
+                try:
+                    return await self.desk.get(article_id, feed.guild_id)
+                except NewsError:
+                    continue
+        return None
 
     # -- subscriptions --------------------------------------------------------------------
 

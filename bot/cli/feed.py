@@ -15,6 +15,7 @@ from bot.cli.context import Context, with_desk
 from bot.cli.input import ID
 from bot.cli.options import guild_option, json_option
 from bot.cli.output import emit, feed_json
+from news.domain import Delivery
 
 if TYPE_CHECKING:
     from bot.app.desk import NewsDesk
@@ -65,15 +66,16 @@ def add(ctx: Context, url: str, guild: int | None, as_json: bool) -> None:
 def list_(ctx: Context, guild: int | None, as_json: bool) -> None:
     """List followed feeds with their status."""
 
-    async def work(desk: NewsDesk) -> list[Feed]:
-        return await desk.feeds.subscriptions(guild, all_scopes=guild is None)
+    async def work(desk: NewsDesk) -> tuple[list[Feed], dict[int, dict[str, int]]]:
+        found = await desk.feeds.subscriptions(guild, all_scopes=guild is None)
+        return found, await desk.feeds.rule_counts([f.id for f in found])
 
-    feeds = with_desk(ctx, work)
+    feeds, counts = with_desk(ctx, work)
     if not feeds and not as_json:
         click.echo("No feeds yet." if guild is None else f"No feeds yet for guild {guild}.")
     for item in feeds:
         if as_json:
-            emit(feed_json(item))
+            emit(feed_json(item, counts.get(item.id)))
             continue
         state = (
             f"paused: {item.pause_reason}" if item.paused else (item.last_status or "not polled")
@@ -81,6 +83,14 @@ def list_(ctx: Context, guild: int | None, as_json: bool) -> None:
         scope = f"guild {item.guild_id}" if item.guild_id else "global"
         click.echo(f"#{item.id}  {item.name}  [{scope}]  {state}  failures={item.failures}")
         click.echo(f"     {item.url}")
+        d = item.delivery
+        if d != Delivery():
+            parts = [d.style, f"to a {d.deliver}"]
+            parts += [f"pings role {d.ping_role}"] if d.ping_role else []
+            parts += ["publishes"] if d.publish else []
+            rules = len(d.include_regex.splitlines()) + len(d.exclude_regex.splitlines())
+            parts += [f"{rules} regex rules"] if rules else []
+            click.echo(f"     delivers: {', '.join(parts)}" + (f" ({d.note})" if d.note else ""))
 
 
 @feed.command(name="remove")
@@ -118,3 +128,73 @@ def poll(ctx: Context, feed_id: int | None, as_json: bool) -> None:
     # every other feed was polled and reported.
     if any(report.status in ("failed", "paused") for report in reports):
         raise click.exceptions.Exit(1)
+
+
+ON_OFF = click.Choice(["on", "off"])
+
+
+@feed.command(name="set")
+@click.argument("feed_id", type=ID)
+@click.option("--style", type=click.Choice(["card", "compact", "text"]))
+@click.option(
+    "--template",
+    help="Placeholders: {title} {url} {summary} {source} {author} {date} {feed}; '' for none.",
+)
+@click.option("--summary", type=ON_OFF, help="The stored summary under the title.")
+@click.option("--ping-role", type=ID, help="The role id new stories mention.")
+@click.option("--no-ping", is_flag=True, help="Mention no role.")
+@click.option(
+    "--ping-keywords", help="Ping only stories with one of these words (comma-separated)."
+)
+@click.option("--deliver", type=click.Choice(["channel", "thread", "forum"]))
+@click.option("--channel", type=ID, help="The channel (or forum) id the feed posts in.")
+@click.option("--forum-tag", type=ID, help="The forum tag id each post gets.")
+@click.option("--publish", type=ON_OFF, help="Publish in an announcement channel.")
+@click.option("--include-regex", multiple=True, help="Only items matching (repeatable; RE2).")
+@click.option("--exclude-regex", multiple=True, help="Never items matching (repeatable; RE2).")
+@click.option("--clear-regex", is_flag=True, help="Remove every regular-expression rule.")
+@json_option("Print the feed as JSON.")
+@click.pass_obj
+def set_(ctx: Context, feed_id: int, as_json: bool, **given: object) -> None:
+    """Change how and where a feed delivers (any scope); a bad value changes nothing."""
+    changes: dict[str, object] = {}
+    for name in ("style", "deliver", "ping_keywords"):
+        if given[name] is not None:
+            changes[name] = given[name]
+    if given["template"] is not None:
+        changes["template"] = given["template"] or None
+    for name in ("summary", "publish"):
+        if given[name] is not None:
+            changes[name] = given[name] == "on"
+    for name, column in (
+        ("ping_role", "ping_role"),
+        ("channel", "channel_id"),
+        ("forum_tag", "forum_tag"),
+    ):
+        if given[name] is not None:
+            changes[column] = given[name]
+    if given["no_ping"]:
+        changes["ping_role"] = None
+    if given["clear_regex"]:
+        changes["include_regex"] = changes["exclude_regex"] = ""
+    for name in ("include_regex", "exclude_regex"):
+        patterns = given[name]
+        assert isinstance(patterns, tuple)
+        if patterns:
+            changes[name] = "\n".join(str(p) for p in patterns)
+    if "publish" in changes:
+        changes["delivery_note"] = None
+
+    async def work(desk: NewsDesk) -> Feed:
+        return await desk.feeds.configure(feed_id, None, changes, any_scope=True)
+
+    updated = with_desk(ctx, work)
+    if as_json:
+        emit(feed_json(updated))
+        return
+    d = updated.delivery
+    click.echo(
+        f"#{updated.id}: {d.style}, delivers to {d.deliver}"
+        + (f", pings role {d.ping_role}" if d.ping_role else "")
+        + (", publishes" if d.publish else "")
+    )

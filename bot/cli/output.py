@@ -62,8 +62,10 @@ def asked_json(asked: Asked) -> dict[str, object]:
     }
 
 
-def feed_json(feed: Feed) -> dict[str, object]:
+def feed_json(feed: Feed, counts: dict[str, int] | None = None) -> dict[str, object]:
+    d = feed.delivery
     return {
+        "left_out": counts or {},
         "id": feed.id,
         "url": feed.url,
         "title": feed.title,
@@ -76,4 +78,20 @@ def feed_json(feed: Feed) -> dict[str, object]:
         "failures": feed.failures,
         "paused": feed.paused,
         "pause_reason": feed.pause_reason,
+        "posting_paused": feed.posting_paused,
+        "include_words": feed.include_words,
+        "exclude_words": feed.exclude_words,
+        "delivery": {
+            "style": d.style,
+            "template": d.template,
+            "summary": d.summary,
+            "ping_role": d.ping_role,
+            "ping_keywords": d.ping_keywords,
+            "deliver": d.deliver,
+            "forum_tag": d.forum_tag,
+            "publish": d.publish,
+            "include_regex": d.include_regex.splitlines(),
+            "exclude_regex": d.exclude_regex.splitlines(),
+            "note": d.note,
+        },
     }

@@ -17,7 +17,7 @@ counts against the timeout, so a member always has an answer within it.
 
 The base URL is the host's own setting (loopback or a private network are fine);
 the rules for URLs that members give do not apply to it. The API key is a
-:class:`Secret`: it is sent in the Authorization header and nowhere else.
+:class:`pydantic.SecretStr`: it is sent in the Authorization header and nowhere else.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 import aiohttp
+from pydantic import SecretStr
 from yarl import URL
 
 from news.answer.model_wire import (
@@ -76,30 +77,6 @@ BACKOFF_FIRST = 2.0
 BACKOFF_MAX = 60.0
 
 
-class Secret:
-    """A string that never shows itself: ``repr``, ``str`` and formatting give '***'."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str):
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    def __str__(self) -> str:
-        return "***"
-
-    def __format__(self, spec: str) -> str:
-        return "***"
-
-
 @dataclass(frozen=True)
 class ModelConfig:
     """The host's settings for the model reader; an empty base URL turns it off."""
@@ -107,7 +84,7 @@ class ModelConfig:
     # A base URL may carry a user and password: it stays out of repr, like the key.
     base_url: str = field(repr=False)
     model: str
-    api_key: Secret | None = None
+    api_key: SecretStr | None = None
     timeout: float = DEFAULT_TIMEOUT
     max_concurrency: int = DEFAULT_CONCURRENCY
     budget_words: int = DEFAULT_BUDGET_WORDS
@@ -115,7 +92,7 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         if isinstance(self.api_key, str):  # a plain string is wrapped, never kept bare
-            object.__setattr__(self, "api_key", Secret(self.api_key) if self.api_key else None)
+            object.__setattr__(self, "api_key", SecretStr(self.api_key) if self.api_key else None)
         if self.timeout <= 0:
             raise ValueError("the model timeout must be positive")
         if self.max_concurrency < 1:
@@ -375,7 +352,7 @@ class ModelReader:
         if self._session is None:
             headers = {"Accept": "application/json"}
             if self.config.api_key:
-                headers["Authorization"] = f"Bearer {self.config.api_key.reveal()}"
+                headers["Authorization"] = f"Bearer {self.config.api_key.get_secret_value()}"
             self._session = aiohttp.ClientSession(
                 headers=headers,
                 timeout=aiohttp.ClientTimeout(total=self.config.timeout),

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import discord
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from bot import render
 from bot.app.desk import NewsDesk
 from bot.app.readers import READER_OFF
 from bot.config import Settings, SettingsError, load_settings
-from news.answer.model import ModelConfig, Secret
+from news.answer.model import ModelConfig
 from news.errors import InputError
 from tests.conftest import make_article
 
@@ -53,7 +53,7 @@ def test_the_settings_become_a_model_config(monkeypatch: pytest.MonkeyPatch) -> 
     assert isinstance(config, ModelConfig) and config.enabled
     assert (config.base_url, config.model) == ("http://localhost:11434/v1", "llama3.1:8b")
     assert (config.timeout, config.max_concurrency, config.budget_words) == (7.5, 4, 800)
-    assert isinstance(config.api_key, Secret) and config.api_key.reveal() == KEY
+    assert isinstance(config.api_key, SecretStr) and config.api_key.get_secret_value() == KEY
     # Neither the settings nor the config show the key, however they are printed.
     for shown in (repr(s), str(s), repr(config), str(config), f"{config}", s.model_dump_json()):
         assert KEY not in shown
@@ -123,7 +123,7 @@ async def test_the_desk_opens_no_reader_when_off_and_refuses_to_force_one(
 
 
 async def test_the_desk_closes_its_reader(tmp_path: Path) -> None:
-    config = ModelConfig("http://127.0.0.1:9/v1", "m", api_key=Secret(KEY), timeout=1.0)
+    config = ModelConfig("http://127.0.0.1:9/v1", "m", api_key=SecretStr(KEY), timeout=1.0)
     desk = await NewsDesk.open(tmp_path / "d.db", model=config)
     assert desk.model_reader is not None
     await desk.add_text("Bridge reopens\nThe bridge reopened on Monday after repairs.")

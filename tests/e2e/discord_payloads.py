@@ -179,6 +179,7 @@ class Guild:
     channel_id: int
     name: str = "Test guild"
     channels: list[Channel] = field(default_factory=list)  # beside the text channel
+    roles: list[int] = field(default_factory=list)  # beside @everyone
 
     def payload(self) -> dict[str, Any]:
         bot_member = Member(BOT_ID, "newsbot", MEMBER_PERMISSIONS).payload()
@@ -191,7 +192,8 @@ class Guild:
             "unavailable": False,
             "member_count": 2,
             "roles": [
-                {"id": str(self.id), "name": "@everyone", "permissions": str(MEMBER_PERMISSIONS)}
+                {"id": str(self.id), "name": "@everyone", "permissions": str(MEMBER_PERMISSIONS)},
+                *({"id": str(r), "name": f"role {r}", "permissions": "0"} for r in self.roles),
             ],
             "channels": [self.channel_payload()] + [c.payload(self.id) for c in self.channels],
             "members": [bot_member],

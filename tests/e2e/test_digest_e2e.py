@@ -245,7 +245,9 @@ async def test_digest_commands_are_synced_guild_only_and_visible_to_everyone(
         "timezone",
         "days",
         "max_articles",
+        "style",  # issue 21: card, compact or text
     ]
+    assert [c["value"] for c in options["style"]["choices"]] == ["card", "compact", "text"]
     assert options["channel"]["type"] == 7 and options["timezone"]["autocomplete"] is True
     assert (options["max_articles"]["min_value"], options["max_articles"]["max_value"]) == (1, 25)
 

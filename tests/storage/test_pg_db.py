@@ -40,7 +40,7 @@ async def test_processes_starting_at_once_migrate_once(empty_url) -> None:
         versions = sorted(m.version for m in load_migrations(MIGRATIONS))
         latest = versions[-1]
         rows = await opened[0].fetchall("SELECT version FROM schema_version ORDER BY version")
-        # Each migration once (numbers may have gaps: branches number theirs apart).
+        # Every migration once; numbers may leave gaps (branches take numbers ahead).
         assert [row[0] for row in rows] == versions
         assert {await db.schema_version() for db in opened} == {latest}
     finally:
