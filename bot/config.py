@@ -79,6 +79,9 @@ class Settings(BaseSettings):
         default=8, ge=1, le=64, validation_alias="NEWSBOT_FEED_CONCURRENCY"
     )
 
+    # Insights: days the questions members asked, and their votes, are kept.
+    insights_days: int = Field(default=90, ge=1, le=3650, validation_alias="NEWSBOT_INSIGHTS_DAYS")
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:

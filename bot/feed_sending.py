@@ -10,15 +10,14 @@ A missing permission to publish is not a refusal to post: it is a note in /feed 
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import aiohttp
 import discord
 
-from bot.delivery import DeliveryError, TransientDeliveryError
+from bot.delivery import DeliveryError, refusals
 from bot.feed_formats import StoryMessage
 from news.domain import Feed
 
@@ -53,20 +52,6 @@ def allowed(message: StoryMessage) -> discord.AllowedMentions:
     return discord.AllowedMentions(
         everyone=False, users=False, roles=[discord.Object(message.ping_role)], replied_user=False
     )
-
-
-@contextlib.contextmanager
-def refusals(gone: str, forbidden: str) -> Iterator[None]:
-    try:
-        yield
-    except discord.DiscordServerError as err:
-        raise TransientDeliveryError(f"Discord server error {err.status}") from err
-    except (aiohttp.ClientError, OSError, TimeoutError) as err:
-        raise TransientDeliveryError("connection to Discord failed") from err
-    except discord.NotFound:
-        raise DeliveryError(gone) from None
-    except discord.Forbidden:
-        raise DeliveryError(forbidden) from None
 
 
 def _check_role(client: discord.Client, feed: Feed) -> None:

@@ -4,21 +4,28 @@ with the reader that answered in the footer when a model reader is configured),
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot import ask_cards, render
+from bot.app.insights import outcome_of
+from cogs.answer_views import DYNAMIC_ITEMS, answer_view
 from cogs.views import Pager, article_choices, send_summary_card
 from news.answer import Answer
-from news.errors import NotFoundError
+from news.domain import Outcome
+from news.errors import NotFoundError, new_error_id
 
 if TYPE_CHECKING:
     from bot.app.desk import NewsDesk
+    from bot.app.readers import Asked
     from bot.client import NewsBot
     from news.domain import Article
+
+log = logging.getLogger(__name__)
 
 CLOSEST = 3
 
@@ -68,8 +75,32 @@ class Ask(commands.Cog):
                 interaction.channel.id, interaction.guild_id
             )
         asked = await self.desk.ask_read(question, interaction.guild_id, article)
+        await self.send_asked(interaction, asked)
+
+    async def send_asked(
+        self, interaction: discord.Interaction[Any], asked: Asked, *, asked_as: str | None = None
+    ) -> None:
+        """The card of an answer (or of a follow-up, with the question as it was read),
+        recorded for the server's insights, with its follow-up and vote buttons when it
+        shows an answer or passages."""
         embed = await self._reply(asked.answer, interaction.guild_id)
-        await interaction.followup.send(embed=render.with_reader(embed, asked.footer))
+        embed = ask_cards.with_time(embed, asked.window_note, asked.newer)
+        embed = ask_cards.asked_as(embed, asked_as)
+        embed = render.with_reader(embed, asked.footer)
+        if interaction.guild_id is None:
+            await interaction.followup.send(embed=embed)
+            return
+        try:
+            question_id: int | None = await self.desk.insights.record(interaction.guild_id, asked)
+        except Exception:
+            # The member still gets the answer, without buttons; the failure is ours.
+            error_id = new_error_id()
+            log.exception("error %s recording a question for insights", error_id)
+            question_id = None
+        if question_id is None or outcome_of(asked) is Outcome.NOT_FOUND:
+            await interaction.followup.send(embed=embed)
+        else:
+            await interaction.followup.send(embed=embed, view=answer_view(question_id))
 
     @ask.autocomplete("article")
     async def _ask_article(
@@ -84,7 +115,8 @@ class Ask(commands.Cog):
             cited = await self._articles([answer.article_id], guild_id)
             others = [i for i in answer.related if i != answer.article_id]
             see_also = await self._articles(others[: render.SEE_ALSO_LIMIT], guild_id)
-            return render.answer_embed(answer, cited[0] if cited else None, see_also)
+            embed = render.answer_embed(answer, cited[0] if cited else None, see_also)
+            return ask_cards.dated_answer(embed, cited[0] if cited else None)
         if answer.passages:
             found = {
                 a.id: a
@@ -123,21 +155,32 @@ class Ask(commands.Cog):
         return out
 
     @news.command(name="search", description="Full-text search over the stored articles")
-    @app_commands.describe(query="Words to look for")
+    @app_commands.describe(
+        query="Words to look for; time words narrow it (this week, yesterday, in March)",
+        since="Only stories from this day on: 2026-12-01, Monday, 1 December",
+    )
     async def search(
-        self, interaction: discord.Interaction[Any], query: app_commands.Range[str, 1, 200]
+        self,
+        interaction: discord.Interaction[Any],
+        query: app_commands.Range[str, 1, 200],
+        since: app_commands.Range[str, 1, 40] | None = None,
     ) -> None:
         await interaction.response.defer(thinking=True)
         guild_id = interaction.guild_id
 
         async def fetch(page: int) -> tuple[discord.Embed, bool]:
             # One extra hit tells whether a next page exists without counting matches.
-            hits = await self.desk.search(
-                query, guild_id, limit=render.PAGE_SIZE + 1, offset=page * render.PAGE_SIZE
+            hits, note = await self.desk.search_when(
+                query,
+                guild_id,
+                since=since,
+                limit=render.PAGE_SIZE + 1,
+                offset=page * render.PAGE_SIZE,
             )
             has_next = len(hits) > render.PAGE_SIZE
             pages = page + 2 if has_next else page + 1
-            return render.search_page(query, hits[: render.PAGE_SIZE], page, pages), has_next
+            embed = render.search_page(query, hits[: render.PAGE_SIZE], page, pages)
+            return ask_cards.with_window(embed, note), has_next
 
         embed, has_next = await fetch(0)
         if has_next:
@@ -149,4 +192,6 @@ class Ask(commands.Cog):
 
 
 async def setup(bot: NewsBot) -> None:
+    # The answer cards' buttons carry their question's id: they work after a restart.
+    bot.add_dynamic_items(*DYNAMIC_ITEMS)
     await bot.add_cog(Ask(bot))

@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -20,7 +19,7 @@ from bot import render
 from bot.app.drafts import parse_date
 from bot.checks import is_moderator
 from bot.client import report_error
-from bot.delivery import DeliveryError, TransientDeliveryError
+from bot.delivery import DeliveryError, refusals
 from bot.style import CHOICES_LIMIT, TEXT_INPUT_LIMIT
 
 if TYPE_CHECKING:
@@ -256,21 +255,14 @@ async def deliver(
     what to do) or a missing permission is a DeliveryError, which counts toward
     pausing; a Discord server error or a network failure is a TransientDeliveryError,
     which does not."""
-    try:
+    forbidden = (
+        f"I'm not allowed to post in <#{channel_id}>: I need View Channel, Send"
+        " Messages and Embed Links there."
+    )
+    with refusals(gone, forbidden):
         if nonce is None:
             await channel.send(content=content, embeds=embeds, allowed_mentions=NO_MENTIONS)
         else:
             await channel.send(
                 content=content, embeds=embeds, allowed_mentions=NO_MENTIONS, nonce=nonce
             )
-    except discord.DiscordServerError as err:
-        raise TransientDeliveryError(f"Discord server error {err.status}") from err
-    except (aiohttp.ClientError, OSError, TimeoutError) as err:
-        raise TransientDeliveryError("connection to Discord failed") from err
-    except discord.NotFound:
-        raise DeliveryError(gone) from None
-    except discord.Forbidden:
-        raise DeliveryError(
-            f"I'm not allowed to post in <#{channel_id}>: I need View Channel, Send"
-            " Messages and Embed Links there."
-        ) from None

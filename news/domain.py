@@ -10,7 +10,7 @@ They live in ``news/``, the lowest layer, because storage may import ``news/`` b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 # Quoted phrases one question may send to the full-text index: the retrieval stage builds
@@ -53,6 +53,27 @@ class Article:
     text: str
     content_hash: str
     summary: tuple[str, ...] | None = field(default=None)
+
+
+@dataclass(frozen=True)
+class ArticleStamp:
+    """An article's id, title and dates, without its text: what filtering candidates by
+    time and finding a story's newer versions need (read by primary key)."""
+
+    id: int
+    title: str
+    published: date | None
+    added_at: datetime
+
+    @property
+    def when(self) -> datetime:
+        """The instant a time window tests: publication (midnight UTC of its day), else
+        when it was added."""
+        if self.published is not None:
+            return datetime(
+                self.published.year, self.published.month, self.published.day, tzinfo=UTC
+            )
+        return self.added_at
 
 
 @dataclass(frozen=True)
@@ -274,3 +295,63 @@ class DigestRun:
 class FailureOutcome:
     failures: int  # delivery failures in a row, this one included
     paused: bool  # True if this failure paused the schedule
+
+
+# -- insights: what members asked, and their votes ----------------------------------------
+
+
+class Outcome(StrEnum):
+    """What a question got: a stated answer, the closest passages, or nothing."""
+
+    ANSWERED = "answered"
+    PASSAGES = "passages"
+    NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True)
+class AskedQuestion:
+    """One question a member asked in a guild (no member is stored with it)."""
+
+    id: int
+    guild_id: int
+    asked_at: datetime
+    question: str
+    outcome: Outcome
+    answer: str | None
+    evidence: str | None
+    article_id: int | None
+    confidence: float
+    reader: str
+
+
+@dataclass(frozen=True)
+class QuestionCounts:
+    """How the questions of a period went."""
+
+    total: int
+    answered: int
+    passages: int
+    not_found: int
+
+
+@dataclass(frozen=True)
+class RatedAnswer:
+    """A question with the votes its answer got (``score``: up minus down)."""
+
+    question: AskedQuestion
+    up: int
+    down: int
+
+    @property
+    def score(self) -> int:
+        return self.up - self.down
+
+
+@dataclass(frozen=True)
+class VoteRow:
+    """One vote as ``newsbot feedback export`` writes it: what was asked and answered,
+    and the label (1 helpful, 0 not)."""
+
+    question: AskedQuestion
+    vote: int  # +1 or -1
+    voted_at: datetime

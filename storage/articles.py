@@ -11,7 +11,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import NamedTuple
 
-from news.domain import MAX_PHRASES, AddOutcome, Article, NewArticle, PageCursor, SearchHit
+from news.domain import (
+    MAX_PHRASES,
+    AddOutcome,
+    Article,
+    ArticleStamp,
+    NewArticle,
+    PageCursor,
+    SearchHit,
+)
 from news.text import content_hash, normalize_ws, sanitize
 from news.urls import normalize_url
 from news.words import PLAIN_WORD
@@ -248,6 +256,25 @@ class ArticleStore:
             f"SELECT {_COLUMNS} FROM articles WHERE id IN ({marks})", tuple(ids)
         )
         return {row["id"]: _article(row) for row in rows}
+
+    async def stamps(self, ids: Sequence[int]) -> dict[int, ArticleStamp]:
+        """The ids' titles and dates, without their text: one look-up by primary key."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = await self.db.fetchall(
+            f"SELECT id, title, published, added_at FROM articles WHERE id IN ({marks})",
+            tuple(ids),
+        )
+        return {
+            row["id"]: ArticleStamp(
+                id=row["id"],
+                title=row["title"],
+                published=date.fromisoformat(row["published"]) if row["published"] else None,
+                added_at=datetime.fromisoformat(row["added_at"]),
+            )
+            for row in rows
+        }
 
     async def recent(
         self,

@@ -19,6 +19,7 @@ from storage.digests import DigestStore
 from storage.errors import StorageError
 from storage.feeds import FeedStore
 from storage.guilds import GuildSettingsStore
+from storage.insights import InsightStore
 from storage.interfaces import Stores
 from storage.search_index import attach as attach_search_index
 from storage.shards import Shards
@@ -121,6 +122,7 @@ def _bundle(db: SqlDatabase, articles: ArticleStore) -> Stores:
         guilds=GuildSettingsStore(db),
         digests=DigestStore(db),
         feeds=FeedStore(db),
+        insights=InsightStore(db),
         close=db.close,
     )
 

@@ -21,16 +21,22 @@ from typing import Protocol
 from news.domain import (
     AddOutcome,
     Article,
+    ArticleStamp,
+    AskedQuestion,
     DigestRun,
     DigestSchedule,
     FailureOutcome,
     Feed,
     NewArticle,
+    Outcome,
     PageCursor,
     PollRecord,
+    QuestionCounts,
+    RatedAnswer,
     RunStatus,
     SearchHit,
     StoryPost,
+    VoteRow,
 )
 from news.search import TextIndex
 from storage.shards import Shards
@@ -63,6 +69,11 @@ class Articles(TextIndex, Protocol):
         ...
 
     async def get_many(self, ids: Sequence[int]) -> dict[int, Article]: ...
+
+    async def stamps(self, ids: Sequence[int]) -> dict[int, ArticleStamp]:
+        """The ids' titles and dates without their text (by primary key; any scope:
+        the ids come from a scoped search)."""
+        ...
 
     async def recent(
         self,
@@ -359,6 +370,48 @@ class Feeds(Protocol):
     ) -> None: ...
 
 
+class Insights(Protocol):
+    """The questions a guild's members asked and their votes, per guild, with a salted
+    hash of the member only. ``vote`` must write nothing for a question of another
+    guild; one vote per (question, member hash), changed by voting again."""
+
+    async def record(
+        self,
+        guild_id: int,
+        *,
+        question: str,
+        outcome: Outcome,
+        answer: str | None,
+        evidence: str | None,
+        article_id: int | None,
+        confidence: float,
+        reader: str,
+        now: datetime,
+    ) -> int: ...
+
+    async def get(self, question_id: int, guild_id: int) -> AskedQuestion | None: ...
+
+    async def salt(self, guild_id: int) -> str: ...
+
+    async def vote(
+        self, question_id: int, guild_id: int, member_hash: str, vote: int, *, now: datetime
+    ) -> str | None: ...
+
+    async def counts(self, guild_id: int, since: datetime) -> QuestionCounts: ...
+
+    async def lowest_rated(self, guild_id: int, *, limit: int = 5) -> list[RatedAnswer]: ...
+
+    async def unanswered(
+        self, guild_id: int, since: datetime, *, limit: int = 200
+    ) -> list[AskedQuestion]: ...
+
+    async def votes(self, guild_id: int | None, *, limit: int = 100_000) -> list[VoteRow]: ...
+
+    async def guild_ids(self) -> list[int]: ...
+
+    async def forget(self, before: datetime, *, guild_id: int | None = None) -> tuple[int, int]: ...
+
+
 @dataclass(frozen=True)
 class Stores:
     """One backend's stores, opened together; :func:`storage.backend.open_stores` makes them."""
@@ -367,4 +420,5 @@ class Stores:
     guilds: GuildSettings
     digests: Digests
     feeds: Feeds
+    insights: Insights
     close: Callable[[], Awaitable[None]]

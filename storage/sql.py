@@ -17,7 +17,7 @@ from typing import Any, Literal, Protocol
 Dialect = Literal["sqlite", "postgres"]
 # What a write transaction reads and then writes: writes of one domain are serialised
 # across processes; writes of different domains never touch each other's rows.
-Domain = Literal["articles", "digests", "feeds", "guilds"]
+Domain = Literal["articles", "digests", "feeds", "guilds", "insights"]
 Params = Sequence[object]
 
 

@@ -13,12 +13,15 @@ the command line never touch it (``tests/test_layers.py`` checks).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.app.ask import AskCases
 from bot.app.digests import DigestCases
 from bot.app.feeds import FeedCases, FeedLimits
+from bot.app.insights import InsightCases
 from bot.app.server_settings import ServerSettings
 from bot.app.workers import CpuWorker
 from news.search import StagedSearch
@@ -30,6 +33,10 @@ if TYPE_CHECKING:
     from news.answer.model import ModelConfig, ModelReader
 
 log = logging.getLogger(__name__)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class NewsDesk(AskCases):
@@ -45,9 +52,12 @@ class NewsDesk(AskCases):
         model: ModelConfig | None = None,
         feed_limits: FeedLimits | None = None,
         shards: Shards | None = None,
+        insights_days: int = 90,
     ):
         self.stores = stores
         self.store = stores.articles
+        # What "today" and "this week" are measured from (tests set a fixed one).
+        self.clock: Callable[[], datetime] = _utc_now
         self.cpu = CpuWorker()
         # The answer engine's candidate search (it caches document counts: one per desk).
         self.staged_search = StagedSearch(self.store)
@@ -77,6 +87,7 @@ class NewsDesk(AskCases):
             shards=shards,
         )
         self.servers = ServerSettings(stores.guilds)
+        self.insights = InsightCases(stores.insights, lambda: self.clock(), insights_days)
 
     @classmethod
     async def open(cls, location: str | Path, **options: object) -> NewsDesk:

@@ -18,6 +18,7 @@ from news.errors import new_error_id
 
 if TYPE_CHECKING:
     from news.answer.model import ModelReader, ReaderOutcome, Runner
+    from news.versions import Version
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,11 @@ class Asked:
 
     answer: Answer
     outcome: ReaderOutcome | None = None
+    # The time the question named, as the reply says it ("articles from 1-7 December"),
+    # or the one line saying that it held no story and all were read.
+    window_note: str | None = None
+    # A newer version of the answer's story that did not answer (the card's "Newer:").
+    newer: Version | None = None
 
     @property
     def reader(self) -> Literal["model", "offline"]:

@@ -38,4 +38,5 @@ async def open_desk(
         model=settings.reader_config() if reader else None,
         feed_limits=feed_limits(settings),
         shards=shards,
+        insights_days=settings.insights_days,
     )

@@ -14,7 +14,7 @@ from bot.cli.context import Context, with_desk
 from bot.cli.doctor import reader_line, require_reader
 from bot.cli.input import ID, batch_question, jsonl_lines
 from bot.cli.options import guild_option, json_option
-from bot.cli.output import answer_json, emit
+from bot.cli.output import asked_json, emit
 from bot.style import article_date
 from news.answer import Answer, Quote
 from news.domain import Article
@@ -65,9 +65,13 @@ def ask(
     if question is not None:
         asked, found = with_desk(ctx, one, reader=True)
         if as_json:
-            emit(answer_json(asked.answer, asked.reader))
+            emit(asked_json(asked))
         else:
             click.echo(_answer_text(asked.answer, found))
+            if asked.newer is not None:
+                click.echo(f"Newer: #{asked.newer.article_id} {asked.newer.title}")
+            if asked.window_note is not None:
+                click.echo(asked.window_note)
             if asked.footer is not None:
                 click.echo(reader_line(asked))
         return
@@ -86,7 +90,7 @@ def ask(
                     raise item
                 q, pin = batch_question(item)
                 asked = await desk.ask_read(q, guild, pin, reader=choice or "auto")
-                emit(answer_json(asked.answer, asked.reader))
+                emit(asked_json(asked))
             except NewsError as err:
                 emit({"line": number, "question": q, "error": str(err)})
                 failed.append(f"{batch}:{number}: {err}")

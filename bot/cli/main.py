@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from bot.cli import articles, ask, db, digest, doctor, feed, index, run
+from bot.cli import articles, ask, db, digest, doctor, feed, index, insights, run
 from bot.cli.context import Context
 from bot.cli.options import db_option
 from bot.config import settings_or_exit
@@ -40,6 +40,7 @@ for command in [
     feed.feed,
     db.db,
     index.index,
+    *insights.COMMANDS,
 ]:
     cli.add_command(command)
 

@@ -7,6 +7,7 @@ import json
 
 import click
 
+from bot.app.readers import Asked
 from news.answer import Answer
 from news.domain import Article, Feed
 
@@ -47,6 +48,17 @@ def answer_json(answer: Answer, reader: str = "offline") -> dict[str, object]:
         "passages": [{"article_id": q.article_id, "text": q.text} for q in answer.passages],
         "score": round(answer.score, 4),  # the old name of confidence, kept for one release
         "reader": reader,
+    }
+
+
+def asked_json(asked: Asked) -> dict[str, object]:
+    """:func:`answer_json`, with the window the question named and the newer version of
+    the answer's story that did not answer (null when there is none)."""
+    newer = asked.newer
+    return {
+        **answer_json(asked.answer, asked.reader),
+        "window": asked.window_note,
+        "newer": {"article_id": newer.article_id, "title": newer.title} if newer else None,
     }
 
 

@@ -67,6 +67,9 @@ TABLES: tuple[_Table, ...] = (
     _Table("feed_posted", ("channel_id", "article_id")),
     _Table("feed_rule_counts", ("feed_id", "rule")),
     _Table("feed_stories", ("guild_id", "article_id")),
+    _Table("asked_questions", ("id",), identity="id"),
+    _Table("answer_votes", ("question_id", "member_hash")),
+    _Table("insight_salts", ("guild_id",)),
 )
 
 

@@ -31,7 +31,13 @@ log = logging.getLogger(__name__)
 
 # Advisory lock keys (any fixed numbers no other program on the server uses).
 WRITE_LOCK = 0x6E657773  # "news": (WRITE_LOCK, domain) for every write transaction
-WRITE_DOMAINS: dict[str, int] = {"articles": 1, "digests": 2, "feeds": 3, "guilds": 4}
+WRITE_DOMAINS: dict[str, int] = {
+    "articles": 1,
+    "digests": 2,
+    "feeds": 3,
+    "guilds": 4,
+    "insights": 5,
+}
 MIGRATION_LOCK = 0x6E657774  # applying migrations
 POOL_SIZE = 10
 

@@ -312,6 +312,8 @@ ASK_KEYS = {
     "passages",
     "score",
     "reader",
+    "window",  # the time the question named (null: none)
+    "newer",  # a newer version of the answer's story that did not answer (null: none)
 }
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from fake_discord import MOD, READER, BotRunner, FakeDiscord
 
-from bot import render
+from bot import ask_cards, render
 from bot.app.readers import Asked
 from bot.client import NewsBot
 from news.answer import Answer
@@ -186,8 +186,10 @@ async def test_hostile_question_and_article_cannot_break_either_reply(
         assert "@everyone" not in shown and not re.search(r"<[@#]&?!?\d", shown)
         assert "@everyone" not in embed["author"]["name"]
         for line in description(reply).splitlines():
-            # Every line is one the renderer made: the answer, a quote, a citation, the lead.
-            assert line == "" or line.startswith(("**", "> ", "— ", render.NOT_SURE_LEAD)), line
+            # Every line is one the renderer made: the answer, its date, a quote, a
+            # citation, the lead.
+            made = ("**", ask_cards.DATE_MARK, "> ", "— ", render.NOT_SURE_LEAD)
+            assert line == "" or line.startswith(made), line
             if line.startswith("> "):
                 assert unescaped_markdown(line) == []
 
@@ -235,7 +237,8 @@ async def test_every_line_of_the_answer_card_says_what_it_is(
     first, *rest = description(reply).split("\n")
     assert first == "**35**"  # the answer, under the question in the author line
     assert f"{TOTAL_LABEL} 180 (lifeguards hired)" in rest
-    for line in rest:
+    assert rest[0].startswith(ask_cards.DATE_MARK + "Added ")  # the answer's date, under it
+    for line in rest[1:]:
         # A quote of the evidence, or a line with its label; nothing bare.
         assert line == "" or line.startswith(("> ", TOTAL_LABEL)), line
     assert [f["name"] for f in embed["fields"]] == ["Source"]

@@ -18,7 +18,7 @@ EXPECTED = {
     "summary": {"article"},
     "article": {"add", "paste", "remove", "show", "list"},
     "news": {"search"},
-    "newsbot": {"modrole"},
+    "newsbot": {"modrole", "insights"},
     "Save as article": set(),
 }
 
@@ -65,7 +65,9 @@ async def test_startup_syncs_the_commands_globally(fake: FakeDiscord, bot: NewsB
         int(synced["newsbot"]["default_member_permissions"])
         == discord.Permissions(manage_guild=True).value
     )
-    modrole = synced["newsbot"]["options"][0]["options"][0]
+    subs = {o["name"]: o for o in synced["newsbot"]["options"]}
+    modrole = subs["modrole"]["options"][0]
+    assert {o["name"] for o in subs["insights"]["options"]} == {"show", "clear"}
     assert (modrole["name"], modrole["type"], modrole["required"]) == ("role", 8, False)
     # Guild-only: no DMs, no private channels.
     for cmd in synced.values():

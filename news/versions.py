@@ -1,0 +1,106 @@
+"""Versions of one developing story: "death toll rises to 12", then "to 40", then "to 73".
+
+Two stored stories are versions of one when their openings are near-duplicates
+(:func:`news.retrieval.same_story` over :func:`news.retrieval.opening_shingles`, the
+test that already collapses copies in retrieval) or when their titles share most of
+their content words (``TITLE_SHARE`` of the shorter title, at least ``TITLE_MIN``
+words): an update is often rewritten from the top ("Talks postponed" after "Talks to
+start Monday") while its headline keeps the subject's names.
+
+A story's date is its publication date, else the day it was added; of two versions
+the later date is the newer, and on the same day the later added. Pure and cheap: a
+few dozen set operations over the candidates one question already holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from news.retrieval import opening_shingles, same_story
+from news.words import PLAIN_WORD, SEARCH_STOP, stem
+
+TITLE_SHARE = 0.6
+TITLE_MIN = 2
+# Two sentences are one with its figures changed when this share of their words agree.
+SENTENCE_SHARE = 0.8
+
+
+@dataclass(frozen=True)
+class Version:
+    """One stored story as the version test needs it (``text`` may be empty when only
+    the title is at hand)."""
+
+    article_id: int
+    title: str
+    published: date | None
+    added_at: datetime
+    text: str = ""
+
+    @property
+    def key(self) -> tuple[date, datetime, int]:
+        """What orders versions, oldest first: the story's day, then when it was added."""
+        return (self.published or self.added_at.date(), self.added_at, self.article_id)
+
+    @property
+    def day(self) -> date:
+        return self.published or self.added_at.date()
+
+
+def title_words(title: str) -> frozenset[str]:
+    """The stems of a title's content words (names and subjects, not "the" or "to")."""
+    return frozenset(
+        stem(w)
+        for w in PLAIN_WORD.findall(title[:300].casefold())
+        if w not in SEARCH_STOP and (len(w) > 2 or w.isdigit()) and not w.isdigit()
+    )
+
+
+class Versions:
+    """The version test over one question's candidates, each story's words computed once."""
+
+    def __init__(self, stories: Sequence[Version]):
+        self.stories = {v.article_id: v for v in stories}
+        self._titles = {v.article_id: title_words(v.title) for v in stories}
+        self._openings = {
+            v.article_id: opening_shingles(v.text) if v.text else frozenset() for v in stories
+        }
+
+    def same(self, a: int, b: int) -> bool:
+        """Whether stories ``a`` and ``b`` are versions of one story."""
+        if a == b:
+            return True
+        ta, tb = self._titles.get(a, frozenset()), self._titles.get(b, frozenset())
+        shared = len(ta & tb)
+        if shared >= TITLE_MIN and shared >= TITLE_SHARE * min(len(ta), len(tb)):
+            return True
+        return same_story(self._openings.get(a, frozenset()), self._openings.get(b, frozenset()))
+
+    def newer(self, article_id: int, *, strictly_later_day: bool = False) -> list[Version]:
+        """The versions of ``article_id``'s story newer than it, newest first.
+        ``strictly_later_day``: only those of a later day (same-day copies do not count)."""
+        base = self.stories.get(article_id)
+        if base is None:
+            return []
+        out = [
+            v
+            for v in self.stories.values()
+            if v.article_id != article_id
+            and v.key > base.key
+            and (not strictly_later_day or v.day > base.day)
+            and self.same(article_id, v.article_id)
+        ]
+        return sorted(out, key=lambda v: v.key, reverse=True)
+
+
+def same_sentence(a: str | None, b: str | None) -> bool:
+    """Whether two sentences are one sentence with its figures changed: their words
+    other than numbers agree (Jaccard at least SENTENCE_SHARE)."""
+    if not a or not b:
+        return False
+    wa = frozenset(w for w in PLAIN_WORD.findall(a[:1000].casefold()) if not w.isdigit())
+    wb = frozenset(w for w in PLAIN_WORD.findall(b[:1000].casefold()) if not w.isdigit())
+    if not wa or not wb:
+        return False
+    return len(wa & wb) >= SENTENCE_SHARE * len(wa | wb)
