@@ -24,9 +24,9 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from bot.delivery import DeliveryError
+from bot.delivery import DeliveryError, refusals
 from bot.digest import Digest, DigestMessage, message_nonce
-from bot.feed_sending import NO_MENTIONS, publish_message, refusals
+from bot.feed_sending import NO_MENTIONS, publish_message
 
 Sent = Callable[[DigestMessage], Awaitable[None]]
 
