@@ -55,3 +55,21 @@ def test_one_sentence_with_its_figures_changed() -> None:
     assert not same_sentence(a, "Rescue teams were still searching the lower town.")
     assert not same_sentence(a, None) and not same_sentence("", a)
     assert title_words("The 12 deaths in Port Elwin") == title_words("the deaths in port elwin")
+
+
+def test_the_recency_prior_lowers_older_days_and_leaves_one_day_alone() -> None:
+    from news.retrieval import Candidate
+    from news.versions import recency_prior
+
+    cands = [
+        Candidate(1, "old", "", 10.0),
+        Candidate(2, "new", "", 8.0),
+        Candidate(3, "x", "", 5.0),
+    ]
+    days = {1: date(2026, 11, 25), 2: date(2026, 12, 2), 3: date(2026, 12, 2)}
+    lifted = {c.article_id: c.score for c in recency_prior(cands, days, 1.0)}
+    assert lifted[2] == 8.0 and lifted[3] == 5.0  # the newest day keeps its score
+    assert lifted[1] < lifted[2]  # a week older: 10 * e^-1
+    one_day = dict.fromkeys(days, date(2026, 12, 2))
+    assert recency_prior(cands, one_day, 5.0) == cands
+    assert recency_prior(cands, days, 0.0) == cands
