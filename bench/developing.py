@@ -29,8 +29,12 @@ import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.common import DEFAULT_SHARED, Item, load, print_table
+
+if TYPE_CHECKING:
+    from bot.app.desk import NewsDesk
 
 UPDATES = 2
 DAY0 = date(2026, 11, 2)
@@ -104,6 +108,31 @@ def _holds(answer: str | None, figure: str) -> bool:
     return figure.replace(",", "") in found
 
 
+async def store_developing(
+    desk: NewsDesk, texts: list[str], stories: list[Story], rng: random.Random, day0: date
+) -> None:
+    """Every dev story, the chosen ones as their dated versions (day0, then a day apart),
+    added in one shuffled order, so ids say nothing of which version is newer."""
+    from news.domain import NewArticle
+    from news.text import first_sentence
+
+    base = {s.item.article_index for s in stories}
+    rows: list[NewArticle] = [
+        NewArticle(title=first_sentence(t) or "untitled", text=t)
+        for i, t in enumerate(texts)
+        if i not in base
+    ]
+    for s in stories:
+        for k, text in enumerate(s.texts):
+            title = first_sentence(s.texts[0]) or "untitled"
+            if k:
+                title = f"{title} (updated)"
+            rows.append(NewArticle(title=title, text=text, published=day0 + timedelta(days=k)))
+    rng.shuffle(rows)
+    for row in rows:
+        await desk.store.add(row)
+
+
 async def run(texts: list[str], items: list[Item], stories: list[Story], seed: int) -> None:
     from bot.app.desk import NewsDesk
     from news.domain import NewArticle
@@ -114,23 +143,7 @@ async def run(texts: list[str], items: list[Item], stories: list[Story], seed: i
         # The developing set: every dev story, with the updates of the chosen ones.
         desk = await NewsDesk.open(Path(tmp) / "developing.sqlite3")
         try:
-            base = {s.item.article_index for s in stories}
-            rows: list[NewArticle] = [
-                NewArticle(title=first_sentence(t) or "untitled", text=t)
-                for i, t in enumerate(texts)
-                if i not in base
-            ]
-            for s in stories:
-                for k, text in enumerate(s.texts):
-                    title = first_sentence(s.texts[0]) or "untitled"
-                    if k:
-                        title = f"{title} (updated)"
-                    rows.append(
-                        NewArticle(title=title, text=text, published=DAY0 + timedelta(days=k))
-                    )
-            rng.shuffle(rows)
-            for row in rows:
-                await desk.store.add(row)
+            await store_developing(desk, texts, stories, rng, DAY0)
             committed = newest = older = 0
             t0 = time.perf_counter()
             for s in stories:

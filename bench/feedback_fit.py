@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from bench.common import normalize_answer
-from bench.trust_confidence import GRID, Model, Row, matrix, predict
+from bench.trust_confidence import GRID, Model, Row, fit_logistic, matrix, predict
 from news.answer import Passage
 from news.answer.confidence import SETTINGS, SIGNALS, load_model, save_model
 from news.answer.engine import Reading, read
@@ -131,28 +131,6 @@ async def read_votes(votes: Sequence[Vote], db: str | None) -> dict[str, list[Ro
     return rows
 
 
-def fit_toward(x: np.ndarray, y: np.ndarray, prior: Model, l2: float) -> Model:
-    """L2 logistic regression whose penalty pulls toward ``prior`` (intercept and raw
-    weights) rather than toward zero: a maximum a posteriori fit with the shipped model
-    as a Gaussian prior, in standardised units as fit_logistic works."""
-    mu, sd = x.mean(0), x.std(0) + 1e-9
-    z = np.hstack([np.ones((len(x), 1)), (x - mu) / sd])
-    b0, w0 = prior
-    centre = np.concatenate([[b0 + w0 @ mu], w0 * sd])
-    w = centre.copy()
-    pen = l2 * np.eye(z.shape[1])
-    for _ in range(50):
-        p = 1.0 / (1.0 + np.exp(-np.clip(z @ w, -30, 30)))
-        grad = z.T @ (p - y) + pen @ (w - centre)
-        hess = (z * (p * (1 - p))[:, None]).T @ z + pen
-        step = np.linalg.solve(hess, grad)
-        w -= step
-        if np.abs(step).max() < 1e-9:
-            break
-    raw = w[1:] / sd
-    return float(w[0] - raw @ mu), raw
-
-
 def shipped(setting: str) -> tuple[Model, float]:
     model = load_model()
     w = model.weights[setting]
@@ -195,7 +173,7 @@ def refit(rows: Sequence[Row], setting: str, l2: float = PRIOR_L2) -> Refit:
     use = [r for r in rows if r.can_commit]
     model = prior
     if use:
-        model = fit_toward(matrix(use, setting), np.array([r.right for r in use]), prior, l2)
+        model = fit_logistic(matrix(use, setting), np.array([r.right for r in use]), l2, prior)
     p0, p1 = probabilities(prior, rows, setting), probabilities(model, rows, setting)
     after = threshold(rows, p1, cut)
     labels = np.array([r.right for r in rows])

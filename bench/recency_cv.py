@@ -33,7 +33,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bench.common import DEFAULT_SHARED, Item, load, print_table
-from bench.developing import DAY0, UPDATES, Story, _holds, developing
+from bench.developing import DAY0, UPDATES, Story, _holds, developing, store_developing
 
 GRID = (0.0, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0)
 
@@ -50,33 +50,13 @@ async def outcomes(
 ) -> list[dict[float, Outcome]]:
     """Per developing story, what its question's answer holds at each strength."""
     from bot.app.desk import NewsDesk
-    from news.domain import NewArticle
-    from news.text import first_sentence
 
     rng = random.Random(seed)
     out: list[dict[float, Outcome]] = [{} for _ in stories]
     with tempfile.TemporaryDirectory() as tmp:
         desk = await NewsDesk.open(Path(tmp) / "developing.sqlite3")
         try:
-            # As bench.developing stores them: every dev story, the chosen ones with
-            # their dated updates, in one shuffled order.
-            base = {s.item.article_index for s in stories}
-            rows = [
-                NewArticle(title=first_sentence(t) or "untitled", text=t)
-                for i, t in enumerate(texts)
-                if i not in base
-            ]
-            for s in stories:
-                for k, text in enumerate(s.texts):
-                    title = first_sentence(s.texts[0]) or "untitled"
-                    if k:
-                        title = f"{title} (updated)"
-                    rows.append(
-                        NewArticle(title=title, text=text, published=day0 + timedelta(days=k))
-                    )
-            rng.shuffle(rows)
-            for row in rows:
-                await desk.store.add(row)
+            await store_developing(desk, texts, stories, rng, day0)
             for strength in grid:
                 desk.recency_strength = strength
                 for i, s in enumerate(stories):

@@ -45,17 +45,30 @@ class Row:
         return float(self.answerable and self.f1 >= 0.5)
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> tuple[float, np.ndarray]:
-    """L2 logistic regression (Newton steps on standardised signals, intercept free;
-    ``y`` may be soft, in [0, 1]); returns the intercept and weights on the raw signals."""
+def fit_logistic(
+    x: np.ndarray,
+    y: np.ndarray,
+    l2: float = 1.0,
+    prior: tuple[float, np.ndarray] | None = None,
+) -> tuple[float, np.ndarray]:
+    """L2 logistic regression (Newton steps on standardised signals; ``y`` may be soft,
+    in [0, 1]); returns the intercept and weights on the raw signals. The penalty pulls
+    toward zero, the intercept free; with ``prior`` (an intercept and raw weights) it
+    pulls toward that model, intercept included: a maximum a posteriori fit with it as
+    a Gaussian prior (``bench.feedback_fit`` refits the shipped model so)."""
     mu, sd = x.mean(0), x.std(0) + 1e-9
     z = np.hstack([np.ones((len(x), 1)), (x - mu) / sd])
-    w = np.zeros(z.shape[1])
     pen = l2 * np.eye(z.shape[1])
-    pen[0, 0] = 0.0
+    if prior is None:
+        centre = np.zeros(z.shape[1])
+        pen[0, 0] = 0.0
+    else:
+        b0, w0 = prior
+        centre = np.concatenate([[b0 + w0 @ mu], w0 * sd])
+    w = centre.copy()
     for _ in range(50):
-        p = 1.0 / (1.0 + np.exp(-z @ w))
-        grad = z.T @ (p - y) + pen @ w
+        p = 1.0 / (1.0 + np.exp(-np.clip(z @ w, -30, 30)))
+        grad = z.T @ (p - y) + pen @ (w - centre)
         hess = (z * (p * (1 - p))[:, None]).T @ z + pen
         step = np.linalg.solve(hess, grad)
         w -= step

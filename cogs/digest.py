@@ -22,7 +22,6 @@ from bot.digest import DEFAULT_MAX_ARTICLES, Digest, render_messages
 from bot.digest_sending import digest_title, send_digest
 from bot.digest_slots import next_run_for
 from bot.feed_formats import check_style
-from bot.render import clamp, escape
 from bot.schedule_input import (
     describe_days,
     format_days,
@@ -33,7 +32,7 @@ from bot.schedule_input import (
     suggest_timezones,
 )
 from bot.scheduler import MAX_ARTICLES_LIMIT, PAUSE_AFTER_FAILURES, RunResult, Sent, Skip
-from cogs.views import NO_MENTIONS
+from cogs.views import NO_MENTIONS, delivery_problem, forum_tag
 from news.domain import DigestRun, DigestSchedule, RunStatus, ScheduleState
 from news.errors import InputError
 
@@ -69,22 +68,6 @@ def describe_delivery(schedule: DigestSchedule) -> str:
     if schedule.publish:
         parts.append("published to following servers")
     return "".join(f", {part}" for part in parts)
-
-
-def target_problem(where: str, target: object, tag: str | None) -> str | None:
-    """Why the digest can't deliver ``where`` to ``target``, in one line (None: it can)."""
-    if target is None:
-        return "Choose the channel the digest posts in."
-    if where == "forum":
-        if not isinstance(target, discord.ForumChannel):
-            return "To post the digest in a forum, choose a forum channel."
-        if tag and not any(t.name.lower() == tag.lower() for t in target.available_tags):
-            return f"{target.mention} has no tag named {clamp(escape(tag), 50)}."
-    elif isinstance(target, discord.ForumChannel):
-        return "A forum takes posts only: choose where:forum, or a text channel."
-    elif tag:
-        return "Only a forum post takes a tag: choose where:forum."
-    return None
 
 
 def describe_run(run: DigestRun) -> str:
@@ -276,16 +259,10 @@ class Digests(commands.Cog):
         if schedule is None:
             raise InputError("No digest is scheduled here: set one first with /digest set.")
         target: Any = channel or self.bot.get_channel(schedule.channel_id)
-        problem = target_problem(where, target, tag)
+        problem = delivery_problem(where, target, tag, what="the digest")
         if problem:
             raise InputError(problem)
-        forum_tag = None
-        if isinstance(target, discord.ForumChannel) and tag:
-            found = discord.utils.find(
-                lambda t: t.name.lower() == tag.lower(), target.available_tags
-            )
-            assert found is not None  # target_problem checked it
-            forum_tag = found.id
+        tag_id = forum_tag(target, tag)
         me = getattr(target, "guild", None) and target.guild.me
         if me is not None:
             allowed = target.permissions_for(me)
@@ -298,7 +275,7 @@ class Digests(commands.Cog):
             interaction.guild_id,
             channel_id=target.id,
             deliver=where,
-            forum_tag=forum_tag,
+            forum_tag=tag_id,
             publish=bool(publish if publish is not None else schedule.publish) and where != "forum",
             now=self.runner.clock(),
             updated_by=interaction.user.id,

@@ -25,7 +25,16 @@ from bot.feed_formats import per_story, story_messages
 from bot.feed_sending import Delivered, edit_content, send_stories
 from bot.render import clamp, escape, link
 from bot.style import CHOICE_NAME_LIMIT, COLOUR, EMBED_DESCRIPTION_LIMIT
-from cogs.views import AUTOCOMPLETE_LIMIT, NO_MENTIONS, ModeratorView, Pager, deliver, postable
+from cogs.views import (
+    AUTOCOMPLETE_LIMIT,
+    NO_MENTIONS,
+    ModeratorView,
+    Pager,
+    deliver,
+    delivery_problem,
+    forum_tag,
+    postable,
+)
 from news.domain import Article, Feed
 from news.feed_fetch import FeedLink
 from news.text import strip_invisible
@@ -456,18 +465,14 @@ class Feeds(commands.Cog):
         if target is None:  # the feed's own channel, if it has one the bot can see
             current = await self.feeds.get(feed, interaction.guild_id)
             target = self.bot.get_channel(current.channel_id) if current.channel_id else None
-        problem = _target_problem(where, target, tag)
+        problem = delivery_problem(where, target, tag, what="the feed's stories")
         if problem:
             await interaction.response.send_message(problem, ephemeral=True)
             return
         if channel is not None:
             changes["channel_id"] = channel.id
         if isinstance(target, discord.ForumChannel) and tag:
-            found_tag = discord.utils.find(
-                lambda t: t.name.lower() == tag.lower(), target.available_tags
-            )
-            assert found_tag is not None  # _target_problem checked it
-            changes["forum_tag"] = found_tag.id
+            changes["forum_tag"] = forum_tag(target, tag)
         if publish is not None:
             changes["publish"] = publish
             changes["delivery_note"] = None
@@ -508,20 +513,6 @@ class Feeds(commands.Cog):
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[int]]:
         return await self._feed_choices(interaction, current)
-
-
-def _target_problem(where: str, target: object, tag: str | None) -> str | None:
-    """Why the feed can't deliver ``where`` to ``target``, in one line (None: it can)."""
-    if target is None:
-        return "Choose the channel the feed posts in."
-    if where == "forum":
-        if not isinstance(target, discord.ForumChannel):
-            return "To post each story in a forum, choose a forum channel."
-        if tag and not any(t.name.lower() == tag.lower() for t in target.available_tags):
-            return f"{target.mention} has no tag named {clamp(escape(tag), 50)}."
-    elif isinstance(target, discord.ForumChannel):
-        return "A forum takes posts only: choose where:forum, or a text channel."
-    return None
 
 
 async def setup(bot: NewsBot) -> None:

@@ -266,3 +266,29 @@ async def deliver(
             await channel.send(
                 content=content, embeds=embeds, allowed_mentions=NO_MENTIONS, nonce=nonce
             )
+
+
+def delivery_problem(where: str, target: object, tag: str | None, *, what: str) -> str | None:
+    """Why ``what`` (a feed, the digest) can't be delivered ``where`` (channel, thread,
+    forum) to ``target`` with forum ``tag``, in one line; None when it can. Feeds and
+    digests take the same places, so they are checked alike."""
+    if target is None:
+        return f"Choose the channel {what} posts in."
+    if where == "forum":
+        if not isinstance(target, discord.ForumChannel):
+            return f"To post {what} in a forum, choose a forum channel."
+        if tag and forum_tag(target, tag) is None:
+            return f"{target.mention} has no tag named {render.clamp(render.escape(tag), 50)}."
+    elif isinstance(target, discord.ForumChannel):
+        return "A forum takes posts only: choose where:forum, or a text channel."
+    elif tag:
+        return "Only a forum post takes a tag: choose where:forum."
+    return None
+
+
+def forum_tag(target: object, tag: str | None) -> int | None:
+    """The id of the forum's tag named ``tag`` (any case); None without one."""
+    if not tag or not isinstance(target, discord.ForumChannel):
+        return None
+    found = discord.utils.find(lambda t: t.name.lower() == tag.lower(), target.available_tags)
+    return found.id if found else None
