@@ -9,11 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from bot.app.desk import NewsDesk
-
-pytest.importorskip("numpy")
 
 ROOT = Path(__file__).resolve().parents[1]
 STORIES = [
