@@ -24,7 +24,9 @@ from pathlib import Path
 
 DEFAULT_SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CORPUS = Path("corpus") / "bbc-news.jsonl"
-CACHE = Path(__file__).resolve().parent / ".cache"
+# Built stores (bench.scale) and other cached results; NEWSBOT_BENCH_CACHE points another
+# checkout (a worktree) at the stores one checkout already built.
+CACHE = Path(os.environ.get("NEWSBOT_BENCH_CACHE") or Path(__file__).resolve().parent / ".cache")
 
 
 def cpu_model() -> str:
@@ -124,14 +126,18 @@ def load_corpus(shared: Path) -> list[dict[str, str]]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def variants(corpus: Sequence[dict[str, str]], n: int) -> Iterator[dict[str, str]]:
+def variants(
+    corpus: Sequence[dict[str, str]], n: int, *, start: int = 0
+) -> Iterator[dict[str, str]]:
     """``n`` distinct articles: copy k of the corpus carries a marker and its own URL.
 
     Copy 0 is the corpus as is.  Later copies get a copy word in the title and a
     closing sentence in the body, so neither the URL nor the body hash deduplicates
     them; the marker sits at the end so the lead (what summaries pick) is unchanged.
+    ``start`` skips that many: articles start .. start + n - 1 of the sequence, so a
+    store of ``start`` articles gets ``n`` more that it does not hold.
     """
-    for i in range(n):
+    for i in range(start, start + n):
         k, item = divmod(i, len(corpus))
         record = corpus[item]
         title, text = record["title"], record["text"]

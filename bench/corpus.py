@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Protocol
 
 from bench.common import variants
 
@@ -39,10 +40,15 @@ def _mapping(mine: Sequence[str], theirs: Sequence[str], rng: random.Random) -> 
     return {word: rng.choice(theirs) for word in dict.fromkeys(mine)}
 
 
-def varied(corpus: Sequence[dict[str, str]], n: int, seed: int = SEED) -> Iterator[dict[str, str]]:
-    """``n`` articles: the corpus, then copies varied as the module says."""
-    rng = random.Random(seed)
-    for i in range(n):
+def varied(
+    corpus: Sequence[dict[str, str]], n: int, seed: int = SEED, *, start: int = 0
+) -> Iterator[dict[str, str]]:
+    """``n`` articles: the corpus, then copies varied as the module says. From ``start``
+    > 0, articles start .. start + n - 1 (copy numbers, so URLs, a store of ``start``
+    does not hold) varied with a random stream of their own: replaying the first
+    ``start`` articles' draws would cost as much as making them."""
+    rng = random.Random(seed if not start else f"{seed}:{start}")
+    for i in range(start, start + n):
         k, item = divmod(i, len(corpus))
         record = corpus[item]
         title, text = record["title"], record["text"]
@@ -59,5 +65,12 @@ def varied(corpus: Sequence[dict[str, str]], n: int, seed: int = SEED) -> Iterat
         yield {"title": title, "text": text, "url": f"https://bench.example/{record['id']}/{k}"}
 
 
-def articles(mode: str) -> Callable[[Sequence[dict[str, str]], int], Iterator[dict[str, str]]]:
-    return {"copies": variants, "varied": varied}[mode]
+class Maker(Protocol):
+    def __call__(
+        self, corpus: Sequence[dict[str, str]], n: int, *, start: int = ...
+    ) -> Iterator[dict[str, str]]: ...
+
+
+def articles(mode: str) -> Maker:
+    makers: dict[str, Maker] = {"copies": variants, "varied": varied}
+    return makers[mode]
