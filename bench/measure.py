@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -118,7 +118,12 @@ async def import_store(db_path: Path | str, records: Sequence[dict[str, str]]) -
 # ----------------------------------------------------------------------------- ask
 
 
-async def ask_latencies(db_path: Path | str, rounds: int) -> tuple[list[float], int]:
+async def ask_latencies(
+    db_path: Path | str, rounds: int, ready: Callable[[], None] | None = None
+) -> tuple[list[float], int]:
+    """ms of each ``/ask`` (``rounds`` times over QUESTIONS, after one warm-up pass) and
+    how many questions a round answered. ``ready`` is called between the warm-up and
+    the timed rounds (bench.pg lines several processes up there)."""
     from bot.app.desk import NewsDesk
 
     desk = await NewsDesk.open(db_path)
@@ -127,6 +132,8 @@ async def ask_latencies(db_path: Path | str, rounds: int) -> tuple[list[float], 
     try:
         for q in QUESTIONS:  # warm the page cache and the code paths once
             await desk.ask(q)
+        if ready is not None:
+            ready()
         for _ in range(rounds):
             for q in QUESTIONS:
                 start = time.perf_counter()

@@ -6,17 +6,29 @@ they may create databases on (a superuser's URL, as the tests use). It is, in or
 ``scripts/postgres.sh start`` runs in a temporary directory for the length of the run
 (and ``stop`` removes). Each measurement gets its own new database, dropped afterwards,
 so a run never reads another's rows and leaves nothing behind.
+
+A size of ``COPY_FROM`` articles or more is not imported (a million through ``newsbot
+import`` is most of an hour): its database is copied from the SQLite store
+``bench.scale`` built for that size, with ``newsbot db copy``'s own code (timed), and
+the import rate at that size is the rate of ``EXTRA`` more articles imported into the
+copy. ``/ask`` is measured with one process and with two asking at once, each its own
+process with its own desk on the same database, as shard processes run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
+import queue
 import subprocess
+import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 from tests.harness.postgres import scratch_database
 
@@ -24,6 +36,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "postgres.sh"
 ENV = "NEWSBOT_TEST_DATABASE_URL"
 PREFIX = "newsbot_bench_"
+COPY_FROM = 200_000  # from this size the database is copied from the SQLite store
+EXTRA = 10_000  # articles imported into a copied database: the import rate at its size
+COPY_BATCH = 500  # rows per transaction: `newsbot db copy`'s default
+PROCESSES = (1, 2)  # shard processes asking at once, each with its own desk
+LINE_UP_S = 1800.0  # how long an asking process waits for the others' warm-up
+
+# The SQLite store bench.scale built for a size (bench.scale.build_store's path).
+Store = Callable[[int], Path]
 
 
 @contextmanager
@@ -87,38 +107,137 @@ async def empty_bytes(base_url: str) -> int:
         return (await database_bytes(url))[0]
 
 
-def measure(
-    base_url: str, size: int, corpus: Sequence[dict[str, str]], rounds: int
-) -> dict[str, float]:
-    """``size`` articles imported into a new database as ``newsbot import`` does, then
-    ask, autocomplete and list-page latencies and the database's size; dropped after."""
-    from bench.common import percentile, variants
-    from bench.measure import ask_latencies, browse, import_store
+def _asker(url: str, rounds: int, barrier: Any, out: Any) -> None:
+    """One shard process: its own desk on the shared database (its tsvector search, no
+    index of its own), warmed, lined up with the others, then the timed rounds."""
+    from bench.measure import ask_latencies
 
-    async def run() -> dict[str, float]:
+    def ready() -> None:
+        barrier.wait(LINE_UP_S)
+
+    out.put(asyncio.run(ask_latencies(url, rounds, ready)))
+
+
+def ask_processes(url: str, rounds: int, processes: int) -> tuple[list[float], list[int]]:
+    """``/ask`` ms of ``processes`` processes asking the bench questions at once (every
+    process's asks, pooled) and how many questions each answered."""
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(processes)
+    out = ctx.Queue()
+    procs = [ctx.Process(target=_asker, args=(url, rounds, barrier, out)) for _ in range(processes)]
+    for proc in procs:
+        proc.start()
+    results: list[tuple[list[float], int]] = []
+    try:
+        while len(results) < processes:
+            try:
+                results.append(out.get(timeout=5))
+            except queue.Empty:
+                failed = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+                if failed:
+                    raise RuntimeError(
+                        f"an asking process failed (exit code {failed[0]})"
+                    ) from None
+    finally:
+        for proc in procs:
+            proc.join(timeout=30)
+            if proc.is_alive():
+                proc.terminate()
+    return [t for times, _ in results for t in times], [answered for _, answered in results]
+
+
+async def copy_store(source: Path, url: str) -> dict[str, float]:
+    """``newsbot db copy``'s copy of the SQLite file ``source`` (read-only) into ``url``."""
+    from storage.postgres.copy import copy_database
+
+    copied = await copy_database(source, url, batch=COPY_BATCH)
+    articles = next(t for t in copied.tables if t.table == "articles")
+    return {
+        "copy_s": copied.seconds,
+        "copied": articles.target,
+        "copy_rate": articles.source / copied.seconds,
+    }
+
+
+def _say(text: str) -> None:
+    print(f"postgres: {text}", file=sys.stderr, flush=True)
+
+
+def measure(
+    base_url: str,
+    size: int,
+    corpus: Sequence[dict[str, str]],
+    rounds: int,
+    *,
+    mode: str = "copies",
+    store: Store | None = None,
+    copy_from: int = COPY_FROM,
+) -> dict[str, Any]:
+    """A new database of ``size`` articles: imported as ``newsbot import`` does, or from
+    ``copy_from`` up (given ``store``) copied from the SQLite store and EXTRA more
+    imported after the measurements. Then ask latencies with 1 and 2 processes,
+    autocomplete and list pages, and the database's size; dropped after."""
+    from bench.common import percentile
+    from bench.corpus import articles
+    from bench.measure import browse, import_store
+
+    copied = store is not None and size >= copy_from
+    make = articles(mode)
+
+    async def run() -> dict[str, Any]:
+        began = time.perf_counter()
+        got: dict[str, Any] = {"how": "copy" if copied else "import"}
         async with scratch(base_url, f"scale{size}") as url:
-            built = await import_store(url, list(variants(corpus, size)))
+            if copied:
+                assert store is not None
+                source = store(size)
+                _say(f"{size:,}: copying {source} ...")
+                got.update(await copy_store(source, url))
+                _say(f"{size:,}: copied {got['copied']:,} articles in {got['copy_s']:.0f} s")
+            else:
+                _say(f"{size:,}: importing ...")
+                built = await import_store(url, list(make(corpus, size)))
+                got.update(built, rate=size / built["seconds"])
+            start = time.perf_counter()
             await settle(url)
-            times, answered = await ask_latencies(url, rounds)
-            browsing = await browse(url)
-            whole, articles = await database_bytes(url)
-        return {
-            **built,
-            "rate": size / built["seconds"],
-            "ask_p50": percentile(times, 50),
-            "ask_p95": percentile(times, 95),
-            "ask_p99": percentile(times, 99),
-            "answered": answered,
-            **browsing,
-            "bytes": whole,
-            "articles_bytes": articles,
-        }
+            got["settle_s"] = time.perf_counter() - start
+            for n in PROCESSES:
+                _say(f"{size:,}: asking with {n} process{'es' if n > 1 else ''} ...")
+                times, answered = ask_processes(url, rounds, n)
+                got[f"ask{n}"] = [percentile(times, p) for p in (50, 95, 99)]
+                got[f"answered{n}"] = answered
+            got.update(await browse(url))
+            got["bytes"], got["articles_bytes"] = await database_bytes(url)
+            if copied:
+                _say(f"{size:,}: importing {EXTRA:,} more ...")
+                extra = await import_store(url, list(make(corpus, EXTRA, start=size)))
+                got["extra"] = extra
+                got["rate"] = EXTRA / extra["seconds"]
+                if extra["added"] < 0.9 * EXTRA:  # the corpus repeats ~6% of its stories
+                    _say(
+                        f"{size:,}: only {extra['added']:,.0f} of {EXTRA:,} were new:"
+                        " the store already held the others"
+                    )
+        got["wall_s"] = time.perf_counter() - began
+        _say(f"{size:,}: done in {got['wall_s'] / 60:.1f} min")
+        return got
 
     return asyncio.run(run())
 
 
+def _triple(values: Sequence[float]) -> str:
+    return " / ".join(f"{v:.1f}" for v in values)
+
+
 def report(
-    base_url: str, sizes: Sequence[int], corpus: Sequence[dict[str, str]], rounds: int
+    base_url: str,
+    sizes: Sequence[int],
+    corpus: Sequence[dict[str, str]],
+    rounds: int,
+    *,
+    mode: str = "copies",
+    store: Store | None = None,
+    copy_from: int | None = None,
 ) -> None:
     """PostgreSQL at each size (the same articles, questions and prefixes as SQLite's
     rows of bench.scale), one table. Every process on one PostgreSQL database searches
@@ -126,28 +245,52 @@ def report(
     from bench.common import print_table
     from bench.measure import QUESTIONS
 
+    threshold = COPY_FROM if copy_from is None else copy_from
     rows = []
+    notes = []
     for size in sizes:
-        got = measure(base_url, size, corpus, rounds)
+        got = measure(base_url, size, corpus, rounds, mode=mode, store=store, copy_from=threshold)
+        counts = [got["answered1"][0], *got["answered2"]]
+        answered = f"{counts[0]}/{len(QUESTIONS)}"
+        if len(set(counts)) > 1:
+            answered += f" (2 processes: {', '.join(map(str, got['answered2']))})"
         rows.append(
             [
                 size,
+                got["how"],
+                got.get("copy_rate", float("nan")),
                 got["rate"],
-                f"{got['ask_p50']:.1f} / {got['ask_p95']:.1f} / {got['ask_p99']:.1f}",
+                _triple(got["ask1"]),
+                _triple(got["ask2"]),
                 got["auto_p95"],
                 got["first_ms"],
                 got["deep_ms"],
                 got["bytes"] / 2**20,
-                f"{int(got['answered'])}/{len(QUESTIONS)}",
+                answered,
             ]
         )
+        took = f"{got['wall_s'] / 60:.1f} min in all, VACUUM ANALYZE {got['settle_s']:.0f} s"
+        if got["how"] == "copy":
+            extra = got["extra"]
+            notes.append(
+                f"{size:,}: copied {got['copied']:,} articles in {got['copy_s']:.0f} s"
+                f" (newsbot db copy, batch {COPY_BATCH}); import /s: {EXTRA:,} more imported"
+                f" after the measurements ({extra['added']:,.0f} new, {extra['dup']:,.0f}"
+                f" duplicates, {extra['seconds']:.0f} s); {took}"
+            )
+        else:
+            notes.append(f"{size:,}: {took}")
     empty = asyncio.run(empty_bytes(base_url)) / 2**20
     print_table(
-        "PostgreSQL (tsvector full text; a new database per size, VACUUM ANALYZE after import)",
+        "PostgreSQL (tsvector full text in the shared database, every process; a new database"
+        " per size, VACUUM ANALYZE after it is built)",
         [
             "N",
-            "import/s",
-            "ask p50 / p95 / p99",
+            "built",
+            "copy /s",
+            "import /s",
+            "ask, 1 process",
+            "ask, 2 processes (each)",
             "autocomplete p95",
             "list page 1",
             "list last page",
@@ -155,5 +298,15 @@ def report(
             "answered",
         ],
         rows,
-        f"ms unless named; DB MiB: pg_database_size (a new migrated database is {empty:.1f} MiB)",
+        "\n".join(
+            [
+                "ms unless named; ask: p50 / p95 / p99",
+                f"built: imported as newsbot import does, or from {threshold:,} copied from"
+                " bench.scale's SQLite store of N (copy /s: articles)",
+                "2 processes: each its own desk on the same database, asking at once; the"
+                " percentiles of both processes' asks",
+                f"DB MiB: pg_database_size at N (a new migrated database is {empty:.1f} MiB)",
+                *notes,
+            ]
+        ),
     )

@@ -22,7 +22,8 @@ switched back at the end. Every figure is printed beside an anchor of the same r
 
 Peak RSS is measured in a child process that opens the desk on the largest store,
 runs every question and builds a digest. The measurements shared with ``bench.pg``
-(PostgreSQL) live in ``bench.measure``.
+(PostgreSQL) live in ``bench.measure``; ``--backend postgres`` copies the stores built
+here into PostgreSQL from ``--pg-copy-from`` (200,000) up rather than importing them.
 """
 
 from __future__ import annotations
@@ -492,6 +493,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="postgres: also measure PostgreSQL beside SQLite at each size",
     )
     parser.add_argument("--database-url", help="a PostgreSQL server to make databases on")
+    parser.add_argument(
+        "--pg-copy-from",
+        type=int,
+        help="PostgreSQL: copy the SQLite store from this size up instead of importing"
+        " (default bench.pg.COPY_FROM, 200,000)",
+    )
     args = parser.parse_args(argv)
     if args.rss_child:
         _rss_child(args.rss_child)
@@ -512,8 +519,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.backend == "postgres":
         from bench import pg
 
+        mode = modes[0]
+
+        def store(size: int) -> Path:  # built above, at every size, for this mode
+            return build_store(size, corpus, rebuild=False, mode=mode)[0]
+
         with pg.server(args.database_url) as base:
-            pg.report(base, sizes, corpus, args.rounds)
+            pg.report(
+                base,
+                sizes,
+                corpus,
+                args.rounds,
+                mode=mode,
+                store=store,
+                copy_from=args.pg_copy_from,
+            )
 
 
 def db_bytes(db_path: Path) -> int:
