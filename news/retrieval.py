@@ -158,8 +158,9 @@ def opening_shingles(text: str) -> frozenset[int]:
     return frozenset(map(hash, zip(w, w[1:], w[2:], w[3:], w[4:], strict=False)))
 
 
-def _shingles(article_id: int, text: str) -> frozenset[int]:
-    """:func:`opening_shingles`, cached per article id and opening."""
+def story_shingles(article_id: int, text: str) -> frozenset[int]:
+    """:func:`opening_shingles`, cached per article id and opening (the near-duplicate
+    collapse and the version test read the same candidates' openings)."""
     key = (article_id, hash(text[:NEAR_DUP_CHARS]))
     hit = _shingle_cache.get(key)
     if hit is not None:
@@ -200,7 +201,7 @@ def distinct(candidates: Sequence[Candidate], keep: int = POOL) -> list[Candidat
     groups: list[list[Candidate]] = []
     sets: list[frozenset[int]] = []
     for c in candidates:
-        sh = _shingles(int(c.article_id), c.text or "")
+        sh = story_shingles(int(c.article_id), c.text or "")
         for group, other in zip(groups, sets, strict=True):
             if same_story(sh, other):
                 group.append(c)

@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from news.retrieval import Candidate, opening_shingles, same_story
+from news.retrieval import Candidate, same_story, story_shingles
 from news.words import PLAIN_WORD, SEARCH_STOP, stem
 
 TITLE_SHARE = 0.6
@@ -72,8 +72,10 @@ class Versions:
     def __init__(self, stories: Sequence[Version]):
         self.stories = {v.article_id: v for v in stories}
         self._titles = {v.article_id: title_words(v.title) for v in stories}
+        # Cached by article: the near-duplicate collapse already read these openings.
         self._openings = {
-            v.article_id: opening_shingles(v.text) if v.text else frozenset() for v in stories
+            v.article_id: story_shingles(v.article_id, v.text) if v.text else frozenset()
+            for v in stories
         }
 
     def same(self, a: int, b: int) -> bool:

@@ -312,6 +312,16 @@ def span_candidates(
         next_focus[k] = k if matched[k] and toks[k].key == focus else next_focus[k + 1]
     first_match = match_pos[0] if match_pos else n
     last_match = match_pos[-1] if match_pos else -1
+    # A sentence yields up to n x max_span spans, the engine's hottest loop: what a
+    # feature depends on is set once, per sentence, per start i, or per end j, and the
+    # span's counts run on as j grows. The values are the ones computed span by span.
+    base = _BASE_ZERO.copy()
+    base["sent"] = sent_norm
+    base["cov"] = scored.coverage
+    if rank < len(_RANKS):
+        base[_RANKS[rank]] = 1.0
+    base["pos_early"] = pos_early
+    win_right = [sum(mw[j + 1 : j + 1 + _WINDOW]) for j in range(n)]
     for i in range(n):
         ti = toks[i]
         if ti.punct and ti.text not in CURRENCY:
@@ -321,40 +331,62 @@ def span_candidates(
         prev = toks[i - 1] if i > 0 else None
         d_left = left_dist[i]
         focus_from = next_focus[max(0, i - 2)]
+        fi = base.copy()
+        fi["dl1"] = 1.0 if d_left == 1 else 0.0
+        fi["dl2"] = 1.0 if d_left == 2 else 0.0
+        fi["dl3_5"] = 1.0 if 3 <= d_left <= 5 else 0.0
+        fi["no_match_left"] = 1.0 if d_left == _NO_MATCH else 0.0
+        fi["start_stop"] = 1.0 if ti.stop else 0.0
+        fi["start_prep"] = 1.0 if ti.low in PREPS else 0.0
+        fi["start_det"] = 1.0 if ti.low in DETS else 0.0
+        fi["left_bound"] = 1.0 if prev is None or prev.punct or matched[i - 1] else 0.0
+        fi["place_prep"] = 1.0 if prev is not None and prev.low in PLACE_PREPS else 0.0
+        fi["at_start"] = 1.0 if prev is None else 0.0
+        fi["after_that"] = 1.0 if prev is not None and prev.low == "that" else 0.0
+        fi["win_left"] = sum(mw[max(0, i - _WINDOW) : i])
+        fi["after_last"] = 1.0 if i > last_match and d_left <= 2 else 0.0
+        fi["prev_by"] = 1.0 if prev is not None and prev.low == "by" else 0.0
+        fi["money"] = (
+            1.0 if ti.text in CURRENCY or (prev is not None and prev.text in CURRENCY) else 0.0
+        )
+        if d_left <= 3:
+            lk = toks[i - d_left].key
+            fi["left_is_last"] = 1.0 if lk == last_term else 0.0
+            fi["left_is_first"] = 1.0 if lk == focus else 0.0
+        if prev is not None and prev.low in _PREV_NAME:
+            fi[_PREV_NAME[prev.low]] = 1.0
+        # The span toks[i : j + 1] so far: its words (punctuation left out) and counts.
+        content: list[Tok] = []
+        caps = not_stop = verb_sum = 0
+        has_num = has_time = conj = comma = False
+        hottest = 0.0
         for j in range(i, min(n, i + max_span)):
             tj = toks[j]
             if matched[j] or tj.strong:
                 break
+            hottest = heat[j] if j == i else max(hottest, heat[j])
+            verb_sum += verbs[j]
+            comma = comma or tj.text == ","
             if tj.punct:
                 continue
-            span = toks[i : j + 1]
-            content = [t for t in span if not t.punct]
-            if all(t.stop for t in content):
+            content.append(tj)
+            caps += tj.cap
+            not_stop += not tj.stop
+            has_num = has_num or tj.num
+            has_time = has_time or tj.time
+            conj = conj or tj.low in ("and", "or")
+            if not not_stop:
                 continue  # "The", "of the": never an answer
             length = len(content)
             nxt = toks[j + 1] if j + 1 < n else None
             d_right = right_dist[j]
-            caps = sum(1 for t in content if t.cap)
-            has_num = any(t.num for t in content)
-            f = _BASE_ZERO.copy()
-            f["sent"] = sent_norm
-            f["cov"] = scored.coverage
-            if rank < len(_RANKS):
-                f[_RANKS[rank]] = 1.0
-            f["pos_early"] = pos_early
+            f = fi.copy()
             f[_length_name(length)] = 1.0
-            f["near"] = max(heat[i : j + 1])
-            f["dl1"] = 1.0 if d_left == 1 else 0.0
-            f["dl2"] = 1.0 if d_left == 2 else 0.0
-            f["dl3_5"] = 1.0 if 3 <= d_left <= 5 else 0.0
+            f["near"] = hottest
             f["dr1"] = 1.0 if d_right == 1 else 0.0
             f["dr2"] = 1.0 if d_right == 2 else 0.0
             f["dr3_5"] = 1.0 if 3 <= d_right <= 5 else 0.0
-            f["no_match_left"] = 1.0 if d_left == _NO_MATCH else 0.0
             f["no_match_right"] = 1.0 if d_right == _NO_MATCH else 0.0
-            f["start_stop"] = 1.0 if ti.stop else 0.0
-            f["start_prep"] = 1.0 if ti.low in PREPS else 0.0
-            f["start_det"] = 1.0 if ti.low in DETS else 0.0
             f["end_stop"] = 1.0 if tj.stop or tj.low in PREPS or tj.low in DETS else 0.0
             f["end_verbish"] = 1.0 if verbs[j] else 0.0
             f["cap_first"] = 1.0 if content[0].cap else 0.0
@@ -363,41 +395,25 @@ def span_candidates(
             f["cap_frac"] = caps / length
             f["has_num"] = 1.0 if has_num else 0.0
             f["end_num"] = 1.0 if tj.num else 0.0
-            f["has_time"] = 1.0 if any(t.time for t in content) else 0.0
-            f["comma"] = 1.0 if any(t.text == "," for t in span) else 0.0
-            f["conj"] = 1.0 if any(t.low in ("and", "or") for t in content) else 0.0
-            f["left_bound"] = 1.0 if prev is None or prev.punct or matched[i - 1] else 0.0
+            f["has_time"] = 1.0 if has_time else 0.0
+            f["comma"] = 1.0 if comma else 0.0
+            f["conj"] = 1.0 if conj else 0.0
             f["right_bound"] = 1.0 if nxt is None or nxt.punct or matched[j + 1] else 0.0
             f["quoted"] = 1.0 if quote_depth[i] and quote_depth[j] else 0.0
-            f["type_ok"] = type_ok(info.qtype, span, prev)
+            f["type_ok"] = type_ok(info.qtype, toks[i : j + 1], prev)
             f["num_noun"] = 1.0 if has_num and d_right <= 4 else 0.0
             f["said_after"] = 1.0 if nxt is not None and nxt.key == "say" else 0.0
-            f["place_prep"] = 1.0 if prev is not None and prev.low in PLACE_PREPS else 0.0
             f["describe_adj"] = 1.0 if info.describe and (d_left <= 2 or d_right <= 1) else 0.0
-            f["verbish_frac"] = sum(verbs[i : j + 1]) / length
-            f["at_start"] = 1.0 if prev is None else 0.0
-            f["after_that"] = 1.0 if prev is not None and prev.low == "that" else 0.0
+            f["verbish_frac"] = verb_sum / length
             f["is_year"] = 1.0 if length == 1 and tj.time and tj.num else 0.0
-            f["win_left"] = sum(mw[max(0, i - _WINDOW) : i])
-            f["win_right"] = sum(mw[j + 1 : j + 1 + _WINDOW])
-            f["after_last"] = 1.0 if i > last_match and d_left <= 2 else 0.0
+            f["win_right"] = win_right[j]
             f["before_first"] = 1.0 if j < first_match and d_right <= 2 else 0.0
-            f["prev_by"] = 1.0 if prev is not None and prev.low == "by" else 0.0
-            f["money"] = (
-                1.0 if ti.text in CURRENCY or (prev is not None and prev.text in CURRENCY) else 0.0
-            )
             f["focus_adj"] = 1.0 if focus_from <= j + 2 else 0.0
             f["len_log"] = math.log(length)
-            if d_left <= 3:
-                lk = toks[i - d_left].key
-                f["left_is_last"] = 1.0 if lk == last_term else 0.0
-                f["left_is_first"] = 1.0 if lk == focus else 0.0
             if d_right <= 3:
                 rk = toks[j + d_right].key
                 f["right_is_first"] = 1.0 if rk == focus else 0.0
                 f["right_is_last"] = 1.0 if rk == last_term else 0.0
-            if prev is not None and prev.low in _PREV_NAME:
-                f[_PREV_NAME[prev.low]] = 1.0
             if nxt is not None and nxt.low in _NEXT_NAME:
                 f[_NEXT_NAME[nxt.low]] = 1.0
             if len(f) != nf:
