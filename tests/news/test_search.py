@@ -213,10 +213,16 @@ async def test_any_word_query_keeps_the_rarest_words_within_its_postings(store):
     )
     assert asked == [(["ferry", "portwell"], [])]
     assert hits[0].article_id == portwell
-    # An index that prunes (Tantivy) is asked for every word and phrase.
+    # An index that prunes (Tantivy) is asked for every word, but a phrase only within
+    # the budget: pruning skips a word's postings, never a phrase's.
     store.prunes = True
     asked.clear()
     await StagedSearch(store, any_word_postings=3, common_min_docs=100).candidates(
+        ["harbour", "ferry", "portwell"], None, limit=5, phrases=[("harbour", "ferry")]
+    )
+    assert asked == [(["harbour", "ferry", "portwell"], [])]
+    asked.clear()
+    await StagedSearch(store, any_word_postings=10, common_min_docs=100).candidates(
         ["harbour", "ferry", "portwell"], None, limit=5, phrases=[("harbour", "ferry")]
     )
     assert asked == [(["harbour", "ferry", "portwell"], [("harbour", "ferry")])]

@@ -291,3 +291,30 @@ async def test_a_catch_up_waits_for_another_writer_then_applies_its_rows(tmp_pat
         assert (await search_index.state(store.db))[2] == 0
     finally:
         await stores.close()
+
+
+def test_a_scope_crowded_out_of_the_unfiltered_best_still_gets_its_own(tmp_path: Path) -> None:
+    # The search reads OVERFETCH x limit hits without the scope filter first. Here guild
+    # 5's twelve ferry stories all outscore the two global ones and guild 6's one, so
+    # those are found only by the scoped query it falls back to; and guild 5's are
+    # never shown to anyone else.
+    index = TantivyIndex(tmp_path / "index")
+    crowd = "Ferry ferry ferry: the ferry, the ferry terminal and ferry timetables."
+    with index.writer() as writer:
+        for n in range(12):
+            writer.add(IndexedDoc(100 + n, 5, f"Ferry {n}", crowd, f"h{n}"))
+        writer.add(IndexedDoc(1, None, "Harbour news", BOATS, "g1"))
+        writer.add(IndexedDoc(2, None, "Quiet quay", "One ferry sailed late on Sunday.", "g2"))
+        writer.add(IndexedDoc(3, 6, "Guild six", "A ferry strike was called off.", "s6"))
+        writer.commit()
+
+    def ids(guild: int | None, limit: int) -> list[int]:
+        hits = index.search(["ferry"], guild, limit=limit, title_weight=2.0, any_term=True)
+        return [hit.article_id for hit in hits]
+
+    assert sorted(ids(None, 2)) == [1, 2]
+    assert sorted(ids(6, 3)) == [1, 2, 3]
+    assert len(ids(5, 3)) == 3 and set(ids(5, 3)) <= set(range(100, 112))
+    # Few enough matches that the unfiltered read holds them all: no fallback needed,
+    # and the same answer.
+    assert sorted(ids(None, 50)) == [1, 2]
