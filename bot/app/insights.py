@@ -17,14 +17,16 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from typing import TYPE_CHECKING
 
 from bot.app.readers import Asked
 from news.domain import AskedQuestion, Outcome, QuestionCounts, RatedAnswer, VoteRow
 from news.retrieval import search_terms, stem_key
 from news.text import MAX_QUESTION_CHARS
 from storage.interfaces import Insights
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger(__name__)
 

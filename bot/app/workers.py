@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+POOL_THRESHOLD = 1000  # items from which an import prepares in worker processes
+
 
 class CpuWorker:
     """One worker thread for the bot's CPU-bound calls (answering, cleaning, summarizing).
