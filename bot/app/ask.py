@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.app.articles import ArticleCases
 from bot.app.readers import READER_OFF, Asked, ReaderChoice, read_with_model
 from news import retrieval
-from news.answer import Answer, Passage, answer_question
+from news.answer import Answer, Passage
 from news.answer.followup import Resolved, resolve
 from news.domain import Article, SearchHit
 from news.errors import InputError
@@ -105,6 +105,9 @@ class AskCases(ArticleCases):
         if article_id is not None:
             article = await self.get(article_id, guild_id)
             passages = [Passage(article.id, article.title, article.text, 1.0)]
+            # The engine is imported by the first question: show and list never load it.
+            from news.answer.engine import answer_question
+
             answer = functools.partial(answer_question, commit_at=self.answer_threshold)
             offline = await self.cpu.run(answer, question, passages)
             note, newer = None, None
@@ -335,6 +338,9 @@ def _answer_open(
     has newer versions among ``stories`` is asked again of each newer one, newest
     first: the first that commits answers instead.
     """
+    # The engine is imported by the first question: show and list never load it.
+    from news.answer.engine import answer_question
+
     passages = retrieval.open_passages(question, candidates, counts)
     answer = answer_question(question, passages, commit_at=commit_at)
     versions = Versions(stories)
