@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import functools
-import multiprocessing
 import os
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -44,6 +43,9 @@ def process_pool(workers: int | None = None) -> concurrent.futures.ProcessPoolEx
 
     ``spawn``, not fork: the caller has threads (SQLite connections) that fork would copy.
     """
+    # Imported here: multiprocessing (and pickle under it) costs every command's start.
+    import multiprocessing
+
     return concurrent.futures.ProcessPoolExecutor(
         workers or _cores(), mp_context=multiprocessing.get_context("spawn")
     )
