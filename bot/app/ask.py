@@ -108,9 +108,10 @@ class AskCases(ArticleCases):
             raise InputError("Ask a question, for example: how many prisoners were released?")
         if article_id is not None:
             article = await self.get(article_id, guild_id)
-            passages = [Passage(article.id, article.title, article.text, 1.0)]
-            from news.answer.engine import answer_question  # on first use: see the imports
+            # On first use: see the note at the imports.
+            from news.answer.engine import answer_question
 
+            passages = [Passage(article.id, article.title, article.text, 1.0)]
             answer = functools.partial(answer_question, commit_at=self.answer_threshold)
             offline = await self.cpu.run(answer, question, passages)
             note, newer = None, None
