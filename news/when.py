@@ -17,6 +17,7 @@ caller has already cut to size.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -164,44 +165,52 @@ _YEAR = r"(?P<year>(?:19|20)\d\d)"
 _COUNT = r"(?P<n>\d{1,3}|a|one|two|three|four|five|six|seven|eight|nine|ten|few|couple of)"
 _UNIT = r"(?P<unit>hours?|days?|weeks?|months?|years?)"
 
-# In the order they are tried; the first that matches anywhere wins. The more specific
-# come first ("last week" before "last Monday" before "Monday").
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    (name, re.compile(rf"(?<![\w-]){pattern}(?![\w-])", re.IGNORECASE))
-    for name, pattern in [
-        ("since_dm", rf"since\s+(?:{_WEEKDAY},?\s+)?{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?"),
-        ("since_md", rf"since\s+(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?"),
-        (
-            "since",
-            rf"since\s+(?:(?:last|this)\s+)?(?:{_WEEKDAY}|{_MONTH}|{_YEAR}"
-            r"|(?P<word>yesterday|last\s+week|last\s+month))",
-        ),
-        ("ago", rf"{_COUNT}\s+{_UNIT}\s+ago"),
-        ("past", rf"(?:(?:in|over|during|for)\s+)?(?:the\s+)?(?:last|past)\s+{_COUNT}\s+{_UNIT}"),
-        (
-            "past1",
-            r"(?:(?:in|over|during)\s+)?the\s+(?:last|past)\s+(?P<unit>day|week|month|year)"
-            r"|past\s+(?P<unit2>day|week|month|year)",
-        ),
-        ("today", r"(?:earlier\s+)?today|tonight|this\s+(?:morning|afternoon|evening)"),
-        ("yesterday", r"yesterday|last\s+night"),
-        ("this_week", r"(?:earlier\s+)?this\s+week"),
-        ("last_week", r"last\s+week"),
-        ("weekend", r"(?P<which>this|last|at\s+the|over\s+the)\s+weekend"),
-        ("this_month", r"(?:earlier\s+)?this\s+month"),
-        ("last_month", r"last\s+month"),
-        ("this_year", r"(?:earlier\s+)?this\s+year"),
-        ("last_year", r"last\s+year"),
-        (
-            "date_dm",
-            rf"(?P<on>on\s+(?:the\s+)?)?(?:{_WEEKDAY},?\s+)?{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?",
-        ),
-        ("date_md", rf"(?P<on>on\s+)?(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?"),
-        ("weekday", rf"(?P<last>last\s+|this\s+past\s+)?(?P<on>on\s+)?{_WEEKDAY}"),
-        ("month", rf"(?P<in>in\s+|during\s+)?(?:early\s+|late\s+|mid-?)?{_MONTH}(?:\s+{_YEAR})?"),
-        ("year", rf"(?P<in>in\s+|during\s+)?{_YEAR}"),
-    ]
+
+# The time expressions in the order they are tried; the first that matches anywhere
+# wins. The more specific come first ("last week" before "last Monday" before "Monday").
+_PATTERN_TEXTS = [
+    ("since_dm", rf"since\s+(?:{_WEEKDAY},?\s+)?{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?"),
+    ("since_md", rf"since\s+(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?"),
+    (
+        "since",
+        rf"since\s+(?:(?:last|this)\s+)?(?:{_WEEKDAY}|{_MONTH}|{_YEAR}"
+        r"|(?P<word>yesterday|last\s+week|last\s+month))",
+    ),
+    ("ago", rf"{_COUNT}\s+{_UNIT}\s+ago"),
+    ("past", rf"(?:(?:in|over|during|for)\s+)?(?:the\s+)?(?:last|past)\s+{_COUNT}\s+{_UNIT}"),
+    (
+        "past1",
+        r"(?:(?:in|over|during)\s+)?the\s+(?:last|past)\s+(?P<unit>day|week|month|year)"
+        r"|past\s+(?P<unit2>day|week|month|year)",
+    ),
+    ("today", r"(?:earlier\s+)?today|tonight|this\s+(?:morning|afternoon|evening)"),
+    ("yesterday", r"yesterday|last\s+night"),
+    ("this_week", r"(?:earlier\s+)?this\s+week"),
+    ("last_week", r"last\s+week"),
+    ("weekend", r"(?P<which>this|last|at\s+the|over\s+the)\s+weekend"),
+    ("this_month", r"(?:earlier\s+)?this\s+month"),
+    ("last_month", r"last\s+month"),
+    ("this_year", r"(?:earlier\s+)?this\s+year"),
+    ("last_year", r"last\s+year"),
+    (
+        "date_dm",
+        rf"(?P<on>on\s+(?:the\s+)?)?(?:{_WEEKDAY},?\s+)?{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?",
+    ),
+    ("date_md", rf"(?P<on>on\s+)?(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?"),
+    ("weekday", rf"(?P<last>last\s+|this\s+past\s+)?(?P<on>on\s+)?{_WEEKDAY}"),
+    ("month", rf"(?P<in>in\s+|during\s+)?(?:early\s+|late\s+|mid-?)?{_MONTH}(?:\s+{_YEAR})?"),
+    ("year", rf"(?P<in>in\s+|during\s+)?{_YEAR}"),
 ]
+
+
+@functools.cache
+def _patterns() -> list[tuple[str, re.Pattern[str]]]:
+    """The time expressions, compiled on the first question: that takes a few
+    milliseconds, which the commands that never ask (newsbot show, list) need not pay."""
+    return [
+        (name, re.compile(rf"(?<![\w-]){pattern}(?![\w-])", re.IGNORECASE))
+        for name, pattern in _PATTERN_TEXTS
+    ]
 
 
 def without(question: str, window: Window) -> str:
@@ -216,7 +225,7 @@ def find_window(question: str, now: datetime, zone: tzinfo = UTC) -> Window | No
     ``now``; None when it names no time."""
     today = now.astimezone(zone).date()
     best: tuple[int, Window] | None = None
-    for name, pattern in _PATTERNS:
+    for name, pattern in _patterns():
         for found in pattern.finditer(question):
             made = _window(name, found, today, zone)
             if made is not None:

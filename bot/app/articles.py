@@ -27,7 +27,6 @@ from bot.app.drafts import (
 from bot.app.workers import CpuWorker
 from news.domain import Article, NewArticle, PageCursor, SearchHit
 from news.errors import InputError, NewsError, NotFoundError
-from news.summarize import summarize
 from news.text import MAX_QUESTION_CHARS
 from storage.interfaces import Articles
 
@@ -208,6 +207,8 @@ class ArticleCases:
         """The stored summary, or a fresh one when another length is asked for."""
         if article.summary is not None and sentences == 3:
             return list(article.summary)
+        from news.summarize import summarize  # slow to import; most commands never summarize
+
         return await self.cpu.run(
             functools.partial(summarize, max_sentences=sentences), article.text, article.title
         )
@@ -216,6 +217,8 @@ class ArticleCases:
         """Summarize articles stored before summaries existed (migration 002)."""
         done = 0
         while batch := await self.store.missing_summaries():
+            from news.summarize import summarize  # slow to import; a current store needs none
+
             for article in batch:
                 summary = await self.cpu.run(summarize, article.text, article.title)
                 await self.store.set_summary(article.id, summary)

@@ -30,20 +30,24 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.app.articles import ArticleCases
 from bot.app.readers import READER_OFF, Asked, ReaderChoice, read_with_model
-from news import retrieval
-from news.answer import Answer, Passage, answer_question
-from news.answer.followup import Resolved, resolve
+from news.answer import Answer, Passage
 from news.domain import Article, SearchHit
 from news.errors import InputError
 from news.search import Hit, StagedSearch
 from news.text import MAX_QUESTION_CHARS, normalize_ws
-from news.versions import Version, Versions, recency_prior, same_sentence
 from news.when import Window, find_window, without
 
 if TYPE_CHECKING:
     from bot.app.insights import InsightCases
+    from news import retrieval
+    from news.answer.followup import Resolved
     from news.answer.model import ModelReader
+    from news.versions import Version
     from storage.interfaces import Stores
+
+# The retrieval (with its weights), story versions, follow-ups and the engine are
+# imported by the functions that use them: every command builds the desk, and newsbot
+# show and list never ask.
 
 # A question that names a time is searched over this many bm25 candidates, whose dates
 # are then read by id. At 100k articles /ask p95 with a time word was 52-59 ms with 60,
@@ -104,6 +108,9 @@ class AskCases(ArticleCases):
             raise InputError("Ask a question, for example: how many prisoners were released?")
         if article_id is not None:
             article = await self.get(article_id, guild_id)
+            # On first use: see the note at the imports.
+            from news.answer.engine import answer_question
+
             passages = [Passage(article.id, article.title, article.text, 1.0)]
             answer = functools.partial(answer_question, commit_at=self.answer_threshold)
             offline = await self.cpu.run(answer, question, passages)
@@ -151,6 +158,8 @@ class AskCases(ArticleCases):
         followup = normalize_ws(followup).replace("\n", " ")[:MAX_QUESTION_CHARS]
         if not followup:
             raise InputError("Write a follow-up question, for example: what did she say?")
+        from news.answer.followup import resolve  # on first use: see the note at the imports
+
         resolved = await self.cpu.run(
             resolve, followup, before.question, before.answer, before.evidence
         )
@@ -235,6 +244,9 @@ class AskCases(ArticleCases):
         a strict window keeps the ones it holds (all, with a line saying so, when it
         holds none), a loose one lifts them; the best FETCH are then read.
         """
+        from news import retrieval  # on first use: see the note at the imports
+        from news.versions import Version, recency_prior
+
         terms = retrieval.search_terms(question)
         phrases = retrieval.search_phrases(question)
         if window is None:
@@ -278,6 +290,8 @@ class AskCases(ArticleCases):
     async def _read(
         self, hits: Sequence[Hit], boost: dict[int, float]
     ) -> tuple[list[retrieval.Candidate], list[Article]]:
+        from news import retrieval  # on first use: see the note at the imports
+
         ids = [hit.article_id for hit in hits]
         articles = await self.store.get_many(ids)
         candidates = [
@@ -295,6 +309,8 @@ class AskCases(ArticleCases):
         collapse when it is re-ranked. The benchmarks call this too, so they measure
         the path the bot runs.
         """
+        from news import retrieval  # on first use: see the note at the imports
+
         hits = await self.staged_search.candidates(
             retrieval.search_terms(question),
             guild_id,
@@ -311,11 +327,15 @@ class AskCases(ArticleCases):
     async def store_counts(self, question: str) -> retrieval.StoreCounts:
         """The store's size and its document counts of the question's words, which the
         re-ranking weighs them by (cached: after :meth:`candidates`, no query)."""
+        from news import retrieval  # on first use: see the note at the imports
+
         total, docs = await self.staged_search.word_counts(retrieval.search_terms(question))
         return retrieval.StoreCounts(total, docs)
 
 
 def _version(article: Article) -> Version:
+    from news.versions import Version  # on first use: see the note at the imports
+
     return Version(article.id, article.title, article.published, article.added_at, article.text)
 
 
@@ -335,6 +355,11 @@ def _answer_open(
     has newer versions among ``stories`` is asked again of each newer one, newest
     first: the first that commits answers instead.
     """
+    # On first use: see the note at the imports.
+    from news import retrieval
+    from news.answer.engine import answer_question
+    from news.versions import Versions, same_sentence
+
     passages = retrieval.open_passages(question, candidates, counts)
     answer = answer_question(question, passages, commit_at=commit_at)
     versions = Versions(stories)

@@ -6,6 +6,10 @@ methods (:mod:`bot.app.articles`, :mod:`bot.app.ask`), and ``digests``, ``feeds`
 ``servers`` (:mod:`bot.app.digests`, :mod:`bot.app.feeds`,
 :mod:`bot.app.server_settings`). CPU work runs in its one worker thread.
 
+``digests`` and ``feeds`` are built, and their modules imported, on first use: they
+bring in Discord, aiohttp, APScheduler and the feed parser, which a command that only
+reads or asks (``newsbot show``, ``list``, ``ask``) never needs.
+
 ``stores`` is the backend behind it, for the wiring, tests and benchmarks; cogs and
 the command line never touch it (``tests/test_layers.py`` checks).
 """
@@ -14,13 +18,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.app.ask import AskCases
-from bot.app.digests import DigestCases
-from bot.app.feeds import FeedCases, FeedLimits
 from bot.app.insights import InsightCases
 from bot.app.server_settings import ServerSettings
 from bot.app.workers import CpuWorker
@@ -30,6 +34,8 @@ from storage.interfaces import Stores
 from storage.shards import Shards
 
 if TYPE_CHECKING:
+    from bot.app.digests import DigestCases
+    from bot.app.feeds import FeedCases
     from news.answer.model import ModelConfig, ModelReader
 
 log = logging.getLogger(__name__)
@@ -37,6 +43,15 @@ log = logging.getLogger(__name__)
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class FeedLimits:
+    """The settings' feed limits (NEWSBOT_FEED_*); the defaults are the settings'."""
+
+    max_items: int = 30
+    max_feeds: int = 50
+    concurrency: int = 8
 
 
 class NewsDesk(AskCases):
@@ -77,17 +92,31 @@ class NewsDesk(AskCases):
                 model.shown_url,
                 "set" if model.api_key else "not set",
             )
-        self.digests = DigestCases(stores.digests, self)
-        limits = feed_limits or FeedLimits()
-        self.feeds = FeedCases(
+        self._feed_limits = feed_limits or FeedLimits()
+        self._shards = shards
+        self.servers = ServerSettings(stores.guilds)
+        self.insights = InsightCases(stores.insights, lambda: self.clock(), insights_days)
+
+    @cached_property
+    def digests(self) -> DigestCases:
+        # Imported on first use: bot.digest renders with discord.py, slow to import.
+        from bot.app.digests import DigestCases
+
+        return DigestCases(self.stores.digests, self)
+
+    @cached_property
+    def feeds(self) -> FeedCases:
+        # Imported on first use: polling imports aiohttp, feedparser and RE2.
+        from bot.app.feeds import FeedCases
+
+        limits = self._feed_limits
+        return FeedCases(
             self,
             max_items=limits.max_items,
             max_feeds=limits.max_feeds,
             concurrency=limits.concurrency,
-            shards=shards,
+            shards=self._shards,
         )
-        self.servers = ServerSettings(stores.guilds)
-        self.insights = InsightCases(stores.insights, lambda: self.clock(), insights_days)
 
     @classmethod
     async def open(cls, location: str | Path, **options: object) -> NewsDesk:

@@ -15,10 +15,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from news.clean import clean_body, clean_title
 from news.domain import AddOutcome, Article, NewArticle
 from news.errors import InputError, NewsError
-from news.summarize import summarize
 from news.text import MAX_TEXT_CHARS, first_sentence, normalize_ws, sanitize
 from news.urls import normalize_url, site_of
 
@@ -64,6 +62,11 @@ class AddResult:
 
 def prepare(draft: Draft, guild_id: int | None, added_by: int | None) -> NewArticle:
     """Extract, clean and summarize a draft (CPU-bound: call it in a worker thread)."""
+    # Imported here: their patterns take a while to compile, and the commands that only
+    # read (show, list, ask) never clean or summarize.
+    from news.clean import clean_body, clean_title
+    from news.summarize import summarize
+
     draft = _storable(draft)
     url = article_url(draft.url)
     text, title = draft.text, draft.title

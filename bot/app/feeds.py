@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from bot.app.feed_polling import (
     DEFAULT_INTERVAL,
@@ -23,15 +22,6 @@ from bot.feed_cards import PollReport
 from news.domain import Article, Feed, FeedExists, FeedLimitReached
 from news.errors import InputError, NewsError
 from news.feed_parse import FeedItem, keywords
-
-
-@dataclass(frozen=True)
-class FeedLimits:
-    """The settings' feed limits (NEWSBOT_FEED_*); the defaults are the settings'."""
-
-    max_items: int = 30
-    max_feeds: int = 50
-    concurrency: int = 8
 
 
 def _too_many(guild_id: int | None, limit: int) -> InputError:

@@ -17,14 +17,15 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from typing import TYPE_CHECKING
 
 from bot.app.readers import Asked
 from news.domain import AskedQuestion, Outcome, QuestionCounts, RatedAnswer, VoteRow
-from news.retrieval import search_terms, stem_key
 from news.text import MAX_QUESTION_CHARS
 from storage.interfaces import Insights
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,10 @@ def outcome_of(asked: Asked) -> Outcome:
 def groups(questions: Sequence[str], limit: int = GROUPS) -> list[Group]:
     """Questions grouped by their main word: of each question's content words, the one
     most of the questions share (ties: the first in the question). Largest groups first."""
+    # Imported here: the retrieval loads its weights, which a command that only reads
+    # (every command builds the desk, and these insights with it) does not need.
+    from news.retrieval import search_terms, stem_key
+
     words_of = [
         list(dict.fromkeys(stem_key(w) for w in search_terms(q[:MAX_QUESTION_CHARS])))
         for q in questions

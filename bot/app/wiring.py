@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.app.desk import NewsDesk
-from bot.app.feeds import FeedLimits
+from bot.app.desk import FeedLimits, NewsDesk
 from bot.config import Settings
 from storage.shards import Shards
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import functools
-import multiprocessing
 import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+POOL_THRESHOLD = 1000  # items from which an import prepares in worker processes
 
 
 class CpuWorker:
@@ -42,6 +43,9 @@ def process_pool(workers: int | None = None) -> concurrent.futures.ProcessPoolEx
 
     ``spawn``, not fork: the caller has threads (SQLite connections) that fork would copy.
     """
+    # Imported here: multiprocessing (and pickle under it) costs every command's start.
+    import multiprocessing
+
     return concurrent.futures.ProcessPoolExecutor(
         workers or _cores(), mp_context=multiprocessing.get_context("spawn")
     )

@@ -14,7 +14,7 @@ import click
 
 from bot.app.desk import NewsDesk
 from bot.app.drafts import AddResult, parse_date, read_source_file
-from bot.app.workers import process_pool
+from bot.app.workers import POOL_THRESHOLD, process_pool
 from bot.cli.context import Context, with_desk
 from bot.cli.input import ID, count_items, drafts, expand, markdown_title, read_stdin
 from bot.cli.options import guild_option, json_option
@@ -22,8 +22,6 @@ from bot.cli.output import article_json, emit
 from bot.style import article_date
 from news.domain import Article
 from news.errors import InputError, NewsError
-
-POOL_THRESHOLD = 1000  # items from which an import prepares in worker processes
 
 
 @click.command()
@@ -220,6 +218,3 @@ def summarize(ctx: Context, article_ids: tuple[int, ...], sentences: int, as_jso
                 click.echo(f"  - {sentence}")
     if missing:
         sys.exit(1)
-
-
-COMMANDS = [add, import_, list_, show, remove, summarize]

@@ -136,6 +136,3 @@ def export(ctx: Context, guild: int | None, out: Path | None) -> None:
         for row in rows:
             fh.write(json.dumps(vote_json(row), ensure_ascii=False) + "\n")
     click.echo(f"Wrote {len(rows)} vote{'' if len(rows) == 1 else 's'} to {out}.", err=True)
-
-
-COMMANDS = [insights, feedback]
