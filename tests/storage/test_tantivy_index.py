@@ -318,3 +318,24 @@ def test_a_scope_crowded_out_of_the_unfiltered_best_still_gets_its_own(tmp_path:
     # Few enough matches that the unfiltered read holds them all: no fallback needed,
     # and the same answer.
     assert sorted(ids(None, 50)) == [1, 2]
+
+
+def test_index_status_counts_the_articles_and_suggests_tantivy_for_a_large_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.cli.index as index_cli
+
+    path = tmp_path / "desk.db"
+    runner = CliRunner()
+    for text in (BOATS, APPLES):
+        added = runner.invoke(
+            cli, ["--db", str(path), "add", "-", "--title", "A story"], input=text
+        )
+        assert added.exit_code == 0, added.output
+    small = runner.invoke(cli, ["--db", str(path), "index", "status"])
+    assert small.exit_code == 0 and "fts5, 2 articles" in small.output
+    assert "index use tantivy" not in small.output
+    monkeypatch.setattr(index_cli, "LARGE_STORE", 2)
+    large = runner.invoke(cli, ["--db", str(path), "index", "status"])
+    assert "fts5, 2 articles; at this size Tantivy" in large.output
+    assert "`newsbot index use tantivy`" in large.output
