@@ -13,10 +13,11 @@ from typing import Any
 from bench.common import percentile, print_table
 from bench.measure import BROWSE_GUILD, PREFIXES, QUESTIONS
 
-TARGET_ASK_P95_MS = 50.0
+TARGET_ASK_P95_MS = 30.0  # issue 24 at every size (issue 11 asked < 50 at 100k)
+TARGET_ASK_P99_MS = 60.0  # issue 24
 TARGET_ASK_VS_FLOOR = 3.0
 FLOOR_BOUND_FROM = 100_000  # the size the issue sets the floor bound at
-TARGET_IMPORT_RATE = 1000.0
+TARGET_IMPORT_RATE = 2000.0  # issue 24 (issue 11 asked 1,000)
 TARGET_RSS_MB = 200.0
 TARGET_LAG_MS = 50.0  # worst tick
 TARGET_LAG_P99_MS = 20.0  # issue 12: p99 of the ticks
@@ -91,10 +92,10 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, summ: dict[s
             )
             verdicts.append(
                 [
-                    f"{kind} ask p95 < {TARGET_ASK_P95_MS:.0f} ms",
+                    f"{kind} ask p95 <= {TARGET_ASK_P95_MS:.0f} / p99 <= {TARGET_ASK_P99_MS:.0f} ms",
                     f"{r['size']:,} {r['mode']}",
-                    f"{p95:.1f} ms",
-                    _ok(p95 < TARGET_ASK_P95_MS),
+                    f"{p95:.1f} / {p99:.1f} ms",
+                    _ok(p95 <= TARGET_ASK_P95_MS and p99 <= TARGET_ASK_P99_MS),
                 ]
             )
     print_table(
