@@ -27,8 +27,8 @@ T = TypeVar("T")
 SHOWN_IDS = 10  # ids listed per kind of difference
 
 
-# From this many articles `index status` suggests Tantivy: /ask on FTS5 read 47 ms at
-# p95 at 100k and 133 ms at 1M, Tantivy 21 and 33 (bench/README.md, issue 24).
+# From this many articles `index status` suggests Tantivy: /ask's p95 on FTS5 was 35 ms
+# at 100k and 166 ms at 1M, on Tantivy 13 and 21 (bench/README.md, issue 24).
 LARGE_STORE = 200_000
 
 
