@@ -235,7 +235,7 @@ def test_switching_back_to_fts5_stops_the_change_rows(tmp_path: Path) -> None:
     assert not search_index.index_folder(path).exists()
     runner.invoke(cli, ["--db", str(path), "add", "--title", "Apples", "-"], input=APPLES)
     status = runner.invoke(cli, ["--db", str(path), "index", "status"])
-    assert status.output.strip().endswith(": fts5")
+    assert status.output.strip().endswith(": fts5, 2 articles")
     import sqlite3
 
     conn = sqlite3.connect(path)
