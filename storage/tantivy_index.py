@@ -2,9 +2,10 @@
 
 Only what the staged search needs is kept: the article id (indexed and a fast field), its
 scope (``s0`` for the global articles, ``s<guild>`` for a guild's, as FTS5's scope
-column), its content hash (stored: ``newsbot index check`` compares it with the
-database), and the title and body as terms with positions (for phrases) in one field
-(:data:`TITLE_REPEAT` says why), never the text itself. Words go through one analyzer,
+column; the guild again as a fast field, for :meth:`TantivyIndex.search`), its content
+hash (stored: ``newsbot index check`` compares it with the database), and the title and
+body as terms with positions (for phrases) in one field (:data:`TITLE_REPEAT` says
+why), never the text itself. Words go through one analyzer,
 close to FTS5's ``porter unicode61 remove_diacritics 2``: split on anything not a letter
 or digit, lower case, accents folded, English stems.
 
