@@ -69,6 +69,12 @@ async def state(db: Database) -> tuple[Kind, int, int]:
     return row[0], int(row[1]), int(row[2])
 
 
+async def article_count(db: Database) -> int:
+    """The file's articles in every scope, as FTS5 counts the rows it indexes (one
+    look-up, whichever index the store searches with: FTS5 is kept in step either way)."""
+    return await ArticleStore(db).total()
+
+
 async def attach(stores: Stores, db: Database) -> Stores:
     """The stores with an :class:`IndexedArticleStore` when the file chose Tantivy (caught
     up before it serves anything); as they are otherwise."""

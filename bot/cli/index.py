@@ -89,8 +89,7 @@ def status(ctx: Context) -> None:
             return line
         # The default stays FTS5 (README: "Benchmarks at scale"), so a host whose store
         # has grown is told, here, what the switch buys.
-        row = await db.fetchone("SELECT count(*) FROM articles")
-        articles = int(row[0]) if row else 0
+        articles = await search_index.article_count(db)  # one look-up, not a count(*)
         line += f", {articles:,} articles"
         if articles >= LARGE_STORE:
             line += (
