@@ -1,9 +1,10 @@
 """Which full-text index a SQLite store searches with, and keeping an outside one current.
 
 The choice is the store's (``search_index.kind``, migration 010), so every process that
-opens the file searches the same way: ``fts5`` (the default; FTS5 in the file) or
-``tantivy`` (a folder beside the file, ``<file>.tantivy``, needs ``newsbot[tantivy]``).
-``newsbot index use`` switches a store over.
+opens the file searches the same way: ``fts5`` (FTS5 in the file) or ``tantivy`` (a
+folder beside the file, ``<file>.tantivy``). ``newsbot index use`` switches a store
+over. Only the chosen index is kept: FTS5's triggers write only while FTS5 is chosen
+(migration 014), so a Tantivy store's import does not pay for FTS5 as well.
 
 With Tantivy the database stays the truth. Triggers list each article change in
 ``index_changes``; :meth:`IndexedArticleStore.catch_up` applies the rows past the mark
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import logging
+import shutil
 import sqlite3
 import time
 from collections import Counter
@@ -27,9 +29,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from news.domain import AddOutcome, NewArticle
-from storage.articles import ArticleStore
+from news.domain import AddOutcome, NewArticle, SearchHit
+from news.snippet import snippet
+from storage.articles import ArticleStore, query_terms
 from storage.db import Database
+from storage.errors import StorageError
 from storage.interfaces import Stores
 
 SCHEMA_FILE = "newsbot-schema.txt"  # storage.tantivy_index.SCHEMA_FILE (no tantivy import)
@@ -70,8 +74,15 @@ async def state(db: Database) -> tuple[Kind, int, int]:
 
 
 async def article_count(db: Database) -> int:
-    """The file's articles in every scope, as FTS5 counts the rows it indexes (one
-    look-up, whichever index the store searches with: FTS5 is kept in step either way)."""
+    """The file's articles in every scope, as the chosen index counts them (one look-up
+    either way: FTS5's row count, or Tantivy's live documents; a count(*) would walk a
+    whole index of the table)."""
+    kind, _, _ = await state(db)
+    folder = index_folder(db.path)
+    if kind == "tantivy" and tantivy_available() and (folder / SCHEMA_FILE).exists():
+        from storage.tantivy_index import TantivyIndex
+
+        return await asyncio.to_thread(lambda: TantivyIndex(folder).total())
     return await ArticleStore(db).total()
 
 
@@ -81,23 +92,26 @@ async def attach(stores: Stores, db: Database) -> Stores:
     kind, _, _ = await state(db)
     if kind != "tantivy":
         return stores
+    # FTS5 is empty while Tantivy is chosen (migration 014), so there is nothing to fall
+    # back on: the operator is told what to do instead.
     if not tantivy_available():
-        log.warning(
-            "%s searches with Tantivy, which is not installed (pip install 'newsbot[tantivy]'):"
-            " searching with FTS5 instead",
-            db.path,
+        raise StorageError(
+            f"{db.path} searches with Tantivy, which is not installed here:"
+            " pip install tantivy, or `newsbot index use fts5` to search with SQLite's FTS5."
         )
-        return stores
     if db.read_only and not (index_folder(db.path) / SCHEMA_FILE).exists():
-        log.warning("%s: read-only and no Tantivy index beside it: searching with FTS5", db.path)
-        return stores
+        raise StorageError(
+            f"{db.path} searches with Tantivy, but there is no index beside it and the"
+            " store is read-only: open it writable once to build the index."
+        )
     indexed = await IndexedArticleStore.open(db)
     return replace(stores, articles=indexed)
 
 
 class IndexedArticleStore(ArticleStore):
-    """The SQLite article store, with the staged search's operations (news.search.TextIndex)
-    answered by Tantivy. Everything else, ``/news search`` included, is the store's SQL."""
+    """The SQLite article store, with its full-text operations (the staged search's
+    news.search.TextIndex, and ``/news search``) answered by Tantivy. Everything else is
+    the store's SQL."""
 
     needs_counts = False  # BM25 in Tantivy has its own idf
     prunes = True  # block-max WAND: an any-word query costs about its top k
@@ -169,10 +183,42 @@ class IndexedArticleStore(ArticleStore):
         await self.catch_up()
         return count
 
+    # -- /news search -----------------------------------------------------------------
+
+    async def search(
+        self, text: str, guild_id: int | None, *, limit: int = 10, offset: int = 0
+    ) -> list[SearchHit]:
+        """Full-text search for user text, as the FTS5 store's: all words first, any word
+        if that finds nothing; the page's snippets are made from the stored bodies."""
+        terms = query_terms(text)
+        hits = await self.match(terms, guild_id, limit=offset + limit)
+        if not hits and len(terms) > 1:
+            hits = await self.match(terms, guild_id, limit=offset + limit, any_term=True)
+        page = hits[offset : offset + limit]
+        articles = await self.get_many([h.article_id for h in page])
+        is_match = self.tantivy.matcher(terms)
+
+        def snippets() -> dict[int, str]:
+            return {i: snippet(a.text, is_match) for i, a in articles.items()}
+
+        made = await asyncio.to_thread(snippets)
+        return [
+            SearchHit(
+                article_id=a.id,
+                title=a.title,
+                score=hit.score,
+                snippet=made[a.id],
+                published=a.published,
+                source=a.source,
+                url=a.url,
+            )
+            for hit in page
+            if (a := articles.get(hit.article_id)) is not None  # deleted since it was indexed
+        ]
+
     # -- news.search.TextIndex ------------------------------------------------------
 
-    # The staged search reads a news.search.Hit (id and score); a SearchHit's snippet and
-    # row fields are for /news search, which stays on FTS5.
+    # The staged search reads a news.search.Hit (id and score), all an IndexHit holds.
     async def match(  # type: ignore[override]
         self,
         terms: Sequence[str],
@@ -329,11 +375,18 @@ async def use(db: Database, kind: Kind) -> int:
     """Switch the store's full-text index; with Tantivy, build it (how many articles it
     holds). Changes made while it is built are listed and applied after."""
     if kind == "tantivy" and not tantivy_available():
-        raise RuntimeError("Tantivy is not installed: pip install 'newsbot[tantivy]'")
+        raise RuntimeError("Tantivy is not installed: pip install tantivy")
+    if kind == "fts5" and (await state(db))[0] == "fts5":
+        return 0  # FTS5 is full already; a rebuild would take minutes at a million
     async with db.transaction() as tx:
+        # FTS5 is filled only while it is chosen (migration 014's triggers): emptied on
+        # the way to Tantivy, rebuilt from the articles on the way back.
         await tx.execute("UPDATE search_index SET kind = ? WHERE id = 1", (kind,))
         if kind == "fts5":
             await tx.execute("DELETE FROM index_changes")
+            await tx.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+        else:
+            await tx.execute("INSERT INTO articles_fts (articles_fts) VALUES ('delete-all')")
     if kind == "fts5":
         await asyncio.to_thread(_remove_folder, index_folder(db.path))
         return 0
@@ -342,9 +395,8 @@ async def use(db: Database, kind: Kind) -> int:
 
 
 def _remove_folder(folder: Path) -> None:
-    from storage.tantivy_index import TantivyIndex
-
-    TantivyIndex.remove(folder)
+    # Not TantivyIndex.remove: switching back to FTS5 works without Tantivy installed.
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass(frozen=True)

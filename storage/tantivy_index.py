@@ -16,7 +16,7 @@ it off the event loop. Whoever keeps the index current is :mod:`storage.search_i
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -242,6 +242,15 @@ class TantivyIndex:
             # A word the analyzer splits is as rare as its rarest part.
             out[word] = min(min(searcher.doc_freq("text", t) for t in tokens), cap + 1)
         return out
+
+    def matcher(self, terms: Sequence[str]) -> Callable[[str], bool]:
+        """Whether a word of an article is one of ``terms`` as this index reads them
+        (same stems), for the snippets of ``/news search`` (news.snippet)."""
+        wanted = {t for term in terms for part in query_terms(term) for t in self._tokens(part)}
+        return lambda word: any(t in wanted for t in self._tokens(word))
+
+    def _tokens(self, text: str) -> list[str]:
+        return list(self.analyzer.analyze(text))
 
     def total(self) -> int:
         """Live documents (every scope)."""

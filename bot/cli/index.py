@@ -72,7 +72,7 @@ async def _indexed(db: Database) -> search_index.IndexedArticleStore:
             " `newsbot index use tantivy` switches it to Tantivy."
         )
     if not search_index.tantivy_available():
-        raise click.ClickException("Tantivy is not installed: pip install 'newsbot[tantivy]'.")
+        raise click.ClickException("Tantivy is not installed: pip install tantivy.")
     return await search_index.IndexedArticleStore.open(db)
 
 

@@ -339,3 +339,111 @@ def test_index_status_counts_the_articles_and_suggests_tantivy_for_a_large_store
     large = runner.invoke(cli, ["--db", str(path), "index", "status"])
     assert "fts5, 2 articles; at this size Tantivy" in large.output
     assert "`newsbot index use tantivy`" in large.output
+
+
+def _fts5_rows(path: Path) -> int:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        # FTS5's own count of the rows it indexes (its averages record).
+        from storage.fts_stats import averages_sql, total_rows
+
+        return total_rows(conn.execute(averages_sql("articles_fts")).fetchone()[0])
+    finally:
+        conn.close()
+
+
+async def test_news_search_on_tantivy_reads_the_index_and_snips_the_stored_body(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "desk.db"
+    await _tantivy_store(path)
+    stores = await open_stores(path)
+    try:
+        store = stores.articles
+        assert isinstance(store, IndexedArticleStore)
+        ferry, _, bridge, other = await store.add_many(
+            [
+                NewArticle("Portwell ferry terminal", BOATS, guild_id=7, source="Harbour News"),
+                NewArticle("Small apple harvest", APPLES, guild_id=7),
+                NewArticle("Marrow Ford bridge shut", BRIDGE),
+                NewArticle("A ferry for guild eight", BOATS + " Guild eight's copy.", guild_id=8),
+            ]
+        )
+        hits = await store.search("ferry passengers", 7)
+        assert [h.article_id for h in hits] == [ferry.article.id]  # not guild 8's copy
+        hit = hits[0]
+        assert (hit.title, hit.source) == ("Portwell ferry terminal", "Harbour News")
+        assert "passengers" in hit.snippet
+        assert hit.snippet.strip("…") in BOATS  # a piece of the stored body, nothing else
+        # No article holds both words: any word, as on FTS5.
+        either = await store.search("bridge zeppelin", 7)
+        assert [h.article_id for h in either] == [bridge.article.id]
+        # Pages: the second result alone.
+        both = await store.search("ferry bridge", 8)
+        assert {h.article_id for h in both} == {other.article.id, bridge.article.id}
+        second = await store.search("ferry bridge", 8, limit=1, offset=1)
+        assert [h.article_id for h in second] == [both[1].article_id]
+    finally:
+        await stores.close()
+    # FTS5 was never written while Tantivy was chosen.
+    assert _fts5_rows(path) == 0
+
+
+def test_switching_back_to_fts5_refills_it_with_what_came_while_on_tantivy(
+    tmp_path: Path,
+) -> None:
+    import asyncio
+
+    path = tmp_path / "desk.db"
+    runner = CliRunner()
+    runner.invoke(cli, ["--db", str(path), "add", "--title", "Ferry", "-"], input=BOATS)
+    assert _fts5_rows(path) == 1
+    assert runner.invoke(cli, ["--db", str(path), "index", "use", "tantivy"]).exit_code == 0
+    assert _fts5_rows(path) == 0  # emptied: only the chosen index is kept
+    runner.invoke(cli, ["--db", str(path), "add", "--title", "Apples", "-"], input=APPLES)
+    assert _fts5_rows(path) == 0
+    assert runner.invoke(cli, ["--db", str(path), "index", "use", "fts5"]).exit_code == 0
+    assert _fts5_rows(path) == 2
+
+    async def search(text: str) -> list[str]:
+        stores = await open_stores(path)
+        try:
+            assert not isinstance(stores.articles, IndexedArticleStore)
+            return [h.title for h in await stores.articles.search(text, None)]
+        finally:
+            await stores.close()
+
+    assert asyncio.run(search("frost blossoms")) == ["Apples"]  # added on Tantivy
+
+
+async def test_a_tantivy_store_without_tantivy_installed_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage.errors import StorageError
+
+    path = tmp_path / "desk.db"
+    await _tantivy_store(path)
+    stores = await open_stores(path)
+    try:
+        await stores.articles.add_many([NewArticle("Ferry", BOATS)])
+    finally:
+        await stores.close()
+    monkeypatch.setattr(search_index, "tantivy_available", lambda: False)
+    with pytest.raises(StorageError, match=r"not installed.*index use fts5"):
+        await open_stores(path)
+    # The way out works without Tantivy: FTS5 is rebuilt, the folder goes.
+    from storage.db import open_database
+
+    db = await open_database(path)
+    try:
+        await search_index.use(db, "fts5")
+    finally:
+        await db.close()
+    assert not search_index.index_folder(path).exists()
+    stores = await open_stores(path)
+    try:
+        assert [h.title for h in await stores.articles.search("ferry", None)] == ["Ferry"]
+    finally:
+        await stores.close()
