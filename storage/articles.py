@@ -7,7 +7,8 @@ Scope rule: a guild sees its own articles and the global ones (``guild_id`` NULL
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import NamedTuple
 
@@ -216,6 +217,11 @@ class ArticleStore:
             else AddOutcome(inserted[value], created=kind == "new")
             for kind, value in slots
         ]
+
+    @asynccontextmanager
+    async def bulk(self) -> AsyncIterator[None]:
+        # FTS5 (and PostgreSQL's tsvector) is written in each article's own transaction.
+        yield
 
     async def remove(self, article_id: int, guild_id: int | None) -> bool:
         """Delete an article owned by exactly this scope; True if one was deleted."""

@@ -14,6 +14,7 @@ Scope rule, for every backend: a guild sees its own articles and the global ones
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -52,6 +53,11 @@ class Articles(TextIndex, Protocol):
 
     async def add_many(self, items: Iterable[NewArticle]) -> list[AddOutcome]:
         """Store several articles in one transaction (all or none)."""
+        ...
+
+    def bulk(self) -> AbstractAsyncContextManager[None]:
+        """A bulk import's block: an index outside the database may apply the block's
+        writes in fewer, larger batches; all of them are searchable when it ends."""
         ...
 
     async def remove(self, article_id: int, guild_id: int | None) -> bool:

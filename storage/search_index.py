@@ -24,7 +24,8 @@ import shutil
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 Kind = Literal["fts5", "tantivy"]
 KINDS: tuple[Kind, ...] = ("fts5", "tantivy")
 CHUNK = 5_000  # changes applied per index commit while catching up
+BULK_BATCH = 2_500  # articles a bulk import adds between catch-ups (IndexedArticleStore.bulk)
 REBUILD_CHUNK = 2_000  # articles read per statement while rebuilding
 LOCK_WAIT = 5.0  # seconds a catch-up waits for another process's writer to finish
 
@@ -121,6 +123,8 @@ class IndexedArticleStore(ArticleStore):
         self.sqlite = db
         self.tantivy = index
         self._catching_up = asyncio.Lock()
+        self._bulk = 0  # bulk() blocks open
+        self._unapplied = 0  # articles added in them since the last catch-up
 
     @classmethod
     async def open(cls, db: Database) -> IndexedArticleStore:
@@ -143,9 +147,26 @@ class IndexedArticleStore(ArticleStore):
 
     async def add_many(self, items: Iterable[NewArticle]) -> list[AddOutcome]:
         outcomes = await super().add_many(items)
-        if any(o.created for o in outcomes):
+        created = sum(o.created for o in outcomes)
+        if not created:
+            return outcomes
+        self._unapplied += created
+        # In a bulk import, one commit per BULK_BATCH articles: a Tantivy commit makes a
+        # segment, and 250-article segments (an import batch) cost 0.31 ms of CPU an
+        # article in indexing and merging, against 0.18 at 2,500 and more.
+        if not self._bulk or self._unapplied >= BULK_BATCH:
             await self.catch_up()
         return outcomes
+
+    @asynccontextmanager
+    async def bulk(self) -> AsyncIterator[None]:
+        self._bulk += 1
+        try:
+            yield
+        finally:
+            self._bulk -= 1
+            if not self._bulk:
+                await self.catch_up()  # all searchable when the import ends, even failed
 
     async def remove(self, article_id: int, guild_id: int | None) -> bool:
         removed = await super().remove(article_id, guild_id)
@@ -159,6 +180,7 @@ class IndexedArticleStore(ArticleStore):
         to whichever catches up next. With nothing past the mark (every open of a CLI
         command, most of the time) the writer's lock is not taken at all."""
         done = 0
+        self._unapplied = 0
         if not await _pending(self.sqlite):
             return done
         async with self._catching_up:

@@ -151,21 +151,22 @@ class ArticleCases:
                 for task in done:
                     task.result()
 
-        try:
-            for item in items:
-                if isinstance(item, NewsError):
-                    report(item)
-                    continue
-                batch.append(item)
-                if len(batch) >= IMPORT_BATCH:
+        async with self.store.bulk():
+            try:
+                for item in items:
+                    if isinstance(item, NewsError):
+                        report(item)
+                        continue
+                    batch.append(item)
+                    if len(batch) >= IMPORT_BATCH:
+                        await flush()
+                if batch:
                     await flush()
-            if batch:
-                await flush()
-            for task in asyncio.as_completed(list(in_flight)):
-                await task
-        finally:
-            for task in in_flight:
-                task.cancel()
+                for task in asyncio.as_completed(list(in_flight)):
+                    await task
+            finally:
+                for task in in_flight:
+                    task.cancel()
 
     # -- reading --------------------------------------------------------------
 

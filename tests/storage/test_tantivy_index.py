@@ -447,3 +447,45 @@ async def test_a_tantivy_store_without_tantivy_installed_says_what_to_do(
         assert [h.title for h in await stores.articles.search("ferry", None)] == ["Ferry"]
     finally:
         await stores.close()
+
+
+async def test_a_bulk_import_indexes_in_larger_batches_and_all_of_it_by_the_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.app.articles as article_cases
+    from bot.app.drafts import Draft
+
+    path = tmp_path / "desk.db"
+    await _tantivy_store(path)
+    monkeypatch.setattr(article_cases, "IMPORT_BATCH", 2)  # a transaction every 2 drafts
+    monkeypatch.setattr(search_index, "BULK_BATCH", 5)  # an index commit every 5 articles
+    desk = await NewsDesk.open(path)
+    try:
+        store = desk.store
+        assert isinstance(store, IndexedArticleStore)
+        applied: list[int] = []
+        catch_up = store.catch_up
+
+        async def counted() -> int:
+            done = await catch_up()
+            if done:
+                applied.append(done)
+            return done
+
+        monkeypatch.setattr(store, "catch_up", counted)
+        towns = ["Ashby", "Brill", "Corfe", "Dent", "Eyam", "Flint", "Goole", "Hythe", "Ince"]
+        drafts = [
+            Draft(text=f"The ferry to {town} carried {n} passengers on its first day.", title=town)
+            for n, town in enumerate(towns, start=100)
+        ]
+        await desk.import_drafts(drafts)
+        # Commits of at least 5 articles, not one per 2-draft transaction; the rest at
+        # the end of the import.
+        assert sum(applied) == len(towns)
+        assert all(n >= 5 for n in applied[:-1]) and len(applied) <= 2, applied
+        found = await store.match(["ferry"], None, limit=20)
+        assert len(found) == len(towns)
+        report = await check(store)
+        assert report.ok and report.documents == len(towns)
+    finally:
+        await desk.close()
