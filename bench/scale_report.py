@@ -38,12 +38,14 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, summ: dict[s
         [
             "N",
             "corpus",
+            "import into",
             "import/s",
             "anchor/s",
             "added",
             "dup",
             "failed",
             "measured",
+            "FTS5 rebuild s",
             "Tantivy build s",
             "Tantivy MiB",
         ],
@@ -51,20 +53,23 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, summ: dict[s
             [
                 r["size"],
                 r["mode"],
+                r["built"].get("index", "fts5"),
                 r["built"]["rate"],
                 r["anchor"],
                 int(r["built"]["added"]),
                 int(r["built"]["dup"]),
                 int(r["built"]["failed"]),
                 "cached" if r["cached"] else "this run",
+                r["indexes"].get("fts5", {}).get("build_s", "-"),
                 r["indexes"].get("tantivy", {}).get("build_s", "-"),
                 r["indexes"].get("tantivy", {}).get("index_bytes", 0) / 2**20,
             ]
             for r in results
         ],
-        "anchor: bare executemany of the raw rows into the same schema (FTS triggers on), one"
-        " transaction;\nTantivy build: `newsbot index use tantivy` on the built store (every"
-        " article read back and indexed, one commit)",
+        "import into: the index of a new store (Tantivy where installed; stores cached from"
+        " before that: FTS5);\nanchor: bare executemany of the raw rows into the same schema"
+        " and index triggers, one transaction;\nbuild: `newsbot index use` on the built store"
+        " (every article read back and indexed), blank when the store was on it already",
     )
     rows = []
     for r in results:

@@ -1,9 +1,9 @@
 """Which full-text index a SQLite store searches with, and keeping an outside one current.
 
 The choice is the store's (``search_index.kind``, migration 010), so every process that
-opens the file searches the same way: ``fts5`` (FTS5 in the file) or ``tantivy`` (a
-folder beside the file, ``<file>.tantivy``). ``newsbot index use`` switches a store
-over. Only the chosen index is kept: FTS5's triggers write only while FTS5 is chosen
+opens the file searches the same way: ``tantivy`` (a folder beside the file,
+``<file>.tantivy``; the default of a new store where Tantivy is installed) or ``fts5``
+(FTS5 in the file). ``newsbot index use`` switches a store over. Only the chosen index is kept: FTS5's triggers write only while FTS5 is chosen
 (migration 014), so a Tantivy store's import does not pay for FTS5 as well.
 
 With Tantivy the database stays the truth. Triggers list each article change in
@@ -92,6 +92,8 @@ async def attach(stores: Stores, db: Database) -> Stores:
     """The stores with an :class:`IndexedArticleStore` when the file chose Tantivy (caught
     up before it serves anything); as they are otherwise."""
     kind, _, _ = await state(db)
+    if kind == "fts5" and await _take_default(db):
+        kind = "tantivy"
     if kind != "tantivy":
         return stores
     # FTS5 is empty while Tantivy is chosen (migration 014), so there is nothing to fall
@@ -108,6 +110,32 @@ async def attach(stores: Stores, db: Database) -> Stores:
         )
     indexed = await IndexedArticleStore.open(db)
     return replace(stores, articles=indexed)
+
+
+async def _take_default(db: Database) -> bool:
+    """Switch a store to Tantivy, the default where it is installed, if it is empty and
+    nobody chose its index (a new file, most often); whether it was switched. Tantivy
+    answered /ask faster than FTS5 at every size measured, 1,000 to a million articles
+    (bench/README.md, issue 24). A store that already holds articles keeps FTS5 until
+    an operator runs `newsbot index use tantivy`: building the index takes minutes at a
+    million, which no start should do unasked."""
+    if db.read_only or not tantivy_available():
+        return False
+    condition = "kind = 'fts5' AND chosen = 0 AND NOT EXISTS (SELECT 1 FROM articles)"
+    row = await db.fetchone(f"SELECT {condition} FROM search_index WHERE id = 1")
+    if not (row and row[0]):
+        return False  # the usual open: no write
+    try:
+        async with db.transaction() as tx:
+            switched = await tx.execute(
+                f"UPDATE search_index SET kind = 'tantivy' WHERE id = 1 AND {condition}"
+            )
+    except StorageError as err:
+        # Another process holds the write lock: this open reads on with FTS5 (empty, as
+        # the store is), and a later open takes the default.
+        log.info("%s: kept FTS5 for now: %s", db.path, err)
+        return False
+    return switched > 0
 
 
 class IndexedArticleStore(ArticleStore):
@@ -399,11 +427,15 @@ async def use(db: Database, kind: Kind) -> int:
     if kind == "tantivy" and not tantivy_available():
         raise RuntimeError("Tantivy is not installed: pip install tantivy")
     if kind == "fts5" and (await state(db))[0] == "fts5":
-        return 0  # FTS5 is full already; a rebuild would take minutes at a million
+        # FTS5 is full already (a rebuild would take minutes at a million); the choice
+        # is recorded, so an empty store keeps FTS5 rather than take the default.
+        async with db.transaction() as tx:
+            await tx.execute("UPDATE search_index SET chosen = 1 WHERE id = 1")
+        return 0
     async with db.transaction() as tx:
         # FTS5 is filled only while it is chosen (migration 014's triggers): emptied on
         # the way to Tantivy, rebuilt from the articles on the way back.
-        await tx.execute("UPDATE search_index SET kind = ? WHERE id = 1", (kind,))
+        await tx.execute("UPDATE search_index SET kind = ?, chosen = 1 WHERE id = 1", (kind,))
         if kind == "fts5":
             await tx.execute("DELETE FROM index_changes")
             await tx.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")

@@ -25,6 +25,11 @@ CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, body, guild_id ON arti
         VALUES (new.id, new.title, new.body, new.scope);
 END;
 
+-- Whether an operator chose the index (`newsbot index use`). A store nobody chose for
+-- takes the default when it is opened empty: Tantivy where it is installed
+-- (storage/search_index.py, attach).
+ALTER TABLE search_index ADD COLUMN chosen INTEGER NOT NULL DEFAULT 0;
+
 -- A store already on Tantivy lets FTS5 go now (an external-content table: the text
 -- stays in 'articles'; only FTS5's own postings are dropped).
 INSERT INTO articles_fts (articles_fts)

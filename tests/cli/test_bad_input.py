@@ -142,7 +142,9 @@ def test_a_jsonl_name_for_a_device_is_refused_not_read(home: Path) -> None:
     (home / "ok.jsonl").write_text(GOOD[0] + "\n", encoding="utf-8")
 
     def cap() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+        # 3 GiB of address space: a store on Tantivy reserves about 1 GiB at open (its
+        # threads' malloc arenas; resident, some 10 MB), and /dev/zero fills any cap.
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
     env["PYTHONPATH"] = str(ROOT)

@@ -365,6 +365,10 @@ class FakeDiscord:
                 first = self._message(str(self.next_id()), body["message"], channel_id=thread["id"])
                 return {**thread, "message": first}
             return thread
+        if method == "PATCH" and (
+            match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path)
+        ):  # an edit: Discord answers with the message as it now is
+            return self._message(match.group(2), body or {}, channel_id=match.group(1))
         if match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)/crosspost", path):
             self.crossposted.append(match.group(2))
             message = self._message(match.group(2), {}, channel_id=match.group(1))

@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+from tests.harness.full_text import full_text
 from tests.harness.load import Location, invented_article
 
 ROOT = Path(__file__).resolve().parents[2]  # the project root: where `python -m bot` works
@@ -141,16 +142,7 @@ def check_store(location: Location, *, guild: int | None = None) -> dict[str, ob
     try:
         out: dict[str, object] = {}
         out["integrity"] = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        try:
-            conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
-            out["fts check"] = "ok"
-        except sqlite3.DatabaseError as err:
-            out["fts check"] = str(err)
         out["articles"] = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-        out["fts docs"] = conn.execute("SELECT count(*) FROM articles_fts_docsize").fetchone()[0]
-        out["findable"] = conn.execute(
-            "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'council'"
-        ).fetchone()[0]
         out["no summary"] = conn.execute(
             "SELECT count(*) FROM articles WHERE summary IS NULL OR summary IN ('', '[]')"
         ).fetchone()[0]
@@ -162,7 +154,20 @@ def check_store(location: Location, *, guild: int | None = None) -> dict[str, ob
         ).fetchone()[0]
     finally:
         conn.close()
+    # Tantivy may lag the file by up to a bulk batch when a writer is killed; every open
+    # catches it up from the mark, so it is checked as the next start sees it.
+    asyncio.run(_open_and_close(Path(location)))
+    index = full_text(Path(location))
+    out["fts check"] = index.check
+    out["fts docs"] = index.documents
+    out["findable"] = len(index.council)
     return out
+
+
+async def _open_and_close(path: Path) -> None:
+    from storage.backend import open_stores
+
+    await (await open_stores(path)).close()
 
 
 async def _check_pg(url: str, guild: int | None) -> dict[str, object]:

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tests.harness.full_text import full_text
+
 if TYPE_CHECKING:
     from bot.app.desk import NewsDesk
 
@@ -252,19 +254,19 @@ async def audit_location(location: Location, report: LoadReport) -> None:
 
 def audit_store(db_path: Path, report: LoadReport) -> None:
     """Check a SQLite store against what the writers were told."""
+    index = full_text(Path(db_path))
     conn = sqlite3.connect(db_path)
     try:
+        rows = dict(conn.execute("SELECT url, id FROM articles").fetchall())
+        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
         facts = StoreFacts(
-            integrity=conn.execute("PRAGMA integrity_check").fetchone()[0],
-            rows=dict(conn.execute("SELECT url, id FROM articles").fetchall()),
-            indexed=conn.execute("SELECT count(*) FROM articles_fts_docsize").fetchone()[0],
+            integrity=integrity if index.check == "ok" else f"{integrity}; index: {index.check}",
+            rows=rows,
+            indexed=index.documents,
             no_summary=conn.execute(
                 "SELECT count(*) FROM articles WHERE summary IS NULL OR summary = '[]'"
             ).fetchone()[0],
-            not_findable=conn.execute(
-                "SELECT count(*) FROM articles WHERE id NOT IN"
-                " (SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'council')"
-            ).fetchone()[0],
+            not_findable=len(set(rows.values()) - index.council),
         )
     finally:
         conn.close()

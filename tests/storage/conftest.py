@@ -14,10 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from storage.backend import open_stores
+from storage.db import open_database
 from storage.interfaces import Stores
+from storage.search_index import use
 from tests.harness.postgres import fresh_database, require_postgres, reset_database
 
-BACKENDS = ["sqlite", "postgres"]
+# "sqlite" is a new file as the bot makes it (Tantivy beside it, where installed);
+# "sqlite-fts5" the same file switched to FTS5 (`newsbot index use fts5`).
+BACKENDS = ["sqlite", "sqlite-fts5", "postgres"]
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +36,13 @@ def postgres_url() -> str:
 @pytest.fixture(params=BACKENDS)
 async def stores(request, tmp_path) -> AsyncIterator[Stores]:
     if request.param == "sqlite":
+        opened = await open_stores(tmp_path / "stores.db")
+    elif request.param == "sqlite-fts5":
+        db = await open_database(tmp_path / "stores.db")
+        try:
+            await use(db, "fts5")
+        finally:
+            await db.close()
         opened = await open_stores(tmp_path / "stores.db")
     else:
         url = request.getfixturevalue("postgres_url")

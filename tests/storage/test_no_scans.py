@@ -82,16 +82,14 @@ async def store_path(tmp_path: Path) -> Path:
 async def test_no_start_up_or_command_statement_scans_articles(
     store_path: Path, index: str
 ) -> None:
-    if index == "tantivy":
-        pytest.importorskip("tantivy")
-        from storage.db import open_database
-        from storage.search_index import use
+    from storage.db import open_database
+    from storage.search_index import use
 
-        db = await open_database(store_path)
-        try:
-            await use(db, "tantivy")
-        finally:
-            await db.close()
+    db = await open_database(store_path)
+    try:
+        await use(db, index)  # type: ignore[arg-type]
+    finally:
+        await db.close()
     statements = await _every_path(store_path)
     planned = plans(store_path, statements)
     # The paths did run: the backfill's question and an article read are among them.

@@ -332,6 +332,7 @@ def test_index_status_counts_the_articles_and_suggests_tantivy_for_a_large_store
             cli, ["--db", str(path), "add", "-", "--title", "A story"], input=text
         )
         assert added.exit_code == 0, added.output
+    assert runner.invoke(cli, ["--db", str(path), "index", "use", "fts5"]).exit_code == 0
     small = runner.invoke(cli, ["--db", str(path), "index", "status"])
     assert small.exit_code == 0 and "fts5, 2 articles" in small.output
     assert "index use tantivy" not in small.output
@@ -399,6 +400,8 @@ def test_switching_back_to_fts5_refills_it_with_what_came_while_on_tantivy(
     path = tmp_path / "desk.db"
     runner = CliRunner()
     runner.invoke(cli, ["--db", str(path), "add", "--title", "Ferry", "-"], input=BOATS)
+    assert _fts5_rows(path) == 0  # a new store: Tantivy, and FTS5 not written
+    assert runner.invoke(cli, ["--db", str(path), "index", "use", "fts5"]).exit_code == 0
     assert _fts5_rows(path) == 1
     assert runner.invoke(cli, ["--db", str(path), "index", "use", "tantivy"]).exit_code == 0
     assert _fts5_rows(path) == 0  # emptied: only the chosen index is kept
@@ -489,3 +492,51 @@ async def test_a_bulk_import_indexes_in_larger_batches_and_all_of_it_by_the_end(
         assert report.ok and report.documents == len(towns)
     finally:
         await desk.close()
+
+
+async def test_a_new_store_searches_with_tantivy_and_a_choice_or_old_articles_keep_fts5(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    from storage.db import open_database
+
+    async def kind(path: Path) -> str:
+        stores = await open_stores(path)
+        try:
+            return "tantivy" if isinstance(stores.articles, IndexedArticleStore) else "fts5"
+        finally:
+            await stores.close()
+
+    new = tmp_path / "new.db"
+    assert await kind(new) == "tantivy"
+    assert search_index.index_folder(new).is_dir()
+
+    # An operator's choice holds, even on an empty store.
+    chosen = tmp_path / "chosen.db"
+    await kind(chosen)
+    db = await open_database(chosen)
+    try:
+        await search_index.use(db, "fts5")
+    finally:
+        await db.close()
+    assert await kind(chosen) == "fts5"
+
+    # A store that held articles before Tantivy was the default (FTS5, nobody chose)
+    # keeps FTS5: building the index is left to `newsbot index use tantivy`.
+    old = tmp_path / "old.db"
+    db = await open_database(old)
+    try:
+        await search_index.use(db, "fts5")
+    finally:
+        await db.close()
+    stores = await open_stores(old)
+    try:
+        await stores.articles.add_many([NewArticle("Ferry", BOATS)])
+    finally:
+        await stores.close()
+    conn = sqlite3.connect(old)
+    conn.execute("UPDATE search_index SET chosen = 0")
+    conn.commit()
+    conn.close()
+    assert await kind(old) == "fts5"
