@@ -28,9 +28,15 @@ _SUFFIX_WINDOW = 64
 _TITLE_QUOTES = "\"'“”‘’"
 
 
+# What str.isalnum() keeps, as one regex (\w is isalnum() plus "_", for every code point;
+# tests/news/test_clean.py checks it): a character-by-character join was 0.07 ms of the
+# ~1 ms an imported article takes to prepare.
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def _title_key(text: str) -> str:
     """A comparison key that ignores case, punctuation and spacing."""
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
+    return _NOT_ALNUM.sub("", text.casefold())
 
 
 def clean_title(title: str) -> str:

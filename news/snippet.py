@@ -9,6 +9,7 @@ piece of the article and nothing else.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 
 WORD = re.compile(r"\w+")
@@ -33,12 +34,24 @@ def snippet(body: str, is_match: Callable[[str], bool], *, words: int = SNIPPET_
             found = seen[word] = is_match(word)
         if found:
             hits.append((i, word))
+    # One window per match, starting LEAD words before it; the starts only move right,
+    # so the matches inside are kept with two pointers (linear in the matches, however
+    # often a searched word recurs).
     first = 0
     best: tuple[int, int, int] = (0, 0, 0)
+    inside: Counter[str] = Counter()
+    lo = hi = 0
     for i, _ in hits:
         begin = max(0, min(i - LEAD, len(spans) - words))
-        inside = [w for j, w in hits if begin <= j < begin + words]
-        score = (len(set(inside)), len(inside), -begin)
+        while hi < len(hits) and hits[hi][0] < begin + words:
+            inside[hits[hi][1]] += 1
+            hi += 1
+        while hits[lo][0] < begin:
+            inside[hits[lo][1]] -= 1
+            if not inside[hits[lo][1]]:
+                del inside[hits[lo][1]]
+            lo += 1
+        score = (len(inside), hi - lo, -begin)
         if score > best:
             best, first = score, begin
     last = min(first + words, len(spans)) - 1

@@ -3,8 +3,9 @@
 The choice is the store's (``search_index.kind``, migration 010), so every process that
 opens the file searches the same way: ``tantivy`` (a folder beside the file,
 ``<file>.tantivy``; the default of a new store where Tantivy is installed) or ``fts5``
-(FTS5 in the file). ``newsbot index use`` switches a store over. Only the chosen index is kept: FTS5's triggers write only while FTS5 is chosen
-(migration 014), so a Tantivy store's import does not pay for FTS5 as well.
+(FTS5 in the file). ``newsbot index use`` switches a store over. Only the chosen index
+is kept: FTS5's triggers write only while FTS5 is chosen (migration 014), so a Tantivy
+store's import does not pay for FTS5 as well.
 
 With Tantivy the database stays the truth. Triggers list each article change in
 ``index_changes``; :meth:`IndexedArticleStore.catch_up` applies the rows past the mark
@@ -80,12 +81,18 @@ async def article_count(db: Database) -> int:
     either way: FTS5's row count, or Tantivy's live documents; a count(*) would walk a
     whole index of the table)."""
     kind, _, _ = await state(db)
+    if kind != "tantivy":
+        return await ArticleStore(db).total()
     folder = index_folder(db.path)
-    if kind == "tantivy" and tantivy_available() and (folder / SCHEMA_FILE).exists():
-        from storage.tantivy_index import TantivyIndex
+    if tantivy_available():
+        from storage.tantivy_index import SCHEMA, TantivyIndex
 
-        return await asyncio.to_thread(lambda: TantivyIndex(folder).total())
-    return await ArticleStore(db).total()
+        stamp = folder / SCHEMA_FILE
+        # Only a finished index of this version: opening any other would remove it.
+        if stamp.exists() and stamp.read_text().strip() == SCHEMA:
+            return await asyncio.to_thread(lambda: TantivyIndex(folder).total())
+    row = await db.fetchone("SELECT count(*) FROM articles")  # no index to ask: rare
+    return int(row[0]) if row else 0
 
 
 async def attach(stores: Stores, db: Database) -> Stores:

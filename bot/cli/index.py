@@ -84,13 +84,13 @@ def status(ctx: Context) -> None:
 
     async def work(db: Database) -> str:
         kind, mark, pending = await search_index.state(db)
+        articles = await search_index.article_count(db)  # one look-up, not a count(*)
         line = f"{db.path}: {kind}"
         if kind == "tantivy":
-            line += f" in {search_index.index_folder(db.path)}, mark {mark}, {pending} waiting"
-            return line
+            folder = search_index.index_folder(db.path)
+            return f"{line} in {folder}, {articles:,} articles, mark {mark}, {pending} waiting"
         # A store that held articles before Tantivy was the default keeps FTS5 until an
         # operator switches it, so a host whose store has grown is told what that buys.
-        articles = await search_index.article_count(db)  # one look-up, not a count(*)
         line += f", {articles:,} articles"
         if articles >= LARGE_STORE:
             line += (
@@ -115,9 +115,14 @@ def use(ctx: Context, kind: search_index.Kind) -> None:
         start = time.perf_counter()
         count = await search_index.use(db, kind)
         took = time.perf_counter() - start
+        # A running bot keeps the index it opened with: only the chosen one is kept now.
+        restart = " Restart the bot if it is running."
         if kind == "fts5":
-            return f"{db.path} searches with FTS5; the Tantivy folder was removed."
-        return f"{db.path} searches with Tantivy: {count} articles indexed in {took:.1f} s."
+            return f"{db.path} searches with FTS5; the Tantivy folder was removed.{restart}"
+        return (
+            f"{db.path} searches with Tantivy: {count} articles indexed in {took:.1f} s."
+            + restart
+        )
 
     click.echo(_run(ctx, work))
 

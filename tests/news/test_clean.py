@@ -432,3 +432,14 @@ def test_normalize_ws_repeats_give_the_same_answer_for_long_bodies() -> None:
     for n in range(40):  # other bodies in between change nothing
         normalize_ws(f"Filler story number {n}. " * 20)
     assert normalize_ws(para) == first
+
+
+def test_the_title_key_keeps_exactly_what_isalnum_keeps() -> None:
+    import sys
+
+    from news.clean import _NOT_ALNUM, _title_key
+
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    kept = _NOT_ALNUM.sub("", every)
+    assert kept == "".join(ch for ch in every if ch.isalnum())
+    assert _title_key("Storm-Hit TOWN_Reopens, 2024!") == "stormhittownreopens2024"

@@ -42,3 +42,10 @@ def test_words_are_matched_once_each_however_often_they_occur() -> None:
     got = snippet(BODY, is_match, words=6)
     assert "council" in got
     assert asked.count("council") == 1 and asked.count("the") == 1
+
+
+def test_the_best_window_is_found_among_many_matches() -> None:
+    # 400 mentions of one word, then the one stretch that holds all three sought.
+    body = "river " * 400 + "the river flooded the mill near the bridge today. " + "river " * 50
+    got = snippet(body, _words("river", "mill", "bridge"), words=10)
+    assert "mill" in got and "bridge" in got

@@ -332,6 +332,8 @@ def test_index_status_counts_the_articles_and_suggests_tantivy_for_a_large_store
             cli, ["--db", str(path), "add", "-", "--title", "A story"], input=text
         )
         assert added.exit_code == 0, added.output
+    on_tantivy = runner.invoke(cli, ["--db", str(path), "index", "status"])
+    assert "tantivy in " in on_tantivy.output and ", 2 articles, mark " in on_tantivy.output
     assert runner.invoke(cli, ["--db", str(path), "index", "use", "fts5"]).exit_code == 0
     small = runner.invoke(cli, ["--db", str(path), "index", "status"])
     assert small.exit_code == 0 and "fts5, 2 articles" in small.output
