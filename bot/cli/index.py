@@ -120,8 +120,7 @@ def use(ctx: Context, kind: search_index.Kind) -> None:
         if kind == "fts5":
             return f"{db.path} searches with FTS5; the Tantivy folder was removed.{restart}"
         return (
-            f"{db.path} searches with Tantivy: {count} articles indexed in {took:.1f} s."
-            + restart
+            f"{db.path} searches with Tantivy: {count} articles indexed in {took:.1f} s." + restart
         )
 
     click.echo(_run(ctx, work))
