@@ -50,6 +50,17 @@ async def _tantivy_store(path: Path) -> None:
         await stores.close()
 
 
+async def _use(path: Path, kind: search_index.Kind) -> None:
+    """`newsbot index use KIND` on the file, as its code runs it."""
+    from storage.db import open_database
+
+    db = await open_database(path)
+    try:
+        await search_index.use(db, kind)
+    finally:
+        await db.close()
+
+
 async def _ids(store: IndexedArticleStore, words: list[str], guild: int | None) -> set[int]:
     hits = await store.match(words, guild, limit=50, title_weight=2.0, any_term=True)
     return {hit.article_id for hit in hits}
@@ -439,13 +450,7 @@ async def test_a_tantivy_store_without_tantivy_installed_says_what_to_do(
     with pytest.raises(StorageError, match=r"not installed.*index use fts5"):
         await open_stores(path)
     # The way out works without Tantivy: FTS5 is rebuilt, the folder goes.
-    from storage.db import open_database
-
-    db = await open_database(path)
-    try:
-        await search_index.use(db, "fts5")
-    finally:
-        await db.close()
+    await _use(path, "fts5")
     assert not search_index.index_folder(path).exists()
     stores = await open_stores(path)
     try:
@@ -501,8 +506,6 @@ async def test_a_new_store_searches_with_tantivy_and_a_choice_or_old_articles_ke
 ) -> None:
     import sqlite3
 
-    from storage.db import open_database
-
     async def kind(path: Path) -> str:
         stores = await open_stores(path)
         try:
@@ -517,21 +520,13 @@ async def test_a_new_store_searches_with_tantivy_and_a_choice_or_old_articles_ke
     # An operator's choice holds, even on an empty store.
     chosen = tmp_path / "chosen.db"
     await kind(chosen)
-    db = await open_database(chosen)
-    try:
-        await search_index.use(db, "fts5")
-    finally:
-        await db.close()
+    await _use(chosen, "fts5")
     assert await kind(chosen) == "fts5"
 
     # A store that held articles before Tantivy was the default (FTS5, nobody chose)
     # keeps FTS5: building the index is left to `newsbot index use tantivy`.
     old = tmp_path / "old.db"
-    db = await open_database(old)
-    try:
-        await search_index.use(db, "fts5")
-    finally:
-        await db.close()
+    await _use(old, "fts5")
     stores = await open_stores(old)
     try:
         await stores.articles.add_many([NewArticle("Ferry", BOATS)])
