@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import logging
+import os
 import shutil
 import sqlite3
 import time
@@ -100,7 +101,7 @@ async def attach(stores: Stores, db: Database) -> Stores:
     up before it serves anything); as they are otherwise."""
     kind, _, _ = await state(db)
     if kind == "fts5" and await _take_default(db):
-        kind = "tantivy"
+        kind, _, _ = await state(db)  # this process, or another at the same moment, chose
     if kind != "tantivy":
         return stores
     # FTS5 is empty while Tantivy is chosen (migration 014), so there is nothing to fall
@@ -121,7 +122,7 @@ async def attach(stores: Stores, db: Database) -> Stores:
 
 async def _take_default(db: Database) -> bool:
     """Switch a store to Tantivy, the default where it is installed, if it is empty and
-    nobody chose its index (a new file, most often); whether it was switched. Tantivy
+    nobody chose its index (a new file, most often); False when it was not tried. Tantivy
     answered /ask faster than FTS5 at every size measured, 1,000 to a million articles
     (bench/README.md, issue 24). A store that already holds articles keeps FTS5 until
     an operator runs `newsbot index use tantivy`: building the index takes minutes at a
@@ -134,7 +135,7 @@ async def _take_default(db: Database) -> bool:
         return False  # the usual open: no write
     try:
         async with db.transaction() as tx:
-            switched = await tx.execute(
+            await tx.execute(
                 f"UPDATE search_index SET kind = 'tantivy' WHERE id = 1 AND {condition}"
             )
     except StorageError as err:
@@ -142,7 +143,7 @@ async def _take_default(db: Database) -> bool:
         # the store is), and a later open takes the default.
         log.info("%s: kept FTS5 for now: %s", db.path, err)
         return False
-    return switched > 0
+    return True  # switched, here or by another process just before (the caller reads)
 
 
 class IndexedArticleStore(ArticleStore):
@@ -166,15 +167,19 @@ class IndexedArticleStore(ArticleStore):
         from storage.tantivy_index import TantivyIndex
 
         folder = index_folder(db.path)
-        index = await asyncio.to_thread(TantivyIndex, folder)
-        fresh = index.fresh
-        store = cls(db, index)
-        if db.read_only:
-            pass  # served as it is: catching up writes the mark
-        elif fresh:
-            log.info("%s: no Tantivy index yet; building it from the database", folder)
-            await store.rebuild()
-        else:
+        # An index without its stamp is a build cut short and is removed on open: two
+        # processes opening a new store at once (the bot and a command) would remove
+        # each other's build. The first to take the lock builds; the other waits, then
+        # finds the stamp.
+        async with _build_lock(folder, enabled=not db.read_only):
+            index = await asyncio.to_thread(TantivyIndex, folder)
+            fresh = index.fresh
+            store = cls(db, index)
+            if fresh and not db.read_only:
+                log.info("%s: no Tantivy index yet; building it from the database", folder)
+                await store.rebuild()
+                return store
+        if not db.read_only:  # read-only: served as it is (catching up writes the mark)
             await store.catch_up()
         return store
 
@@ -314,6 +319,30 @@ class IndexedArticleStore(ArticleStore):
 
     async def total(self) -> int:
         return await asyncio.to_thread(self.tantivy.total)
+
+
+@asynccontextmanager
+async def _build_lock(folder: Path, *, enabled: bool) -> AsyncIterator[None]:
+    """Hold ``<folder>.lock`` (an OS lock, dropped by the kernel however its process
+    ends) while the index is opened and, if new, built. Where there is no flock, or the
+    lock file cannot be made, the open goes on unguarded."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        enabled = False
+    path = folder.with_name(folder.name + ".lock")
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644) if enabled else None
+    except OSError:
+        fd = None
+    if fd is None:
+        yield
+        return
+    try:
+        await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor drops the lock
 
 
 # -- the work done in a thread, under the index's writer lock -----------------------------

@@ -537,3 +537,37 @@ async def test_a_new_store_searches_with_tantivy_and_a_choice_or_old_articles_ke
     conn.commit()
     conn.close()
     assert await kind(old) == "fts5"
+
+
+async def test_two_openers_of_a_new_store_share_one_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The bot and a command open a new file at the same moment. The first builds the
+    # (empty) index; a slow build shows whether the second waits for it, or takes the
+    # unstamped folder for a build cut short and removes it under the first.
+    import asyncio
+    import time
+
+    rebuild = search_index._rebuild
+
+    def slow_rebuild(*args: object) -> tuple[int, int]:
+        time.sleep(0.5)
+        return rebuild(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(search_index, "_rebuild", slow_rebuild)
+    path = tmp_path / "desk.db"
+    await (await open_stores(path)).close()  # the file, its migrations, the default
+    import shutil
+
+    shutil.rmtree(search_index.index_folder(path))  # as if no one had built it yet
+    first, second = await asyncio.gather(open_stores(path), open_stores(path))
+    try:
+        for stores in (first, second):
+            assert isinstance(stores.articles, IndexedArticleStore)
+        await first.articles.add_many([NewArticle("Ferry", BOATS)])
+        await second.articles.catch_up()  # type: ignore[attr-defined]
+        assert await _ids(second.articles, ["ferry"], None) == {1}  # type: ignore[arg-type]
+        assert (await check(first.articles)).ok  # type: ignore[arg-type]
+    finally:
+        await first.close()
+        await second.close()
