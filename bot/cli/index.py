@@ -86,12 +86,13 @@ def status(ctx: Context) -> None:
         kind, mark, pending = await search_index.state(db)
         articles = await search_index.article_count(db)  # one look-up, not a count(*)
         line = f"{db.path}: {kind}"
+        counted = f"{articles:,} article{'' if articles == 1 else 's'}"
         if kind == "tantivy":
             folder = search_index.index_folder(db.path)
-            return f"{line} in {folder}, {articles:,} articles, mark {mark}, {pending} waiting"
+            return f"{line} in {folder}, {counted}, mark {mark}, {pending} waiting"
         # A store that held articles before Tantivy was the default keeps FTS5 until an
         # operator switches it, so a host whose store has grown is told what that buys.
-        line += f", {articles:,} articles"
+        line += f", {counted}"
         if articles >= LARGE_STORE:
             line += (
                 "; at this size Tantivy answers /ask several times faster than FTS5:"
