@@ -89,7 +89,16 @@ _HOVER_CARD = re.compile(
 )
 
 
+# A doubled name ends where its copy starts: a name's last character ([\w'’.-]) right
+# before a capital. A line without one has no hover card, and skips the regex above
+# (it backtracks at every capital: 0.12 ms of an article's ~1 ms of preparation).
+_GLUED_CAPITAL = re.compile(r"[\w'’.-][A-Z]")
+
+
 def _fix_hover_cards(line: str) -> str:
+    if not _GLUED_CAPITAL.search(line):
+        return line
+
     def keep_name(match: re.Match[str]) -> str:
         name = match.group("name")
         # A single short word doubled ("DoDo") is more likely a real word than a

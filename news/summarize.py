@@ -212,7 +212,9 @@ def _candidates(text: str) -> tuple[list[str], str | None]:
             if found_title is None and not _junk_text(line):
                 found_title = line
             continue
-        line = _HOVER_CARD.sub(r"\1", _DM_HEADER.sub("", line, count=1))
+        line = _DM_HEADER.sub("", line, count=1)
+        if "MORE" in line:  # every hover card ends in it; most lines skip the regex
+            line = _HOVER_CARD.sub(r"\1", line)
         sentences.extend(split_sentences(line))
         if len(sentences) >= _MAX_CANDIDATES:
             break

@@ -443,3 +443,24 @@ def test_the_title_key_keeps_exactly_what_isalnum_keeps() -> None:
     kept = _NOT_ALNUM.sub("", every)
     assert kept == "".join(ch for ch in every if ch.isalnum())
     assert _title_key("Storm-Hit TOWN_Reopens, 2024!") == "stormhittownreopens2024"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="ABMSab ’'.-\nMORE", max_size=60)
+    | st.builds(
+        lambda a, b: a + a + b,
+        st.sampled_from(["Mark Smith", "Al", "O'Neil-J"]),
+        st.text(max_size=20),
+    )
+)
+def test_the_quick_checks_never_skip_a_hover_card(line: str) -> None:
+    # The regexes run only on lines that pass a cheaper test: that test must hold on
+    # every line the regex would change.
+    from news import summarize
+    from news.clean import _GLUED_CAPITAL, _HOVER_CARD
+
+    if _HOVER_CARD.search(line):
+        assert _GLUED_CAPITAL.search(line)
+    if summarize._HOVER_CARD.search(line):
+        assert "MORE" in line
