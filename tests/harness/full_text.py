@@ -40,14 +40,14 @@ def full_text(path: Path) -> FullText:
 
 
 def _tantivy(path: Path, stored: dict[int, str]) -> FullText:
-    import tantivy
-
     from storage.search_index import index_folder
-    from storage.tantivy_index import TantivyIndex
+    from storage.tantivy_index import SCHEMA, SCHEMA_FILE, TantivyIndex
 
-    index = TantivyIndex(index_folder(path))
-    if index.fresh:
+    stamp = index_folder(path) / SCHEMA_FILE
+    if not stamp.exists() or stamp.read_text().strip() != SCHEMA:
+        # Not opened: TantivyIndex would take it for a build cut short and remove it.
         return FullText("tantivy", "no finished index beside the file", 0, frozenset())
+    index = TantivyIndex(index_folder(path))
     docs = index.contents()
     seen = Counter(article_id for article_id, _, _ in docs)
     wrong = sorted(i for i, _, digest in docs if stored.get(i) != digest)
@@ -60,5 +60,4 @@ def _tantivy(path: Path, stored: dict[int, str]) -> FullText:
     query = index.index.parse_query('"council"', ["text"])
     hits = searcher.search(query, max(len(docs), 1), count=False).hits
     ids = searcher.fast_field_values("id", [address for _, address in hits])
-    assert isinstance(query, tantivy.Query)
     return FullText("tantivy", check, len(docs), frozenset(int(i) for i in ids if i is not None))
