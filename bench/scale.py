@@ -6,13 +6,15 @@ Run as ``PYTHONPATH=. .venv/bin/python -m bench.scale [--sizes 1000,100000,10000
 
 For each size N a store of N distinct articles is built from the BBC corpus
 (``bench.corpus``: copies carrying a marker, or copies varied per story) through
-``NewsDesk.import_drafts`` in batches of ``bot.desk.IMPORT_BATCH``, the path ``newsbot
-import`` takes: cleaning, summarizing, dedupe and FTS indexing included. Built stores
-are cached in ``bench/.cache/`` with the import rate measured when they were built
-(``--rebuild`` builds again). Each size is measured in steps (``measure_size``): the
-import, browsing and the digest once, then for each index the asks, the loop lag and
-the cold CLI; for Tantivy the store is switched with ``newsbot index use`` (timed) and
-switched back at the end. Every figure is printed beside an anchor of the same run:
+``NewsDesk.import_drafts`` in batches of ``bot.app.articles.IMPORT_BATCH``, the path
+``newsbot import`` takes: cleaning, summarizing, dedupe and indexing (into the index a
+new store takes: Tantivy where installed) included. Built stores are cached in
+``bench/.cache/`` with the import rate measured when they were built (``--rebuild``
+builds again). Each size is measured in steps (``measure_size``): the import, browsing
+and the digest once, then for each index the asks, the loop lag and the cold CLI: the
+store's own index first, then the other, switched to with ``newsbot index use``
+(timed), where the store is left. Every figure is printed beside an anchor of the same
+run:
 
 * import rate            vs a bare ``executemany`` of the raw rows into the same schema
 * ``NewsDesk.ask`` p50/95/99 vs the bare query of its index: FTS5's bm25 top-k (the

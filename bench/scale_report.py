@@ -34,7 +34,7 @@ def _ms(values: Sequence[float]) -> str:
 def report(results: list[dict[str, Any]], args: argparse.Namespace, summ: dict[str, float]) -> None:
     verdicts: list[list[object]] = []
     print_table(
-        "Bulk import (NewsDesk.import_drafts as newsbot import runs it; clean+summarize+FTS5)",
+        "Bulk import (NewsDesk.import_drafts as newsbot import runs it; clean+summarize+index)",
         [
             "N",
             "corpus",
