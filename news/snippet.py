@@ -8,11 +8,11 @@ piece of the article and nothing else.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable
 
-WORD = re.compile(r"\w+")
+from news.words import PLAIN_WORD  # letters and digits: the words an index splits out
+
 SNIPPET_WORDS = 24  # as FTS5's snippet(..., 24) in storage/articles.py
 LEAD = 3  # words kept before the window's first match, for context
 ELLIPSIS = "…"
@@ -22,7 +22,7 @@ def snippet(body: str, is_match: Callable[[str], bool], *, words: int = SNIPPET_
     """The ``words``-word stretch of ``body`` with the most distinct matching words (then
     the most matches, then the earliest). ``is_match`` says whether a word of the body
     (as written) is one searched for. With no match, the body's opening."""
-    spans = [(m.start(), m.end()) for m in WORD.finditer(body)]
+    spans = [(m.start(), m.end()) for m in PLAIN_WORD.finditer(body)]
     if not spans:
         return ""
     seen: dict[str, bool] = {}

@@ -86,11 +86,9 @@ async def article_count(db: Database) -> int:
         return await ArticleStore(db).total()
     folder = index_folder(db.path)
     if tantivy_available():
-        from storage.tantivy_index import SCHEMA, TantivyIndex
+        from storage.tantivy_index import TantivyIndex
 
-        stamp = folder / SCHEMA_FILE
-        # Only a finished index of this version: opening any other would remove it.
-        if stamp.exists() and stamp.read_text().strip() == SCHEMA:
+        if TantivyIndex.is_built(folder):  # opening any other folder would remove it
             return await asyncio.to_thread(lambda: TantivyIndex(folder).total())
     row = await db.fetchone("SELECT count(*) FROM articles")  # no index to ask: rare
     return int(row[0]) if row else 0

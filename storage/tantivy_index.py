@@ -111,7 +111,7 @@ class TantivyIndex:
         # The stamp is written once the index holds every article. Without it (a build
         # killed part-way), or made by another version of this module (other fields,
         # another analyzer), the folder is derived data to make again.
-        self.fresh = not self._stamp.exists() or self._stamp.read_text().strip() != SCHEMA
+        self.fresh = not self.is_built(folder)
         if self.fresh:
             shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True, exist_ok=True)
@@ -119,6 +119,13 @@ class TantivyIndex:
         self.index = tantivy.Index(self.schema, path=str(folder), reuse=True)
         self.analyzer = _analyzer()
         self.index.register_tokenizer(ANALYZER, self.analyzer)
+
+    @staticmethod
+    def is_built(folder: Path) -> bool:
+        """Whether ``folder`` holds a finished index of this module's version (opening
+        any other folder removes it)."""
+        stamp = folder / SCHEMA_FILE
+        return stamp.exists() and stamp.read_text().strip() == SCHEMA
 
     def mark_built(self) -> None:
         """Stamp the folder: the index holds every article up to the database's mark."""
@@ -236,7 +243,7 @@ class TantivyIndex:
         searcher = self._searcher()
         out: dict[str, int] = {}
         for word in dict.fromkeys(words):
-            tokens = [t for part in query_terms(word) for t in self.analyzer.analyze(part)]
+            tokens = self._stems(word)
             if not tokens:
                 continue
             # A word the analyzer splits is as rare as its rarest part.
@@ -246,11 +253,12 @@ class TantivyIndex:
     def matcher(self, terms: Sequence[str]) -> Callable[[str], bool]:
         """Whether a word of an article is one of ``terms`` as this index reads them
         (same stems), for the snippets of ``/news search`` (news.snippet)."""
-        wanted = {t for term in terms for part in query_terms(term) for t in self._tokens(part)}
-        return lambda word: any(t in wanted for t in self._tokens(word))
+        wanted = {t for term in terms for t in self._stems(term)}
+        return lambda word: any(t in wanted for t in self._stems(word))
 
-    def _tokens(self, text: str) -> list[str]:
-        return list(self.analyzer.analyze(text))
+    def _stems(self, text: str) -> list[str]:
+        """The terms the index holds for ``text``'s words (the analyzer's output)."""
+        return [t for part in query_terms(text) for t in self.analyzer.analyze(part)]
 
     def total(self) -> int:
         """Live documents (every scope)."""

@@ -41,10 +41,9 @@ def full_text(path: Path) -> FullText:
 
 def _tantivy(path: Path, stored: dict[int, str]) -> FullText:
     from storage.search_index import index_folder
-    from storage.tantivy_index import SCHEMA, SCHEMA_FILE, TantivyIndex
+    from storage.tantivy_index import TantivyIndex
 
-    stamp = index_folder(path) / SCHEMA_FILE
-    if not stamp.exists() or stamp.read_text().strip() != SCHEMA:
+    if not TantivyIndex.is_built(index_folder(path)):
         # Not opened: TantivyIndex would take it for a build cut short and remove it.
         return FullText("tantivy", "no finished index beside the file", 0, frozenset())
     index = TantivyIndex(index_folder(path))
