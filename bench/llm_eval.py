@@ -30,11 +30,10 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import SecretStr
-
 from bench.common import DEFAULT_SHARED, Item, exact_match, load, token_f1
 from news.answer import Passage, answer_question
 from news.answer.model import ModelConfig, ModelReader, ReaderOutcome
+from news.secret import Secret
 
 STATUSES = ("verified", "not_found", "rejected", "fallback", "disputed")
 
@@ -154,7 +153,7 @@ async def main_async(args: argparse.Namespace) -> None:
         config = ModelConfig(
             base_url,
             model,
-            api_key=SecretStr(key) if key else None,
+            api_key=Secret(key) if key else None,
             timeout=args.timeout,
             max_concurrency=args.concurrency,
             budget_words=args.budget,

@@ -7,13 +7,14 @@ so a mistake is one line and exit code 1.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
-from pydantic import SecretStr
 
 from bot.config import MissingTokenError, SettingsError, parse_shards
+from news.secret import Secret
 
 if TYPE_CHECKING:
     from bot.cli.context import Context
@@ -34,7 +35,7 @@ def run(ctx: Context, shards: str | None, shard_count: int | None) -> None:
     digests and feeds (global feeds: the process with shard 0). Several processes need
     PostgreSQL; a SQLite file takes one bot.
     """
-    update: dict[str, object] = {}
+    update: dict[str, Any] = {}
     if shards is not None:
         update["shard_ids"] = shards
     if shard_count is not None:
@@ -45,8 +46,8 @@ def run(ctx: Context, shards: str | None, shard_count: int | None) -> None:
             if isinstance(where, Path):
                 update.update(db_path=where, database_url=None)
             else:
-                update["database_url"] = SecretStr(where)
-        settings = ctx.settings.model_copy(update=update)
+                update["database_url"] = Secret(where)
+        settings = replace(ctx.settings, **update)
         token = settings.require_token()
         settings.database_location()
         settings.reader_config()  # a model URL with a password and a key, or no model

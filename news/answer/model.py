@@ -17,7 +17,7 @@ counts against the timeout, so a member always has an answer within it.
 
 The base URL is the host's own setting (loopback or a private network are fine);
 the rules for URLs that members give do not apply to it. The API key is a
-:class:`pydantic.SecretStr`: it is sent in the Authorization header and nowhere else.
+:class:`news.secret.Secret`: it is sent in the Authorization header and nowhere else.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 import aiohttp
-from pydantic import SecretStr
 from yarl import URL
 
 from news.answer.model_wire import (
@@ -57,6 +56,7 @@ from news.answer.quotes import (
     verify,
 )
 from news.answer.reader import Answer, Passage
+from news.secret import Secret
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class ModelConfig:
     # A base URL may carry a user and password: it stays out of repr, like the key.
     base_url: str = field(repr=False)
     model: str
-    api_key: SecretStr | None = None
+    api_key: Secret | None = None
     timeout: float = DEFAULT_TIMEOUT
     max_concurrency: int = DEFAULT_CONCURRENCY
     budget_words: int = DEFAULT_BUDGET_WORDS
@@ -92,7 +92,7 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         if isinstance(self.api_key, str):  # a plain string is wrapped, never kept bare
-            object.__setattr__(self, "api_key", SecretStr(self.api_key) if self.api_key else None)
+            object.__setattr__(self, "api_key", Secret(self.api_key) if self.api_key else None)
         if self.timeout <= 0:
             raise ValueError("the model timeout must be positive")
         if self.max_concurrency < 1:

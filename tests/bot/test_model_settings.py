@@ -4,18 +4,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import discord
 import pytest
-from pydantic import SecretStr, ValidationError
 
 from bot import render
 from bot.app.desk import NewsDesk
 from bot.app.readers import READER_OFF
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import Settings, SettingsError, SettingsInvalid, load_settings
 from news.answer.model import ModelConfig
 from news.errors import InputError
+from news.secret import Secret
 from tests.conftest import make_article
 
 KEY = "sk-settings-HIDDEN-0042"
@@ -53,9 +54,9 @@ def test_the_settings_become_a_model_config(monkeypatch: pytest.MonkeyPatch) -> 
     assert isinstance(config, ModelConfig) and config.enabled
     assert (config.base_url, config.model) == ("http://localhost:11434/v1", "llama3.1:8b")
     assert (config.timeout, config.max_concurrency, config.budget_words) == (7.5, 4, 800)
-    assert isinstance(config.api_key, SecretStr) and config.api_key.get_secret_value() == KEY
+    assert isinstance(config.api_key, Secret) and config.api_key.get_secret_value() == KEY
     # Neither the settings nor the config show the key, however they are printed.
-    for shown in (repr(s), str(s), repr(config), str(config), f"{config}", s.model_dump_json()):
+    for shown in (repr(s), str(s), repr(config), str(config), f"{config}", f"{asdict(s)}"):
         assert KEY not in shown
 
 
@@ -82,7 +83,7 @@ def test_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_out_of_range_numbers_are_refused(
     monkeypatch: pytest.MonkeyPatch, name: str, value: str
 ) -> None:
-    with pytest.raises(ValidationError, match=f"NEWSBOT_LLM_{name}"):
+    with pytest.raises(SettingsInvalid, match=f"NEWSBOT_LLM_{name}"):
         settings(monkeypatch, **{name: value})
 
 
@@ -123,7 +124,7 @@ async def test_the_desk_opens_no_reader_when_off_and_refuses_to_force_one(
 
 
 async def test_the_desk_closes_its_reader(tmp_path: Path) -> None:
-    config = ModelConfig("http://127.0.0.1:9/v1", "m", api_key=SecretStr(KEY), timeout=1.0)
+    config = ModelConfig("http://127.0.0.1:9/v1", "m", api_key=Secret(KEY), timeout=1.0)
     desk = await NewsDesk.open(tmp_path / "d.db", model=config)
     assert desk.model_reader is not None
     await desk.add_text("Bridge reopens\nThe bridge reopened on Monday after repairs.")

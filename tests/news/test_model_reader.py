@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import SecretStr
 
 from news.answer import Answer, Passage, answer_question
 from news.answer.model import (
@@ -28,6 +27,7 @@ from news.answer.model import (
 )
 from news.answer.quotes import Reply, build_context, fold, verify
 from news.answer.tokens import split_article
+from news.secret import Secret
 from tests.harness.fake_openai import Clock, FakeOpenAI, parse_prompt
 
 KEY = "sk-fake-TOPSECRET-4242"
@@ -57,7 +57,7 @@ TRUE_REPLY = {
 
 
 def make_reader(fake: FakeOpenAI, clock: Clock | None = None, **options: object) -> ModelReader:
-    values: dict[str, object] = {"api_key": SecretStr(KEY), "timeout": 2.0}
+    values: dict[str, object] = {"api_key": Secret(KEY), "timeout": 2.0}
     values.update(options)
     config = ModelConfig(fake.base_url, "fake-model", **values)  # type: ignore[arg-type]
     return ModelReader(config, clock=clock or time.monotonic)
@@ -453,12 +453,12 @@ async def test_the_api_key_is_never_logged_nor_shown(
     text = "\n".join(shown) + caplog.text
     assert KEY not in text and "TOPSECRET" not in text
     assert "***" in repr(reader.config)
-    assert f"{SecretStr(KEY)}" == "**********" and KEY not in repr(SecretStr(KEY))
+    assert f"{Secret(KEY)}" == "**********" and KEY not in repr(Secret(KEY))
 
 
 def test_a_plain_string_key_is_wrapped_and_credentials_in_the_url_are_not_shown() -> None:
     config = ModelConfig("http://user:hunter2@10.0.0.5:8080/v1", "m", api_key=KEY)  # type: ignore[arg-type]
-    assert isinstance(config.api_key, SecretStr)
+    assert isinstance(config.api_key, Secret)
     assert KEY not in repr(config)
     assert config.shown_url == "http://10.0.0.5:8080/v1" and "hunter2" not in repr(
         ModelReader(config)
