@@ -120,3 +120,47 @@ def test_every_command_loads_under_its_name() -> None:
     assert result.exit_code == 0, result.output
     listed = [line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line]
     assert listed == sorted(COMMANDS)
+
+
+def _imported(cwd: Path, code: str) -> set[str]:
+    """The modules ``python -X importtime -c CODE`` imports, run in ``cwd``."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("NEWSBOT_", "DISCORD_")) and key != "LOG_LEVEL"
+    }
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    # "import time: self [us] | cumulative | imported package", one line a module.
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and "imported package" not in line
+    }
+
+
+def test_the_command_line_imports_no_pydantic(tmp_path: Path) -> None:
+    # pydantic-settings alone took ~150-180 ms of every command's start (issue 24: 0.3 s);
+    # the settings are a stdlib dataclass (bot/config.py). python-dotenv is imported
+    # only to read a .env file, and this folder has none.
+    modules = _imported(
+        tmp_path, "import bot.cli; from bot.config import load_settings; load_settings()"
+    )
+    tops = {name.split(".")[0] for name in modules}
+    assert "bot.cli" in modules and "bot.config" in modules
+    assert not tops & {"pydantic", "pydantic_settings", "pydantic_core", "dotenv"}, sorted(tops)
+
+
+def test_a_dot_env_file_brings_in_dotenv(tmp_path: Path) -> None:
+    # The probe above would see a library that is imported: with a .env, dotenv is.
+    (tmp_path / ".env").write_text("NEWSBOT_FEED_LIMIT=5\n", encoding="utf-8")
+    code = "from bot.config import load_settings; assert load_settings().feed_limit == 5"
+    assert "dotenv" in {name.split(".")[0] for name in _imported(tmp_path, code)}
