@@ -19,6 +19,8 @@ later one applies the newer state.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import functools
 import importlib.util
 import logging
 import os
@@ -26,11 +28,11 @@ import shutil
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from news.domain import AddOutcome, NewArticle, SearchHit
 from news.snippet import snippet
@@ -47,11 +49,26 @@ if TYPE_CHECKING:
     from storage.tantivy_index import IndexedDoc, IndexHit, TantivyIndex
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 Kind = Literal["fts5", "tantivy"]
 KINDS: tuple[Kind, ...] = ("fts5", "tantivy")
 CHUNK = 5_000  # changes applied per index commit while catching up
 BULK_BATCH = 2_500  # articles a bulk import adds between catch-ups (IndexedArticleStore.bulk)
+
+# Every read of the index (searches, document counts, snippets) runs on this one thread,
+# as every SQL statement runs on aiosqlite's one: the event loop then contends for the
+# GIL with a fixed few threads (bot.app.workers.CpuWorker's docstring). On asyncio's
+# default executor a burst of /ask spread the reads over up to six threads, and the
+# loop's lag p99 rose from 8 ms on FTS5 to 12-16 ms (bench/README.md).
+_READER = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="newsbot-index")
+
+
+async def _read(fn: Callable[..., T], *args: object) -> T:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_READER, functools.partial(fn, *args))
+
+
 REBUILD_CHUNK = 2_000  # articles read per statement while rebuilding
 LOCK_WAIT = 5.0  # seconds a catch-up waits for another process's writer to finish
 
@@ -261,7 +278,7 @@ class IndexedArticleStore(ArticleStore):
         def snippets() -> dict[int, str]:
             return {i: snippet(a.text, is_match) for i, a in articles.items()}
 
-        made = await asyncio.to_thread(snippets)
+        made = await _read(snippets)
         return [
             SearchHit(
                 article_id=a.id,
@@ -290,9 +307,7 @@ class IndexedArticleStore(ArticleStore):
         phrases: Sequence[Sequence[str]] = (),
         counts: tuple[int, Mapping[str, int]] | None = None,
     ) -> list[IndexHit]:
-        return await asyncio.to_thread(
-            self._search, terms, guild_id, limit, title_weight, any_term, phrases
-        )
+        return await _read(self._search, terms, guild_id, limit, title_weight, any_term, phrases)
 
     def _search(
         self,
@@ -313,10 +328,10 @@ class IndexedArticleStore(ArticleStore):
         )
 
     async def doc_counts(self, words: Sequence[str], cap: int) -> dict[str, int]:
-        return await asyncio.to_thread(self.tantivy.doc_counts, words, cap)
+        return await _read(self.tantivy.doc_counts, words, cap)
 
     async def total(self) -> int:
-        return await asyncio.to_thread(self.tantivy.total)
+        return await _read(self.tantivy.total)
 
 
 @asynccontextmanager

@@ -120,6 +120,40 @@ async def test_a_desk_on_tantivy_answers_from_the_index(tmp_path: Path) -> None:
         await desk.close()
 
 
+async def test_a_burst_of_reads_runs_on_one_index_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The event loop shares the GIL with a fixed few threads: a burst of /ask must not
+    spread its index reads over asyncio's default pool (the loop's lag rose with it)."""
+    import asyncio
+    import threading
+
+    path = tmp_path / "desk.db"
+    await _tantivy_store(path)
+    seen: set[str] = set()
+    for name in ("search", "doc_counts", "total"):
+        original = getattr(TantivyIndex, name)
+
+        def spy(*args: object, _original=original, **kwargs: object) -> object:  # type: ignore[no-untyped-def]
+            seen.add(threading.current_thread().name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(TantivyIndex, name, spy)
+    stores = await open_stores(path)
+    try:
+        store = stores.articles
+        assert isinstance(store, IndexedArticleStore)
+        await store.add_many([NewArticle("Portwell ferry terminal", BOATS, guild_id=7)])
+        reads = [_ids(store, ["ferry"], 7) for _ in range(12)]
+        reads += [store.doc_counts(["ferry"], 10) for _ in range(6)]
+        reads += [store.total() for _ in range(6)]
+        results = await asyncio.gather(*reads)
+        assert results[0] and results[12] == {"ferry": 1} and results[-1] == 1
+        assert len(seen) == 1 and seen.pop().startswith("newsbot-index")
+    finally:
+        await stores.close()
+
+
 async def test_changes_committed_before_a_crash_are_indexed_at_the_next_start(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
