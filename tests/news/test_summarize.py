@@ -262,3 +262,31 @@ def test_unicode_prose_keeps_order(sentences: list[str]) -> None:
         found = text.find(sentence, cursor)
         assert found >= 0, f"{sentence!r} is missing or out of order"
         cursor = found + len(sentence)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(alphabet="PICTUREDpictured ıİ():Ab\u212a", max_size=40)
+    | st.builds(
+        lambda before, label, after: before + label + after,
+        st.text(max_size=10),
+        st.sampled_from(["(pictured)", "PICTURED", "pıctured", "(File photo)", "Smoke: A"]),
+        st.text(max_size=10),
+    )
+)
+def test_the_caption_precheck_holds_on_every_caption(sentence: str) -> None:
+    # The caption regex runs only where the cheap test holds: it must hold on every
+    # sentence the regex matches.
+    from news.summarize import _CAPTION, _may_be_caption
+
+    if _CAPTION.search(sentence):
+        assert _may_be_caption(sentence)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="AbÇßİı9'’.-_ ,:%", max_size=40) | st.text(max_size=40))
+def test_folding_a_whole_ascii_sentence_equals_folding_word_by_word(text: str) -> None:
+    from news.summarize import _folded
+    from news.text import words
+
+    assert _folded(text) == [w.casefold() for w in words(text)]
