@@ -288,4 +288,6 @@ def clean_body(text: str, title: str | None = None) -> str:
         if kept and kept[-1] == line:
             continue
         kept.append(line)
-    return "\n\n".join(kept)
+    # Dropping a piece can leave a mark uncomposed beside its letter: normalising here
+    # makes the body normal as stored, and lets the summarizer skip its own scan.
+    return normalize_ws("\n\n".join(kept))

@@ -4,7 +4,10 @@ hash of two spellings of one body would differ."""
 
 import re
 
-from news.text import _ODD_CHAR, normalize_ws
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from news.text import _ODD_CHAR, content_hash, normalize_ws
 
 # Every code point, once (the surrogates included: a draft may carry one until
 # sanitize removes it).
@@ -21,3 +24,24 @@ def test_each_odd_spacing_is_normalised() -> None:
         assert normalize_ws(odd) != odd, repr(odd)
     for normal in ("a b", "a\nb", "a\n\nb", "Café au lait."):
         assert normalize_ws(normal) is normal, repr(normal)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=" \n\t\u00a0\u2028\x1cab\u0301e.", max_size=40) | st.text(max_size=40))
+def test_the_hash_of_normal_text_equals_the_hash_through_the_full_pass(text: str) -> None:
+    # The store hashes text it has just normalised without splitting it again.
+    normal = normalize_ws(text)
+    assert content_hash(normal, normalized=True) == content_hash(text)
+
+
+def test_a_text_seen_recently_comes_back_unscanned_and_others_are_still_normalised() -> None:
+    body = "A body.\n\nIts second paragraph."
+    assert normalize_ws(body) is body
+    odd = "A  body."
+    fixed = normalize_ws(odd)
+    assert fixed == "A body."
+    # Many texts later, each odd one is still normalised and each normal one kept.
+    for n in range(20):
+        assert normalize_ws(f"Story  {n}.") == f"Story {n}."
+        assert normalize_ws(odd) == "A body."
+    assert normalize_ws(fixed) is fixed
