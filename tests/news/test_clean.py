@@ -467,3 +467,40 @@ def test_the_quick_checks_never_skip_a_hover_card(line: str) -> None:
         assert _may_hold_card(line)
     if summarize._HOVER_CARD.search(line):
         assert "MORE" in line
+
+
+_CREDIT_AND_PROMO_BITS = [
+    "All Rights Reserved.",
+    "all rights reſerved",
+    "ALL RIGHTS RESERVED",
+    "© Getty",
+    "Copyright 2024 Example",
+    "Photo: Reuters",
+    "Image caption",
+    "Credit: AFP",
+    "AFP via Getty Images",
+    "Jane Doe / AP",
+    "Read more",
+    "Sign up for our newsletter",
+    "Advertisement",
+    "Follow us on Twitter",
+    "Related: ",
+    "Watch: ",
+    "Share",
+    "ı",
+    "\u212a",
+]
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(_CREDIT_AND_PROMO_BITS) | st.text(alphabet="aeRv d.:/ ", max_size=8),
+        max_size=4,
+    ).map("".join)
+)
+def test_the_combined_line_checks_match_where_any_single_pattern_would(line: str) -> None:
+    from news.clean import _CREDIT_LINES, _PROMO_LINES, _RESERVED, _is_credit, _is_promo
+
+    assert _is_credit(line) == any(p.match(line) for p in [*_CREDIT_LINES, _RESERVED])
+    assert _is_promo(line) == any(p.match(line) for p in _PROMO_LINES)
