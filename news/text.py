@@ -221,9 +221,15 @@ def content_hash(text: str, *, normalized: bool = False) -> str:
     return hashlib.sha256(canon.encode("utf-8")).hexdigest()
 
 
+_NEWLINES = re.compile(r"\n+")
+
+
 def paragraphs(text: str) -> list[str]:
     """Non-empty paragraphs (blocks separated by blank lines or single newlines)."""
-    return [p.strip() for p in re.split(r"\n+", text) if p.strip()]
+    if "\n" not in text:  # one line (the summarizer splits line by line): no regex
+        line = text.strip()
+        return [line] if line else []
+    return [p.strip() for p in _NEWLINES.split(text) if p.strip()]
 
 
 def _ends_with_abbreviation(para: str, start: int, end: int) -> bool:

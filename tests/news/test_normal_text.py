@@ -45,3 +45,11 @@ def test_a_text_seen_recently_comes_back_unscanned_and_others_are_still_normalis
         assert normalize_ws(f"Story  {n}.") == f"Story {n}."
         assert normalize_ws(odd) == "A body."
     assert normalize_ws(fixed) is fixed
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=" \n\tab.", max_size=30))
+def test_paragraphs_of_one_line_or_many(text: str) -> None:
+    from news.text import paragraphs
+
+    assert paragraphs(text) == [p.strip() for p in re.split(r"\n+", text) if p.strip()]
