@@ -122,9 +122,13 @@ def _storable(draft: Draft) -> Draft:
     such a character would otherwise fail the whole write, and with it a batch."""
     fields = ("text", "html", "title", "url", "source", "author")
     clean: dict[str, Any] = {
-        k: sanitize(v) for k in fields if isinstance(v := getattr(draft, k), str)
+        k: safe
+        for k in fields
+        if isinstance(v := getattr(draft, k), str) and (safe := sanitize(v)) is not v
     }
-    return dataclasses.replace(draft, **clean)
+    # sanitize returns the very string when it has nothing to remove (nearly always):
+    # the draft is then kept, not copied.
+    return dataclasses.replace(draft, **clean) if clean else draft
 
 
 def article_url(url: str | None) -> str | None:

@@ -290,3 +290,21 @@ def test_folding_a_whole_ascii_sentence_equals_folding_word_by_word(text: str) -
     from news.text import words
 
     assert _folded(text) == [w.casefold() for w in words(text)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["By", "By.", " . ", "Jane Doe", "Doe.", "(CNN)", "LONDON ", " -- ", "(AP)"]
+        )
+        | st.text(alphabet="By .(A)-", max_size=6),
+        max_size=5,
+    ).map("".join)
+)
+def test_the_lead_junk_precheck_holds_on_every_header_and_dateline(sentence: str) -> None:
+    from news.summarize import _LEAD_JUNK, _may_lead
+
+    for pattern in _LEAD_JUNK:
+        if pattern.match(sentence):
+            assert _may_lead(pattern, sentence)
