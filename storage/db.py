@@ -21,7 +21,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from storage.errors import StorageError, is_read_only, read_only_error, translated
+from storage.errors import StorageError, is_busy, is_read_only, read_only_error, translated
 from storage.migrate import Migration, load_migrations, migrate
 from storage.sql import Dialect, Domain, Params, Row
 
@@ -326,7 +326,7 @@ async def _writer(
         raise
     opened.append(writer)
     try:
-        await writer.execute("PRAGMA journal_mode = WAL")
+        await _use_wal(writer)
         await migrate(_SqliteMigrations(writer, path), known)
     except sqlite3.OperationalError as err:
         if not is_read_only(err):
@@ -335,6 +335,28 @@ async def _writer(
         await writer.close()
         return None
     return writer
+
+
+async def _use_wal(conn: aiosqlite.Connection) -> None:
+    """Switch the file to WAL (once per file: the mode is kept in it).
+
+    On a new file that several processes open at once, the switch of one can fail at
+    once with "database is locked", busy timeout or not: it holds a shared lock while
+    another process holds the one it needs, and SQLite answers such a wait at once rather
+    than risk a deadlock. Tried again from scratch, it finds WAL already set or takes the
+    lock. (Three processes opening one new file failed this way about once in 40 on two
+    loaded cores.)"""
+    deadline = asyncio.get_running_loop().time() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.005
+    while True:
+        try:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if not is_busy(err) or asyncio.get_running_loop().time() + pause > deadline:
+                raise
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 async def open_reader(path: Path, *, read_only: bool) -> aiosqlite.Connection:

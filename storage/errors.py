@@ -29,6 +29,11 @@ def is_read_only(err: sqlite3.Error) -> bool:
     return _primary(err) == _READONLY
 
 
+def is_busy(err: sqlite3.Error) -> bool:
+    """True for "database is locked" (SQLITE_BUSY)."""
+    return _primary(err) == _BUSY
+
+
 def describe(
     err: sqlite3.Error, path: Path | str, *, busy_ms: int | None = None
 ) -> StorageError | None:

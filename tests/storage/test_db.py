@@ -101,6 +101,34 @@ def test_migration_files_are_numbered_uniquely():
     assert len(numbers) == len(set(numbers))
 
 
+async def test_the_switch_to_wal_waits_for_a_writer_that_holds_a_new_file(tmp_path):
+    """SQLite refuses "PRAGMA journal_mode = WAL" at once, without its busy timeout, while
+    another connection holds a write transaction on a file still in rollback mode: three
+    processes opening a new file failed so on a loaded machine. The switch is tried again
+    until the writer lets go."""
+    import threading
+
+    path = tmp_path / "held.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE early (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO early VALUES (1)")
+    release = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
+    release.start()
+    started = time.monotonic()
+    try:
+        db = await open_database(path)
+    finally:
+        release.join()
+        holder.close()
+    try:
+        assert time.monotonic() - started >= 0.25  # it waited for the holder
+        mode = await db.fetchone("PRAGMA journal_mode")
+        assert mode is not None and mode[0] == "wal"
+    finally:
+        await db.close()
+
+
 RACE_SCRIPT = """
 import asyncio, sys, time
 from storage.db import open_database
