@@ -63,16 +63,22 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return db
 
 
-def _run(store: Path, *args: str) -> tuple[int, set[str]]:
-    """The exit status of ``newsbot --db STORE ARGS`` in a fresh interpreter, and the
-    modules it imported."""
-    out = store.parent / "probe.json"
+def _clean_env() -> dict[str, str]:
+    """This environment without any newsbot setting, with the project on the path."""
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("NEWSBOT_", "DISCORD_")) and key != "LOG_LEVEL"
     }
     env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def _run(store: Path, *args: str) -> tuple[int, set[str]]:
+    """The exit status of ``newsbot --db STORE ARGS`` in a fresh interpreter, and the
+    modules it imported."""
+    out = store.parent / "probe.json"
+    env = _clean_env()
     done = subprocess.run(
         [sys.executable, "-c", PROBE, str(out), "--db", str(store), *args],
         cwd=store.parent,
@@ -124,12 +130,7 @@ def test_every_command_loads_under_its_name() -> None:
 
 def _imported(cwd: Path, code: str) -> set[str]:
     """The modules ``python -X importtime -c CODE`` imports, run in ``cwd``."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("NEWSBOT_", "DISCORD_")) and key != "LOG_LEVEL"
-    }
-    env["PYTHONPATH"] = str(ROOT)
+    env = _clean_env()
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code],
         cwd=cwd,
