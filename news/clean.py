@@ -183,8 +183,9 @@ _INLINE_CREDIT = re.compile(
 
 
 # Tried at every length up to 150, so asked only of lines that end the right way: the
-# test on the last six characters holds for every line it matches ("erved" has no
-# letter that IGNORECASE lets another character stand for).
+# test on the last seven characters holds for every line it matches, "reserved." before
+# a final newline that "$" allows included ("erved" has no letter that IGNORECASE lets
+# another character stand for).
 _RESERVED = re.compile(r"^[^\n]{0,150}all rights reserved\.?$", re.IGNORECASE)
 
 
@@ -200,7 +201,7 @@ _CREDIT = _one_of(_CREDIT_LINES)
 
 
 def _is_credit(line: str) -> bool:
-    return bool(_CREDIT.match(line) or ("erved" in line[-6:].lower() and _RESERVED.match(line)))
+    return bool(_CREDIT.match(line) or ("erved" in line[-7:].lower() and _RESERVED.match(line)))
 
 
 # --- promos and boilerplate --------------------------------------------------

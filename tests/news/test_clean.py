@@ -473,6 +473,7 @@ _CREDIT_AND_PROMO_BITS = [
     "All Rights Reserved.",
     "all rights reſerved",
     "ALL RIGHTS RESERVED",
+    "All rights reserved.\n",
     "© Getty",
     "Copyright 2024 Example",
     "Photo: Reuters",
@@ -495,7 +496,7 @@ _CREDIT_AND_PROMO_BITS = [
 @settings(max_examples=600, deadline=None)
 @given(
     st.lists(
-        st.sampled_from(_CREDIT_AND_PROMO_BITS) | st.text(alphabet="aeRv d.:/ ", max_size=8),
+        st.sampled_from(_CREDIT_AND_PROMO_BITS) | st.text(alphabet="aeRv d.:/ \n", max_size=8),
         max_size=4,
     ).map("".join)
 )
