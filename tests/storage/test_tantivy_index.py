@@ -6,6 +6,8 @@ the kill a real ``newsbot import`` subprocess killed with SIGKILL.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -50,6 +52,19 @@ async def _tantivy_store(path: Path) -> None:
         await stores.close()
 
 
+@asynccontextmanager
+async def _indexed_store(path: Path) -> AsyncIterator[IndexedArticleStore]:
+    """A new store at ``path`` switched to Tantivy, opened; closed at the end."""
+    await _tantivy_store(path)
+    stores = await open_stores(path)
+    try:
+        store = stores.articles
+        assert isinstance(store, IndexedArticleStore)
+        yield store
+    finally:
+        await stores.close()
+
+
 async def _use(path: Path, kind: search_index.Kind) -> None:
     """`newsbot index use KIND` on the file, as its code runs it."""
     from storage.db import open_database
@@ -68,11 +83,7 @@ async def _ids(store: IndexedArticleStore, words: list[str], guild: int | None) 
 
 async def test_a_delete_and_a_scope_change_reach_the_index(tmp_path: Path) -> None:
     path = tmp_path / "desk.db"
-    await _tantivy_store(path)
-    stores = await open_stores(path)
-    try:
-        store = stores.articles
-        assert isinstance(store, IndexedArticleStore)
+    async with _indexed_store(path) as store:
         ferry, apples, bridge = await store.add_many(
             [
                 NewArticle("Portwell ferry terminal", BOATS, guild_id=7),
@@ -98,8 +109,6 @@ async def test_a_delete_and_a_scope_change_reach_the_index(tmp_path: Path) -> No
 
         report = await check(store)
         assert report.ok, report
-    finally:
-        await stores.close()
 
 
 async def test_a_desk_on_tantivy_answers_from_the_index(tmp_path: Path) -> None:
@@ -128,21 +137,16 @@ async def test_a_burst_of_reads_runs_on_one_index_thread(
     import asyncio
     import threading
 
-    path = tmp_path / "desk.db"
-    await _tantivy_store(path)
     seen: set[str] = set()
-    for name in ("search", "doc_counts", "total"):
-        original = getattr(TantivyIndex, name)
+    async with _indexed_store(tmp_path / "desk.db") as store:
+        for name in ("search", "doc_counts", "total"):
+            original = getattr(TantivyIndex, name)
 
-        def spy(*args: object, _original=original, **kwargs: object) -> object:  # type: ignore[no-untyped-def]
-            seen.add(threading.current_thread().name)
-            return _original(*args, **kwargs)
+            def spy(*args: object, _original=original, **kwargs: object) -> object:  # type: ignore[no-untyped-def]
+                seen.add(threading.current_thread().name)
+                return _original(*args, **kwargs)
 
-        monkeypatch.setattr(TantivyIndex, name, spy)
-    stores = await open_stores(path)
-    try:
-        store = stores.articles
-        assert isinstance(store, IndexedArticleStore)
+            monkeypatch.setattr(TantivyIndex, name, spy)
         await store.add_many([NewArticle("Portwell ferry terminal", BOATS, guild_id=7)])
         reads = [_ids(store, ["ferry"], 7) for _ in range(12)]
         reads += [store.doc_counts(["ferry"], 10) for _ in range(6)]
@@ -150,8 +154,6 @@ async def test_a_burst_of_reads_runs_on_one_index_thread(
         results = await asyncio.gather(*reads)
         assert results[0] and results[12] == {"ferry": 1} and results[-1] == 1
         assert len(seen) == 1 and seen.pop().startswith("newsbot-index")
-    finally:
-        await stores.close()
 
 
 async def test_changes_committed_before_a_crash_are_indexed_at_the_next_start(
@@ -324,18 +326,12 @@ async def test_a_catch_up_waits_for_another_writer_then_applies_its_rows(tmp_pat
     import threading
 
     path = tmp_path / "desk.db"
-    await _tantivy_store(path)
-    stores = await open_stores(path)
-    try:
-        store = stores.articles
-        assert isinstance(store, IndexedArticleStore)
+    async with _indexed_store(path) as store:
         other = TantivyIndex(search_index.index_folder(path)).writer()
         threading.Timer(0.3, other.__exit__, (None, None, None)).start()
         await store.add_many([NewArticle("Portwell ferry terminal", BOATS)])
         assert await store.total() == 1
         assert (await search_index.state(store.db))[2] == 0
-    finally:
-        await stores.close()
 
 
 def test_a_scope_crowded_out_of_the_unfiltered_best_still_gets_its_own(tmp_path: Path) -> None:
