@@ -167,8 +167,8 @@ _OPEN_QUOTES = "\"“‘'"
 
 def _strip_lead_junk(sentence: str) -> str:
     """Trim a dateline or byline from the start of a sentence, keeping the rest."""
-    for pattern in _LEAD_JUNK:
-        if not _may_lead(pattern, sentence):
+    for pattern, may_match in _LEAD_JUNK:
+        if not may_match(sentence):
             continue
         trimmed = pattern.sub("", sentence, count=1)
         if trimmed != sentence and trimmed.strip():
@@ -176,13 +176,17 @@ def _strip_lead_junk(sentence: str) -> str:
     return sentence
 
 
-_LEAD_JUNK = (_DM_HEADER, _DATELINE)
+def _may_be_header(text: str) -> bool:
+    return text.startswith("By")
 
 
-def _may_lead(pattern: re.Pattern[str], text: str) -> bool:
-    """What a match of ``pattern`` needs: the header's "By" at the start, the
-    dateline's bracket. Most sentences have neither, and skip the regex."""
-    return text.startswith("By") if pattern is _DM_HEADER else "(" in text
+def _may_be_dateline(text: str) -> bool:
+    return "(" in text
+
+
+# Each lead pattern with what any match of it needs (the header's "By" at the start, the
+# dateline's bracket): most sentences have neither, and skip the regex.
+_LEAD_JUNK = ((_DM_HEADER, _may_be_header), (_DATELINE, _may_be_dateline))
 
 
 def _is_junk(sentence: str, title_key: str, key: str, n_words: int) -> bool:
@@ -240,7 +244,7 @@ def _candidates(text: str) -> tuple[list[str], str | None]:
             if found_title is None and not _junk_text(line):
                 found_title = line
             continue
-        if _may_lead(_DM_HEADER, line):
+        if _may_be_header(line):
             line = _DM_HEADER.sub("", line, count=1)
         if "MORE" in line:  # every hover card ends in it; most lines skip the regex
             line = _HOVER_CARD.sub(r"\1", line)
