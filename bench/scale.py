@@ -7,7 +7,7 @@ Run as ``PYTHONPATH=. .venv/bin/python -m bench.scale [--sizes 1000,100000,10000
 For each size N a store of N distinct articles is built from the BBC corpus
 (``bench.corpus``: copies carrying a marker, or copies varied per story) through
 ``NewsDesk.import_drafts`` in batches of ``bot.app.articles.IMPORT_BATCH``, the path
-``newsbot import`` takes: cleaning, summarizing, dedupe and indexing (into the index a
+``newsbot import`` takes: cleaning, dedupe and indexing (into the index a
 new store takes: Tantivy where installed) included. Built stores are cached in
 ``bench/.cache/`` with the import rate measured when they were built (``--rebuild``
 builds again). Each size is measured in steps (``measure_size``): the import, browsing
@@ -284,6 +284,9 @@ async def _digest_times(db_path: Path) -> dict[str, float] | None:
                 render_messages(digest)
                 times.append((mid - start) * 1000)
                 render.append((time.perf_counter() - mid) * 1000)
+            # The first build summarizes what was imported without a summary (and stores
+            # it); the median is the digest of a store whose articles have theirs.
+            out[f"first_{label}"] = times[0]
             out[f"build_{label}"] = statistics.median(times)
             out[f"render_{label}"] = statistics.median(render)
             out["articles"] = len(digest.articles)

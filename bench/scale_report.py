@@ -34,7 +34,7 @@ def _ms(values: Sequence[float]) -> str:
 def report(results: list[dict[str, Any]], args: argparse.Namespace, summ: dict[str, float]) -> None:
     verdicts: list[list[object]] = []
     print_table(
-        "Bulk import (NewsDesk.import_drafts as newsbot import runs it; clean+summarize+index)",
+        "Bulk import (NewsDesk.import_drafts as newsbot import runs it; clean+index, summaries on first use)",
         [
             "N",
             "corpus",
@@ -223,6 +223,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, summ: dict[s
             "N",
             "corpus",
             "articles",
+            "first build",
             "build (since=None)",
             "render",
             "build (since=1 day)",
@@ -233,6 +234,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, summ: dict[s
                 r["size"],
                 r["mode"],
                 int(d["articles"]),
+                d.get("first_all", float("nan")),
                 d["build_all"],
                 d["render_all"],
                 d["build_day"],

@@ -114,7 +114,8 @@ async def build_digest(
     articles = []
     for article in chosen:
         if article.summary is None:
-            # Stored before summaries existed and not yet backfilled: summarize now.
+            # Imported in bulk (or stored before summaries existed) and never shown yet:
+            # summarized now, and stored for next time.
             summary = tuple(await desk.summary(article))
             article = _with_summary(article, summary)
         articles.append(article)

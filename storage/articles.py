@@ -349,12 +349,6 @@ class ArticleStore:
         )
         return [_article(row) for row in rows]
 
-    async def missing_summaries(self, limit: int = 500) -> list[Article]:
-        rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM articles WHERE summary IS NULL ORDER BY id LIMIT ?", (limit,)
-        )
-        return [_article(row) for row in rows]
-
     async def titles(self, guild_id: int | None, prefix: str, *, limit: int = 25) -> list[Article]:
         """Autocomplete: articles in scope whose title contains ``prefix``, newest first,
         among the newest TITLE_WINDOW of each scope, and the article whose id it is.

@@ -64,7 +64,9 @@ class Articles(TextIndex, Protocol):
         """Delete an article owned by exactly this scope; True if one was deleted."""
         ...
 
-    async def set_summary(self, article_id: int, summary: Sequence[str]) -> None: ...
+    async def set_summary(self, article_id: int, summary: Sequence[str]) -> None:
+        """Store the summary of an article that had none (made the first time it was shown)."""
+        ...
 
     async def get(self, article_id: int, guild_id: int | None = None) -> Article | None:
         """The article if it is visible from ``guild_id``'s scope."""
@@ -100,8 +102,6 @@ class Articles(TextIndex, Protocol):
     ) -> list[Article]:
         """Articles in scope added after ``after`` (all if None), newest first."""
         ...
-
-    async def missing_summaries(self, limit: int = 500) -> list[Article]: ...
 
     async def titles(self, guild_id: int | None, prefix: str, *, limit: int = 25) -> list[Article]:
         """Articles whose title contains ``prefix`` (for autocomplete), newest first; a

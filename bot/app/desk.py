@@ -123,12 +123,10 @@ class NewsDesk(AskCases):
         """The desk over the backend at ``location``: a SQLite file, or a PostgreSQL URL."""
         stores = await open_stores(location)
         try:
-            desk = cls(stores, **options)  # type: ignore[arg-type]
-            await desk.backfill_summaries()
+            return cls(stores, **options)  # type: ignore[arg-type]
         except BaseException:
             await stores.close()
             raise
-        return desk
 
     async def close(self) -> None:
         try:

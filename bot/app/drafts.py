@@ -60,8 +60,12 @@ class AddResult:
     duplicate: bool
 
 
-def prepare(draft: Draft, guild_id: int | None, added_by: int | None) -> NewArticle:
-    """Extract, clean and summarize a draft (CPU-bound: call it in a worker thread)."""
+def prepare(
+    draft: Draft, guild_id: int | None, added_by: int | None, *, with_summary: bool = True
+) -> NewArticle:
+    """Extract, clean and summarize a draft (CPU-bound: call it in a worker thread).
+    ``with_summary=False`` leaves the summary to be made the first time something shows
+    the article (:meth:`bot.app.articles.ArticleCases.summary`)."""
     # Imported here: their patterns take a while to compile, and the commands that only
     # read (show, list, ask) never clean or summarize.
     from news.clean import clean_body, clean_title
@@ -112,7 +116,7 @@ def prepare(draft: Draft, guild_id: int | None, added_by: int | None) -> NewArti
         published=published,
         guild_id=guild_id,
         added_by=added_by,
-        summary=tuple(summarize(body, title)),
+        summary=tuple(summarize(body, title)) if with_summary else None,
     )
 
 
@@ -171,13 +175,15 @@ def read_source_file(path: Path, **fields: object) -> Draft:
     raise InputError(f"{path.name}: only .txt, .md and .html files can be added.")
 
 
-def prepare_all(drafts: Iterable[Draft], guild_id: int | None) -> list[NewArticle | NewsError]:
-    """Each draft prepared, or the error that refused it (named by its ``origin``): a
-    bulk import's job, in the worker thread or a worker process."""
+def prepare_all(
+    drafts: Iterable[Draft], guild_id: int | None, *, with_summary: bool = True
+) -> list[NewArticle | NewsError]:
+    """Each draft prepared (:func:`prepare`), or the error that refused it (named by its
+    ``origin``): a batch's job, in the worker thread or a worker process."""
     out: list[NewArticle | NewsError] = []
     for draft in drafts:
         try:
-            out.append(prepare(draft, guild_id, None))
+            out.append(prepare(draft, guild_id, None, with_summary=with_summary))
         except NewsError as err:
             out.append(type(err)(f"{draft.origin}: {err}") if draft.origin else err)
     return out

@@ -8,6 +8,7 @@ import contextlib
 import re
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -78,6 +79,7 @@ def import_(ctx: Context, paths: tuple[Path, ...], guild: int | None) -> None:
     Each item that fails is named on standard error as FILE:LINE: REASON (FILE: REASON
     for a .txt/.md/.html file); the others are stored all the same. Exit status: 0 when
     nothing failed, 1 when any item failed (or the import could not run at all).
+    Each article is summarized the first time something shows it.
     """
     files = expand(paths)
     total = count_items(files)
@@ -85,7 +87,7 @@ def import_(ctx: Context, paths: tuple[Path, ...], guild: int | None) -> None:
     failures: list[str] = []
 
     async def work(desk: NewsDesk) -> None:
-        # Big imports prepare (clean, summarize) on every core; small ones in the desk's
+        # Big imports prepare (extract, clean) on every core; small ones in the desk's
         # worker thread, without the start-up cost of processes.
         pool = process_pool() if total >= POOL_THRESHOLD else None
         with (
@@ -158,7 +160,11 @@ def show(ctx: Context, article_id: int, as_json: bool) -> None:
     """Show one article with its cleaned text."""
 
     async def work(desk: NewsDesk) -> Article | None:
-        return await desk.get_any(article_id)
+        found = await desk.get_any(article_id)
+        if found is not None and as_json and found.summary is None:
+            # Imported in bulk and not shown before: summarized now (and stored).
+            found = replace(found, summary=tuple(await desk.summary(found)))
+        return found
 
     article = with_desk(ctx, work)
     if article is None:

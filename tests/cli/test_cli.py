@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -221,6 +222,43 @@ def test_import_jsonl_counts_and_is_idempotent(runner, tmp_path):
     second = invoke(runner, "import", str(data))
     assert "added 0, duplicates 3, failed 3" in second.output
     assert count(runner) == 2
+
+
+def _stored_summaries(db: Path) -> dict[int, str | None]:
+    conn = sqlite3.connect(db)
+    try:
+        return dict(conn.execute("SELECT id, summary FROM articles").fetchall())
+    finally:
+        conn.close()
+
+
+def test_an_import_leaves_each_summary_for_the_first_time_it_is_shown(runner, tmp_path):
+    data = tmp_path / "archive.jsonl"
+    stories = [
+        "The lighthouse at Skarpa was relit on Friday after forty years in the dark. "
+        "Volunteers raised the money for a new lamp. The keeper's cottage is now a cafe.",
+        "Ice on the river Molde broke up a week early this spring. Ferries resumed on "
+        "Tuesday, and the town lifted its warning for skaters.",
+    ]
+    data.write_text("\n".join(json.dumps({"text": t}) for t in stories) + "\n", encoding="utf-8")
+    assert invoke(runner, "import", str(data)).exit_code == 0
+    # Summarizing was half of an import's work, and most imported articles are never shown.
+    stored = _stored_summaries(runner[1])
+    assert len(stored) == 2 and set(stored.values()) == {None}
+    first, second = sorted(stored)
+
+    shown = invoke(runner, "summarize", str(first), "--json")
+    assert shown.exit_code == 0, shown.output
+    made = json.loads(shown.output)["summary"]
+    assert "Volunteers raised the money for a new lamp." in made
+    # Made once, then kept; the other article still waits for its first showing.
+    kept = _stored_summaries(runner[1])
+    assert kept[second] is None
+    assert kept[first] is not None and json.loads(kept[first]) == made
+
+    as_json = json.loads(invoke(runner, "show", str(second), "--json").output)
+    assert as_json["summary"] and "Ferries resumed" in " ".join(as_json["summary"])
+    assert _stored_summaries(runner[1])[second] is not None
 
 
 def test_import_folder_of_files(runner, tmp_path, paste_file):

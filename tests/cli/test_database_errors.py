@@ -105,6 +105,24 @@ def test_a_read_only_database_serves_reads_and_refuses_writes(folder, wal, folde
     one_line_error(added, "read-only", str(db))
 
 
+def test_a_read_only_database_still_shows_a_summary_it_cannot_store(folder):
+    db = folder / "news.db"
+    archive = folder / "archive.jsonl"
+    archive.write_text(json.dumps({"text": STORY, "title": "Footbridge rebuilt"}) + "\n")
+    imported = newsbot(db, "import", str(archive))
+    assert imported.returncode == 0, imported.stderr
+    db.chmod(0o444)
+    shown = newsbot(db, "summarize", "1", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert "nine days" in " ".join(json.loads(shown.stdout)["summary"])
+    assert "Traceback" not in shown.stderr
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        assert conn.execute("SELECT summary FROM articles").fetchone()[0] is None
+    finally:
+        conn.close()
+
+
 def test_a_database_in_a_folder_that_cannot_be_written(folder):
     folder.chmod(0o555)
     story = f"Footbridge rebuilt\n{STORY}"

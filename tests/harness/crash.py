@@ -143,8 +143,10 @@ def check_store(location: Location, *, guild: int | None = None) -> dict[str, ob
         out: dict[str, object] = {}
         out["integrity"] = conn.execute("PRAGMA integrity_check").fetchone()[0]
         out["articles"] = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-        out["no summary"] = conn.execute(
-            "SELECT count(*) FROM articles WHERE summary IS NULL OR summary IN ('', '[]')"
+        # An imported article has no summary until it is first shown (NULL); an empty one
+        # would be a half-written row.
+        out["empty summary"] = conn.execute(
+            "SELECT count(*) FROM articles WHERE summary IN ('', '[]')"
         ).fetchone()[0]
         out["distinct urls"] = conn.execute(
             "SELECT count(DISTINCT url_norm) FROM articles"
@@ -204,7 +206,7 @@ async def _check_pg(url: str, guild: int | None) -> dict[str, object]:
         out["articles"] = await count("count(*)")
         out["fts docs"] = await count("count(*)", "search IS NOT NULL")
         out["findable"] = through_index
-        out["no summary"] = await count("count(*)", "(summary IS NULL OR summary IN ('', '[]'))")
+        out["empty summary"] = await count("count(*)", "summary IN ('', '[]')")
         out["distinct urls"] = await count("count(DISTINCT url_norm)")
         out["distinct bodies"] = await count("count(DISTINCT content_hash)")
     finally:
@@ -223,8 +225,8 @@ def problems(state: dict[str, object]) -> list[str]:
     for key in ("fts docs", "findable", "distinct urls", "distinct bodies"):
         if state[key] != n:
             found.append(f"{key} {state[key]} != articles {n}")
-    if state["no summary"]:
-        found.append(f"{state['no summary']} articles without a summary")
+    if state["empty summary"]:
+        found.append(f"{state['empty summary']} articles with an empty summary")
     return found
 
 

@@ -1,8 +1,7 @@
 """No statement on a start-up or per-command path reads the whole ``articles`` table.
 
-Every ``NewsDesk.open`` (the bot's start, each CLI command) runs the summary backfill,
-and each command then runs a few reads; on a store of a million articles one full scan
-costs a second or more. The statements are recorded as the real desk runs them on a
+Every ``NewsDesk.open`` (the bot's start, each CLI command) and each command run a few
+statements; on a store of a million articles one full scan costs a second or more. The statements are recorded as the real desk runs them on a
 real SQLite file, then SQLite's planner is asked how it would run each.
 """
 
@@ -15,7 +14,6 @@ import pytest
 from bot.app.desk import NewsDesk
 from news.domain import NewArticle
 from storage.backend import open_stores
-from tests.harness.postgres import reset_database
 from tests.harness.query_plans import full_scans, plans, traced
 
 TOWNS = ("Ashby", "Brenfield", "Carrow", "Dunmere", "Elston", "Fairholt")
@@ -51,10 +49,11 @@ async def _every_path(path: Path) -> list[str]:
     stores = await open_stores(path)
     db = stores.articles.db  # type: ignore[attr-defined]
     async with traced(db) as seen:
-        desk = NewsDesk(stores)
+        desk = NewsDesk(stores)  # what NewsDesk.open makes, over the traced store
         try:
-            await desk.backfill_summaries()  # what NewsDesk.open runs at every start
             article = next(a for a in await desk.recent(7, limit=5) if a.guild_id == 7)
+            # An article shown for the first time gets its summary made and stored.
+            await desk.summary(next(a for a in await desk.recent_any(None) if a.summary is None))
             await desk.get(article.id, 7)
             await desk.get_any(article.id)
             await desk.recent_any(None)
@@ -92,8 +91,8 @@ async def test_no_start_up_or_command_statement_scans_articles(
         await db.close()
     statements = await _every_path(store_path)
     planned = plans(store_path, statements)
-    # The paths did run: the backfill's question and an article read are among them.
-    assert any("summary IS NULL" in sql for sql in planned)
+    # The paths did run: a summary stored on first use and an article read are among them.
+    assert any(sql.startswith("UPDATE articles SET summary") for sql in planned)
     if index == "fts5":  # /news search and /ask's retrieval
         assert any("articles_fts MATCH" in sql for sql in planned)
     else:  # FTS5 is not read at all; the catch-up's check at start, and after the remove
@@ -102,17 +101,18 @@ async def test_no_start_up_or_command_statement_scans_articles(
     assert full_scans(store_path, statements) == {}
 
 
-async def test_the_check_sees_a_scan_when_the_backfill_loses_its_index(store_path: Path) -> None:
-    # Without migration 009's partial index the backfill's question reads every row:
-    # the check above must see that, or it proves nothing.
+async def test_the_check_sees_a_scan_when_a_path_loses_its_index(store_path: Path) -> None:
+    # Without migration 006's index of the newest articles, the host's list of every
+    # scope reads the whole table and sorts it: the check above must see that, or it
+    # proves nothing.
     stores = await open_stores(store_path)
     try:
         async with stores.articles.db.transaction() as tx:  # type: ignore[attr-defined]
-            await tx.execute("DROP INDEX articles_no_summary")
+            await tx.execute("DROP INDEX articles_newest")
     finally:
         await stores.close()
     scans = full_scans(store_path, await _every_path(store_path))
-    assert [sql for sql in scans if "summary IS NULL" in sql], scans
+    assert [sql for sql in scans if "ORDER BY added_at DESC" in sql], scans
 
 
 async def test_the_store_size_comes_from_fts5_without_a_count(store_path: Path) -> None:
@@ -128,36 +128,5 @@ async def test_the_store_size_comes_from_fts5_without_a_count(store_path: Path) 
         assert await store.total() == 120
         row = await store.db.fetchone("SELECT count(*) FROM articles")  # type: ignore[attr-defined]
         assert row[0] == 120
-    finally:
-        await stores.close()
-
-
-async def test_postgres_can_serve_the_backfill_from_its_partial_index(postgres_url: str) -> None:
-    # On PostgreSQL the planner picks by cost, and on a handful of rows a sequential scan
-    # is cheapest; with sequential scans priced out, the plan shows whether an index
-    # can serve the backfill's own statement at all (without migration 002 none can).
-    stores = await open_stores(postgres_url)
-    try:
-        store = stores.articles
-        await reset_database(postgres_url)
-        await store.add_many(_article(i, guild=None, summary=i % 2 == 0) for i in range(20))
-        seen: list[tuple[str, tuple[object, ...]]] = []
-        db = store.db  # type: ignore[attr-defined]
-        read = db.fetchall
-
-        async def recording(sql: str, params: tuple[object, ...] = ()) -> list[object]:
-            seen.append((sql, tuple(params)))
-            return await read(sql, params)
-
-        db.fetchall = recording
-        try:
-            assert len(await store.missing_summaries()) == 10
-        finally:
-            del db.fetchall
-        [(sql, params)] = seen
-        async with db.transaction() as tx:
-            await tx.execute("SET LOCAL enable_seqscan = off")
-            plan = "\n".join(row[0] for row in await tx.fetchall(f"EXPLAIN {sql}", params))
-        assert "articles_no_summary" in plan, plan
     finally:
         await stores.close()
