@@ -142,7 +142,7 @@ class ArticleCases:
         Imported articles are stored without a summary: each gets one the first time
         something shows it (:meth:`summary`). Summarizing was half of an article's
         preparation (0.3 of 0.6 ms of CPU), and an archive's articles are mostly never
-        shown: at 100k articles the import went from 1,795 to 2,406 a second."""
+        shown (bench/README.md, issue 24's fifth round)."""
         batch: list[Draft] = []
         in_flight: set[asyncio.Task[None]] = set()
 
