@@ -203,6 +203,33 @@ _PATTERN_TEXTS = [
 ]
 
 
+# Every time expression above holds a decimal digit (a day, a year, a count) or one of
+# these letters in a row: a word it requires, or the three letters that every spelling
+# of a month or weekday starts with. A question with neither names no time, and its
+# patterns need not be compiled (~12 ms, on a command's first question) nor run: about
+# three questions in four, in NewsQA's and SQuAD's.
+_HINTS = (
+    *("since", "ago", "last", "past", "today", "tonight", "morning", "afternoon"),
+    *("evening", "yesterday", "week", "month", "year"),
+    *("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+    *("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+)
+_DIGIT = re.compile(r"\d")  # as the patterns' \d: any Unicode decimal digit
+# The characters that IGNORECASE matches to an ASCII letter besides its two cases (the
+# dotted and dotless I, the long s, the Kelvin sign), as that letter: str.lower alone
+# would turn "İ" into two characters and leave "ı" and "ſ" as they are.
+_AS_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def may_name_time(question: str) -> bool:
+    """False only when no time expression can match ``question`` (a necessary test, not
+    a sufficient one: "Monaco" passes)."""
+    if _DIGIT.search(question):
+        return True
+    folded = question.translate(_AS_ASCII).lower()
+    return any(hint in folded for hint in _HINTS)
+
+
 @functools.cache
 def _patterns() -> list[tuple[str, re.Pattern[str]]]:
     """The time expressions, compiled on the first question: that takes a few
@@ -223,6 +250,8 @@ def without(question: str, window: Window) -> str:
 def find_window(question: str, now: datetime, zone: tzinfo = UTC) -> Window | None:
     """The first time expression in ``question``, as local days in ``zone`` around
     ``now``; None when it names no time."""
+    if not may_name_time(question):
+        return None
     today = now.astimezone(zone).date()
     best: tuple[int, Window] | None = None
     for name, pattern in _patterns():

@@ -4,12 +4,16 @@ Tuesday 8 December (22:30) in New York: every window is in New York's days."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from news.when import Window, find_window, without
+from news import when
+from news.when import Window, find_window, may_name_time, without
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 12, 9, 3, 30, tzinfo=UTC)
@@ -148,3 +152,48 @@ def test_an_impossible_date_is_no_day() -> None:
     # 31 April is no day: at most the month is taken, and only as a boost.
     window = find_window("What happened on 31 April?", NOW, NEW_YORK)
     assert window is None or (not window.strict and window.first.day == 1)
+
+
+# -- the cheap test that spares the patterns --------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "text"), when._PATTERN_TEXTS)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_match_of_every_pattern_passes_the_cheap_test(
+    name: str, text: str, data: st.DataObject
+) -> None:
+    # The test is only worth having if no phrase a pattern reads is turned away by it.
+    phrase = data.draw(st.from_regex(re.compile(text, re.IGNORECASE), fullmatch=True))
+    assert may_name_time(phrase), (name, phrase)
+
+
+def test_the_cheap_test_folds_every_letter_ignorecase_matches() -> None:
+    # A pattern's "i" also matches "İ" and "ı" (and "s" the long s, "k" the Kelvin sign):
+    # each character that IGNORECASE takes for an ASCII letter must fold to that letter.
+    letter = re.compile("[a-z]", re.IGNORECASE)
+    odd = [
+        c
+        for c in map(chr, range(0x80, 0x110000))
+        if not 0xD800 <= ord(c) <= 0xDFFF and letter.fullmatch(c)
+    ]
+    assert odd, "the scan found nothing: it proves nothing"
+    for c in odd:
+        folded = c.translate(when._AS_ASCII).lower()
+        assert len(folded) == 1 and "a" <= folded <= "z", hex(ord(c))
+        assert re.fullmatch(folded, c, re.IGNORECASE), hex(ord(c))
+    for spelled in (
+        "Who has won S\u0130NCE?",
+        "Who said it ye\u017fterday?",
+        "Who quit this WEE\u212a?",
+    ):
+        assert may_name_time(spelled), spelled
+    assert not may_name_time("Who has won the prize?")
+
+
+def test_a_question_naming_no_time_compiles_no_pattern() -> None:
+    when._patterns.cache_clear()
+    assert find_window("How many prisoners were released?", NOW, NEW_YORK) is None
+    assert when._patterns.cache_info().currsize == 0
+    assert find_window("Who resigned last week?", NOW, NEW_YORK) is not None
+    assert when._patterns.cache_info().currsize == 1
