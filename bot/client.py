@@ -44,7 +44,7 @@ INTENTS = discord.Intents.none()
 INTENTS.guilds = True
 
 # Seconds a thread may hold the GIL before it is asked to let go (see tune_runtime).
-SWITCH_INTERVAL = 0.001
+SWITCH_INTERVAL = 0.0005
 
 APOLOGY = "Sorry, something went wrong on our side. If it keeps happening, tell the bot's owner: error id `{}`."
 
@@ -188,8 +188,10 @@ def tune_runtime() -> None:
 
     Pure-Python answering in the worker thread holds the GIL; the loop gets it back
     only when the holder is asked to let go, every switch interval. At CPython's 5 ms
-    a burst of /ask held every loop wake-up behind a whole interval or more; 1 ms keeps
-    the loop's turns short at the cost of a few more thread switches.
+    a burst of /ask held every loop wake-up behind a whole interval or more. With 50
+    asks at once, the loop's lag p99 (median of 4-6 runs at 1k, 100k and 1M) was 8.0-10.4
+    ms at 1 ms and 5.1-6.4 ms at 0.5 ms, the 50 answers taking as long (bench/README.md,
+    issue 24's fifth round): the cost is a few more thread switches.
 
     The answer engine also caches tokenised sentences (many small objects); with
     CPython's default thresholds full collections come often enough to stall the loop
