@@ -211,8 +211,7 @@ _PATTERN_TEXTS = [
 _HINTS = (
     *("since", "ago", "last", "past", "today", "tonight", "morning", "afternoon"),
     *("evening", "yesterday", "week", "month", "year"),
-    *("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
-    *("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+    *sorted({name[:3] for name in (*MONTHS, *WEEKDAYS)}),
 )
 _DIGIT = re.compile(r"\d")  # as the patterns' \d: any Unicode decimal digit
 # The characters that IGNORECASE matches to an ASCII letter besides its two cases (the

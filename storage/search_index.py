@@ -55,6 +55,8 @@ Kind = Literal["fts5", "tantivy"]
 KINDS: tuple[Kind, ...] = ("fts5", "tantivy")
 CHUNK = 5_000  # changes applied per index commit while catching up
 BULK_BATCH = 2_500  # articles a bulk import adds between catch-ups (IndexedArticleStore.bulk)
+REBUILD_CHUNK = 2_000  # articles read per statement while rebuilding
+LOCK_WAIT = 5.0  # seconds a catch-up waits for another process's writer to finish
 
 # Every read of the index (searches, document counts, snippets) runs on this one thread,
 # as every SQL statement runs on aiosqlite's one: the event loop then contends for the
@@ -67,10 +69,6 @@ _READER = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="newsbot-i
 async def _read(fn: Callable[..., T], *args: object) -> T:
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_READER, functools.partial(fn, *args))
-
-
-REBUILD_CHUNK = 2_000  # articles read per statement while rebuilding
-LOCK_WAIT = 5.0  # seconds a catch-up waits for another process's writer to finish
 
 
 def index_folder(db_path: Path) -> Path:
